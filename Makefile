@@ -1,0 +1,39 @@
+# churnsurv: two commands set everything up on a fresh machine.
+#   make demo   create .venv, install churnsurv, run the main job on bundled data
+#   make test   create .venv if needed, run ruff and every test (including the notebooks)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint format venv clean bench
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/churnsurv demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check churnsurv tests benchmarks
+	$(BIN)/ruff format --check churnsurv tests benchmarks
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix churnsurv tests benchmarks
+	$(BIN)/ruff format churnsurv tests benchmarks
+
+test: lint
+	MPLBACKEND=Agg $(BIN)/python -m pytest -q -n 2 tests churnsurv
+	MPLBACKEND=Agg $(BIN)/python -m pytest -q --nbmake --nbmake-timeout=300 notebooks/
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_km.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info report
