@@ -4,9 +4,10 @@ Validate a customer table once with :func:`prepare`, then ask how long customers
 (Kaplan–Meier), what drives churn (Cox and parametric models) and what customers are worth (CLV).
 """
 
-from churnsurv import datasets
+from churnsurv import datasets, simulate
 from churnsurv.data import ChurnData, elapsed, prepare, prepare_panel, rfm_summary
 from churnsurv.exceptions import AssumptionWarning, ConvergenceError, DataValidationError
+from churnsurv.simulate import simulate_customers, simulate_transactions
 
 __version__ = "0.1.0"
 
@@ -21,4 +22,7 @@ __all__ = [
     "prepare",
     "prepare_panel",
     "rfm_summary",
+    "simulate",
+    "simulate_customers",
+    "simulate_transactions",
 ]
