@@ -5,20 +5,34 @@ Validate a customer table once with :func:`prepare`, then ask how long customers
 """
 
 from churnsurv import datasets, simulate
+from churnsurv.bgnbd import BetaGeoNBD, GammaGamma, customer_lifetime_value
 from churnsurv.data import ChurnData, elapsed, prepare, prepare_panel, rfm_summary
 from churnsurv.exceptions import AssumptionWarning, ConvergenceError, DataValidationError
+from churnsurv.plotting_btyd import (
+    plot_calibration_purchases,
+    plot_cumulative_tracking,
+    plot_sbg_projection,
+)
+from churnsurv.sbg import ShiftedBetaGeometric
 from churnsurv.simulate import simulate_customers, simulate_transactions
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AssumptionWarning",
+    "BetaGeoNBD",
     "ChurnData",
     "ConvergenceError",
     "DataValidationError",
+    "GammaGamma",
+    "ShiftedBetaGeometric",
     "__version__",
+    "customer_lifetime_value",
     "datasets",
     "elapsed",
+    "plot_calibration_purchases",
+    "plot_cumulative_tracking",
+    "plot_sbg_projection",
     "prepare",
     "prepare_panel",
     "rfm_summary",
