@@ -156,6 +156,7 @@ class _Violations:
     n_rows: int
     ids: pd.Series | None
     records: list = field(default_factory=list)  # (column, rule, positions, detail)
+    hint: bool = True  # suggest on_invalid='drop' (only where that option exists)
 
     def add(self, column: str, rule: str, mask, detail: str = "") -> None:
         positions = np.flatnonzero(np.asarray(mask, dtype=bool))
@@ -177,9 +178,8 @@ class _Violations:
                 f"column {column!r}: {rule} in {positions.size} row(s){detail}; "
                 f"example {who}: {examples}"
             )
-        hint = "" if len(lines) == 0 else "\nPass on_invalid='drop' to exclude these rows and see "
-        hint += "them in ChurnData.excluded."
-        return "\n".join(lines) + hint
+        hint = "\nPass on_invalid='drop' to exclude these rows and see them in ChurnData.excluded."
+        return "\n".join(lines) + (hint if self.hint and lines else "")
 
     def raise_first(self) -> None:
         column, rule, positions, _ = self.records[0]
@@ -1029,11 +1029,11 @@ def check_margin_values(values, name: str, allow_negative: bool, *, ids=None) ->
     >>> check_margin_values([10.0, -1.0], "margin", False)
     Traceback (most recent call last):
     ...
-    churnsurv.exceptions.DataValidationError: column 'margin': negative margin in 1 row(s) ...
+    churnsurv.exceptions.DataValidationError: column 'margin': negative margin ...
     """
     arr = np.asarray(values, dtype=float)
     ids = pd.Series(list(ids)) if ids is not None else None
-    v = _Violations(arr.size, ids)
+    v = _Violations(arr.size, ids, hint=False)
     v.add(name, "missing or infinite margin", ~np.isfinite(arr))
     if not allow_negative:
         v.add(name, "negative margin (pass allow_negative_margin=True to allow)", arr < 0)
@@ -1137,7 +1137,7 @@ def rfm_summary(
     if len(transactions) == 0:
         raise DataValidationError("the transaction log is empty.", rule="empty table")
     tx = transactions.reset_index(drop=True)
-    v = _Violations(len(tx), None)
+    v = _Violations(len(tx), None, hint=False)
     v.add(customer_id, "missing customer id", tx[customer_id].isna().to_numpy())
     dates = _parse_dates(tx[date], date, v, required=True)
     if amount is not None:
