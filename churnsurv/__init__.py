@@ -8,11 +8,23 @@ from churnsurv import datasets, simulate
 from churnsurv.bgnbd import BetaGeoNBD, GammaGamma, customer_lifetime_value
 from churnsurv.data import ChurnData, elapsed, prepare, prepare_panel, rfm_summary
 from churnsurv.exceptions import AssumptionWarning, ConvergenceError, DataValidationError
+from churnsurv.km import (
+    CohortTable,
+    KaplanMeier,
+    LogrankResult,
+    PairwiseLogrankResult,
+    churn_rates,
+    cohort_table,
+    life_table,
+    logrank,
+    pairwise_logrank,
+)
 from churnsurv.plotting_btyd import (
     plot_calibration_purchases,
     plot_cumulative_tracking,
     plot_sbg_projection,
 )
+from churnsurv.plotting_km import plot_cohort_heatmap
 from churnsurv.sbg import ShiftedBetaGeometric
 from churnsurv.simulate import simulate_customers, simulate_transactions
 
@@ -22,15 +34,25 @@ __all__ = [
     "AssumptionWarning",
     "BetaGeoNBD",
     "ChurnData",
+    "CohortTable",
     "ConvergenceError",
     "DataValidationError",
     "GammaGamma",
+    "KaplanMeier",
+    "LogrankResult",
+    "PairwiseLogrankResult",
     "ShiftedBetaGeometric",
     "__version__",
+    "churn_rates",
+    "cohort_table",
     "customer_lifetime_value",
     "datasets",
     "elapsed",
+    "life_table",
+    "logrank",
+    "pairwise_logrank",
     "plot_calibration_purchases",
+    "plot_cohort_heatmap",
     "plot_cumulative_tracking",
     "plot_sbg_projection",
     "prepare",
