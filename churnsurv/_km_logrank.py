@@ -17,7 +17,6 @@ from scipy import stats
 
 from churnsurv._km_core import count_tables, weighted_logrank
 from churnsurv.data import ChurnData
-from churnsurv.exceptions import DataValidationError
 
 __all__ = ["LogrankResult", "PairwiseLogrankResult", "logrank", "pairwise_logrank"]
 
@@ -58,28 +57,7 @@ def _segments(frame: pd.DataFrame, cols: list[str]):
 def _case_weights(data: ChurnData, weights) -> np.ndarray | None:
     if weights is None:
         return None
-    if isinstance(weights, str):
-        data.require_columns([weights], purpose="case weights", numeric=True)
-        w, name = data.frame[weights].to_numpy(dtype=float), weights
-    else:
-        w, name = np.asarray(weights, dtype=float), "weights"
-        if w.shape != (data.n,):
-            raise ValueError(
-                f"weights: expected a column name or {data.n} values (one per customer), "
-                f"got shape {w.shape}."
-            )
-    bad = ~np.isfinite(w) | (w < 0)
-    if bad.any():
-        pos = np.flatnonzero(bad)
-        raise DataValidationError(
-            f"column {name!r}: case weights must be finite and >= 0; {pos.size} row(s) are not "
-            f"(examples: {list(data.frame.index[pos[:5]])}).",
-            column=name,
-            rule="negative or non-finite weight",
-            n_rows=int(pos.size),
-            examples=list(data.frame.index[pos[:5]]),
-        )
-    return w
+    return data.case_weights(weights)
 
 
 def _check_choice(name: str, value, allowed) -> None:

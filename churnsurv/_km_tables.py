@@ -13,7 +13,6 @@ import pandas as pd
 
 from churnsurv._km_core import count_tables, product_limit
 from churnsurv.data import YEARS_PER_UNIT, ChurnData
-from churnsurv.exceptions import DataValidationError
 
 __all__ = ["CohortTable", "churn_rates", "cohort_table", "life_table"]
 
@@ -33,13 +32,7 @@ def _period_width(period: str, time_unit: str) -> float:
 
 
 def _require_dates(data: ChurnData, purpose: str) -> None:
-    if not data.has_dates:
-        raise DataValidationError(
-            f"{purpose} needs signup and churn dates: build the data with "
-            "prepare(start_date=..., end_date=..., cutoff=...).",
-            column="start_date",
-            rule="no dates",
-        )
+    data.require_dates(purpose=purpose)
 
 
 def _groups(data: ChurnData, by):

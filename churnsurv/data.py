@@ -478,6 +478,56 @@ class ChurnData:
                     rule="non-numeric",
                 )
 
+    def require_dates(self, *, purpose: str = "this table") -> None:
+        """Raise :class:`DataValidationError` unless the data were built from dates.
+
+        Examples
+        --------
+        >>> import pandas as pd, churnsurv as cs
+        >>> d = cs.prepare(pd.DataFrame({"t": [1, 2], "e": [0, 1]}), duration="t", event="e")
+        >>> d.require_dates(purpose="a cohort table")
+        Traceback (most recent call last):
+        ...
+        churnsurv.exceptions.DataValidationError: a cohort table needs signup and churn dates: ...
+        """
+        if not self.has_dates:
+            raise DataValidationError(
+                f"{purpose} needs signup and churn dates: build the data with "
+                "prepare(start_date=..., end_date=..., cutoff=...).",
+                column="start_date",
+                rule="no dates",
+            )
+
+    def case_weights(self, weights, *, purpose: str = "case weights") -> np.ndarray:
+        """Validated case weights: a carried column's name or one value per row, finite, ≥ 0.
+
+        Examples
+        --------
+        >>> import pandas as pd, churnsurv as cs
+        >>> d = cs.prepare(pd.DataFrame({"t": [1, 2], "e": [0, 1]}), duration="t", event="e")
+        >>> d.case_weights([1.0, -2.0])
+        Traceback (most recent call last):
+        ...
+        churnsurv.exceptions.DataValidationError: column 'weights': negative or non-finite ...
+        """
+        if isinstance(weights, str):
+            self.require_columns([weights], purpose=purpose, numeric=True)
+            w, name = self.frame[weights].to_numpy(dtype=float), weights
+        else:
+            w, name = np.asarray(weights, dtype=float), "weights"
+            if w.shape != (self.n,):
+                raise DataValidationError(
+                    f"weights: expected a column name or {self.n} values (one per row), "
+                    f"got shape {w.shape}.",
+                    column="weights",
+                    rule="wrong length",
+                )
+        v = _Violations(self.n, pd.Series(self.frame.index), hint=False)
+        v.add(name, "negative or non-finite weight", ~np.isfinite(w) | (w < 0))
+        if v.records:
+            v.raise_first()
+        return w
+
     # -- derived data ----------------------------------------------------------------------
     def take(self, positions) -> ChurnData:
         """A new ChurnData with the rows at ``positions`` (e.g. a bootstrap resample).
