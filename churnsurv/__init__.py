@@ -6,6 +6,8 @@ Validate a customer table once with :func:`prepare`, then ask how long customers
 
 from churnsurv import datasets, simulate
 from churnsurv.bgnbd import BetaGeoNBD, GammaGamma, customer_lifetime_value
+from churnsurv.clv import CLVResult, ValueAtRisk, clv, value_at_risk
+from churnsurv.cox import CoxModel
 from churnsurv.data import ChurnData, elapsed, prepare, prepare_panel, rfm_summary
 from churnsurv.exceptions import AssumptionWarning, ConvergenceError, DataValidationError
 from churnsurv.km import (
@@ -18,6 +20,14 @@ from churnsurv.km import (
     life_table,
     logrank,
     pairwise_logrank,
+)
+from churnsurv.parametric import (
+    LogLogisticAFT,
+    LogNormalAFT,
+    ModelComparison,
+    PiecewiseExponential,
+    WeibullAFT,
+    compare_models,
 )
 from churnsurv.plotting_btyd import (
     plot_calibration_purchases,
@@ -33,18 +43,28 @@ __version__ = "0.1.0"
 __all__ = [
     "AssumptionWarning",
     "BetaGeoNBD",
+    "CLVResult",
     "ChurnData",
     "CohortTable",
     "ConvergenceError",
+    "CoxModel",
     "DataValidationError",
     "GammaGamma",
     "KaplanMeier",
+    "LogLogisticAFT",
+    "LogNormalAFT",
     "LogrankResult",
+    "ModelComparison",
     "PairwiseLogrankResult",
+    "PiecewiseExponential",
     "ShiftedBetaGeometric",
+    "ValueAtRisk",
+    "WeibullAFT",
     "__version__",
     "churn_rates",
+    "clv",
     "cohort_table",
+    "compare_models",
     "customer_lifetime_value",
     "datasets",
     "elapsed",
@@ -61,4 +81,5 @@ __all__ = [
     "simulate",
     "simulate_customers",
     "simulate_transactions",
+    "value_at_risk",
 ]

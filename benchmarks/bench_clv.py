@@ -1,0 +1,95 @@
+"""Per-customer CLV for 1 million customers × 72 monthly periods from a fitted Cox model.
+
+Target (issue #5): the CLV arithmetic itself under 1 s (vectorised); report prediction + CLV
+end to end and peak memory. Prints the figures and rewrites the "CLV" section of
+benchmarks/RESULTS.md.
+
+    .venv/bin/python benchmarks/bench_clv.py [n_customers]
+"""
+
+from __future__ import annotations
+
+import platform
+import re
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+
+import churnsurv as cs
+from churnsurv.clv import _weighted, clv, discount_factors
+from churnsurv.cox import CoxModel
+
+N = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+H = 72
+
+
+def main() -> None:
+    rng = np.random.default_rng(0)
+    base = cs.simulate_customers(
+        N, rng=rng, cutoff="2030-12-31", signup_start="2018-01-01", signup_end="2018-12-31"
+    ).customers
+    data = cs.prepare(
+        base,
+        id="customer_id",
+        duration="tenure",
+        event="churned",
+        covariates=["plan", "channel", "monthly_charges", "senior"],
+        margin="monthly_margin",
+    )
+    fit_sample = data.take(rng.choice(data.n, 50_000, replace=False))
+    cox = CoxModel("plan + channel + monthly_charges + senior").fit(fit_sample)
+    grid = np.arange(H, dtype=float)
+    disc = discount_factors(grid, annual_discount_rate=0.1, time_unit="month")
+
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    surv = cox.predict_survival(data, times=grid, conditional=False).to_numpy()
+    t_pred = time.perf_counter() - t0
+    margin = data.frame["monthly_margin"].to_numpy()
+    t1 = time.perf_counter()
+    value, _ = _weighted(surv, disc, margin, 1.0)
+    t_clv = time.perf_counter() - t1
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    t2 = time.perf_counter()
+    baseline = (surv * disc[None, :]).sum(axis=1) * margin  # plain numpy, same arithmetic
+    t_np = time.perf_counter() - t2
+    assert np.allclose(value, baseline)
+
+    t3 = time.perf_counter()
+    res = clv(cox, data, annual_discount_rate=0.1, horizon=H)
+    t_api = time.perf_counter() - t3
+    assert np.allclose(res.summary["clv"].to_numpy(), value)
+
+    rows = {
+        "customers × periods": f"{N:,} × {H}",
+        "prediction (Cox, conditional=False)": f"{t_pred:.2f} s",
+        "CLV arithmetic (S @ discounted margin)": f"{t_clv:.3f} s (target < 1 s)",
+        "plain numpy broadcast-and-sum, same run": f"{t_np:.3f} s (ratio {t_clv / t_np:.2f})",
+        "cs.clv end to end (prediction + CLV + result)": f"{t_api:.2f} s",
+        "peak traced memory, prediction + CLV": f"{peak / 2**30:.2f} GiB",
+    }
+    width = max(map(len, rows))
+    for k, v in rows.items():
+        print(f"{k:<{width}}  {v}")
+    section = (
+        "## CLV\n\n"
+        f"`benchmarks/bench_clv.py`, {time.strftime('%Y-%m-%d')}, {platform.machine()}, "
+        "2 cores; simulated base (`cs.simulate_customers`), Cox model fitted on 50,000 of them.\n\n"
+        "| measure | result |\n|---|---|\n" + "".join(f"| {k} | {v} |\n" for k, v in rows.items())
+    )
+    path = Path(__file__).with_name("RESULTS.md")
+    text = path.read_text() if path.exists() else "# Benchmark results\n"
+    if "## CLV" in text:
+        text = re.sub(r"## CLV\n.*?(?=\n## |\Z)", section.rstrip("\n"), text, flags=re.S)
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text.rstrip("\n") + "\n")
+
+
+if __name__ == "__main__":
+    main()

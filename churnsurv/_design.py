@@ -1,0 +1,145 @@
+"""The design matrix shared by the Cox and parametric models (private).
+
+A formula is turned into a design matrix once, with formulaic (the library lifelines uses too),
+and the resulting *model spec* is stored so that predictions use exactly the same coding.
+Categorical columns get treatment coding; the reference level is the first level in sorted order
+(or the pandas category order), or the one named with ``C(x, contr.treatment('level'))``.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import pandas as pd
+from formulaic import Formula, model_matrix
+
+from churnsurv.exceptions import DataValidationError
+
+__all__ = ["Design", "customer_rows"]
+
+
+def _is_categorical(series: pd.Series) -> bool:
+    return not pd.api.types.is_numeric_dtype(series) or isinstance(
+        series.dtype, pd.CategoricalDtype
+    )
+
+
+def customer_rows(data) -> pd.DataFrame:
+    """The frame to predict from: one row per customer (a panel's last interval)."""
+    frame = data.frame if hasattr(data, "frame") else data
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"expected ChurnData or a pandas DataFrame, got {type(data).__name__}")
+    if getattr(data, "panel", False):
+        last = frame.reset_index().groupby(frame.index.name, sort=False).tail(1)
+        frame = last.set_index(frame.index.name)
+    return frame
+
+
+class Design:
+    """Formula → design matrix, with the model spec, term groups and reference levels.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"plan": ["b", "a", "c", "a"], "x": [1.0, 2.0, 3.0, 5.0]})
+    >>> d = Design("plan + x")
+    >>> X = d.fit_transform(df, purpose="a test")
+    >>> list(X.columns), d.reference_levels
+    (['plan[T.b]', 'plan[T.c]', 'x'], {'plan': 'a'})
+    """
+
+    def __init__(self, formula: str) -> None:
+        if not isinstance(formula, str) or not formula.strip():
+            raise ValueError(
+                f"formula must be a non-empty string such as 'Contract + MonthlyCharges'; "
+                f"got {formula!r}."
+            )
+        self.formula = formula
+        try:
+            self.variables = sorted(Formula(formula).required_variables)
+        except Exception as exc:  # formulaic parse errors have many types
+            raise ValueError(f"formula {formula!r} could not be parsed: {exc}") from exc
+
+    def fit_transform(self, frame: pd.DataFrame, *, purpose: str) -> pd.DataFrame:
+        """Build the design matrix (no intercept column) and remember the coding."""
+        if "~" in self.formula:
+            raise ValueError(
+                f"formula {self.formula!r}: give only the right-hand side (e.g. "
+                "'Contract + MonthlyCharges'); durations and events come from ChurnData."
+            )
+        self.levels = {
+            v: sorted(pd.unique(frame[v].astype(object)), key=str)
+            for v in self.variables
+            if _is_categorical(frame[v])
+        }
+        with warnings.catch_warnings():
+            # formulaic warns about pandas' future downcasting behaviour on some versions; the
+            # warning is about formulaic internals, not our data.
+            warnings.simplefilter("ignore", FutureWarning)
+            mm = model_matrix(self.formula, frame)
+        self.spec = mm.model_spec
+        X = pd.DataFrame(mm).drop(columns="Intercept", errors="ignore")
+        X.index = frame.index
+        if X.shape[1] == 0:
+            raise ValueError(f"formula {self.formula!r} has no covariate terms.")
+        self.columns = list(X.columns)
+        self.terms: dict[str, list[int]] = {}
+        for st in self.spec.structure:
+            cols = [self.columns.index(c) for c in st.columns if c in self.columns]
+            if cols:
+                self.terms[str(st.term)] = cols
+        self.reference_levels: dict[str, object] = {}
+        for name, (kind, state) in self.spec.encoder_state.items():
+            if str(kind).endswith("CATEGORICAL") and "contrasts" in state:
+                base = getattr(state["contrasts"].contrasts, "base", None)
+                levels = state["contrasts"].levels
+                ref = levels[0] if base is None or "UNSET" in repr(base) else base
+                self.reference_levels[name] = ref
+        return X.astype(float)
+
+    def transform(self, frame: pd.DataFrame, *, purpose: str) -> pd.DataFrame:
+        """The design matrix of new data with the fitted coding; unseen levels raise."""
+        missing = [v for v in self.variables if v not in frame.columns]
+        if missing:
+            raise DataValidationError(
+                f"column {missing[0]!r}: needed by the formula {self.formula!r} for {purpose} "
+                "but not in the data.",
+                column=missing[0],
+                rule="missing column",
+            )
+        for v, seen in self.levels.items():
+            values = frame[v].astype(object)
+            bad = ~values.isin(seen) & values.notna()
+            if bad.any():
+                unseen = sorted(pd.unique(values[bad]), key=str)
+                raise ValueError(
+                    f"column {v!r}: level(s) {unseen} were not seen when the model was fitted "
+                    f"(fitted levels: {seen}); {int(bad.sum())} row(s), e.g. ids "
+                    f"{list(frame.index[bad.to_numpy()][:5])}. The model has no coefficient for "
+                    "them: map them to a fitted level or refit with them."
+                )
+        for v in self.variables:
+            if frame[v].isna().any():
+                n_bad = int(frame[v].isna().sum())
+                raise DataValidationError(
+                    f"column {v!r}: missing values in {n_bad} row(s); {purpose} cannot use them.",
+                    column=v,
+                    rule="missing values",
+                    n_rows=n_bad,
+                )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # see fit_transform
+            mm = self.spec.get_model_matrix(frame)
+        X = pd.DataFrame(mm).reindex(columns=self.columns)
+        X.index = frame.index
+        return X.astype(float)
+
+    def label(self, column: str) -> str:
+        """A readable label: ``Contract: One year (vs Month-to-month)``."""
+        for factor, ref in self.reference_levels.items():
+            prefix = f"{factor}[T."
+            if column.startswith(prefix) and column.endswith("]") and ":" not in column:
+                level = column[len(prefix) : -1]
+                name = factor.split(",")[0].removeprefix("C(")
+                return f"{name}: {level} (vs {ref})"
+        return column

@@ -1,0 +1,1137 @@
+"""Cox proportional-hazards models of churn.
+
+:class:`CoxModel` fits ``h(t | x) = h0(t) exp(x'beta)`` to a :class:`~churnsurv.data.ChurnData`,
+with a formula over its covariate columns. Which engine computes the estimates:
+
+==========================================  =====================================================
+case                                        engine
+==========================================  =====================================================
+``ties="efron"`` (default)                  lifelines ``CoxPHFitter`` (Efron is all it offers)
+``ties="breslow"``                          statsmodels ``PHReg``
+``ties="breslow"`` with weights, penalizer, churnsurv's own Newton-Raphson (``_cox_core``), with
+robust SEs or entry times                   the Lin-Wei sandwich for robust SEs
+rows collapsed into weights (see below)     churnsurv's own Newton-Raphson, exact
+panel data (time-varying covariates)        lifelines ``CoxTimeVaryingFitter`` (Efron) or
+                                            churnsurv's own Newton-Raphson (Breslow)
+==========================================  =====================================================
+
+All engines give the same numbers as R ``survival::coxph`` with the same ties (the tests check
+statsmodels and R to 1e-6). Collapsing: when every covariate is categorical, customers with the
+same (duration, event, entry, stratum, covariate pattern) are merged into one weighted row. With
+the R convention for tied deaths (the Efron correction spreads the *summed* death weight), this is
+exact for both Breslow and Efron ties, so ``collapse="auto"`` does it whenever it shrinks the data
+at least four-fold and no robust SE, case weight or penalizer is asked for.
+
+With case weights and ``ties="efron"`` lifelines counts tied *rows* rather than tied weight; its
+estimates then differ slightly from R's (a few per cent of a standard error). Use
+``ties="breslow"`` for frequency weights if you need R's numbers exactly.
+
+Predictions use the Breslow estimator of the baseline hazard (as lifelines does), a step function
+that is known only up to the last follow-up time of each stratum: later cells are NaN, never
+extrapolated. Use :mod:`churnsurv.parametric` to extrapolate.
+"""
+
+from __future__ import annotations
+
+import html
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from churnsurv import _cox_core as core
+from churnsurv._design import Design, customer_rows
+from churnsurv.exceptions import AssumptionWarning, ConvergenceError, DataValidationError
+
+__all__ = ["CoxModel"]
+
+_TIES = ("efron", "breslow")
+_TRANSFORMS = ("km", "rank", "identity", "log")
+
+
+class CoxModel:
+    """Cox proportional-hazards regression of time to churn.
+
+    Parameters
+    ----------
+    formula : str
+        Right-hand side over the data's covariate columns, e.g. ``"Contract + MonthlyCharges"``.
+        Categorical columns get treatment coding against a reference level: the first level in
+        sorted order (or the pandas category order) unless named with
+        ``C(x, contr.treatment('level'))``; the levels are stated in ``reference_levels_`` and in
+        the HTML summary.
+    strata : str or list of str, optional
+        Columns whose levels get their own baseline hazard (no coefficient is estimated).
+    penalizer : float, default 0.0
+        Ridge penalty ``0.5 * penalizer * sum((beta_j * sd(x_j))**2)`` (lifelines' convention, on
+        standardised covariates). A small value (0.01-0.1) tames separation.
+    ties : {"efron", "breslow"}, default "efron"
+        Handling of tied churn times; see the module docstring for the engine each one uses.
+    robust : bool, default False
+        Huber-White sandwich ("robust", Lin-Wei) standard errors; clustered with
+        ``fit(cluster=...)``.
+    alpha : float, default 0.05
+        Confidence intervals are ``1 - alpha``.
+    collapse : {"auto", True, False}, default "auto"
+        Merge identical rows into weights (exact; see the module docstring).
+
+    Attributes
+    ----------
+    params_ : pandas.Series
+        Log hazard ratios by design column.
+    variance_matrix_ : pandas.DataFrame
+        Their covariance (robust if ``robust=True``).
+    reference_levels_ : dict
+        Reference level of each categorical factor.
+    engine_ : str
+        The library that computed the estimates.
+    n_, n_events_ : int
+        Customers (intervals for panels) and churn events used.
+    summary : pandas.DataFrame
+        Per term: log-HR, SE, HR with CI, z, p.
+    fit_statistics : pandas.DataFrame
+        n, events, log-likelihood, likelihood-ratio / Wald / score tests, concordance.
+
+    Examples
+    --------
+    >>> import churnsurv as cs
+    >>> data = cs.prepare(cs.datasets.load_telco(), id="customerID", duration="tenure",
+    ...                   event="Churn", event_value="Yes", time_unit="month")
+    >>> cox = CoxModel("Contract + SeniorCitizen").fit(data)
+    >>> cox.reference_levels_
+    {'Contract': 'Month-to-month'}
+    >>> cox.summary["hr"].round(3)
+    term
+    Contract[T.One year]    0.113
+    Contract[T.Two year]    0.015
+    SeniorCitizen           1.025
+    Name: hr, dtype: float64
+    """
+
+    def __init__(
+        self,
+        formula: str,
+        *,
+        strata=None,
+        penalizer: float = 0.0,
+        ties: str = "efron",
+        robust: bool = False,
+        alpha: float = 0.05,
+        collapse="auto",
+    ) -> None:
+        if ties not in _TIES:
+            raise ValueError(f"ties={ties!r} is not understood; use one of {list(_TIES)}.")
+        if not (0 < alpha < 1):
+            raise ValueError(f"alpha must be between 0 and 1; got {alpha!r}.")
+        if not np.isscalar(penalizer) or penalizer < 0:
+            raise ValueError(f"penalizer must be a number >= 0; got {penalizer!r}.")
+        if collapse not in ("auto", True, False):
+            raise ValueError(f"collapse must be 'auto', True or False; got {collapse!r}.")
+        self.formula = formula
+        self.strata = strata
+        self.penalizer = penalizer
+        self.ties = ties
+        self.robust = robust
+        self.alpha = alpha
+        self.collapse = collapse
+
+    # ------------------------------------------------------------------------------ fitting
+    def fit(self, data, *, weights: str | None = None, cluster: str | None = None) -> CoxModel:
+        """Fit the model to a :class:`~churnsurv.data.ChurnData`.
+
+        Parameters
+        ----------
+        data : ChurnData
+            From :func:`churnsurv.prepare` (one row per customer, optionally with entry times
+            for left truncation) or :func:`churnsurv.prepare_panel` (time-varying covariates).
+        weights : str, optional
+            Column of positive case weights.
+        cluster : str, optional
+            Column of cluster labels for clustered robust SEs (implies ``robust=True``). For a
+            panel, standard errors are clustered on the customer when ``robust=True``.
+
+        Returns
+        -------
+        CoxModel
+            ``self``, fitted.
+
+        Raises
+        ------
+        DataValidationError
+            Unknown or missing columns, no events.
+        ValueError
+            Constant, collinear or separated terms (the message names them).
+        ConvergenceError
+            The fit diverged; the message names the term and suggests a penalizer.
+
+        Examples
+        --------
+        >>> import churnsurv as cs
+        >>> data = cs.prepare(cs.datasets.load_telco(), id="customerID", duration="tenure",
+        ...                   event="Churn", event_value="Yes", time_unit="month")
+        >>> CoxModel("Contract + MonthlyCharges", ties="breslow").fit(data).engine_
+        'statsmodels PHReg'
+
+        With only categorical terms, identical rows are collapsed into weights (exact):
+
+        >>> CoxModel("Contract", ties="breslow").fit(data).engine_
+        'churnsurv Newton-Raphson on 374 collapsed rows'
+        """
+        purpose = f"CoxModel({self.formula!r})"
+        self._design = Design(self.formula)
+        strata = (
+            []
+            if self.strata is None
+            else [self.strata]
+            if isinstance(self.strata, str)
+            else list(self.strata)
+        )
+        extra = [c for c in [weights, cluster] if c is not None]
+        data.require_columns(self._design.variables + strata + extra, purpose=purpose)
+        data.require_events(purpose=purpose)
+        frame = data.frame
+        X = self._design.fit_transform(frame, purpose=purpose)
+        self.reference_levels_ = dict(self._design.reference_levels)
+        self.panel_ = bool(getattr(data, "panel", False))
+        n = len(frame)
+        time = frame["duration"].to_numpy(float)
+        event = frame["event"].to_numpy(bool)
+        entry = None
+        if self.panel_:
+            entry = frame["start"].to_numpy(float)
+        elif data.has_entry:
+            entry = frame["entry"].to_numpy(float)
+        w = np.ones(n)
+        if weights is not None:
+            data.require_columns([weights], purpose=purpose, numeric=True)
+            w = frame[weights].to_numpy(float)
+            if (w <= 0).any() or not np.isfinite(w).all():
+                raise DataValidationError(
+                    f"column {weights!r}: case weights must be positive and finite "
+                    f"({int((w <= 0).sum())} row(s) are not).",
+                    column=weights,
+                    rule="non-positive weight",
+                )
+        labels = None
+        if strata:
+            labels = frame[strata].astype(str).agg(" / ".join, axis=1).to_numpy()
+        self.strata_columns_ = strata
+        xv = X.to_numpy()
+        self._check_design(X, event, w)
+        self.center_ = (w @ xv) / w.sum()
+        xc = xv - self.center_
+        self.sd_ = X.std().to_numpy()
+        robust = self.robust or cluster is not None
+        groups = None
+        if robust:
+            groups = (
+                frame[cluster].to_numpy()
+                if cluster is not None
+                else (frame.index.to_numpy() if self.panel_ else np.arange(n))
+            )
+        self.n_, self.n_events_ = n, int(event.sum())
+        self.weighted_ = weights is not None
+        self._index = frame.index
+        self._approx_cov = False
+        self._train = dict(X=xc, time=time, event=event, w=w, entry=entry, strata=labels)
+        beta, cov = self._run_engine(X, xc, time, event, w, entry, labels, groups, robust, cluster)
+        cols = self._design.columns
+        self.params_ = pd.Series(beta, index=pd.Index(cols, name="term"), name="log_hr")
+        self.variance_matrix_ = pd.DataFrame(cov, index=cols, columns=cols)
+        self.robust_ = robust
+        self._check_convergence()
+        base = core.baseline_hazard(xc, time, event, w, beta, entry=entry, strata=labels)
+        self.baseline_ = {k: (t, np.cumsum(h)) for k, (t, h) in base.items()}
+        follow = pd.Series(time).groupby(labels if labels is not None else np.zeros(n)).max()
+        self.max_time_ = {(None if labels is None else k): float(v) for k, v in follow.items()}
+        self.time_unit_ = data.time_unit
+        self._cache = {}
+        return self
+
+    def _check_design(self, X: pd.DataFrame, event: np.ndarray, w: np.ndarray) -> None:
+        cols = list(X.columns)
+        xv = X.to_numpy()
+        n = len(xv)
+        mean = xv.mean(axis=0)
+        cov = xv.T @ xv / n - np.outer(mean, mean)  # no n x p temporary
+        sd = np.sqrt(np.maximum(np.diag(cov), 0.0))
+        for j in np.flatnonzero(sd <= 1e-7 * np.maximum(1.0, np.abs(mean))):
+            raise ValueError(
+                f"term {cols[j]!r} is constant (every row has the value {xv[0, j]:g}): its effect "
+                "cannot be estimated. Drop it from the formula (or, for a level that never "
+                "occurs, remove the unused category)."
+            )
+        evals, evecs = np.linalg.eigh(cov / np.outer(sd, sd))
+        if evals[0] < 1e-9 * max(evals[-1], 1.0):
+            v = evecs[:, 0]
+            involved = [cols[j] for j in np.flatnonzero(np.abs(v) > 1e-4)]
+            raise ValueError(
+                f"terms {involved} are perfectly collinear (one is a linear combination of the "
+                "others, or of the baseline): their effects cannot be separated. Drop one of them "
+                "from the formula."
+            )
+        binary = ((xv == 0.0) | (xv == 1.0)).all(axis=0)
+        ones = xv.sum(axis=0)  # rows with x = 1 (for binary columns)
+        ev_ones = event.astype(float) @ xv  # ... of which churned
+        n_ev = float(event.sum())
+        for name, idx in self._design.terms.items():
+            if not binary[idx].all():
+                continue
+            checks = [(self._design.label(cols[j]), ones[j], ev_ones[j]) for j in idx]
+            rest, rest_ev = n - ones[idx].sum(), n_ev - ev_ones[idx].sum()
+            if len(idx) > 1 and (xv[:, idx].sum(axis=1) > 1).any():
+                rest = 0  # not one factor's dummies (e.g. an interaction): skip the remainder
+            ref = self._design.reference_levels.get(name)
+            label = f"{name}: {ref} (the reference level)" if ref is not None else f"{name} = 0"
+            checks.append((label, rest, rest_ev))
+            for label, size, n_events in checks:
+                if size > 0 and n_events == 0:
+                    raise ValueError(
+                        f"{label}: no churn events among its {int(size)} row(s), so its "
+                        "hazard ratio is 0 and the coefficient diverges (separation). Merge the "
+                        "level with a similar one, drop those rows, or fit with a penalizer "
+                        "(e.g. CoxModel(..., penalizer=0.1))."
+                    )
+
+    def _run_engine(self, X, xc, time, event, w, entry, labels, groups, robust, cluster):
+        lam = self.penalizer * self.sd_**2 if self.penalizer else None
+        # every design column 0/1: covariates are categorical (or binary) -> few patterns
+        xv = X.to_numpy()
+        patterns_only = bool(((xv == 0.0) | (xv == 1.0)).all())
+        plain = not robust and not self.weighted_ and not self.penalizer and not self.panel_
+        if self.collapse is True and not plain:
+            raise ValueError(
+                "collapse=True is exact only without robust SEs, case weights, a penalizer or "
+                "panel data; use collapse='auto'."
+            )
+        if plain and (self.collapse is True or (self.collapse == "auto" and patterns_only)):
+            keys = pd.DataFrame(X.to_numpy()).assign(
+                _t=time,
+                _e=event,
+                _s=labels if labels is not None else 0,
+                _a=entry if entry is not None else 0.0,
+            )
+            grouped = keys.groupby(list(keys.columns), sort=False, observed=True)
+            if self.collapse is True or grouped.ngroups * 4 <= len(keys):
+                first = grouped.head(1).index.to_numpy()
+                cw = grouped.size().to_numpy().astype(float)
+                codes = grouped.ngroup().to_numpy()
+                first = first[np.argsort(codes[first])]
+                self.engine_ = f"churnsurv Newton-Raphson on {len(cw)} collapsed rows"
+                return self._newton(
+                    xc[first],
+                    time[first],
+                    event[first],
+                    cw,
+                    None if entry is None else entry[first],
+                    None if labels is None else labels[first],
+                    None,
+                )
+        if self.ties == "breslow" and (plain and entry is None):
+            return self._phreg(xc, time, event, labels)
+        if self.ties == "breslow":
+            # statsmodels PHReg counts a row whose entry equals an event time as at risk then
+            # (R: start < t <= stop), which is wrong for panels and monthly entry times, and its
+            # robust covariance fails with entry times; so these cases use our own engine.
+            self.engine_ = "churnsurv Newton-Raphson"
+            beta, cov = self._newton(xc, time, event, w, entry, labels, lam)
+            if robust:
+                cov = core.robust_covariance(
+                    xc,
+                    time,
+                    event,
+                    w,
+                    beta,
+                    -np.linalg.inv(cov),
+                    groups,
+                    entry=entry,
+                    strata=labels,
+                )
+            return beta, cov
+        return self._lifelines(X, time, event, w, entry, labels, groups, robust, cluster)
+
+    def _newton(self, xc, time, event, w, entry, labels, lam):
+        beta, _, hess, ok = core.fit_newton(
+            xc, time, event, w, entry=entry, strata=labels, ties=self.ties, penalty=lam
+        )
+        if not ok:
+            self._diverged(beta)
+        return beta, np.linalg.inv(-hess)
+
+    def _phreg(self, xc, time, event, labels):
+        from statsmodels.duration.hazard_regression import PHReg
+
+        self.engine_ = "statsmodels PHReg"
+        model = PHReg(time, xc, status=event.astype(float), strata=labels, ties="breslow")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = model.fit()
+        beta = np.asarray(res.params)
+        failed = any("converge" in str(c.message).lower() for c in caught)
+        if failed or not (np.isfinite(beta).all() and np.isfinite(res.bse).all()):
+            # PHReg's unguarded Newton steps can overflow (e.g. on the Iranian data); our own
+            # engine, with step halving, maximises the same likelihood
+            self.engine_ = "churnsurv Newton-Raphson (statsmodels PHReg did not converge)"
+            return self._newton(xc, time, event, np.ones(len(time)), None, labels, None)
+        return beta, np.asarray(res.cov_params())
+
+    def _lifelines(self, X, time, event, w, entry, labels, groups, robust, cluster):
+        from lifelines import CoxPHFitter, CoxTimeVaryingFitter
+        from lifelines import exceptions as ll_exc
+
+        df = pd.DataFrame(X.to_numpy(), columns=[f"x{j}" for j in range(X.shape[1])])
+        df["__t"], df["__e"] = time, event
+        # lifelines stops when the log-likelihood changes by < 1e-9 (relative), which can leave
+        # 1e-5 in a coefficient; iterate to the Newton step instead (one or two more steps).
+        kw = {"fit_options": {"precision": 1e-10, "r_precision": 1e-14}}
+        if self.weighted_:
+            df["__w"] = w
+            kw["weights_col"] = "__w"
+        if labels is not None:
+            df["__s"] = labels
+            kw["strata"] = ["__s"]
+        if self.panel_:
+            df["__start"], df["__id"] = entry, groups if groups is not None else 0
+            fitter = CoxTimeVaryingFitter(penalizer=self.penalizer, alpha=self.alpha)
+            if groups is None:
+                df = df.drop(columns="__id")
+            call = lambda: fitter.fit(  # noqa: E731
+                df,
+                event_col="__e",
+                start_col="__start",
+                stop_col="__t",
+                robust=robust,
+                id_col="__id" if groups is not None else None,
+                **kw,
+            )
+            self.engine_ = "lifelines CoxTimeVaryingFitter"
+        else:
+            if entry is not None:
+                df["__entry"] = entry
+                kw["entry_col"] = "__entry"
+            if cluster is not None:
+                df["__c"] = groups
+                kw["cluster_col"] = "__c"
+            fitter = CoxPHFitter(penalizer=self.penalizer, alpha=self.alpha)
+            call = lambda: fitter.fit(df, "__t", "__e", robust=robust, **kw)  # noqa: E731
+            self.engine_ = "lifelines CoxPHFitter"
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                call()
+            except ll_exc.ConvergenceError:
+                beta = getattr(fitter, "params_", None)
+                self._diverged(None if beta is None else np.asarray(beta))
+        for c in caught:
+            if issubclass(c.category, ll_exc.ConvergenceWarning):
+                self._diverged(np.asarray(fitter.params_))
+            elif issubclass(c.category, ll_exc.StatisticalWarning):
+                warnings.warn(
+                    "case weights are not integers: the model-based standard errors are then "
+                    "not valid; refit with robust=True.",
+                    AssumptionWarning,
+                    stacklevel=4,
+                )
+        self._fitter = fitter
+        cov = fitter.variance_matrix_.to_numpy()  # lifelines keeps the model-based one here
+        if robust:
+            # lifelines stores only the robust SEs, not the robust covariance: keep its exact SEs
+            # with the model-based correlations; the Wald test is then not reported.
+            se = fitter.standard_errors_.to_numpy()
+            d = np.sqrt(np.diag(cov))
+            cov = cov * np.outer(se / d, se / d)
+            self._approx_cov = True
+        return fitter.params_.to_numpy(), cov
+
+    def _diverged(self, beta) -> None:
+        cols = self._design.columns
+        if beta is None or not np.all(np.isfinite(beta)):
+            # the engine stopped without a usable estimate: a few guarded Newton steps of our
+            # own show which coefficient runs away
+            tr = self._train
+            beta = core.fit_newton(
+                tr["X"],
+                tr["time"],
+                tr["event"],
+                tr["w"],
+                entry=tr["entry"],
+                strata=tr["strata"],
+                ties=self.ties,
+                max_iter=25,
+            )[0]
+        if np.all(np.isfinite(beta)):
+            j = int(np.argmax(np.abs(beta) * self.sd_))
+            what = f"term {cols[j]!r} diverged (coefficient {beta[j]:.3g})"
+        else:
+            what = f"the fit diverged (terms {cols})"
+        raise ConvergenceError(
+            f"CoxModel({self.formula!r}) did not converge: {what}. This usually means "
+            "(quasi-)separation or near-collinearity: check that term, or fit with a penalizer, "
+            "e.g. CoxModel(..., penalizer=0.1)."
+        )
+
+    def _check_convergence(self) -> None:
+        beta = self.params_.to_numpy()
+        se = np.sqrt(np.diag(self.variance_matrix_.to_numpy()))
+        bad = ~np.isfinite(se) | (np.abs(beta) * self.sd_ > 20)
+        if bad.any():
+            self._diverged(beta)
+
+    # ------------------------------------------------------------------------------ summary
+    def _fitted(self) -> None:
+        if not hasattr(self, "params_"):
+            raise AttributeError("this CoxModel is not fitted yet; call .fit(data) first.")
+
+    @property
+    def standard_errors_(self) -> pd.Series:
+        """Standard errors of the log hazard ratios.
+
+        Examples
+        --------
+        >>> import churnsurv as cs
+        >>> data = cs.prepare(cs.datasets.load_telco(), duration="tenure", event="Churn",
+        ...                   event_value="Yes")
+        >>> CoxModel("SeniorCitizen").fit(data).standard_errors_.round(4).tolist()
+        [0.0531]
+        """
+        self._fitted()
+        return pd.Series(
+            np.sqrt(np.diag(self.variance_matrix_)), index=self.params_.index, name="se"
+        )
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Per-term table: ``log_hr``, ``se``, ``hr``, ``hr_lower``, ``hr_upper``, ``z``, ``p``.
+
+        ``hr = exp(log_hr)`` is the hazard ratio per unit of the term (for a level: against the
+        reference level, see ``reference_levels_``); the CI is ``1 - alpha`` (Wald, on the log
+        scale); ``p`` is two-sided. ``label`` is a readable name of the term.
+
+        Examples
+        --------
+        >>> import churnsurv as cs
+        >>> data = cs.prepare(cs.datasets.load_telco(), duration="tenure", event="Churn",
+        ...                   event_value="Yes")
+        >>> CoxModel("SeniorCitizen").fit(data).summary.columns.tolist()
+        ['label', 'log_hr', 'se', 'hr', 'hr_lower', 'hr_upper', 'z', 'p']
+        """
+        self._fitted()
+        b, se = self.params_, self.standard_errors_
+        q = stats.norm.ppf(1 - self.alpha / 2)
+        out = pd.DataFrame(
+            {
+                "label": [self._design.label(c) for c in b.index],
+                "log_hr": b,
+                "se": se,
+                "hr": np.exp(b),
+                "hr_lower": np.exp(b - q * se),
+                "hr_upper": np.exp(b + q * se),
+                "z": b / se,
+                "p": 2 * stats.norm.sf(np.abs(b / se)),
+            },
+            index=b.index,
+        )
+        out.attrs["alpha"] = self.alpha
+        return out
+
+    @property
+    def fit_statistics(self) -> pd.DataFrame:
+        """Model rows: n, events, log-likelihood, LR / Wald / score tests, concordance.
+
+        Columns ``value``, ``df`` and ``p``. The tests compare the fitted model with the null
+        model (all log-HRs 0), as R's ``summary.coxph`` does; the Wald test uses the (robust, if
+        asked) covariance. With ``robust=True`` and Efron ties lifelines supplies only the robust
+        standard errors, not their covariance: ``variance_matrix_`` then holds the robust
+        variances with model-based correlations and the Wald test is NaN. The concordance is
+        Harrell's C on the training data (lifelines ``concordance_index``; 0.5 = no
+        discrimination).
+
+        Examples
+        --------
+        >>> import churnsurv as cs
+        >>> data = cs.prepare(cs.datasets.load_telco(), duration="tenure", event="Churn",
+        ...                   event_value="Yes")
+        >>> st = CoxModel("Contract").fit(data).fit_statistics
+        >>> st.index.tolist()
+        ['n', 'events', 'log-likelihood', 'likelihood-ratio test', 'Wald test', 'score test', \
+'concordance']
+        >>> round(float(st.loc["concordance", "value"]), 3)
+        0.772
+        """
+        self._fitted()
+        if "stats" not in self._cache:
+            self._cache["stats"] = self._compute_statistics()
+        return self._cache["stats"]
+
+    def _compute_statistics(self) -> pd.DataFrame:
+        from lifelines.utils import concordance_index
+
+        tr = self._train
+        args = dict(entry=tr["entry"], strata=tr["strata"], ties=self.ties)
+        beta = self.params_.to_numpy()
+        p = len(beta)
+        ll, _, _ = core.partial_likelihood(tr["X"], tr["time"], tr["event"], tr["w"], beta, **args)
+        ll0, u0, h0 = core.partial_likelihood(
+            tr["X"], tr["time"], tr["event"], tr["w"], np.zeros(p), **args
+        )
+        if self.engine_.startswith("lifelines") and self.weighted_ and not self.penalizer:
+            ll = float(self._fitter.log_likelihood_)  # lifelines' own weighted-Efron convention
+        lr = 2 * (ll - ll0)
+        wald = float(beta @ np.linalg.solve(self.variance_matrix_.to_numpy(), beta))
+        if getattr(self, "_approx_cov", False):
+            wald = np.nan  # robust Efron fits: lifelines gives robust SEs only (see fit)
+        score = float(u0 @ np.linalg.solve(-h0, u0))
+        if self.panel_:
+            conc = np.nan  # Harrell's C is not defined for time-varying covariates here
+        else:
+            conc = concordance_index(tr["time"], -(tr["X"] @ beta), tr["event"])
+        rows = {
+            "n": (self.n_, np.nan, np.nan),
+            "events": (self.n_events_, np.nan, np.nan),
+            "log-likelihood": (ll, np.nan, np.nan),
+            "likelihood-ratio test": (lr, p, stats.chi2.sf(lr, p)),
+            "Wald test": (wald, p, stats.chi2.sf(wald, p)),
+            "score test": (score, p, stats.chi2.sf(score, p)),
+            "concordance": (conc, np.nan, np.nan),
+        }
+        return pd.DataFrame(rows, index=["value", "df", "p"]).T
+
+    def _repr_html_(self) -> str:
+        if not hasattr(self, "params_"):
+            return f"<p>CoxModel({html.escape(repr(self.formula))}), not fitted</p>"
+        refs = ", ".join(f"{k}: {v}" for k, v in self.reference_levels_.items()) or "none"
+        st = self.fit_statistics
+        head = (
+            f"<p><strong>Cox model</strong> {html.escape(self.formula)} &mdash; ties: "
+            f"{self.ties}, engine: {html.escape(self.engine_)}"
+            f"{', robust SE' if self.robust_ else ''}"
+            f"{', strata: ' + ', '.join(self.strata_columns_) if self.strata_columns_ else ''}"
+            f"<br>reference levels: {html.escape(refs)}</p>"
+        )
+        return (
+            head
+            + self.summary.to_html(float_format="{:.4g}".format)
+            + st.to_html(float_format="{:.4g}".format, na_rep="")
+        )
+
+    def to_latex(self) -> str:
+        r"""The per-term summary as a LaTeX ``tabular`` (HR with CI, SE of log-HR, p).
+
+        Examples
+        --------
+        >>> import churnsurv as cs
+        >>> data = cs.prepare(cs.datasets.load_telco(), duration="tenure", event="Churn",
+        ...                   event_value="Yes")
+        >>> print(CoxModel("SeniorCitizen").fit(data).to_latex())  # doctest: +ELLIPSIS
+        \begin{tabular}{lrrrr}
+        ...
+        SeniorCitizen & 1.726 & [1.555, 1.915] & 0.0531 & <0.001 \\
+        ...
+        """
+        self._fitted()
+        pct = round(100 * (1 - self.alpha))
+        lines = [
+            "\\begin{tabular}{lrrrr}",
+            "\\hline",
+            f"Term & HR & {pct}\\% CI & SE(log HR) & p \\\\",
+            "\\hline",
+        ]
+        for _, r in self.summary.iterrows():
+            label = r["label"].replace("_", "\\_").replace("&", "\\&").replace("%", "\\%")
+            p = "<0.001" if r["p"] < 0.001 else f"{r['p']:.3f}"
+            lines.append(
+                f"{label} & {r['hr']:.3f} & [{r['hr_lower']:.3f}, {r['hr_upper']:.3f}]"
+                f" & {r['se']:.4f} & {p} \\\\"
+            )
+        st = self.fit_statistics
+        lines += [
+            "\\hline",
+            f"\\multicolumn{{5}}{{l}}{{n = {self.n_}, events = {self.n_events_}, "
+            f"concordance = {st.loc['concordance', 'value']:.3f}}} \\\\",
+            "\\hline",
+            "\\end{tabular}",
+        ]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        state = f"fitted, n={self.n_}" if hasattr(self, "params_") else "not fitted"
+        return f"CoxModel({self.formula!r}, ties={self.ties!r}) [{state}]"
+
+    # ------------------------------------------------------------------ proportional hazards
+    def check_proportional_hazards(
+        self, *, transform: str = "km", alpha: float = 0.05, plot: bool = False
+    ) -> pd.DataFrame:
+        """Test proportional hazards with scaled Schoenfeld residuals, per term and globally.
+
+        For each term, the score test of ``beta(t) = beta + gamma * g(t)`` (``gamma = 0`` under
+        proportional hazards) with all other coefficients free -- the test R ``survival::cox.zph``
+        computes (survival >= 3.0), whose default ``transform="km"`` is ``g = 1 - KM(t-)``, the
+        left-continuous Kaplan-Meier estimate. (lifelines'
+        ``proportional_hazard_test`` defaults to ``"rank"`` and uses an older approximation.)
+        A term with several columns (a factor) is tested jointly; ``GLOBAL`` tests all at once.
+
+        Parameters
+        ----------
+        transform : {"km", "rank", "identity", "log"}, default "km"
+            Time scale ``g(t)`` of the alternative.
+        alpha : float, default 0.05
+            Terms with ``p < alpha`` are named in one :class:`AssumptionWarning`.
+        plot : bool, default False
+            Also draw the residual plots (:meth:`plot_schoenfeld`).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows: terms then ``GLOBAL``; columns ``chisq``, ``df``, ``p``.
+
+        Examples
+        --------
+        >>> import churnsurv as cs
+        >>> data = cs.prepare(cs.datasets.load_telco(), duration="tenure", event="Churn",
+        ...                   event_value="Yes")
+        >>> ph = CoxModel("gender").fit(data).check_proportional_hazards()
+        >>> ph.round(3)
+                chisq  df      p
+        term
+        gender  1.822   1  0.177
+        GLOBAL  1.822   1  0.177
+
+        A violation is not printed but raised as one warning naming the terms:
+
+        >>> import warnings
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     ph = CoxModel("gender + Partner").fit(data).check_proportional_hazards()
+        >>> print(str(caught[0].message)[:73])
+        proportional hazards looks violated (cox.zph, transform='km', p < 0.05) f
+        """
+        self._fitted()
+        g_of_time = self._transform(transform)
+        tr = self._train
+        names = list(self._design.terms)
+        chisq, glob = core.zph_test(
+            tr["X"],
+            tr["time"],
+            tr["event"],
+            tr["w"],
+            self.params_.to_numpy(),
+            g_of_time,
+            [self._design.terms[t] for t in names],
+            entry=tr["entry"],
+            strata=tr["strata"],
+            ties=self.ties,
+        )
+        dfs = [len(self._design.terms[t]) for t in names] + [len(self.params_)]
+        out = pd.DataFrame(
+            {"chisq": np.r_[chisq, glob], "df": dfs},
+            index=pd.Index(names + ["GLOBAL"], name="term"),
+        )
+        out["p"] = stats.chi2.sf(out["chisq"], out["df"])
+        out.attrs["transform"] = transform
+        bad = [t for t in names if out.loc[t, "p"] < alpha]
+        if bad:
+            warnings.warn(
+                f"proportional hazards looks violated (cox.zph, transform={transform!r}, "
+                f"p < {alpha}) for: {', '.join(bad)}. Consider stratifying on it "
+                "(CoxModel(..., strata=...)) or a time interaction; see the notebook 02-cox.",
+                AssumptionWarning,
+                stacklevel=2,
+            )
+        if plot:
+            self.plot_schoenfeld(transform=transform)
+        return out
+
+    def _transform(self, transform: str):
+        if transform not in _TRANSFORMS:
+            raise ValueError(
+                f"transform={transform!r} is not understood; use one of {list(_TRANSFORMS)}."
+            )
+        tr = self._train
+        if transform == "identity":
+            return lambda t: np.asarray(t, float)
+        if transform == "log":
+            return lambda t: np.log(np.asarray(t, float))
+        times = np.unique(tr["time"][tr["event"]])
+        if transform == "rank":  # rank of the time among the event times (R: rank(times))
+            death_t = np.sort(tr["time"][tr["event"]])
+            lo = np.searchsorted(death_t, times, "left")
+            hi = np.searchsorted(death_t, times, "right")
+            ranks = (lo + hi + 1) / 2
+            return lambda t: ranks[np.minimum(np.searchsorted(times, t), times.size - 1)]
+        # left-continuous Kaplan-Meier over all rows (counting process with entry times)
+        P = core.pairs(
+            np.zeros((len(tr["time"]), 1)),
+            tr["time"],
+            tr["event"],
+            tr["w"],
+            np.zeros(1),
+            entry=tr["entry"],
+            ties="breslow",
+        )[0]
+        q = np.bincount(P.k, P.dbar / P.den, P.times.size)  # d_k / n_k
+        km_left = np.r_[1.0, np.cumprod(1 - q)]  # S(t-) = product over event times < t
+        return lambda t: 1 - km_left[np.searchsorted(P.times, t, side="left")]
+
+    def schoenfeld_residuals(self, *, scaled: bool = True, transform: str = "km"):
+        """Scaled (or raw) Schoenfeld residuals, one row per churn event.
+
+        Scaled residuals are ``beta + d * V r`` (d events, V the model-based covariance, r the
+        raw residual), as R ``cox.zph`` returns them: their smooth against ``g(t)`` estimates
+        ``beta(t)``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by customer id; the term columns plus ``time`` and ``g`` (transformed time).
+
+        Examples
+        --------
+        >>> import churnsurv as cs
+        >>> data = cs.prepare(cs.datasets.load_telco(), duration="tenure", event="Churn",
+        ...                   event_value="Yes")
+        >>> r = CoxModel("SeniorCitizen").fit(data).schoenfeld_residuals()
+        >>> r.shape
+        (1869, 3)
+        """
+        self._fitted()
+        tr = self._train
+        res, times, rows = core.schoenfeld(
+            tr["X"],
+            tr["time"],
+            tr["event"],
+            tr["w"],
+            self.params_.to_numpy(),
+            entry=tr["entry"],
+            strata=tr["strata"],
+            ties=self.ties,
+        )
+        if scaled:
+            hess = core.partial_likelihood(
+                tr["X"],
+                tr["time"],
+                tr["event"],
+                tr["w"],
+                self.params_.to_numpy(),
+                entry=tr["entry"],
+                strata=tr["strata"],
+                ties=self.ties,
+            )[2]
+            res = self.params_.to_numpy() + len(res) * res @ np.linalg.inv(-hess)
+        out = pd.DataFrame(res, columns=self._design.columns)
+        out["time"] = times
+        out["g"] = self._transform(transform)(times)
+        out.index = pd.Index(
+            np.asarray(self._index)[rows] if hasattr(self, "_index") else rows, name="id"
+        )
+        return out
+
+    def plot_schoenfeld(self, term: str | None = None, *, transform: str = "km", axes=None):
+        """Scaled Schoenfeld residuals against transformed time, with a lowess smooth.
+
+        A flat smooth at the estimated log-HR (dashed) supports proportional hazards; a trend
+        means the effect changes with tenure.
+
+        Parameters
+        ----------
+        term : str, optional
+            One design column (default: all).
+        transform : {"km", "rank", "identity", "log"}, default "km"
+        axes : sequence of matplotlib Axes, optional
+            One per term drawn.
+
+        Returns
+        -------
+        list of matplotlib.axes.Axes
+
+        Examples
+        --------
+        >>> import churnsurv as cs
+        >>> data = cs.prepare(cs.datasets.load_telco(), duration="tenure", event="Churn",
+        ...                   event_value="Yes")
+        >>> axes = CoxModel("SeniorCitizen").fit(data).plot_schoenfeld()
+        >>> len(axes)
+        1
+        """
+        from statsmodels.nonparametric.smoothers_lowess import lowess
+
+        from churnsurv.plotting_cox import plot_schoenfeld
+
+        res = self.schoenfeld_residuals(transform=transform)
+        terms = self._design.columns if term is None else [term]
+        panels = []
+        for t in terms:
+            if t not in res.columns:
+                raise ValueError(f"term {t!r} is not in the model; terms: {self._design.columns}")
+            smooth = lowess(res[t].to_numpy(), res["g"].to_numpy(), frac=2 / 3, it=0)
+            panels.append(
+                (
+                    self._design.label(t),
+                    res["g"].to_numpy(),
+                    res[t].to_numpy(),
+                    smooth,
+                    float(self.params_[t]),
+                )
+            )
+        return plot_schoenfeld(panels, xlabel=f"g(t), transform={transform!r}", axes=axes)
+
+    # --------------------------------------------------------------------------- prediction
+    def _linear_predictor(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
+        X = self._design.transform(frame, purpose="prediction").to_numpy()
+        lp = (X - self.center_) @ self.params_.to_numpy()
+        labels = None
+        if self.strata_columns_:
+            missing = [c for c in self.strata_columns_ if c not in frame.columns]
+            if missing:
+                raise DataValidationError(
+                    f"column {missing[0]!r}: strata column needed for prediction.",
+                    column=missing[0],
+                    rule="missing column",
+                )
+            labels = frame[self.strata_columns_].astype(str).agg(" / ".join, axis=1).to_numpy()
+            unseen = sorted(set(labels) - set(self.baseline_))
+            if unseen:
+                raise ValueError(
+                    f"strata {unseen} were not seen (with events) when the model "
+                    f"was fitted; fitted strata: {sorted(self.baseline_)}."
+                )
+        return lp, labels
+
+    def _cumhaz(self, label, t: np.ndarray) -> np.ndarray:
+        """Baseline cumulative hazard of a stratum at times ``t`` (NaN after follow-up)."""
+        times, cum = self.baseline_[label]
+        idx = np.searchsorted(times, t, side="right")
+        out = np.r_[0.0, cum][idx]
+        return np.where(t > self.max_time_[label] + 1e-9, np.nan, out)
+
+    def predict_survival(self, data, times=None, *, conditional: bool = True) -> pd.DataFrame:
+        """Predicted survival curves, one row per customer.
+
+        Parameters
+        ----------
+        data : ChurnData or pandas.DataFrame
+            Customers with the covariate columns (and ``duration``/``event`` for
+            ``conditional=True``). For a panel, each customer's last interval is used, with its
+            covariates held at their current values.
+        times : array-like, optional
+            With ``conditional=True``: **time from now** (periods after the tenure already
+            reached); with ``conditional=False``: **tenure** (time since signup). Default
+            ``1, 2, ...`` up to the last follow-up time.
+        conditional : bool, default True
+            ``True``: for each active (censored) customer, ``S(tenure + t) / S(tenure)``, the
+            probability of still being a customer ``t`` periods from now given survival so far.
+            Customers who already churned get NaN rows (they have no remaining lifetime).
+            ``False``: ``S(t | x)`` from signup, for every row.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Customers × times. Cells beyond the last follow-up time of the customer's stratum
+            are NaN: the Cox baseline is not identified there (use a parametric model to
+            extrapolate). ``attrs`` records the time scale.
+
+        Examples
+        --------
+        >>> import churnsurv as cs
+        >>> data = cs.prepare(cs.datasets.load_telco(), id="customerID", duration="tenure",
+        ...                   event="Churn", event_value="Yes", time_unit="month")
+        >>> cox = CoxModel("Contract + SeniorCitizen").fit(data)
+        >>> cox.predict_survival(data.frame.head(3), [1, 12]).round(3)
+        time_from_now   1.0    12.0
+        customerID
+        7590-VHVEG     0.965  0.778
+        5575-GNVDE     0.998  0.976
+        3668-QPYBK       NaN    NaN
+        """
+        self._fitted()
+        frame = customer_rows(data)
+        if times is None:
+            times = np.arange(1, int(np.floor(max(self.max_time_.values()))) + 1)
+        times = np.atleast_1d(np.asarray(times, float))
+        if (times < 0).any():
+            raise ValueError("times must be >= 0.")
+        lp, labels = self._linear_predictor(frame)
+        if conditional:
+            if "duration" not in frame.columns:
+                raise ValueError(
+                    "conditional=True needs each customer's tenure: pass ChurnData "
+                    "(or a frame with 'duration' and 'event'), or "
+                    "conditional=False."
+                )
+            tenure = frame["duration"].to_numpy(float)
+            churned = frame["event"].to_numpy(bool) if "event" in frame else np.zeros(len(lp), bool)
+        else:
+            tenure, churned = np.zeros(len(lp)), np.zeros(len(lp), bool)
+        out = np.empty((len(lp), times.size))
+        groups = (
+            [(None, np.arange(len(lp)))]
+            if labels is None
+            else [(k, np.flatnonzero(labels == k)) for k in pd.unique(labels)]
+        )
+        chunk = max(1, 4_000_000 // max(times.size, 1))
+        for label, rows in groups:
+            for start in range(0, rows.size, chunk):
+                r = rows[start : start + chunk]
+                h_now = self._cumhaz(label, tenure[r])
+                h = self._cumhaz(label, tenure[r, None] + times[None, :]) - h_now[:, None]
+                out[r] = np.exp(-h * np.exp(lp[r])[:, None])
+        out[churned] = np.nan
+        result = pd.DataFrame(
+            out,
+            index=frame.index,
+            columns=pd.Index(times, name="time_from_now" if conditional else "tenure"),
+        )
+        result.attrs.update(time_unit=self.time_unit_, conditional=conditional)
+        return result
+
+    def predict_churn_probability(self, data, *, within) -> pd.Series:
+        """Probability that each active customer churns in the next ``within`` periods.
+
+        ``1 - S(tenure + within) / S(tenure)``; NaN for customers who already churned or when
+        ``tenure + within`` is beyond the follow-up (see :meth:`predict_survival`).
+
+        Examples
+        --------
+        >>> import churnsurv as cs
+        >>> data = cs.prepare(cs.datasets.load_telco(), id="customerID", duration="tenure",
+        ...                   event="Churn", event_value="Yes", time_unit="month")
+        >>> cox = CoxModel("Contract + SeniorCitizen").fit(data)
+        >>> cox.predict_churn_probability(data.frame.head(2), within=6).round(3).tolist()
+        [0.137, 0.012]
+        """
+        if not np.isscalar(within) or within <= 0:
+            raise ValueError(f"within must be a positive number of periods; got {within!r}.")
+        surv = self.predict_survival(data, [within], conditional=True)
+        return (1 - surv.iloc[:, 0]).rename(f"p_churn_within_{within:g}")
+
+    def predict_expected_lifetime(self, data, *, horizon, conditional: bool = True) -> pd.Series:
+        """Restricted expected (remaining) lifetime: the area under the survival curve.
+
+        With ``conditional=True`` (active customers): ``∫_0^horizon S(tenure + u) / S(tenure) du``,
+        the expected number of further periods as a customer within the next ``horizon``
+        periods; with ``False``: the restricted mean lifetime from signup. Exact for the step
+        function. NaN for churned customers, or when the horizon reaches past the follow-up.
+
+        Examples
+        --------
+        >>> import churnsurv as cs
+        >>> data = cs.prepare(cs.datasets.load_telco(), id="customerID", duration="tenure",
+        ...                   event="Churn", event_value="Yes", time_unit="month")
+        >>> cox = CoxModel("Contract").fit(data)
+        >>> cox.predict_expected_lifetime(data.frame.head(2), horizon=12).round(2).tolist()
+        [10.54, 11.87]
+        """
+        self._fitted()
+        if not np.isscalar(horizon) or horizon <= 0:
+            raise ValueError(f"horizon must be a positive number of periods; got {horizon!r}.")
+        frame = customer_rows(data)
+        lp, labels = self._linear_predictor(frame)
+        tenure = frame["duration"].to_numpy(float) if conditional else np.zeros(len(lp))
+        churned = frame["event"].to_numpy(bool) if conditional else np.zeros(len(lp), bool)
+        out = np.empty(len(lp))
+        groups = (
+            [(None, np.arange(len(lp)))]
+            if labels is None
+            else [(k, np.flatnonzero(labels == k)) for k in pd.unique(labels)]
+        )
+        for label, rows in groups:
+            jumps, cum = self.baseline_[label]
+            chunk = max(1, 2_000_000 // (jumps.size + 1))
+            for start in range(0, rows.size, chunk):
+                r = rows[start : start + chunk]
+                a = tenure[r, None]
+                knots = np.clip(jumps[None, :] - a, 0, horizon)  # ends of constant pieces
+                knots = np.concatenate([knots, np.full((len(r), 1), horizon)], axis=1)
+                lengths = np.diff(knots, axis=1, prepend=0.0)
+                level = np.r_[0.0, cum][None, :] - self._cumhaz(label, tenure[r])[:, None]
+                piece = np.exp(-np.maximum(level, 0) * np.exp(lp[r])[:, None])
+                out[r] = (lengths * piece).sum(axis=1)
+                out[r] = np.where(
+                    tenure[r] + horizon > self.max_time_[label] + 1e-9, np.nan, out[r]
+                )
+        out[churned] = np.nan
+        return pd.Series(out, index=frame.index, name=f"expected_lifetime_{horizon:g}")
+
+    # -------------------------------------------------------------------------------- plots
+    def plot(self, *, ax=None):
+        """Hazard-ratio forest plot (log scale) with ``1 - alpha`` confidence intervals.
+
+        Examples
+        --------
+        >>> import churnsurv as cs
+        >>> data = cs.prepare(cs.datasets.load_telco(), duration="tenure", event="Churn",
+        ...                   event_value="Yes")
+        >>> ax = CoxModel("Contract + SeniorCitizen").fit(data).plot()
+        >>> ax.get_xscale()
+        'log'
+        """
+        from churnsurv.plotting_cox import forest_plot
+
+        s = self.summary
+        return forest_plot(
+            s["label"].tolist(),
+            s["hr"].to_numpy(),
+            s["hr_lower"].to_numpy(),
+            s["hr_upper"].to_numpy(),
+            ci_level=1 - self.alpha,
+            ax=ax,
+        )
+
+    def plot_partial_effects(self, term: str, values, *, data=None, times=None, ax=None):
+        """Survival curves from signup for chosen values of one covariate, others typical.
+
+        The other covariates are held at their most frequent level (categorical) or median
+        (numeric) in ``data`` (default: the training data is not stored, so pass ``data``).
+
+        Parameters
+        ----------
+        term : str
+            A covariate column named in the formula, e.g. ``"Contract"``.
+        values : sequence
+            Values of it to draw one curve each.
+        data : ChurnData or DataFrame
+            Customers from which the typical values of the other covariates are taken.
+        times : array-like, optional
+            Tenures (default: 0 to the last follow-up time).
+
+        Examples
+        --------
+        >>> import churnsurv as cs
+        >>> data = cs.prepare(cs.datasets.load_telco(), duration="tenure", event="Churn",
+        ...                   event_value="Yes")
+        >>> cox = CoxModel("Contract + SeniorCitizen").fit(data)
+        >>> ax = cox.plot_partial_effects("Contract", ["Month-to-month", "Two year"], data=data)
+        >>> len(ax.get_lines())
+        2
+        """
+        from churnsurv.plotting_cox import plot_curves
+
+        if data is None:
+            raise ValueError(
+                "pass data= (e.g. the training ChurnData) to choose typical values "
+                "of the other covariates."
+            )
+        frame = customer_rows(data)
+        if term not in self._design.variables:
+            raise ValueError(
+                f"{term!r} is not a covariate of the formula; covariates: {self._design.variables}."
+            )
+        typical = {}
+        for v in self._design.variables + self.strata_columns_:
+            col = frame[v]
+            typical[v] = (
+                col.mode().iloc[0]
+                if v in self._design.levels or v in self.strata_columns_
+                else col.median()
+            )
+        rows = pd.DataFrame([{**typical, term: value} for value in values])
+        for v in self._design.levels:
+            if isinstance(frame[v].dtype, pd.CategoricalDtype):
+                rows[v] = pd.Categorical(rows[v], categories=frame[v].cat.categories)
+        rows.index = pd.Index([f"{term} = {value}" for value in values])
+        if times is None:
+            times = np.linspace(0, max(self.max_time_.values()), 200)
+        surv = self.predict_survival(rows, times, conditional=False)
+        return plot_curves(
+            surv, xlabel=f"tenure ({self.time_unit_}s)", title=f"Partial effect of {term}", ax=ax
+        )
