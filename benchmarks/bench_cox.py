@@ -1,0 +1,165 @@
+"""Benchmark of churnsurv.cox.CoxModel against lifelines' CoxPHFitter called directly.
+
+Each case runs in its own subprocess so that its peak memory (max RSS, from ``resource``) is its
+own. Cases: lifelines ``CoxPHFitter`` on a ready design matrix; ``CoxModel`` (Efron, lifelines
+engine) from a formula; all-categorical Breslow fits with and without collapsing identical rows;
+prediction of conditional survival for every customer over 72 periods.
+
+Usage::
+
+    python benchmarks/bench_cox.py                 # default sizes, writes RESULTS.md section
+    python benchmarks/bench_cox.py --n 200000 500000 --no-write
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import platform
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+
+HERE = pathlib.Path(__file__).resolve().parent
+RESULTS = HERE / "RESULTS.md"
+N_COV = 10
+
+
+def make_data(n: int, unit: str, *, categorical: bool, seed: int = 1):
+    """n customers, 10 covariates (4 numeric + 6 categorical, or 10 categorical), PH churn."""
+    import churnsurv as cs
+
+    rng = np.random.default_rng(seed)
+    cols = {}
+    lp = np.zeros(n)
+    for j in range(N_COV):
+        if categorical or j >= 4:
+            levels = 2 if categorical else 2 + j % 3
+            codes = rng.integers(0, levels, n)
+            cols[f"c{j}"] = pd.Categorical.from_codes(codes, [f"l{k}" for k in range(levels)])
+            lp += 0.15 * (codes - 1)
+        else:
+            x = rng.normal(size=n)
+            cols[f"x{j}"] = x
+            lp += 0.1 * x
+    scale = 24.0 if unit == "month" else 24.0 * 30.436875
+    t = scale * rng.weibull(1.2, n) * np.exp(-lp / 1.2)
+    cens = rng.uniform(0, 3 * scale, n)
+    dur = np.minimum(t, cens)
+    dur = np.ceil(dur) if unit in ("month", "day") else dur  # whole months / whole days
+    df = pd.DataFrame(cols)
+    df["tenure"], df["churned"] = dur, t <= cens
+    data = cs.prepare(df, duration="tenure", event="churned", time_unit=unit)
+    return data, " + ".join(c for c in df.columns if c not in ("tenure", "churned"))
+
+
+def run_case(case: str, n: int, unit: str) -> dict:
+    import warnings
+
+    from churnsurv.cox import CoxModel
+
+    categorical = case.startswith("breslow")
+    data, formula = make_data(n, unit, categorical=categorical)
+    out = {"case": case, "n": n, "unit": unit, "events": data.n_events}
+    t0 = time.perf_counter()
+    if case == "lifelines_direct":
+        from lifelines import CoxPHFitter
+
+        df = data.frame.drop(columns="event").assign(E=data.events)
+        t0 = time.perf_counter()  # lifelines as a user calls it: a frame and a formula
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            CoxPHFitter().fit(df, "duration", "E", formula=formula)
+    elif case == "coxmodel_efron":
+        CoxModel(formula).fit(data)
+    elif case == "breslow_collapsed":
+        m = CoxModel(formula, ties="breslow").fit(data)
+        out["engine"] = m.engine_
+    elif case == "breslow_uncollapsed":
+        m = CoxModel(formula, ties="breslow", collapse=False).fit(data)
+        out["engine"] = m.engine_
+    elif case == "predict":
+        m = CoxModel(formula).fit(data)
+        t0 = time.perf_counter()
+        surv = m.predict_survival(data, np.arange(1, 73), conditional=True)
+        out["shape"] = list(surv.shape)
+    out["seconds"] = round(time.perf_counter() - t0, 2)
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0)
+    return out
+
+
+def spawn(case: str, n: int, unit: str) -> dict:
+    cmd = [sys.executable, __file__, "--case", case, "--n", str(n), "--unit", unit]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
+    if proc.returncode != 0:
+        return {"case": case, "n": n, "unit": unit, "error": proc.stderr.strip()[-300:]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def baseline_rss() -> float:
+    code = (
+        "import churnsurv.cox, lifelines, resource; print(resource.getrusage("
+        "resource.RUSAGE_SELF).ru_maxrss / 1024)"
+    )
+    return float(
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
+    )
+
+
+def write_section(rows: list[dict], note: str) -> None:
+    table = pd.DataFrame(rows).fillna("").astype(str)
+    lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * table.shape[1]]
+    lines += ["| " + " | ".join(r) + " |" for r in table.to_numpy().tolist()]
+    body = ["## Cox", "", note, "", *lines, ""]
+    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
+    start = text.find("## Cox")
+    if start >= 0:
+        end = text.find("\n## ", start + 1)
+        text = text[:start] + "\n".join(body) + ("" if end < 0 else text[end:])
+    else:
+        text = text.rstrip() + "\n\n" + "\n".join(body)
+    RESULTS.write_text(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--case")
+    parser.add_argument("--n", type=int, nargs="+", default=[200_000, 1_000_000])
+    parser.add_argument("--unit", default="month")
+    parser.add_argument("--units", nargs="+", default=["month", "day"])
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    if args.case:  # child process
+        print(json.dumps(run_case(args.case, args.n[0], args.unit)))
+        return
+    rows = []
+    cases = ["lifelines_direct", "coxmodel_efron", "breslow_collapsed", "breslow_uncollapsed"]
+    for n in args.n:
+        for unit in args.units:
+            for case in cases:
+                r = spawn(case, n, unit)
+                rows.append(r)
+                print(r, flush=True)
+    for n in args.n:
+        r = spawn("predict", n, "month")
+        rows.append(r)
+        print(r, flush=True)
+    note = (
+        f"Machine: {platform.processor() or platform.machine()}, shared 2 cores; "
+        f"python {platform.python_version()}. Seconds are wall time of the fit (prediction: "
+        "of `predict_survival` over 72 periods, conditional); peak RSS is the whole process "
+        f"(importing churnsurv + lifelines alone: {baseline_rss():.0f} MB). Data: 10 "
+        "covariates (4 numeric + 6 categorical with 2-4 levels; `breslow_*`: 10 binary "
+        "categorical), Weibull PH churn, tenure in whole months or whole days."
+    )
+    if not args.no_write:
+        write_section(rows, note)
+
+
+if __name__ == "__main__":
+    main()
