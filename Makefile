@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint format venv clean bench
+.PHONY: demo test lint format venv clean bench browser
 
 venv: $(STAMP)
 
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/churnsurv demo
+	$(BIN)/churnsurv report --dataset telco --out report/
 
 lint: $(STAMP)
 	$(BIN)/ruff check churnsurv tests benchmarks
@@ -28,7 +28,14 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix churnsurv tests benchmarks
 	$(BIN)/ruff format churnsurv tests benchmarks
 
-test: lint
+# The report's browser test uses headless Chromium from Debian's packages; install it when we
+# can (root with apt), otherwise that one test is skipped.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && (apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium) >/dev/null 2>&1 \
+	  || echo "chromium not installed: the browser test of the report will be skipped"; }
+
+test: lint browser
 	MPLBACKEND=Agg $(BIN)/python -m pytest -q -n 2 tests churnsurv
 	MPLBACKEND=Agg $(BIN)/python -m pytest -q --nbmake --nbmake-timeout=300 notebooks/
 

@@ -856,6 +856,7 @@ def prepare(
             v.raise_first()
         keep = ~v.bad_mask()
         if not keep.any():
+            v.hint = False
             raise DataValidationError(
                 f"all {n} rows broke a rule and were excluded:\n{v.message()}",
                 rule="empty table",
@@ -981,6 +982,7 @@ def prepare_panel(
             v.add(id, "another interval of this customer broke a rule", ~keep & ~v.bad_mask())
             excluded = v.excluded_frame(id)
         if not keep.any():
+            v.hint = False
             raise DataValidationError(
                 f"all {n} rows broke a rule and were excluded:\n{v.message()}",
                 rule="empty table",
