@@ -232,3 +232,42 @@ def test_bad_input_messages(telco):
         allow_negative_margin=True,
     )
     assert (ok.summary["clv"] < 0).sum() == 3
+
+
+def test_bootstrap_refits_a_cox_model_per_customer():
+    base = cs.simulate_customers(600, rng=3).customers
+    data = cs.prepare(
+        base,
+        id="customer_id",
+        duration="tenure",
+        event="churned",
+        covariates=["plan", "monthly_charges"],
+        margin="monthly_margin",
+    )
+    cox = cs.CoxModel("plan + monthly_charges").fit(data)
+    res = clv(cox, data, annual_discount_rate=0.1, horizon=12, ci=True, n_boot=20, rng=1)
+    s = res.summary
+    assert len(s) == data.n and (s["clv_lower"] <= s["clv_upper"]).all()
+    inside = (s["clv_lower"] <= s["clv"]) & (s["clv"] <= s["clv_upper"])
+    assert inside.mean() > 0.9  # the point estimate lies inside nearly every interval
+    again = clv(cox, data, annual_discount_rate=0.1, horizon=12, ci=True, n_boot=20, rng=1)
+    pd.testing.assert_frame_equal(s, again.summary)
+
+
+def test_sbg_fit_as_kaplan_meier_tail(telco):
+    # An sBG fit (Fader & Hardie 2007) supplies the marginal shape past 72 months.
+    fh = cs.datasets.load_fader_hardie_2007()
+    sbg = cs.ShiftedBetaGeometric().fit(fh["regular_alive"], n_fit_periods=7)
+    km = KaplanMeier().fit(telco)
+    res = clv(km, telco, annual_discount_rate=0.1, horizon=100, tail=sbg)
+    assert res.assumptions["tail"] == "ShiftedBetaGeometric"
+    within = clv(km, telco, annual_discount_rate=0.1, horizon=73)
+    s72 = km.survival_at([72.0])["survival"].iloc[0]
+    t = np.arange(73, 100)
+    extra = (
+        telco.frame["MonthlyCharges"].mean()
+        * s72
+        * (sbg.survival(t) / sbg.survival(72) * 1.1 ** (-t / 12)).sum()
+    )
+    got = res.summary["clv"].iloc[0] - within.summary["clv"].iloc[0]
+    assert got == pytest.approx(extra, rel=1e-10)
