@@ -21,8 +21,8 @@ demo: $(STAMP)
 	$(BIN)/churnsurv report --dataset telco --out report/
 
 lint: $(STAMP)
-	$(BIN)/ruff check churnsurv tests benchmarks
-	$(BIN)/ruff format --check churnsurv tests benchmarks
+	$(BIN)/ruff check churnsurv tests benchmarks conftest.py
+	$(BIN)/ruff format --check churnsurv tests benchmarks conftest.py
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix churnsurv tests benchmarks
