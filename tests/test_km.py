@@ -100,6 +100,60 @@ def _prep(t, e, on_invalid="raise", **extra):
 # --------------------------------------------------------------------------------------------
 # R references
 # --------------------------------------------------------------------------------------------
+def _r_survmean(time, surv, n_risk, n_event, end_time, start_time=0.0):
+    """RMST and its SE exactly as R computes them for print(survfit(...), rmean=end_time).
+
+    Line-by-line transliteration of the inner ``pfun`` of ``survival:::survmean`` (R package
+    survival, file R/print.survfit.R, used by print.survfit and summary.survfit$table):
+
+        hh <- ifelse((n.risk - n.event) == 0, 0, n.event/(n.risk * (n.risk - n.event)))
+        keep <- which(time <= end.time)
+        temptime <- c(time[keep], end.time); tempsurv <- c(surv[keep], surv[max(keep)])
+        hh <- c(hh[keep], 0)
+        delta <- diff(c(start.time, temptime))
+        rectangles <- delta * c(1, tempsurv[-n])
+        varmean <- sum(cumsum(rev(rectangles[-1]))^2 * rev(hh)[-1])
+        mean <- sum(rectangles) + start.time
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hh = np.where(n_risk - n_event == 0, 0.0, n_event / (n_risk * (n_risk - n_event)))
+    keep = time <= end_time
+    temptime = np.r_[time[keep], end_time]
+    tempsurv = np.r_[surv[keep], surv[keep][-1]]
+    hh = np.r_[hh[keep], 0.0]
+    n = temptime.size
+    delta = np.diff(np.r_[start_time, temptime])
+    rectangles = delta * np.r_[1.0, tempsurv[: n - 1]]
+    varmean = np.sum(np.cumsum(rectangles[1:][::-1]) ** 2 * hh[::-1][1:])
+    return rectangles.sum() + start_time, np.sqrt(varmean)
+
+
+@pytest.mark.parametrize("tau", [20.0, 45.0, 100.0, 161.0])
+def test_rmst_equals_r_survmean_transliteration_on_aml(aml, tau):
+    km = KaplanMeier().fit(aml, by="x")
+    got = km.rmst(tau)
+    for label, c in km.curves_.groupby("segment"):
+        args = [c[k].to_numpy(float) for k in ("time", "survival", "at_risk", "events")]
+        mean, se = _r_survmean(*args, end_time=tau)
+        assert got.loc[label, "rmst"] == pytest.approx(mean, rel=1e-12)
+        assert got.loc[label, "std_err"] == pytest.approx(se, rel=1e-12)
+
+
+def test_rmst_equals_r_survmean_transliteration_on_random_data():
+    rng = np.random.default_rng(11)
+    t = np.round(rng.exponential(10, 400), 1)
+    e = rng.random(400) < 0.7
+    data = _prep(t, e)
+    km = KaplanMeier().fit(data)
+    c = km.curves_
+    args = [c[k].to_numpy(float) for k in ("time", "survival", "at_risk", "events")]
+    for tau in (5.0, 12.3, 25.0):
+        mean, se = _r_survmean(*args, end_time=tau)
+        got = km.rmst(tau).iloc[0]
+        assert got["rmst"] == pytest.approx(mean, rel=1e-12)
+        assert got["std_err"] == pytest.approx(se, rel=1e-12)
+
+
 def test_aml_matches_r_print_with_rmean(aml):
     # R: print(survfit(Surv(time, status) ~ x, data = aml), rmean = "common") — the output
     # printed in R survival's documentation of print.survfit / survfit for the aml data:
