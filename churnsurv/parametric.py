@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import html
 import warnings
+from abc import ABC, abstractmethod
 
 import numpy as np
 import pandas as pd
@@ -42,7 +43,7 @@ __all__ = [
 ]
 
 
-class ParametricModel:
+class ParametricModel(ABC):
     """Common machinery of the parametric models (use a subclass).
 
     Parameters
@@ -186,9 +187,12 @@ class ParametricModel:
                 out = out + X[name].to_numpy(float) * b
         return out
 
+    @abstractmethod
     def _cumhaz(self, X: pd.DataFrame, t: np.ndarray) -> np.ndarray:
-        """Cumulative hazard at ``t`` (rows × times, same number of rows as ``X``)."""
-        raise NotImplementedError
+        """Cumulative hazard at ``t`` (rows × times, same number of rows as ``X``).
+
+        Each distribution (subclass) gives its closed form.
+        """
 
     # -- predictions ------------------------------------------------------------------------
     def predict_survival(self, data, times=None, *, conditional: bool = True) -> pd.DataFrame:
