@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pandas as pd
 from formulaic import Formula, model_matrix
 
 from churnsurv.exceptions import DataValidationError
 
-__all__ = ["Design", "customer_rows"]
+__all__ = ["Design", "churn_probability", "customer_rows", "survival_frame"]
 
 
 def _is_categorical(series: pd.Series) -> bool:
@@ -33,6 +34,41 @@ def customer_rows(data) -> pd.DataFrame:
         last = frame.reset_index().groupby(frame.index.name, sort=False).tail(1)
         frame = last.set_index(frame.index.name)
     return frame
+
+
+def survival_frame(values, index, times, *, conditional: bool, time_unit: str) -> pd.DataFrame:
+    """Customers × times survival predictions, labelled the same way for every model.
+
+    Examples
+    --------
+    >>> survival_frame([[0.9, 0.8]], ["c1"], [1.0, 2.0], conditional=True, time_unit="month")
+    time_from_now  1.0  2.0
+    c1             0.9  0.8
+    """
+    result = pd.DataFrame(
+        values,
+        index=index,
+        columns=pd.Index(times, name="time_from_now" if conditional else "tenure"),
+    )
+    result.attrs.update(time_unit=time_unit, conditional=conditional)
+    return result
+
+
+def churn_probability(model, data, within) -> pd.Series:
+    """``1 - S(tenure + within) / S(tenure)`` per customer from ``model.predict_survival``.
+
+    Examples
+    --------
+    >>> class Flat:
+    ...     def predict_survival(self, data, times, conditional):
+    ...         return pd.DataFrame({times[0]: [0.75]}, index=["c1"])
+    >>> churn_probability(Flat(), None, 6).tolist()
+    [0.25]
+    """
+    if not np.isscalar(within) or not within > 0:
+        raise ValueError(f"within must be a positive number of periods; got {within!r}.")
+    surv = model.predict_survival(data, [within], conditional=True)
+    return (1 - surv.iloc[:, 0]).rename(f"p_churn_within_{within:g}")
 
 
 class Design:

@@ -41,7 +41,7 @@ import pandas as pd
 from scipy import stats
 
 from churnsurv import _cox_core as core
-from churnsurv._design import Design, customer_rows
+from churnsurv._design import Design, churn_probability, customer_rows, survival_frame
 from churnsurv.exceptions import AssumptionWarning, ConvergenceError, DataValidationError
 
 __all__ = ["CoxModel"]
@@ -564,17 +564,33 @@ class CoxModel:
             self._cache["stats"] = self._compute_statistics()
         return self._cache["stats"]
 
+    def _on_train(self, fn, beta=None, *extra):
+        """Call a :mod:`churnsurv._cox_core` function on the training data at ``beta``.
+
+        ``beta`` defaults to the fitted coefficients; ``extra`` positional arguments follow it.
+        """
+        tr = self._train
+        beta = self.params_.to_numpy() if beta is None else beta
+        return fn(
+            tr["X"],
+            tr["time"],
+            tr["event"],
+            tr["w"],
+            beta,
+            *extra,
+            entry=tr["entry"],
+            strata=tr["strata"],
+            ties=self.ties,
+        )
+
     def _compute_statistics(self) -> pd.DataFrame:
         from lifelines.utils import concordance_index
 
         tr = self._train
-        args = dict(entry=tr["entry"], strata=tr["strata"], ties=self.ties)
         beta = self.params_.to_numpy()
         p = len(beta)
-        ll, _, _ = core.partial_likelihood(tr["X"], tr["time"], tr["event"], tr["w"], beta, **args)
-        ll0, u0, h0 = core.partial_likelihood(
-            tr["X"], tr["time"], tr["event"], tr["w"], np.zeros(p), **args
-        )
+        ll, _, _ = self._on_train(core.partial_likelihood)
+        ll0, u0, h0 = self._on_train(core.partial_likelihood, np.zeros(p))
         if self.engine_.startswith("lifelines") and self.weighted_ and not self.penalizer:
             ll = float(self._fitter.log_likelihood_)  # lifelines' own weighted-Efron convention
         lr = 2 * (ll - ll0)
@@ -708,19 +724,9 @@ class CoxModel:
         """
         self._fitted()
         g_of_time = self._transform(transform)
-        tr = self._train
         names = list(self._design.terms)
-        chisq, glob = core.zph_test(
-            tr["X"],
-            tr["time"],
-            tr["event"],
-            tr["w"],
-            self.params_.to_numpy(),
-            g_of_time,
-            [self._design.terms[t] for t in names],
-            entry=tr["entry"],
-            strata=tr["strata"],
-            ties=self.ties,
+        chisq, glob = self._on_train(
+            core.zph_test, None, g_of_time, [self._design.terms[t] for t in names]
         )
         dfs = [len(self._design.terms[t]) for t in names] + [len(self.params_)]
         out = pd.DataFrame(
@@ -795,28 +801,9 @@ class CoxModel:
         (1869, 3)
         """
         self._fitted()
-        tr = self._train
-        res, times, rows = core.schoenfeld(
-            tr["X"],
-            tr["time"],
-            tr["event"],
-            tr["w"],
-            self.params_.to_numpy(),
-            entry=tr["entry"],
-            strata=tr["strata"],
-            ties=self.ties,
-        )
+        res, times, rows = self._on_train(core.schoenfeld)
         if scaled:
-            hess = core.partial_likelihood(
-                tr["X"],
-                tr["time"],
-                tr["event"],
-                tr["w"],
-                self.params_.to_numpy(),
-                entry=tr["entry"],
-                strata=tr["strata"],
-                ties=self.ties,
-            )[2]
+            hess = self._on_train(core.partial_likelihood)[2]
             res = self.params_.to_numpy() + len(res) * res @ np.linalg.inv(-hess)
         out = pd.DataFrame(res, columns=self._design.columns)
         out["time"] = times
@@ -976,13 +963,9 @@ class CoxModel:
                 h = self._cumhaz(label, tenure[r, None] + times[None, :]) - h_now[:, None]
                 out[r] = np.exp(-h * np.exp(lp[r])[:, None])
         out[churned] = np.nan
-        result = pd.DataFrame(
-            out,
-            index=frame.index,
-            columns=pd.Index(times, name="time_from_now" if conditional else "tenure"),
+        return survival_frame(
+            out, frame.index, times, conditional=conditional, time_unit=self.time_unit_
         )
-        result.attrs.update(time_unit=self.time_unit_, conditional=conditional)
-        return result
 
     def predict_churn_probability(self, data, *, within) -> pd.Series:
         """Probability that each active customer churns in the next ``within`` periods.
@@ -999,10 +982,7 @@ class CoxModel:
         >>> cox.predict_churn_probability(data.frame.head(2), within=6).round(3).tolist()
         [0.137, 0.012]
         """
-        if not np.isscalar(within) or within <= 0:
-            raise ValueError(f"within must be a positive number of periods; got {within!r}.")
-        surv = self.predict_survival(data, [within], conditional=True)
-        return (1 - surv.iloc[:, 0]).rename(f"p_churn_within_{within:g}")
+        return churn_probability(self, data, within)
 
     def predict_expected_lifetime(self, data, *, horizon, conditional: bool = True) -> pd.Series:
         """Restricted expected (remaining) lifetime: the area under the survival curve.

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from churnsurv._design import Design, customer_rows
+from churnsurv._design import Design, churn_probability, customer_rows, survival_frame
 from churnsurv.exceptions import ConvergenceError, DataValidationError
 
 __all__ = [
@@ -229,13 +229,9 @@ class ParametricModel(ABC):
         h = self._cumhaz(X, tenure[:, None] + times[None, :]) - self._cumhaz(X, tenure[:, None])
         out = np.exp(-h)
         out[churned] = np.nan
-        result = pd.DataFrame(
-            out,
-            index=frame.index,
-            columns=pd.Index(times, name="time_from_now" if conditional else "tenure"),
+        return survival_frame(
+            out, frame.index, times, conditional=conditional, time_unit=self.time_unit_
         )
-        result.attrs.update(time_unit=self.time_unit_, conditional=conditional)
-        return result
 
     def predict_churn_probability(self, data, *, within) -> pd.Series:
         """Probability that each active customer churns in the next ``within`` periods.
@@ -249,8 +245,7 @@ class ParametricModel(ABC):
         >>> m.predict_churn_probability(data.frame.head(2), within=6).round(3).tolist()
         [0.155, 0.014]
         """
-        surv = self.predict_survival(data, [within], conditional=True)
-        return (1 - surv.iloc[:, 0]).rename(f"p_churn_within_{within:g}")
+        return churn_probability(self, data, within)
 
     def predict_expected_lifetime(self, data, *, horizon, conditional: bool = True) -> pd.Series:
         """Restricted expected (remaining) lifetime ``∫_0^horizon S(u | T > tenure) du``.
