@@ -40,18 +40,6 @@ class ExponentialModel:
         return pd.DataFrame(out, index=frame.index, columns=np.asarray(times, dtype=float))
 
 
-@pytest.fixture(scope="module")
-def telco():
-    return cs.prepare(
-        cs.datasets.load_telco(),
-        id="customerID",
-        duration="tenure",
-        event="Churn",
-        event_value="Yes",
-        margin="MonthlyCharges",
-    )
-
-
 # ----------------------------------------------------------------------------- exact arithmetic
 def test_discount_factors_are_exact_in_every_unit():
     # One year in each unit discounts by exactly 1/(1 + d).

@@ -37,19 +37,6 @@ TELCO_FORMULA = "Contract + InternetService + PaymentMethod + MonthlyCharges + S
 
 
 @pytest.fixture(scope="module")
-def telco():
-    return cs.prepare(
-        cs.datasets.load_telco(),
-        id="customerID",
-        duration="tenure",
-        event="Churn",
-        event_value="Yes",
-        time_unit="month",
-        margin="MonthlyCharges",
-    )
-
-
-@pytest.fixture(scope="module")
 def sim():
     base = simulate_customers(4000, rng=20240611)
     data = cs.prepare(

@@ -22,7 +22,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
@@ -47,25 +46,6 @@ from churnsurv.km import (  # noqa: E402
 )
 
 SM_RESULTS = Path(statsmodels.__file__).parent / "duration" / "tests" / "results"
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
-@pytest.fixture(scope="module")
-def telco():
-    return cs.prepare(
-        cs.datasets.load_telco(),
-        id="customerID",
-        duration="tenure",
-        event="Churn",
-        event_value="Yes",
-        time_unit="month",
-        margin="MonthlyCharges",
-    )
 
 
 @pytest.fixture(scope="module")
