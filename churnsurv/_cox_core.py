@@ -20,7 +20,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Pairs", "baseline_hazard", "fit_newton", "partial_likelihood", "pairs", "zph_test"]
+__all__ = [
+    "Pairs",
+    "RiskSets",
+    "baseline_hazard",
+    "fit_newton",
+    "partial_likelihood",
+    "pairs",
+    "zph_test",
+]
 
 
 @dataclass
@@ -111,6 +119,165 @@ def _second_moment(X, P: Pairs, c: np.ndarray) -> np.ndarray:
     return (xs * (P.r * a)[:, None]).T @ xs
 
 
+class RiskSets:
+    """The part of the partial likelihood that does not depend on ``beta``, built once per fit.
+
+    For each stratum: the unique event times, each row's first and one-past-last event-time index
+    at risk, the deaths per time and the Efron steps. :meth:`evaluate` then needs only scalar
+    work per death and a few passes over ``X``: risk-set sums ``S1`` come from one sparse
+    (event time x row) product with the weights ``r = w exp(eta)`` as its entries, and the
+    second moments from one weighted ``X.T @ X`` (in row chunks, so no ``n x p`` temporary
+    beyond a chunk). With ``m`` tied deaths at a time, the Efron sums over its ``m`` steps are
+    accumulated as scalars (``sum 1/den``, ``sum f/den``, ...) and combined with the ``p``-vectors
+    ``S1`` and ``D1`` once per time.
+    """
+
+    _CHUNK = 1 << 17
+
+    def __init__(self, X, time, event, w, *, entry=None, strata=None, ties="efron"):
+        from scipy import sparse
+
+        self._sparse = sparse
+        self.X, self.w, self.ties = np.ascontiguousarray(X, dtype=float), w, ties
+        self.n, self.p = X.shape
+        self.labels = None if strata is None else np.asarray(strata)
+        self.strata = []
+        whole = strata is None
+        for rows in _strata_rows(strata, len(time)):
+            t, e = time[rows], event[rows]
+            times = np.unique(t[e])
+            if times.size == 0:
+                continue
+            K = times.size
+            # rows at risk at times[k]: entry < times[k] <= t, i.e. lo <= k < hi
+            hi = np.searchsorted(times, t, side="right")
+            lo = None if entry is None else np.searchsorted(times, entry[rows], "right")
+            dead = np.flatnonzero(e)
+            dk = hi[dead] - 1
+            m = np.bincount(dk, minlength=K)
+            k = np.repeat(np.arange(K), m)
+            step = np.arange(k.size) - np.repeat(np.cumsum(m) - m, m)
+            frac = step / m[k] if ties == "efron" else np.zeros(k.size)
+            d = np.bincount(dk, w[rows][dead], K)
+            st = dict(
+                rows=None if whole else rows,
+                times=times,
+                K=K,
+                hi=hi,
+                lo=lo,
+                dead=dead,
+                dk=dk,
+                d=d,
+                k=k,
+                frac=frac,
+                wk=(d / m)[k],  # mean death weight (R's meanwt), per Efron step
+                xd=w[rows][dead] @ X[rows[dead]],  # sum of w x over deaths: fixed
+                g_hi=self._grouping(hi, rows, K + 1),
+                g_lo=None if lo is None else self._grouping(lo, rows, K + 1),
+                g_d=self._grouping(dk, rows[dead], K),
+            )
+            self.strata.append(st)
+
+    @staticmethod
+    def _grouping(codes, positions, size):
+        """``(indices, indptr)`` of a CSR matrix whose row ``k`` holds the rows with code ``k``."""
+        order = np.argsort(codes, kind="stable")
+        indptr = np.r_[0, np.cumsum(np.bincount(codes, minlength=size))]
+        return positions[order], indptr
+
+    def _group_sum(self, grouping, r_all):
+        """``sum of r_i x_i`` over the rows of each group, as a ``(groups, p)`` array."""
+        idx, ptr = grouping
+        mat = self._sparse.csr_matrix((r_all[idx], idx, ptr), shape=(len(ptr) - 1, self.n))
+        return np.asarray(mat @ self.X)
+
+    @staticmethod
+    def _s0(st, r):
+        """``S0``: the summed ``r`` of the rows at risk at each event time."""
+        K = st["K"]
+        if st["lo"] is None:  # everyone is at risk from the start
+            add = np.zeros(K + 1)
+            add[0] = r.sum()
+        else:
+            add = np.bincount(st["lo"], r, K + 1)
+        return np.cumsum(add - np.bincount(st["hi"], r, K + 1))[:K]
+
+    def _risk_sums(self, st, r_all):
+        """``S0``, ``S1`` at each event time and ``D0``, ``D1`` of its deaths."""
+        K, rows = st["K"], st["rows"]
+        r = r_all if rows is None else r_all[rows]
+        if st["lo"] is None:
+            add1 = np.zeros((K + 1, self.p))
+            add1[0] = self._weighted_sum(r_all, rows)
+        else:
+            add1 = self._group_sum(st["g_lo"], r_all)
+        s0 = self._s0(st, r)
+        s1 = np.cumsum(add1 - self._group_sum(st["g_hi"], r_all), axis=0)[:K]
+        d0 = np.bincount(st["dk"], r[st["dead"]], K)
+        d1 = self._group_sum(st["g_d"], r_all)
+        return r, s0, s1, d0, d1
+
+    def _weighted_sum(self, v_all, rows):
+        if rows is None:
+            return v_all @ self.X
+        return sum(v_all[c] @ self.X[c] for c in self._chunks(rows))
+
+    def _chunks(self, rows):
+        return (rows[i : i + self._CHUNK] for i in range(0, len(rows), self._CHUNK))
+
+    def _gram(self, v, rows):
+        """``sum of v_i x_i x_i'`` over ``rows`` (all rows when None), chunk by chunk."""
+        out = np.zeros((self.p, self.p))
+        if rows is None:
+            for i in range(0, self.n, self._CHUNK):
+                xs = self.X[i : i + self._CHUNK]
+                out += (xs * v[i : i + self._CHUNK, None]).T @ xs
+            return out
+        for i in range(0, len(rows), self._CHUNK):
+            xs = self.X[rows[i : i + self._CHUNK]]
+            out += (xs * v[i : i + self._CHUNK, None]).T @ xs
+        return out
+
+    def evaluate(self, beta):
+        """Log partial likelihood, gradient and Hessian at ``beta``."""
+        p = self.p
+        ll, grad, hess = 0.0, np.zeros(p), np.zeros((p, p))
+        r_all = self.w * np.exp(self.X @ beta)
+        for st in self.strata:
+            K, k, frac, wk = st["K"], st["k"], st["frac"], st["wk"]
+            r, s0, s1, d0, d1 = self._risk_sums(st, r_all)
+            den = s0[k] - frac * d0[k]
+            inv = 1.0 / den
+            ll += float(st["xd"] @ beta - wk @ np.log(den))
+            a = np.bincount(k, wk * inv, K)
+            b = np.bincount(k, wk * frac * inv, K)
+            grad += st["xd"] - (a @ s1 - b @ d1)
+            inv2 = wk * inv * inv
+            c = np.bincount(k, inv2, K)
+            e = np.bincount(k, frac * inv2, K)
+            g = np.bincount(k, frac * frac * inv2, K)
+            # sum_k [a_k S2_k - b_k D2_k] as one weighted Gram matrix over the rows
+            cum = np.r_[0.0, np.cumsum(a)]
+            at_risk = cum[st["hi"]] - (0.0 if st["lo"] is None else cum[st["lo"]])
+            v = r * at_risk
+            v[st["dead"]] -= r[st["dead"]] * b[st["dk"]]
+            cross = s1.T @ (e[:, None] * d1)
+            outer = s1.T @ (c[:, None] * s1) - cross - cross.T + d1.T @ (g[:, None] * d1)
+            hess -= self._gram(v, st["rows"]) - outer
+        return ll, grad, hess
+
+    def baseline(self, beta):
+        """Breslow baseline hazard increments ``d_k / S0_k`` per stratum (``X @ beta == 0``)."""
+        r_all = self.w * np.exp(self.X @ beta)
+        out = []
+        for st in self.strata:
+            r = r_all if st["rows"] is None else r_all[st["rows"]]
+            s0 = self._s0(st, r)
+            first = 0 if st["rows"] is None else st["rows"][0]
+            out.append((first, st["times"], st["d"] / s0))
+        return out
+
+
 def partial_likelihood(X, time, event, w, beta, *, entry=None, strata=None, ties="efron"):
     """Log partial likelihood, gradient and Hessian at ``beta``.
 
@@ -120,48 +287,24 @@ def partial_likelihood(X, time, event, w, beta, *, entry=None, strata=None, ties
     grad : ndarray (p,)
     hess : ndarray (p, p)
     """
-    p = X.shape[1]
-    ll, grad, hess = 0.0, np.zeros(p), np.zeros((p, p))
-    eta = X @ beta
-    for P in pairs(X, time, event, w, beta, entry=entry, strata=strata, ties=ties):
-        e = event[P.rows]
-        we = w[P.rows][e]
-        ll += float(we @ eta[P.rows][e] - P.dbar @ np.log(P.den))
-        grad += we @ X[P.rows][e] - P.dbar @ P.mean
-        hess -= _second_moment(X, P, P.dbar) - (P.mean * P.dbar[:, None]).T @ P.mean
-    return ll, grad, hess
+    return RiskSets(X, time, event, w, entry=entry, strata=strata, ties=ties).evaluate(beta)
 
 
-def fit_newton(
-    X,
-    time,
-    event,
-    w,
-    *,
-    entry=None,
-    strata=None,
-    ties="breslow",
-    penalty=None,
-    max_iter=50,
-    tol=1e-10,
-):
+def fit_newton(risk: RiskSets, *, penalty=None, max_iter=50, tol=1e-10):
     """Maximise the (optionally ridge-penalised) partial likelihood by Newton-Raphson.
 
     ``penalty`` is a vector ``lam``: the objective is ``loglik - 0.5 * sum(lam * beta**2)``.
     Step halving guards against overshooting. Returns ``(beta, loglik, hess, converged)`` with
     the unpenalised log-likelihood and the penalised Hessian.
     """
-    p = X.shape[1]
+    p = risk.p
     lam = np.zeros(p) if penalty is None else np.asarray(penalty, float)
     beta = np.zeros(p)
 
     def objective(b):
         # a diverging fit (separation) overflows; such steps are rejected by step halving
         with np.errstate(all="ignore"):
-            return _objective(b)
-
-    def _objective(b):
-        ll, g, h = partial_likelihood(X, time, event, w, b, entry=entry, strata=strata, ties=ties)
+            ll, g, h = risk.evaluate(b)
         return ll - 0.5 * lam @ b**2, g - lam * b, h - np.diag(lam), ll
 
     obj, g, h, ll = objective(beta)
@@ -187,19 +330,17 @@ def fit_newton(
     return beta, ll, h, converged
 
 
-def baseline_hazard(X, time, event, w, beta, *, entry=None, strata=None):
+def baseline_hazard(risk: RiskSets, beta):
     """Breslow estimator of the baseline hazard, per stratum: ``{label: (times, increments)}``.
 
-    Baseline means ``X @ beta == 0``; the increments are ``d_k / S0_k``.
+    Baseline means ``X @ beta == 0``; the increments are ``d_k / S0_k`` (whatever the ties of
+    ``risk``, as in lifelines and R ``basehaz``).
     """
-    labels = None if strata is None else np.asarray(strata)
-    out = {}
-    for P in pairs(X, time, event, w, beta, entry=entry, strata=labels, ties="breslow"):
-        K = P.times.size
-        inc = np.bincount(P.k, P.dbar / P.den, K)
-        label = None if labels is None else labels[P.rows[0]]
-        out[label] = (P.times, inc)
-    return out
+    labels = risk.labels
+    return {
+        (None if labels is None else labels[first]): (times, inc)
+        for first, times, inc in risk.baseline(beta)
+    }
 
 
 def schoenfeld(X, time, event, w, beta, *, entry=None, strata=None, ties="efron"):

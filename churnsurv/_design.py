@@ -71,6 +71,23 @@ def churn_probability(model, data, within) -> pd.Series:
     return (1 - surv.iloc[:, 0]).rename(f"p_churn_within_{within:g}")
 
 
+def _observed_levels(values: pd.Series) -> list:
+    """The distinct values of a column as Python objects (categoricals: the observed ones)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = np.unique(values.cat.codes.to_numpy())
+        cats = values.cat.categories.astype(object)
+        return [np.nan if c < 0 else cats[c] for c in codes]
+    return list(pd.unique(values.astype(object)))
+
+
+def _float_frame(mm: pd.DataFrame, columns: list, index: pd.Index) -> pd.DataFrame:
+    """The model matrix's ``columns`` as one row-major float64 array in a frame (no copies)."""
+    out = np.empty((len(index), len(columns)))
+    for j, c in enumerate(columns):
+        out[:, j] = mm[c]
+    return pd.DataFrame(out, columns=columns, index=index, copy=False)
+
+
 class Design:
     """Formula → design matrix, with the model spec, term groups and reference levels.
 
@@ -104,7 +121,7 @@ class Design:
                 "'Contract + MonthlyCharges'); durations and events come from ChurnData."
             )
         self.levels = {
-            v: sorted(pd.unique(frame[v].astype(object)), key=str)
+            v: sorted(_observed_levels(frame[v]), key=str)
             for v in self.variables
             if _is_categorical(frame[v])
         }
@@ -114,8 +131,7 @@ class Design:
             warnings.simplefilter("ignore", FutureWarning)
             mm = model_matrix(self.formula, frame)
         self.spec = mm.model_spec
-        X = pd.DataFrame(mm).drop(columns="Intercept", errors="ignore")
-        X.index = frame.index
+        X = _float_frame(mm, [c for c in mm.columns if c != "Intercept"], frame.index)
         if X.shape[1] == 0:
             raise ValueError(f"formula {self.formula!r} has no covariate terms.")
         self.columns = list(X.columns)
@@ -131,7 +147,7 @@ class Design:
                 levels = state["contrasts"].levels
                 ref = levels[0] if base is None or "UNSET" in repr(base) else base
                 self.reference_levels[name] = ref
-        return X.astype(float)
+        return X
 
     def transform(self, frame: pd.DataFrame, *, purpose: str) -> pd.DataFrame:
         """The design matrix of new data with the fitted coding; unseen levels raise."""
@@ -166,9 +182,7 @@ class Design:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)  # see fit_transform
             mm = self.spec.get_model_matrix(frame)
-        X = pd.DataFrame(mm).reindex(columns=self.columns)
-        X.index = frame.index
-        return X.astype(float)
+        return _float_frame(mm, self.columns, frame.index)
 
     def label(self, column: str) -> str:
         """A readable label: ``Contract: One year (vs Month-to-month)``."""

@@ -100,6 +100,36 @@ def test_telco_matches_lifelines_directly(telco):
     )
     c = concordance_index(telco.durations, -ref.predict_partial_hazard(X), telco.events)
     np.testing.assert_allclose(m.fit_statistics.loc["concordance", "value"], c, rtol=1e-12)
+    # churnsurv's own Efron engine (used for unweighted, non-robust fits) gives lifelines' SEs
+    assert m.engine_ == "churnsurv Newton-Raphson"
+    np.testing.assert_allclose(m.standard_errors_, ref.standard_errors_, rtol=1e-8)
+
+
+@pytest.mark.parametrize("penalizer", [0.0, 0.01])
+def test_efron_engine_matches_lifelines_with_strata_and_penalizer(telco, penalizer):
+    from lifelines import CoxPHFitter
+
+    formula = "InternetService + MonthlyCharges + SeniorCitizen"
+    m = CoxModel(formula, strata="Contract", penalizer=penalizer).fit(telco)
+    assert m.engine_ == "churnsurv Newton-Raphson"
+    X = m._design.transform(telco.frame, purpose="test")
+    df = X.assign(T=telco.durations, E=telco.events, S=telco.frame["Contract"].to_numpy())
+    ref = CoxPHFitter(penalizer=penalizer).fit(
+        df, "T", "E", strata=["S"], fit_options={"precision": 1e-10, "r_precision": 1e-14}
+    )
+    np.testing.assert_allclose(m.params_, ref.params_, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(m.standard_errors_, ref.standard_errors_, rtol=1e-7)
+
+
+def test_breslow_penalizer_matches_statsmodels_ridge(telco):
+    # statsmodels PHReg.fit_regularized minimises -loglik / n + alpha * |beta|^2 / 2 (L1_wt=0):
+    # the same objective as lifelines' convention with alpha = penalizer * sd^2
+    m = CoxModel("Contract + MonthlyCharges + SeniorCitizen", ties="breslow", penalizer=0.01)
+    m.fit(telco)
+    X = m._design.transform(telco.frame, purpose="test").to_numpy()
+    ref = PHReg(telco.durations, X, status=telco.events.astype(float), ties="breslow")
+    ref = ref.fit_regularized(alpha=0.01 * m.sd_**2, L1_wt=0.0)
+    np.testing.assert_allclose(m.params_, ref.params, rtol=1e-6)
 
 
 @pytest.mark.parametrize("ties", ["efron", "breslow"])
@@ -269,9 +299,11 @@ def test_error_level_without_events():
     data.frame.loc[data.frame["plan"] == "gold", "event"] = False
     with pytest.raises(ValueError, match=r"plan: gold \(vs basic\): no churn events among its 10"):
         CoxModel("x + plan").fit(data)
-    # the penalizer the message suggests makes the fit possible
-    m = CoxModel("x + plan", penalizer=0.1, ties="breslow").fit(data) if False else None
-    assert m is None
+    # the penalizer the message suggests makes the fit possible: a finite, strongly negative
+    # coefficient for the level without events
+    for ties in ("efron", "breslow"):
+        m = CoxModel("x + plan", penalizer=0.01, ties=ties).fit(data)
+        assert np.isfinite(m.params_).all() and m.params_["plan[T.gold]"] < -1
 
 
 def test_error_convergence_names_term():
