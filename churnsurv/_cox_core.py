@@ -6,12 +6,14 @@ uses: with case weights, the Efron correction spreads the *summed* death weight 
 deaths (R's ``meanwt``), so collapsing identical rows into weights is exact for both methods.
 
 It supplies what lifelines and statsmodels do not: a weighted Breslow fit (used for case weights,
-penalised Breslow fits and collapsed rows), the score test, the Breslow baseline hazard, the
-Schoenfeld residuals and the ``cox.zph`` score test of proportional hazards.
+penalised Breslow fits and collapsed rows), an Efron fit within the project's memory budget at a
+million customers (:class:`RiskSets` + :func:`fit_newton`), the score test, the Breslow baseline
+hazard, the Schoenfeld residuals and the ``cox.zph`` score test of proportional hazards.
 
-Each risk-set quantity is computed at the ``(event time, Efron step)`` pairs only -- one pair per
-death -- and the second-moment sums are turned into one weighted ``X.T @ X`` product, so memory is
-O(n p) and time O(n p^2), never O(n p^2) memory or O(n K) loops.
+:class:`RiskSets` builds what does not depend on ``beta`` once per fit; each Newton step then
+needs scalar work per death and a few passes over ``X``, so memory is O(n p) and time O(n p^2)
+per step. The diagnostics (:func:`pairs`) keep per-death risk-set means, which the Schoenfeld
+residuals need.
 """
 
 from __future__ import annotations
