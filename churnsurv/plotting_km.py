@@ -20,7 +20,7 @@ __all__ = [
 
 _RISK_ROW_PT = 13.0  # vertical spacing of risk-table rows, in points
 _RISK_TOP_PT = 42.0  # distance from the x axis to the risk-table title, in points
-_LABEL_GAP_PT = 20.0  # gap between the row labels and the left edge of the axes, in points
+_LABEL_GAP_PT = 20.0  # least gap between the row labels and the axes' left edge, in points
 
 
 def _axes(ax, figsize=(7.5, 5.0)):
@@ -155,10 +155,17 @@ def draw_risk_table(ax, table: pd.DataFrame, *, title: str = "Number at risk"):
     >>> [x.get_text() for x in draw_risk_table(ax, t).texts]
     ['Number at risk', 'all', '10', '4']
     """
+    from matplotlib.font_manager import FontProperties
     from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
     fig = ax.figure
     colors = {line.get_label(): line.get_color() for line in ax.get_lines()}
+    texts = [f"{n:.0f}" if float(n).is_integer() else f"{n:.1f}" for n in table["at_risk"]]
+    # the numbers are centred on their ticks: keep the labels clear of half the widest one
+    # (a digit is about 0.6 em wide)
+    size = FontProperties(size="small").get_size_in_points()
+    gap = max(_LABEL_GAP_PT, 0.5 * 0.62 * size * max(map(len, texts), default=0) + 8.0)
+    table = table.assign(_text=texts)
 
     def place(i: int, x_coords: str, dx_pt: float = 0.0):
         base = blended_transform_factory(
@@ -184,15 +191,14 @@ def draw_risk_table(ax, table: pd.DataFrame, *, title: str = "Number at risk"):
             0.0,
             0.0,
             str(segment),
-            transform=place(i, "axes", -_LABEL_GAP_PT),
+            transform=place(i, "axes", -gap),
             ha="right",
             va="top",
             fontsize="small",
             color=color,
             clip_on=False,
         )
-        for t, n in zip(rows["time"], rows["at_risk"], strict=True):
-            text = f"{n:.0f}" if float(n).is_integer() else f"{n:.1f}"
+        for t, text in zip(rows["time"], rows["_text"], strict=True):
             ax.text(
                 t,
                 0.0,

@@ -653,3 +653,22 @@ def test_plot_risk_table_is_at_risk_at_ticks(telco):
     assert len(ax.collections) == 3  # CI bands
     bare = KaplanMeier().fit(telco).plot(at_risk=False, ci=False, censor_marks=False)
     assert len(bare.texts) == 0 and len(bare.collections) == 0
+
+
+@pytest.mark.parametrize("first", [3875.0, 1234567.0])
+def test_risk_table_labels_clear_of_numbers(first):
+    # the row label ends left of the first count, which is centred on the axes' left edge
+    import matplotlib.pyplot as plt
+
+    from churnsurv.plotting_km import draw_risk_table
+
+    fig, ax = plt.subplots(figsize=(6, 3))
+    ax.plot([0, 10], [1, 0.5], label="segment")
+    ax.set_xlim(0, 10)
+    table = pd.DataFrame({"segment": "segment", "time": [0.0, 10.0], "at_risk": [first, 12.0]})
+    draw_risk_table(ax, table)
+    renderer = fig.canvas.get_renderer()
+    label, number = ax.texts[1], ax.texts[2]
+    assert label.get_text() == "segment" and number.get_text() == f"{first:.0f}"
+    gap = number.get_window_extent(renderer).x0 - label.get_window_extent(renderer).x1
+    assert gap > 2  # pixels
