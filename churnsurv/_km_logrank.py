@@ -163,8 +163,20 @@ def _grouped_tables(data, by, strata, case_weights):
     return labels, [tables[s * k : (s + 1) * k] for s in range(len(s_labels))], s_labels
 
 
-def _weight_label(weights: str, p: float, q: float) -> str:
-    return f"fleming-harrington(p={_fmt(p)}, q={_fmt(q)})" if weights == _WEIGHTS[3] else weights
+def _weight_label(weighting: str, p: float, q: float) -> str:
+    return (
+        f"fleming-harrington(p={_fmt(p)}, q={_fmt(q)})" if weighting == _WEIGHTS[3] else weighting
+    )
+
+
+def _check_weighting(data, weighting, weights) -> None:
+    """``weighting`` is the test's; ``weights`` are case weights (catch the two mixed up)."""
+    _check_choice("weighting", weighting, _WEIGHTS)
+    if isinstance(weights, str) and weights in _WEIGHTS and weights not in data.frame.columns:
+        raise ValueError(
+            f"weights={weights!r}: weights= are case weights (a column or an array), as in "
+            f"KaplanMeier.fit; the test's weighting is weighting={weights!r}."
+        )
 
 
 def logrank(
@@ -172,10 +184,10 @@ def logrank(
     by,
     *,
     strata=None,
-    weights: str = "logrank",
+    weighting: str = "logrank",
     p: float = 1.0,
     q: float = 0.0,
-    case_weights=None,
+    weights=None,
 ) -> LogrankResult:
     """k-sample (weighted, optionally stratified) log-rank test, as R ``survdiff``.
 
@@ -187,14 +199,14 @@ def logrank(
         Column(s) defining the groups compared.
     strata : str or list of str, optional
         Stratify: compare groups within each stratum and sum the scores and variances.
-    weights : {"logrank", "wilcoxon", "tarone-ware", "fleming-harrington"}, default "logrank"
+    weighting : {"logrank", "wilcoxon", "tarone-ware", "fleming-harrington"}, default "logrank"
         Weight of each event time: 1; number at risk (Gehan–Breslow–Wilcoxon, emphasises early
         churn); its square root; or ``S(t-)^p (1 - S(t-))^q`` with the pooled Kaplan–Meier of the
         stratum (``p=1, q=0`` is R's ``survdiff(rho=1)``; ``q > 0`` emphasises late churn).
     p, q : float
         Fleming–Harrington exponents.
-    case_weights : str or array-like, optional
-        Case weights, as in :meth:`KaplanMeier.fit`.
+    weights : str or array-like, optional
+        Case weights (a column name or one value per row), as in :meth:`KaplanMeier.fit`.
 
     Returns
     -------
@@ -205,13 +217,13 @@ def logrank(
     >>> import churnsurv as cs
     >>> data = cs.prepare(cs.datasets.load_telco(), duration="tenure", event="Churn",
     ...                   event_value="Yes")
-    >>> res = logrank(data, "Contract", weights="wilcoxon")
+    >>> res = logrank(data, "Contract", weighting="wilcoxon")
     >>> res.summary[["test", "df"]].values.tolist()
     [['wilcoxon', 2]]
     """
-    _check_choice("weights", weights, _WEIGHTS)
-    labels, strata_tables, s_labels = _grouped_tables(data, by, strata, case_weights)
-    res = weighted_logrank(strata_tables, weights, p, q)
+    _check_weighting(data, weighting, weights)
+    labels, strata_tables, s_labels = _grouped_tables(data, by, strata, weights)
+    res = weighted_logrank(strata_tables, weighting, p, q)
     o, e, v = res["observed"], res["expected"], res["variance"]
     with np.errstate(divide="ignore", invalid="ignore"):
         table = pd.DataFrame(
@@ -226,7 +238,7 @@ def logrank(
         )
     summary = pd.DataFrame(
         {
-            "test": [_weight_label(weights, p, q)],
+            "test": [_weight_label(weighting, p, q)],
             "strata": [", ".join(_as_list(strata)) or "none"],
             "n_strata": [len(s_labels)],
             "statistic": [res["statistic"]],
@@ -243,10 +255,10 @@ def pairwise_logrank(
     *,
     adjust: str | None = "holm",
     strata=None,
-    weights: str = "logrank",
+    weighting: str = "logrank",
     p: float = 1.0,
     q: float = 0.0,
-    case_weights=None,
+    weights=None,
 ) -> PairwiseLogrankResult:
     """Log-rank test for every pair of groups, with adjusted p-values.
 
@@ -258,7 +270,7 @@ def pairwise_logrank(
     adjust : {"holm", "bonferroni", "bh", None}, default "holm"
         Multiple-comparison adjustment (Holm and Bonferroni control the family-wise error rate,
         "bh" — Benjamini–Hochberg — the false discovery rate).
-    data, by, strata, weights, p, q, case_weights
+    data, by, strata, weighting, p, q, weights
         As in :func:`logrank`.
 
     Returns
@@ -277,11 +289,11 @@ def pairwise_logrank(
     from statsmodels.stats.multitest import multipletests
 
     _check_choice("adjust", adjust, list(_ADJUST))
-    _check_choice("weights", weights, _WEIGHTS)
-    labels, strata_tables, _ = _grouped_tables(data, by, strata, case_weights)
+    _check_weighting(data, weighting, weights)
+    labels, strata_tables, _ = _grouped_tables(data, by, strata, weights)
     rows = []
     for a, b in combinations(range(len(labels)), 2):
-        res = weighted_logrank([[st[a], st[b]] for st in strata_tables], weights, p, q)
+        res = weighted_logrank([[st[a], st[b]] for st in strata_tables], weighting, p, q)
         pv = stats.chi2.sf(res["statistic"], res["df"]) if res["df"] else np.nan
         rows.append(
             {

@@ -495,7 +495,7 @@ class KaplanMeier:
         return f"KaplanMeier(alpha={self.alpha!r}, conf_type={self.conf_type!r})"
 
     # -- tests between segments --------------------------------------------------------------
-    def logrank(self, *, weights: str = "logrank", strata=None, p=1.0, q=0.0) -> LogrankResult:
+    def logrank(self, *, weighting: str = "logrank", strata=None, p=1.0, q=0.0) -> LogrankResult:
         """k-sample log-rank test between the fitted segments (see :func:`logrank`).
 
         Examples
@@ -512,14 +512,20 @@ class KaplanMeier:
             self.data_,
             self.by_,
             strata=strata,
-            weights=weights,
+            weighting=weighting,
             p=p,
             q=q,
-            case_weights=self.weights_,
+            weights=self.weights_,
         )
 
     def pairwise(
-        self, *, adjust: str | None = "holm", weights: str = "logrank", strata=None, p=1.0, q=0.0
+        self,
+        *,
+        adjust: str | None = "holm",
+        weighting: str = "logrank",
+        strata=None,
+        p=1.0,
+        q=0.0,
     ) -> PairwiseLogrankResult:
         """Log-rank test for every pair of segments (see :func:`pairwise_logrank`).
 
@@ -538,10 +544,10 @@ class KaplanMeier:
             self.by_,
             adjust=adjust,
             strata=strata,
-            weights=weights,
+            weighting=weighting,
             p=p,
             q=q,
-            case_weights=self.weights_,
+            weights=self.weights_,
         )
 
     # -- plot ------------------------------------------------------------------------------

@@ -391,7 +391,7 @@ def _bmt_data(frame):
 )
 def test_logrank_weights_match_r(bmt, weights, kw, expected):
     data = _bmt_data(bmt[bmt.Group != "ALL"])
-    res = logrank(data, "Group", weights=weights, **kw)
+    res = logrank(data, "Group", weighting=weights, **kw)
     assert res.statistic == pytest.approx(expected, rel=1e-5)
 
 
@@ -409,7 +409,7 @@ def test_logrank_weights_match_r(bmt, weights, kw, expected):
 def test_stratified_logrank_matches_r(bmt, n_strata, weights, kw, expected):
     two = bmt[bmt.Group != "ALL"].copy()
     two["stratum"] = np.arange(len(two)) % n_strata
-    res = logrank(_bmt_data(two), "Group", strata="stratum", weights=weights, **kw)
+    res = logrank(_bmt_data(two), "Group", strata="stratum", weighting=weights, **kw)
     assert res.statistic == pytest.approx(expected, rel=1e-5)
     assert res.summary["n_strata"].iloc[0] == n_strata
 
@@ -417,7 +417,7 @@ def test_stratified_logrank_matches_r(bmt, n_strata, weights, kw, expected):
 def test_three_group_logrank_matches_r_and_statsmodels(bmt):
     # statsmodels test_survfunc.py::test_survdiff: all 3 groups, FH p=1 → 15.67247 (R).
     data = _bmt_data(bmt)
-    res = logrank(data, "Group", weights="fleming-harrington", p=1.0)
+    res = logrank(data, "Group", weighting="fleming-harrington", p=1.0)
     assert res.statistic == pytest.approx(15.67247, rel=1e-5)
     assert res.df == 2
     stat, p = survdiff(bmt["T"], bmt["Status"], bmt["Group"])
@@ -446,13 +446,13 @@ def test_logrank_fh_q_and_case_weights_match_lifelines(telco):
     telco = telco.take(np.flatnonzero(telco.durations > 0))
     f = telco.frame
     for kw in ({"p": 0.0, "q": 1.0}, {"p": 1.0, "q": 1.0}):
-        ours = logrank(telco, "InternetService", weights="fleming-harrington", **kw)
+        ours = logrank(telco, "InternetService", weighting="fleming-harrington", **kw)
         ref = multivariate_logrank_test(
             f["duration"], f["InternetService"], f["event"], weightings="fleming-harrington", **kw
         )
         assert ours.statistic == pytest.approx(ref.test_statistic, rel=1e-8)
     w = np.where(f["SeniorCitizen"] == 1, 2.0, 1.0)
-    ours = logrank(telco, "Contract", case_weights=w)
+    ours = logrank(telco, "Contract", weights=w)
     ref = multivariate_logrank_test(f["duration"], f["Contract"], f["event"], weights=w)
     assert ours.statistic == pytest.approx(ref.test_statistic, rel=1e-8)
 
@@ -533,8 +533,11 @@ def test_argument_and_data_errors(telco):
         KaplanMeier().fit(telco, by="Contrat")
     with pytest.raises(ValueError, match="period='fortnight' is not understood"):
         churn_rates(telco, "fortnight")
-    with pytest.raises(ValueError, match="weights='gehan' is not understood"):
-        logrank(telco, "Contract", weights="gehan")
+    with pytest.raises(ValueError, match="weighting='gehan' is not understood"):
+        logrank(telco, "Contract", weighting="gehan")
+    # the test weighting passed as case weights: the message says which argument is which
+    with pytest.raises(ValueError, match="weights= are case weights.*weighting='wilcoxon'"):
+        logrank(telco, "Contract", weights="wilcoxon")
     with pytest.raises(ValueError, match="adjust='fdr' is not understood"):
         pairwise_logrank(telco, "Contract", adjust="fdr")
     with pytest.raises(DataValidationError, match="negative or non-finite weight in 7043 row"):
