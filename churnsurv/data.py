@@ -4,10 +4,13 @@
 takes; :func:`prepare_panel` does the same for customer-period panels (time-varying covariates);
 :func:`rfm_summary` turns a transaction log into per-customer frequency, recency and T.
 
-All validation lives here. A broken rule raises :class:`~churnsurv.exceptions.DataValidationError`
-naming the column, the rule, the number of offending rows and up to five example ids. With
-``on_invalid="drop"`` the offending rows are excluded instead and reported, with their reasons, in
-``ChurnData.excluded``: rows in = rows kept + rows excluded, always.
+All validation lives here, with private helpers re-exported by this module: the row rules in
+``_rules``, the checks of rates, horizons, margins and curves in ``_checks``, the calendar
+arithmetic in ``_units`` and transaction logs in ``_transactions``. A broken rule raises
+:class:`~churnsurv.exceptions.DataValidationError` naming the column, the rule, the number of
+offending rows and up to five example ids. With ``on_invalid="drop"`` the offending rows are
+excluded instead and reported, with their reasons, in ``ChurnData.excluded``: rows in = rows
+kept + rows excluded, always.
 
 Time units
 ----------
@@ -29,13 +32,28 @@ from __future__ import annotations
 
 import difflib
 import html
-import warnings
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
+from churnsurv._checks import (
+    check_annual_rate,
+    check_horizon,
+    check_margin_values,
+    check_survival_curve,
+)
+from churnsurv._rules import (
+    _N_EXAMPLES,
+    _as_list,
+    _numeric,
+    _parse_dates,
+    _parse_events,
+    _require_columns,
+    _Violations,
+)
+from churnsurv._transactions import rfm_summary
+from churnsurv._units import TIME_UNITS, YEARS_PER_UNIT, _check_unit, elapsed
 from churnsurv.exceptions import DataValidationError
 
 __all__ = [
@@ -52,248 +70,8 @@ __all__ = [
     "rfm_summary",
 ]
 
-#: Length of each supported time unit in years (mean Gregorian year of 365.2425 days).
-YEARS_PER_UNIT: dict[str, float] = {
-    "day": 1.0 / 365.2425,
-    "week": 7.0 / 365.2425,
-    "month": 1.0 / 12.0,
-    "year": 1.0,
-}
-TIME_UNITS: tuple[str, ...] = tuple(YEARS_PER_UNIT)
 
 _RESERVED = ("duration", "event", "entry", "start_date", "end_date")
-_N_EXAMPLES = 5
-
-
-# --------------------------------------------------------------------------------------------
-# small helpers
-# --------------------------------------------------------------------------------------------
-def _check_unit(time_unit: str) -> str:
-    if time_unit not in YEARS_PER_UNIT:
-        raise DataValidationError(
-            f"time_unit={time_unit!r} is not understood; use one of {list(TIME_UNITS)}.",
-            column="time_unit",
-            rule="unknown time unit",
-        )
-    return time_unit
-
-
-def _add_months(start: np.ndarray, months: np.ndarray) -> np.ndarray:
-    """``start`` (datetime64[D]) plus whole ``months``, clipped to the end of shorter months."""
-    start_month = start.astype("datetime64[M]")
-    day0 = (start - start_month.astype("datetime64[D]")).astype(np.int64)  # day of month - 1
-    target = start_month + months.astype(np.int64)
-    days_in_target = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(
-        np.int64
-    )
-    return target.astype("datetime64[D]") + np.minimum(day0, days_in_target - 1)
-
-
-def elapsed(start, end, time_unit: str) -> np.ndarray:
-    """Exact elapsed time between dates in a calendar unit.
-
-    Parameters
-    ----------
-    start, end : array-like of datetime
-        Dates (time of day is ignored); ``end`` must not be before ``start``.
-    time_unit : {"day", "week", "month", "year"}
-        Unit of the result. Months and years count completed calendar anniversaries plus the
-        elapsed fraction of the current month (year); see the module docstring.
-
-    Returns
-    -------
-    numpy.ndarray of float
-        NaN where either date is missing.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> s = pd.to_datetime(["2020-01-15", "2020-01-31", "2020-01-01"])
-    >>> e = pd.to_datetime(["2020-03-15", "2020-02-29", "2020-01-16"])
-    >>> elapsed(s, e, "month").round(4).tolist()
-    [2.0, 1.0, 0.4839]
-    >>> elapsed(s, e, "day").tolist()
-    [60.0, 29.0, 15.0]
-    """
-    _check_unit(time_unit)
-    s = pd.DatetimeIndex(pd.to_datetime(np.asarray(start))).values.astype("datetime64[D]")
-    e = pd.DatetimeIndex(pd.to_datetime(np.asarray(end))).values.astype("datetime64[D]")
-    out = np.full(s.shape, np.nan)
-    ok = ~(np.isnat(s) | np.isnat(e))
-    s, e = s[ok], e[ok]
-    days = (e - s).astype(np.int64).astype(float)
-    if time_unit in ("day", "week"):
-        out[ok] = days if time_unit == "day" else days / 7.0
-        return out
-    step = 1 if time_unit == "month" else 12
-    months = (e.astype("datetime64[M]") - s.astype("datetime64[M]")).astype(np.int64)
-    k = np.floor_divide(months, step)
-    k = np.where(_add_months(s, k * step) > e, k - 1, k)
-    a0 = _add_months(s, k * step)
-    a1 = _add_months(s, (k + 1) * step)
-    frac = (e - a0).astype(np.int64) / (a1 - a0).astype(np.int64)
-    out[ok] = k + frac
-    return out
-
-
-def _label(ids: pd.Series | None, positions: np.ndarray) -> list:
-    """Up to five example ids (or row positions when there is no id column)."""
-    positions = np.asarray(positions)[:_N_EXAMPLES]
-    if ids is None:
-        return [int(p) for p in positions]
-    return [_py(ids.iloc[int(p)]) for p in positions]
-
-
-def _py(value):
-    """A numpy scalar as a plain Python value (messages read ``[3]``, not ``[np.int64(3)]``)."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
-@dataclass
-class _Violations:
-    """Collects broken rules row by row, then raises or drops."""
-
-    n_rows: int
-    ids: pd.Series | None
-    records: list = field(default_factory=list)  # (column, rule, positions, detail)
-    hint: bool = True  # suggest on_invalid='drop' (only where that option exists)
-
-    def add(self, column: str, rule: str, mask, detail: str = "") -> None:
-        positions = np.flatnonzero(np.asarray(mask, dtype=bool))
-        if positions.size:
-            self.records.append((column, rule, positions, detail))
-
-    def bad_mask(self) -> np.ndarray:
-        mask = np.zeros(self.n_rows, dtype=bool)
-        for _, _, positions, _ in self.records:
-            mask[positions] = True
-        return mask
-
-    def message(self) -> str:
-        who = "ids" if self.ids is not None else "row positions"
-        lines = []
-        for column, rule, positions, detail in self.records:
-            examples = _label(self.ids, positions)
-            lines.append(
-                f"column {column!r}: {rule} in {positions.size} row(s){detail}; "
-                f"example {who}: {examples}"
-            )
-        hint = "\nPass on_invalid='drop' to exclude these rows and see them in ChurnData.excluded."
-        return "\n".join(lines) + (hint if self.hint and lines else "")
-
-    def raise_first(self) -> None:
-        column, rule, positions, _ = self.records[0]
-        raise DataValidationError(
-            self.message(),
-            column=column,
-            rule=rule,
-            n_rows=int(positions.size),
-            examples=_label(self.ids, positions),
-        )
-
-    def excluded_frame(self, index_name: str) -> pd.DataFrame:
-        rows: dict[int, list[str]] = {}
-        columns: dict[int, list[str]] = {}
-        for column, rule, positions, _ in self.records:
-            for p in positions:
-                rows.setdefault(int(p), []).append(rule)
-                columns.setdefault(int(p), []).append(column)
-        pos = sorted(rows)
-        frame = {"row": pos}
-        if self.ids is not None:
-            frame[index_name] = [_py(self.ids.iloc[p]) for p in pos]
-        frame["column"] = ["; ".join(dict.fromkeys(columns[p])) for p in pos]
-        frame["reason"] = ["; ".join(dict.fromkeys(rows[p])) for p in pos]
-        return pd.DataFrame(frame).astype({"column": object, "reason": object})
-
-
-def _require_columns(df: pd.DataFrame, names: Iterable[str | None]) -> None:
-    for name in names:
-        if name is None:
-            continue
-        if name not in df.columns:
-            close = difflib.get_close_matches(str(name), [str(c) for c in df.columns], n=3)
-            hint = f" Did you mean {close}?" if close else ""
-            raise DataValidationError(
-                f"column {name!r}: missing column; the table has {len(df.columns)} columns "
-                f"{list(df.columns)[:12]}{'...' if len(df.columns) > 12 else ''}.{hint}",
-                column=str(name),
-                rule="missing column",
-            )
-
-
-def _as_list(value) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    return list(value)
-
-
-def _numeric(series: pd.Series, column: str, v: _Violations, what: str) -> np.ndarray:
-    """Coerce to float, recording non-numeric, missing and infinite values."""
-    if pd.api.types.is_bool_dtype(series) or isinstance(series.dtype, pd.CategoricalDtype):
-        series = series.astype(object)
-    values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    missing = series.isna().to_numpy()
-    v.add(column, f"missing {what}", missing)
-    v.add(column, f"non-numeric {what}", np.isnan(values) & ~missing)
-    v.add(column, f"infinite {what}", np.isinf(values))
-    return values
-
-
-def _parse_dates(series: pd.Series, column: str, v: _Violations, *, required: bool):
-    if pd.api.types.is_datetime64_any_dtype(series):
-        parsed = series
-    else:
-        with warnings.catch_warnings():
-            # pandas warns when it cannot infer one format and parses element by element; that
-            # is what we want for user files, and bad cells become NaT and are reported below.
-            warnings.filterwarnings("ignore", "Could not infer format", UserWarning)
-            parsed = pd.to_datetime(series, errors="coerce")
-    missing = series.isna().to_numpy()
-    if required:
-        v.add(column, "missing date", missing)
-    v.add(column, "unparseable date", parsed.isna().to_numpy() & ~missing)
-    return parsed
-
-
-def _parse_events(series: pd.Series, column: str, v: _Violations, event_value, censor_value):
-    missing = series.isna().to_numpy()
-    v.add(column, "missing event", missing)
-    present = series[~missing]
-    values = pd.unique(present.astype(object))
-    if event_value is None:
-        if pd.api.types.is_bool_dtype(series) or all(
-            isinstance(x, bool | np.bool_) for x in values
-        ):
-            return series.fillna(False).astype(bool).to_numpy()
-        numeric = pd.to_numeric(present, errors="coerce")
-        if numeric.notna().all():
-            bad = ~series.isna() & ~pd.to_numeric(series, errors="coerce").isin([0, 1])
-            v.add(column, "event value outside the declared set {0, 1}", bad.to_numpy())
-            return (pd.to_numeric(series, errors="coerce") == 1).to_numpy()
-        raise DataValidationError(
-            f"column {column!r}: event labels {sorted(map(str, values))[:10]} need "
-            "event_value= to say which label means churned (e.g. event_value='Yes').",
-            column=column,
-            rule="event labels without event_value",
-        )
-    obj = series.astype(object)
-    if censor_value is not None:
-        declared = {event_value, censor_value}
-    else:
-        others = obj[~missing & (obj != event_value)]
-        declared = {event_value}
-        if len(others):
-            declared.add(others.value_counts().index[0])
-    if event_value not in set(values):
-        detail = f" (values seen: {sorted(map(str, values))[:10]})"
-        v.add(column, f"event_value {event_value!r} never occurs", ~missing, detail)
-    outside = ~missing & ~obj.isin(list(declared)).to_numpy()
-    shown = sorted(map(repr, declared))
-    v.add(column, f"event value outside the declared set {{{', '.join(shown)}}}", outside)
-    return (obj == event_value).to_numpy()
 
 
 # --------------------------------------------------------------------------------------------
@@ -1004,245 +782,3 @@ def prepare_panel(
         margin=None,
         panel=True,
     )
-
-
-# --------------------------------------------------------------------------------------------
-# checks of model-side inputs (curves, margins, rates) used by churnsurv.clv
-# --------------------------------------------------------------------------------------------
-#: Annual discount rates above this are refused as almost certainly a unit mistake (10 = 1000%).
-MAX_ANNUAL_RATE = 1.0
-
-
-def check_annual_rate(rate, *, name: str = "annual_discount_rate") -> float:
-    """Validate an annual discount rate: finite, > -1 and at most 1 (100% a year).
-
-    Examples
-    --------
-    >>> check_annual_rate(0.1)
-    0.1
-    >>> check_annual_rate(10)
-    Traceback (most recent call last):
-    ...
-    churnsurv.exceptions.DataValidationError: annual_discount_rate=10 is absurdly large ...
-    """
-    try:
-        value = float(rate)
-    except (TypeError, ValueError):
-        raise DataValidationError(
-            f"{name}={rate!r} must be a number (0.10 = 10% a year).",
-            column=name,
-            rule="not a number",
-        ) from None
-    if not np.isfinite(value) or value <= -1:
-        raise DataValidationError(
-            f"{name}={rate!r} must be finite and greater than -1 (0.10 = 10% a year).",
-            column=name,
-            rule="rate <= -1",
-        )
-    if value > MAX_ANNUAL_RATE:
-        raise DataValidationError(
-            f"{name}={rate!r} is absurdly large (more than 100% a year); rates are annual "
-            "fractions: write 0.10 for 10%.",
-            column=name,
-            rule="rate too large",
-        )
-    return value
-
-
-def check_horizon(horizon, *, name: str = "horizon") -> int:
-    """Validate a horizon: a positive whole number of periods.
-
-    Examples
-    --------
-    >>> check_horizon(60)
-    60
-    >>> check_horizon(0)
-    Traceback (most recent call last):
-    ...
-    churnsurv.exceptions.DataValidationError: horizon=0 must be a positive whole number ...
-    """
-    ok = isinstance(horizon, int | np.integer) or (
-        isinstance(horizon, float) and float(horizon).is_integer()
-    )
-    if not ok or horizon <= 0:
-        raise DataValidationError(
-            f"{name}={horizon!r} must be a positive whole number of periods.",
-            column=name,
-            rule="horizon <= 0" if ok else "not a whole number",
-        )
-    return int(horizon)
-
-
-def check_margin_values(values, name: str, allow_negative: bool, *, ids=None) -> np.ndarray:
-    """Validate margins: numeric, finite, and non-negative unless allowed.
-
-    Examples
-    --------
-    >>> check_margin_values([10.0, -1.0], "margin", False)
-    Traceback (most recent call last):
-    ...
-    churnsurv.exceptions.DataValidationError: column 'margin': negative margin ...
-    """
-    arr = np.asarray(values, dtype=float)
-    ids = pd.Series(list(ids)) if ids is not None else None
-    v = _Violations(arr.size, ids, hint=False)
-    v.add(name, "missing or infinite margin", ~np.isfinite(arr))
-    if not allow_negative:
-        v.add(name, "negative margin (pass allow_negative_margin=True to allow)", arr < 0)
-    if v.records:
-        v.raise_first()
-    return arr
-
-
-def check_survival_curve(values, name: str = "curve") -> np.ndarray:
-    """Validate a survival curve: values in [0, 1] that never increase.
-
-    Examples
-    --------
-    >>> check_survival_curve([1.0, 0.9, 0.95])
-    Traceback (most recent call last):
-    ...
-    churnsurv.exceptions.DataValidationError: curve: survival increases at 1 point(s) ...
-    """
-    arr = np.asarray(values, dtype=float)
-    outside = ~((arr >= 0) & (arr <= 1))
-    if outside.any():
-        pos = np.flatnonzero(outside)
-        raise DataValidationError(
-            f"{name}: survival must lie in [0, 1]; {pos.size} value(s) outside, at positions "
-            f"{pos[:_N_EXAMPLES].tolist()}.",
-            column=name,
-            rule="survival outside [0, 1]",
-            n_rows=int(pos.size),
-            examples=pos[:_N_EXAMPLES].tolist(),
-        )
-    up = np.flatnonzero(np.diff(arr) > 1e-12) + 1
-    if up.size:
-        raise DataValidationError(
-            f"{name}: survival increases at {up.size} point(s) (positions "
-            f"{up[:_N_EXAMPLES].tolist()}); a survival curve never goes up.",
-            column=name,
-            rule="survival increases",
-            n_rows=int(up.size),
-            examples=up[:_N_EXAMPLES].tolist(),
-        )
-    return arr
-
-
-# --------------------------------------------------------------------------------------------
-# transaction logs
-# --------------------------------------------------------------------------------------------
-def rfm_summary(
-    transactions: pd.DataFrame,
-    *,
-    customer_id: str = "customer_id",
-    date: str = "date",
-    amount: str | None = "amount",
-    calibration_end=None,
-    observation_end=None,
-    time_unit: str = "week",
-) -> pd.DataFrame:
-    """Per-customer frequency, recency, T and mean repeat spend from a transaction log.
-
-    Purchases on the same day by the same customer are merged into one transaction (amounts
-    summed). With ``calibration_end``, only purchases up to and including that day are used for
-    the summary, and with ``observation_end`` the holdout period after it is summarised too.
-
-    Parameters
-    ----------
-    transactions : pandas.DataFrame
-        One row per purchase.
-    customer_id, date, amount : str
-        Column names; ``amount`` may be None for count-only data.
-    calibration_end : date-like, optional
-        Last day of the calibration period (default: the last purchase date).
-    observation_end : date-like, optional
-        Last day of the holdout period (requires ``calibration_end``).
-    time_unit : {"day", "week", "month", "year"}, default "week"
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed by customer id: ``frequency`` (repeat transactions in calibration), ``recency``
-        (first to last calibration purchase), ``T`` (first purchase to ``calibration_end``),
-        ``monetary_value`` (mean value of the repeat transactions, 0 without any), and with a
-        holdout ``frequency_holdout``, ``monetary_value_holdout``, ``duration_holdout``.
-        Customers whose first purchase is after ``calibration_end`` are not in the calibration
-        cohort: they are left out and listed in ``result.attrs["excluded_customers"]``.
-
-    Raises
-    ------
-    DataValidationError
-        Missing column, missing customer id, unparseable or missing date, non-numeric, missing
-        or negative amount, observation_end not after calibration_end.
-
-    Examples
-    --------
-    >>> import churnsurv as cs
-    >>> rfm = cs.rfm_summary(cs.datasets.load_cdnow(), calibration_end="1997-09-30",
-    ...                      observation_end="1998-06-30")
-    >>> len(rfm), int(rfm["frequency"].sum()), int((rfm["frequency"] > 0).sum())
-    (2357, 2457, 946)
-    """
-    _check_unit(time_unit)
-    _require_columns(transactions, [customer_id, date, amount])
-    if len(transactions) == 0:
-        raise DataValidationError("the transaction log is empty.", rule="empty table")
-    tx = transactions.reset_index(drop=True)
-    v = _Violations(len(tx), None, hint=False)
-    v.add(customer_id, "missing customer id", tx[customer_id].isna().to_numpy())
-    dates = _parse_dates(tx[date], date, v, required=True)
-    if amount is not None:
-        amt = _numeric(tx[amount], amount, v, "amount")
-        v.add(amount, "negative amount", amt < 0)
-    else:
-        amt = np.zeros(len(tx))
-    if v.records:
-        v.raise_first()
-    cal_end = pd.Timestamp(calibration_end) if calibration_end is not None else dates.max()
-    if observation_end is not None:
-        if calibration_end is None:
-            raise DataValidationError(
-                "observation_end= needs calibration_end=.",
-                column="observation_end",
-                rule="missing argument",
-            )
-        obs_end = pd.Timestamp(observation_end)
-        if obs_end <= cal_end:
-            raise DataValidationError(
-                f"observation_end {obs_end.date()} must be after calibration_end {cal_end.date()}.",
-                column="observation_end",
-                rule="observation_end not after calibration_end",
-            )
-    daily = (
-        pd.DataFrame({"cid": tx[customer_id].to_numpy(), "day": dates.dt.normalize(), "amt": amt})
-        .groupby(["cid", "day"], sort=True)["amt"]
-        .sum()
-        .reset_index()
-    )
-    first = daily.groupby("cid")["day"].transform("min")
-    daily["is_first"] = daily["day"] == first
-    cohort_first = daily.groupby("cid")["day"].min()
-    excluded = cohort_first.index[cohort_first > cal_end]
-    daily = daily[~daily["cid"].isin(excluded)]
-    cal = daily[daily["day"] <= cal_end]
-    g = cal.groupby("cid")
-    first_day = g["day"].min()
-    last_day = g["day"].max()
-    repeat = cal[~cal["is_first"]].groupby("cid")["amt"]
-    out = pd.DataFrame(index=first_day.index)
-    out["frequency"] = (g.size() - 1).astype(np.int64)
-    out["recency"] = elapsed(first_day, last_day, time_unit)
-    out["T"] = elapsed(first_day, pd.Series(cal_end, index=first_day.index), time_unit)
-    out["monetary_value"] = repeat.mean().reindex(out.index).fillna(0.0)
-    if observation_end is not None:
-        hold = daily[(daily["day"] > cal_end) & (daily["day"] <= obs_end)].groupby("cid")["amt"]
-        out["frequency_holdout"] = hold.size().reindex(out.index).fillna(0).astype(np.int64)
-        out["monetary_value_holdout"] = hold.mean().reindex(out.index).fillna(0.0)
-        out["duration_holdout"] = float(
-            elapsed(pd.Series([cal_end]), pd.Series([obs_end]), time_unit)[0]
-        )
-    out.index.name = customer_id
-    out.attrs["excluded_customers"] = list(excluded)
-    out.attrs["time_unit"] = time_unit
-    return out
