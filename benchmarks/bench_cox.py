@@ -155,14 +155,19 @@ def _markdown(table: pd.DataFrame) -> list[str]:
     return lines + ["| " + " | ".join(r) + " |" for r in table.to_numpy().tolist()]
 
 
-def ratios(rows: list[dict]) -> pd.DataFrame:
-    """CoxModel (Efron) against lifelines direct, same n and unit, same run."""
+def _paired(rows: list[dict], first: str, second: str):
+    """``(n, unit, cases)`` for each size and unit where both cases ran (``cases`` by name)."""
     df = pd.DataFrame([r for r in rows if "seconds" in r])
-    out = []
     for (n, unit), g in df.groupby(["n", "unit"], sort=False):
         cases = g.set_index("case")
-        if not {"lifelines_direct", "coxmodel_efron"} <= set(cases.index):
-            continue
+        if {first, second} <= set(cases.index):
+            yield n, unit, cases
+
+
+def ratios(rows: list[dict]) -> pd.DataFrame:
+    """CoxModel (Efron) against lifelines direct, same n and unit, same run."""
+    out = []
+    for n, unit, cases in _paired(rows, "lifelines_direct", "coxmodel_efron"):
         ll, cm = cases.loc["lifelines_direct"], cases.loc["coxmodel_efron"]
         out.append(
             {
@@ -184,12 +189,8 @@ def ratios(rows: list[dict]) -> pd.DataFrame:
 
 def collapse_speedup(rows: list[dict]) -> pd.DataFrame:
     """All-categorical Breslow fits: collapse='auto' against collapse=False, same run."""
-    df = pd.DataFrame([r for r in rows if "seconds" in r])
     out = []
-    for (n, unit), g in df.groupby(["n", "unit"], sort=False):
-        cases = g.set_index("case")
-        if not {"breslow_collapsed", "breslow_uncollapsed"} <= set(cases.index):
-            continue
+    for n, unit, cases in _paired(rows, "breslow_collapsed", "breslow_uncollapsed"):
         on, off = cases.loc["breslow_collapsed"], cases.loc["breslow_uncollapsed"]
         out.append(
             {
