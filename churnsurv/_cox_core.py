@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 __all__ = [
     "Pairs",
@@ -121,6 +122,33 @@ def _second_moment(X, P: Pairs, c: np.ndarray) -> np.ndarray:
     return (xs * (P.r * a)[:, None]).T @ xs
 
 
+@dataclass
+class _Stratum:
+    """What :class:`RiskSets` keeps of one stratum (all of it independent of ``beta``)."""
+
+    rows: np.ndarray | None  # positions of the stratum's rows (None: all rows, in order)
+    times: np.ndarray  # unique event times (K,)
+    hi: np.ndarray  # per row: one past the last event-time index at which it is at risk
+    lo: np.ndarray | None  # per row: first event-time index at risk (None: no entry times)
+    dead: np.ndarray  # positions (within the stratum) of the deaths
+    dk: np.ndarray  # event-time index of each death
+    d: np.ndarray  # summed death weight per event time (K,)
+    k: np.ndarray  # event-time index of each Efron step (one step per death)
+    frac: np.ndarray  # Efron fraction of each step, r / m (0 for Breslow)
+    wk: np.ndarray  # mean death weight at the step's time (R's meanwt)
+    xd: np.ndarray  # sum of w x over the deaths (p,)
+    g_hi: tuple  # CSR (indices, indptr) grouping the rows by hi, lo and the deaths by dk
+    g_lo: tuple | None
+    g_d: tuple
+
+
+def _grouping(codes, positions, size):
+    """``(indices, indptr)`` of a CSR matrix whose row ``k`` holds the rows with code ``k``."""
+    order = np.argsort(codes, kind="stable")
+    indptr = np.r_[0, np.cumsum(np.bincount(codes, minlength=size))]
+    return positions[order], indptr
+
+
 class RiskSets:
     """The part of the partial likelihood that does not depend on ``beta``, built once per fit.
 
@@ -137,14 +165,10 @@ class RiskSets:
     _CHUNK = 1 << 17
 
     def __init__(self, X, time, event, w, *, entry=None, strata=None, ties="efron"):
-        from scipy import sparse
-
-        self._sparse = sparse
         self.X, self.w, self.ties = np.ascontiguousarray(X, dtype=float), w, ties
         self.n, self.p = X.shape
         self.labels = None if strata is None else np.asarray(strata)
-        self.strata = []
-        whole = strata is None
+        self.strata: list[_Stratum] = []
         for rows in _strata_rows(strata, len(time)):
             t, e = time[rows], event[rows]
             times = np.unique(t[e])
@@ -159,86 +183,69 @@ class RiskSets:
             m = np.bincount(dk, minlength=K)
             k = np.repeat(np.arange(K), m)
             step = np.arange(k.size) - np.repeat(np.cumsum(m) - m, m)
-            frac = step / m[k] if ties == "efron" else np.zeros(k.size)
             d = np.bincount(dk, w[rows][dead], K)
-            st = dict(
-                rows=None if whole else rows,
-                times=times,
-                K=K,
-                hi=hi,
-                lo=lo,
-                dead=dead,
-                dk=dk,
-                d=d,
-                k=k,
-                frac=frac,
-                wk=(d / m)[k],  # mean death weight (R's meanwt), per Efron step
-                xd=w[rows][dead] @ X[rows[dead]],  # sum of w x over deaths: fixed
-                g_hi=self._grouping(hi, rows, K + 1),
-                g_lo=None if lo is None else self._grouping(lo, rows, K + 1),
-                g_d=self._grouping(dk, rows[dead], K),
+            self.strata.append(
+                _Stratum(
+                    rows=None if strata is None else rows,
+                    times=times,
+                    hi=hi,
+                    lo=lo,
+                    dead=dead,
+                    dk=dk,
+                    d=d,
+                    k=k,
+                    frac=step / m[k] if ties == "efron" else np.zeros(k.size),
+                    wk=(d / m)[k],
+                    xd=w[rows][dead] @ X[rows[dead]],
+                    g_hi=_grouping(hi, rows, K + 1),
+                    g_lo=None if lo is None else _grouping(lo, rows, K + 1),
+                    g_d=_grouping(dk, rows[dead], K),
+                )
             )
-            self.strata.append(st)
-
-    @staticmethod
-    def _grouping(codes, positions, size):
-        """``(indices, indptr)`` of a CSR matrix whose row ``k`` holds the rows with code ``k``."""
-        order = np.argsort(codes, kind="stable")
-        indptr = np.r_[0, np.cumsum(np.bincount(codes, minlength=size))]
-        return positions[order], indptr
 
     def _group_sum(self, grouping, r_all):
         """``sum of r_i x_i`` over the rows of each group, as a ``(groups, p)`` array."""
         idx, ptr = grouping
-        mat = self._sparse.csr_matrix((r_all[idx], idx, ptr), shape=(len(ptr) - 1, self.n))
+        mat = sparse.csr_matrix((r_all[idx], idx, ptr), shape=(len(ptr) - 1, self.n))
         return np.asarray(mat @ self.X)
 
-    @staticmethod
-    def _s0(st, r):
-        """``S0``: the summed ``r`` of the rows at risk at each event time."""
-        K = st["K"]
-        if st["lo"] is None:  # everyone is at risk from the start
-            add = np.zeros(K + 1)
-            add[0] = r.sum()
-        else:
-            add = np.bincount(st["lo"], r, K + 1)
-        return np.cumsum(add - np.bincount(st["hi"], r, K + 1))[:K]
-
-    def _risk_sums(self, st, r_all):
-        """``S0``, ``S1`` at each event time and ``D0``, ``D1`` of its deaths."""
-        K, rows = st["K"], st["rows"]
-        r = r_all if rows is None else r_all[rows]
-        if st["lo"] is None:
-            add1 = np.zeros((K + 1, self.p))
-            add1[0] = self._weighted_sum(r_all, rows)
-        else:
-            add1 = self._group_sum(st["g_lo"], r_all)
-        s0 = self._s0(st, r)
-        s1 = np.cumsum(add1 - self._group_sum(st["g_hi"], r_all), axis=0)[:K]
-        d0 = np.bincount(st["dk"], r[st["dead"]], K)
-        d1 = self._group_sum(st["g_d"], r_all)
-        return r, s0, s1, d0, d1
-
-    def _weighted_sum(self, v_all, rows):
-        if rows is None:
-            return v_all @ self.X
-        return sum(v_all[c] @ self.X[c] for c in self._chunks(rows))
-
-    def _chunks(self, rows):
-        return (rows[i : i + self._CHUNK] for i in range(0, len(rows), self._CHUNK))
+    def _blocks(self, rows):
+        """``(slice into the stratum's rows, those rows of X)``, a chunk at a time."""
+        n = self.n if rows is None else len(rows)
+        for i in range(0, n, self._CHUNK):
+            sl = slice(i, i + self._CHUNK)
+            yield sl, (self.X[sl] if rows is None else self.X[rows[sl]])
 
     def _gram(self, v, rows):
         """``sum of v_i x_i x_i'`` over ``rows`` (all rows when None), chunk by chunk."""
         out = np.zeros((self.p, self.p))
-        if rows is None:
-            for i in range(0, self.n, self._CHUNK):
-                xs = self.X[i : i + self._CHUNK]
-                out += (xs * v[i : i + self._CHUNK, None]).T @ xs
-            return out
-        for i in range(0, len(rows), self._CHUNK):
-            xs = self.X[rows[i : i + self._CHUNK]]
-            out += (xs * v[i : i + self._CHUNK, None]).T @ xs
+        for sl, xs in self._blocks(rows):
+            out += (xs * v[sl, None]).T @ xs
         return out
+
+    @staticmethod
+    def _s0(st, r):
+        """``S0``: the summed ``r`` of the rows at risk at each event time."""
+        K = st.times.size
+        if st.lo is None:  # everyone is at risk from the start
+            add = np.zeros(K + 1)
+            add[0] = r.sum()
+        else:
+            add = np.bincount(st.lo, r, K + 1)
+        return np.cumsum(add - np.bincount(st.hi, r, K + 1))[:K]
+
+    def _risk_sums(self, st, r_all):
+        """``r`` of the stratum's rows, ``S0``, ``S1`` at each event time, ``D0``, ``D1``."""
+        K = st.times.size
+        r = r_all if st.rows is None else r_all[st.rows]
+        if st.lo is None:
+            add1 = np.zeros((K + 1, self.p))
+            add1[0] = sum(r[sl] @ xs for sl, xs in self._blocks(st.rows))
+        else:
+            add1 = self._group_sum(st.g_lo, r_all)
+        s1 = np.cumsum(add1 - self._group_sum(st.g_hi, r_all), axis=0)[:K]
+        d0 = np.bincount(st.dk, r[st.dead], K)
+        return r, self._s0(st, r), s1, d0, self._group_sum(st.g_d, r_all)
 
     def evaluate(self, beta):
         """Log partial likelihood, gradient and Hessian at ``beta``."""
@@ -246,26 +253,26 @@ class RiskSets:
         ll, grad, hess = 0.0, np.zeros(p), np.zeros((p, p))
         r_all = self.w * np.exp(self.X @ beta)
         for st in self.strata:
-            K, k, frac, wk = st["K"], st["k"], st["frac"], st["wk"]
+            K, k, frac, wk = st.times.size, st.k, st.frac, st.wk
             r, s0, s1, d0, d1 = self._risk_sums(st, r_all)
             den = s0[k] - frac * d0[k]
             inv = 1.0 / den
-            ll += float(st["xd"] @ beta - wk @ np.log(den))
+            ll += float(st.xd @ beta - wk @ np.log(den))
             a = np.bincount(k, wk * inv, K)
             b = np.bincount(k, wk * frac * inv, K)
-            grad += st["xd"] - (a @ s1 - b @ d1)
+            grad += st.xd - (a @ s1 - b @ d1)
             inv2 = wk * inv * inv
             c = np.bincount(k, inv2, K)
             e = np.bincount(k, frac * inv2, K)
             g = np.bincount(k, frac * frac * inv2, K)
             # sum_k [a_k S2_k - b_k D2_k] as one weighted Gram matrix over the rows
             cum = np.r_[0.0, np.cumsum(a)]
-            at_risk = cum[st["hi"]] - (0.0 if st["lo"] is None else cum[st["lo"]])
+            at_risk = cum[st.hi] - (0.0 if st.lo is None else cum[st.lo])
             v = r * at_risk
-            v[st["dead"]] -= r[st["dead"]] * b[st["dk"]]
+            v[st.dead] -= r[st.dead] * b[st.dk]
             cross = s1.T @ (e[:, None] * d1)
             outer = s1.T @ (c[:, None] * s1) - cross - cross.T + d1.T @ (g[:, None] * d1)
-            hess -= self._gram(v, st["rows"]) - outer
+            hess -= self._gram(v, st.rows) - outer
         return ll, grad, hess
 
     def baseline(self, beta):
@@ -273,10 +280,9 @@ class RiskSets:
         r_all = self.w * np.exp(self.X @ beta)
         out = []
         for st in self.strata:
-            r = r_all if st["rows"] is None else r_all[st["rows"]]
-            s0 = self._s0(st, r)
-            first = 0 if st["rows"] is None else st["rows"][0]
-            out.append((first, st["times"], st["d"] / s0))
+            r = r_all if st.rows is None else r_all[st.rows]
+            first = 0 if st.rows is None else st.rows[0]
+            out.append((first, st.times, st.d / self._s0(st, r)))
         return out
 
 
