@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from churnsurv._checks import check_annual_rate
 from churnsurv.exceptions import ConvergenceError, DataValidationError
 
 __all__: list[str] = []
@@ -154,9 +155,14 @@ def check_alpha(alpha: float) -> float:
 
 
 def per_period_rate(annual_discount_rate: float, periods_per_year: float) -> float:
-    """Exact per-period rate equivalent to an annual rate: ``(1 + d) ** (1 / k) - 1``."""
-    d = float(annual_discount_rate)
-    if not np.isfinite(d) or d <= 0.0:
+    """Exact per-period rate equivalent to an annual rate: ``(1 + d) ** (1 / k) - 1``.
+
+    The rate passes :func:`churnsurv.data.check_annual_rate` (the rule every CLV uses) and must
+    also be positive: the sBG's discounted expected lifetimes are infinite series that a zero
+    rate need not make converge.
+    """
+    d = check_annual_rate(annual_discount_rate)
+    if d <= 0.0:
         raise DataValidationError(
             f"annual_discount_rate must be a positive number (e.g. 0.10 for 10% a year), "
             f"got {annual_discount_rate!r}.",

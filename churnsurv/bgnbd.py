@@ -37,6 +37,7 @@ from churnsurv._btyd_common import (
     rfm_arrays,
     summary_table,
 )
+from churnsurv._units import _check_unit
 from churnsurv.data import YEARS_PER_UNIT, elapsed
 from churnsurv.exceptions import DataValidationError
 
@@ -710,12 +711,7 @@ def customer_lifetime_value(
     b    57.63
     Name: clv, dtype: float64
     """
-    if time_unit not in YEARS_PER_UNIT:
-        raise DataValidationError(
-            f"time_unit must be one of {list(YEARS_PER_UNIT)}, got {time_unit!r}.",
-            column="time_unit",
-            rule="unknown time unit",
-        )
+    _check_unit(time_unit)
     table_unit = rfm.attrs.get("time_unit")
     if table_unit is not None and table_unit != time_unit:
         raise DataValidationError(

@@ -226,6 +226,12 @@ def test_clv_discounting_and_units(bgnbd, gg, rfm):
         customer_lifetime_value(
             bgnbd, gg, rfm, horizon=12, annual_discount_rate=0.1, time_unit="month"
         )
+    with pytest.raises(DataValidationError, match="time_unit='fortnight' is not understood"):
+        customer_lifetime_value(
+            bgnbd, gg, rfm, horizon=12, annual_discount_rate=0.1, time_unit="fortnight"
+        )
+    with pytest.raises(DataValidationError, match="absurdly large"):
+        customer_lifetime_value(bgnbd, gg, rfm, horizon=12, annual_discount_rate=10)
 
 
 def test_parameter_recovery_from_simulation():

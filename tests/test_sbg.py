@@ -236,6 +236,9 @@ def test_bad_arguments_raise():
     m = ShiftedBetaGeometric().fit(n)
     with pytest.raises(DataValidationError, match="annual_discount_rate must be a positive"):
         m.discounted_expected_lifetime(0.0)
+    # the same upper bound as every CLV (cs.clv): 10 means 1000% a year, a unit mistake
+    with pytest.raises(DataValidationError, match="absurdly large"):
+        m.discounted_expected_lifetime(10)
     with pytest.raises(DataValidationError, match="timing must be one of"):
         m.clv(1.0, 0.1, timing="middle")
     with pytest.raises(DataValidationError, match=">= 1"):
