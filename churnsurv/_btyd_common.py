@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from churnsurv._checks import check_annual_rate
+from churnsurv._checks import as_float_array, check_annual_rate
 from churnsurv.exceptions import ConvergenceError, DataValidationError
 
 __all__: list[str] = []
@@ -127,22 +127,6 @@ def html_report(title: str, facts: dict[str, object], summary: pd.DataFrame | No
     else:
         body += "<p><em>Not fitted yet: call <code>fit</code>.</em></p>"
     return f"<div>{body}</div>"
-
-
-def as_float_array(values, name: str) -> np.ndarray:
-    """1-D float array from an array-like; NaN/inf raise :class:`DataValidationError`."""
-    arr = np.asarray(values, dtype=float).ravel()
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        raise DataValidationError(
-            f"{name}: {int(bad.sum())} value(s) are missing or not finite "
-            f"(positions {np.flatnonzero(bad)[:5].tolist()}).",
-            column=name,
-            rule="non-finite",
-            n_rows=int(bad.sum()),
-            examples=np.flatnonzero(bad)[:5].tolist(),
-        )
-    return arr
 
 
 def check_alpha(alpha: float) -> float:

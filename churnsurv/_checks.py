@@ -1,7 +1,8 @@
-"""Checks of model-side inputs: discount rates, horizons, margins, survival curves (private).
+"""Checks of model-side inputs (private): discount rates, horizons, margins, survival curves,
+finite arrays and cohort survivor counts.
 
-Used by :mod:`churnsurv.clv` and the BTYD models; re-exported by :mod:`churnsurv.data`, where all
-validation is documented.
+Used by :mod:`churnsurv.clv` and the BTYD models; the rate, horizon, margin and curve checks are
+re-exported by :mod:`churnsurv.data`, where all validation is documented.
 """
 
 from __future__ import annotations
@@ -12,7 +13,14 @@ import pandas as pd
 from churnsurv._rules import _N_EXAMPLES, _Violations
 from churnsurv.exceptions import DataValidationError
 
-__all__ = ["check_annual_rate", "check_horizon", "check_margin_values", "check_survival_curve"]
+__all__ = [
+    "as_float_array",
+    "check_annual_rate",
+    "check_horizon",
+    "check_margin_values",
+    "check_survival_curve",
+    "check_survivor_counts",
+]
 
 #: Annual discount rates above this are refused as almost certainly a unit mistake (10 = 1000%).
 MAX_ANNUAL_RATE = 1.0
@@ -132,3 +140,85 @@ def check_survival_curve(values, name: str = "curve") -> np.ndarray:
             examples=up[:_N_EXAMPLES].tolist(),
         )
     return arr
+
+
+def as_float_array(values, name: str) -> np.ndarray:
+    """1-D float array from an array-like; NaN/inf raise :class:`DataValidationError`.
+
+    Examples
+    --------
+    >>> as_float_array([1, 2.5], "x").tolist()
+    [1.0, 2.5]
+    """
+    arr = np.asarray(values, dtype=float).ravel()
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        raise DataValidationError(
+            f"{name}: {int(bad.sum())} value(s) are missing or not finite "
+            f"(positions {np.flatnonzero(bad)[:5].tolist()}).",
+            column=name,
+            rule="non-finite",
+            n_rows=int(bad.sum()),
+            examples=np.flatnonzero(bad)[:5].tolist(),
+        )
+    return arr
+
+
+def check_survivor_counts(survivors) -> np.ndarray:
+    """Check a cohort's survivor counts (sBG input) and return them as whole-number floats.
+
+    Examples
+    --------
+    >>> check_survivor_counts([1000, 631, 468]).tolist()
+    [1000.0, 631.0, 468.0]
+    >>> check_survivor_counts([1000, 1100])
+    Traceback (most recent call last):
+    ...
+    churnsurv.exceptions.DataValidationError: survivor counts cannot increase over time ...
+    """
+    arr = as_float_array(survivors, "survivors")
+    if arr.size < 2:
+        raise DataValidationError(
+            f"survivors needs the cohort size and at least one later count (>= 2 periods), "
+            f"got {arr.size} value(s).",
+            column="survivors",
+            rule="fewer than 2 periods",
+            n_rows=int(arr.size),
+        )
+    negative = np.flatnonzero(arr < 0)
+    if negative.size:
+        raise DataValidationError(
+            f"survivors must be non-negative counts; {negative.size} negative value(s) at "
+            f"period(s) {negative[:5].tolist()}.",
+            column="survivors",
+            rule="negative count",
+            n_rows=int(negative.size),
+            examples=negative[:5].tolist(),
+        )
+    fractional = np.flatnonzero(np.abs(arr - np.round(arr)) > 1e-8)
+    if fractional.size:
+        raise DataValidationError(
+            f"survivors must be whole numbers of customers (not proportions); "
+            f"{fractional.size} non-integer value(s) at period(s) {fractional[:5].tolist()}.",
+            column="survivors",
+            rule="non-integer count",
+            n_rows=int(fractional.size),
+            examples=fractional[:5].tolist(),
+        )
+    if arr[0] == 0:
+        raise DataValidationError(
+            "survivors[0] is the cohort size and must be positive, got 0.",
+            column="survivors",
+            rule="empty cohort",
+        )
+    rising = np.flatnonzero(np.diff(arr) > 0) + 1
+    if rising.size:
+        raise DataValidationError(
+            f"survivor counts cannot increase over time (a cohort only loses customers); "
+            f"the count rises at period(s) {rising[:5].tolist()}.",
+            column="survivors",
+            rule="increasing survivors",
+            n_rows=int(rising.size),
+            examples=rising[:5].tolist(),
+        )
+    return np.round(arr)

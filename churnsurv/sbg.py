@@ -35,61 +35,12 @@ from churnsurv._btyd_common import (
     per_period_rate,
     summary_table,
 )
+from churnsurv._checks import check_survivor_counts
 from churnsurv.exceptions import DataValidationError
 
 __all__ = ["ShiftedBetaGeometric"]
 
 _TIMINGS = ("start", "end")
-
-
-def _validate_survivors(survivors) -> np.ndarray:
-    """Check a cohort's survivor counts and return them as a float array."""
-    arr = as_float_array(survivors, "survivors")
-    if arr.size < 2:
-        raise DataValidationError(
-            f"survivors needs the cohort size and at least one later count (>= 2 periods), "
-            f"got {arr.size} value(s).",
-            column="survivors",
-            rule="fewer than 2 periods",
-            n_rows=int(arr.size),
-        )
-    negative = np.flatnonzero(arr < 0)
-    if negative.size:
-        raise DataValidationError(
-            f"survivors must be non-negative counts; {negative.size} negative value(s) at "
-            f"period(s) {negative[:5].tolist()}.",
-            column="survivors",
-            rule="negative count",
-            n_rows=int(negative.size),
-            examples=negative[:5].tolist(),
-        )
-    fractional = np.flatnonzero(np.abs(arr - np.round(arr)) > 1e-8)
-    if fractional.size:
-        raise DataValidationError(
-            f"survivors must be whole numbers of customers (not proportions); "
-            f"{fractional.size} non-integer value(s) at period(s) {fractional[:5].tolist()}.",
-            column="survivors",
-            rule="non-integer count",
-            n_rows=int(fractional.size),
-            examples=fractional[:5].tolist(),
-        )
-    if arr[0] == 0:
-        raise DataValidationError(
-            "survivors[0] is the cohort size and must be positive, got 0.",
-            column="survivors",
-            rule="empty cohort",
-        )
-    rising = np.flatnonzero(np.diff(arr) > 0) + 1
-    if rising.size:
-        raise DataValidationError(
-            f"survivor counts cannot increase over time (a cohort only loses customers); "
-            f"the count rises at period(s) {rising[:5].tolist()}.",
-            column="survivors",
-            rule="increasing survivors",
-            n_rows=int(rising.size),
-            examples=rising[:5].tolist(),
-        )
-    return np.round(arr)
 
 
 def _as_periods(t, *, name: str = "t", minimum: int = 0) -> np.ndarray:
@@ -174,7 +125,7 @@ class ShiftedBetaGeometric:
         (0.668, 3.806, -1611.2)
         """
         alpha = check_alpha(self.alpha)
-        counts = _validate_survivors(survivors)
+        counts = check_survivor_counts(survivors)
         n_periods = counts.size - 1
         if n_fit_periods is None:
             n_fit_periods = n_periods
@@ -550,5 +501,5 @@ class ShiftedBetaGeometric:
             survivors = self.survivors_
         if n_fit_periods is None:
             n_fit_periods = self.n_fit_periods_
-        survivors = _validate_survivors(survivors)
+        survivors = check_survivor_counts(survivors)
         return plot_sbg_projection(self, survivors, n_fit_periods=n_fit_periods, ax=ax)
