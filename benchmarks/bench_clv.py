@@ -19,8 +19,9 @@ from pathlib import Path
 import numpy as np
 
 import churnsurv as cs
-from churnsurv.clv import _weighted, clv, discount_factors
-from churnsurv.cox import CoxModel
+from churnsurv.clv import clv, discount_factors
+from churnsurv.clv.survival_clv import _weighted
+from churnsurv.regression import CoxModel
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
 H = 72

@@ -91,7 +91,7 @@ def numpy_breslow(X: np.ndarray, time: np.ndarray, event: np.ndarray, tol=1e-9) 
 def run_case(case: str, n: int, unit: str) -> dict:
     import warnings
 
-    from churnsurv.cox import CoxModel
+    from churnsurv.regression import CoxModel
 
     categorical = case.startswith("breslow")
     data, formula = make_data(n, unit, categorical=categorical)
@@ -108,7 +108,7 @@ def run_case(case: str, n: int, unit: str) -> dict:
             warnings.simplefilter("ignore")
             CoxPHFitter().fit(df, "duration", "E", formula=formula)
     elif case == "numpy_baseline":
-        from churnsurv._design import Design
+        from churnsurv.regression.design import Design
 
         X = Design(formula).fit_transform(data.frame, purpose="benchmark").to_numpy()
         t0 = time.perf_counter()  # the design matrix is given; the Newton fit is timed
@@ -141,7 +141,7 @@ def spawn(case: str, n: int, unit: str) -> dict:
 
 def baseline_rss() -> float:
     code = (
-        "import churnsurv.cox, lifelines, resource; print(resource.getrusage("
+        "import churnsurv.regression.cox.model, lifelines, resource; print(resource.getrusage("
         "resource.RUSAGE_SELF).ru_maxrss / 1024)"
     )
     return float(

@@ -1,15 +1,38 @@
 """churnsurv: survival analysis of customer churn and customer lifetime value.
 
 Validate a customer table once with :func:`prepare`, then ask how long customers stay
-(Kaplan–Meier), what drives churn (Cox and parametric models) and what customers are worth (CLV).
+(:mod:`churnsurv.km`), what drives churn (:mod:`churnsurv.regression`) and what customers are
+worth (:mod:`churnsurv.clv`). Every public name is re-exported here; figures are in
+:mod:`churnsurv.plotting`, and ``churnsurv report`` lives in :mod:`churnsurv.report`.
 """
 
-from churnsurv import datasets, simulate
-from churnsurv.bgnbd import BetaGeoNBD, GammaGamma, customer_lifetime_value
-from churnsurv.clv import CLVResult, ValueAtRisk, clv, value_at_risk
-from churnsurv.cox import CoxModel
-from churnsurv.data import ChurnData, elapsed, prepare, prepare_panel, rfm_summary
-from churnsurv.exceptions import AssumptionWarning, ConvergenceError, DataValidationError
+from churnsurv.clv import (
+    BetaGeoNBD,
+    CLVResult,
+    GammaGamma,
+    ShiftedBetaGeometric,
+    ValueAtRisk,
+    clv,
+    customer_lifetime_value,
+    value_at_risk,
+)
+from churnsurv.data import (
+    ChurnData,
+    datasets,
+    elapsed,
+    prepare,
+    prepare_panel,
+    rfm_summary,
+    simulate,
+    simulate_customers,
+    simulate_transactions,
+)
+from churnsurv.exceptions import (
+    AssumptionWarning,
+    ConvergenceError,
+    DataValidationError,
+    NotFittedError,
+)
 from churnsurv.km import (
     CohortTable,
     KaplanMeier,
@@ -21,7 +44,14 @@ from churnsurv.km import (
     logrank,
     pairwise_logrank,
 )
-from churnsurv.parametric import (
+from churnsurv.plotting import (
+    plot_calibration_purchases,
+    plot_cohort_heatmap,
+    plot_cumulative_tracking,
+    plot_sbg_projection,
+)
+from churnsurv.regression import (
+    CoxModel,
     LogLogisticAFT,
     LogNormalAFT,
     ModelComparison,
@@ -29,14 +59,6 @@ from churnsurv.parametric import (
     WeibullAFT,
     compare_models,
 )
-from churnsurv.plotting_btyd import (
-    plot_calibration_purchases,
-    plot_cumulative_tracking,
-    plot_sbg_projection,
-)
-from churnsurv.plotting_km import plot_cohort_heatmap
-from churnsurv.sbg import ShiftedBetaGeometric
-from churnsurv.simulate import simulate_customers, simulate_transactions
 
 __version__ = "0.1.0"
 
@@ -55,6 +77,7 @@ __all__ = [
     "LogNormalAFT",
     "LogrankResult",
     "ModelComparison",
+    "NotFittedError",
     "PairwiseLogrankResult",
     "PiecewiseExponential",
     "ShiftedBetaGeometric",

@@ -1,7 +1,7 @@
-"""``python -m churnsurv`` runs the command line interface."""
+"""``python -m churnsurv report ...`` runs the command-line interface."""
 
 import sys
 
-from churnsurv.cli import main
+from churnsurv.report.cli import main
 
 sys.exit(main())

@@ -1,13 +1,14 @@
 """Exceptions and warnings raised by churnsurv.
 
-All user-input errors are :class:`DataValidationError`, a :class:`ValueError`, raised from
-:mod:`churnsurv.data`, with a message naming the column, the rule broken, how many rows
-broke it and up to five example ids.
+All user-input errors are :class:`DataValidationError`, a :class:`ValueError`, raised by
+:mod:`churnsurv.data` (row rules) or by the shared argument rules in ``churnsurv._validation``,
+with a message naming the column, the rule broken, how many rows broke it and up to five
+example ids. A method called before ``fit`` raises :class:`NotFittedError`.
 """
 
 from __future__ import annotations
 
-__all__ = ["AssumptionWarning", "ConvergenceError", "DataValidationError"]
+__all__ = ["AssumptionWarning", "ConvergenceError", "DataValidationError", "NotFittedError"]
 
 
 class DataValidationError(ValueError):
@@ -71,4 +72,21 @@ class AssumptionWarning(UserWarning):
     ...     warnings.warn("PH violated for: Contract", AssumptionWarning, stacklevel=2)
     >>> caught[0].category.__name__
     'AssumptionWarning'
+    """
+
+
+class NotFittedError(ValueError, AttributeError):
+    """A method that needs a fitted model was called before ``fit``.
+
+    A subclass of both ``ValueError`` and ``AttributeError`` (as scikit-learn's), so code that
+    caught either keeps working.
+
+    Examples
+    --------
+    >>> import churnsurv as cs
+    >>> try:
+    ...     cs.KaplanMeier().summary
+    ... except cs.NotFittedError as err:
+    ...     print(err)
+    this KaplanMeier is not fitted yet; call .fit(...) first.
     """

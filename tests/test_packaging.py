@@ -52,7 +52,7 @@ def test_public_api_is_sorted_and_importable():
 
 
 LOADERS_SCRIPT = """
-import churnsurv, churnsurv.datasets as d
+import churnsurv, churnsurv.data.datasets as d
 assert "site-packages" in churnsurv.__file__, churnsurv.__file__
 shapes = [d.load_telco().shape, d.load_iranian_churn().shape, d.load_cdnow().shape,
           d.load_cdnow(sample=False).shape, d.load_fader_hardie_2007().shape]

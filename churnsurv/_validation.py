@@ -1,0 +1,370 @@
+"""The one violation collector and the shared argument rules (private).
+
+Everything that checks an *argument* (a choice among options, a time unit, an annual discount
+rate, a horizon, margins, survival curves, survivor counts, float arrays) lives here and is used
+by the library and the ``churnsurv report`` command alike, so both refuse the same values with
+the same message. Row-by-row rules on a user's table are in :mod:`churnsurv.data.rules`; both
+raise :class:`~churnsurv.exceptions.DataValidationError` (a ``ValueError``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from churnsurv.exceptions import DataValidationError, NotFittedError
+
+__all__ = [
+    "check_is_fitted",
+    "as_float_array",
+    "check_annual_rate",
+    "check_horizon",
+    "check_margin_values",
+    "check_survival_curve",
+    "check_survivor_counts",
+]
+
+#: Annual discount rates above this (1 = 100% a year) are refused as almost certainly a unit
+#: mistake, such as 10 written for 10%.
+MAX_ANNUAL_RATE = 1.0
+
+#: How many example ids an error message names.
+N_EXAMPLES = 5
+
+
+def _label(ids: pd.Series | None, positions: np.ndarray) -> list:
+    """Up to five example ids (or row positions when there is no id column)."""
+    positions = np.asarray(positions)[:N_EXAMPLES]
+    if ids is None:
+        return [int(p) for p in positions]
+    return [_py(ids.iloc[int(p)]) for p in positions]
+
+
+def _py(value):
+    """A numpy scalar as a plain Python value (messages read ``[3]``, not ``[np.int64(3)]``)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+@dataclass
+class Violations:
+    """Collects broken rules row by row, then raises or drops."""
+
+    n_rows: int
+    ids: pd.Series | None
+    records: list = field(default_factory=list)  # (column, rule, positions, detail)
+    hint: bool = True  # suggest on_invalid='drop' (only where that option exists)
+
+    def add(self, column: str, rule: str, mask, detail: str = "") -> None:
+        positions = np.flatnonzero(np.asarray(mask, dtype=bool))
+        if positions.size:
+            self.records.append((column, rule, positions, detail))
+
+    def bad_mask(self) -> np.ndarray:
+        mask = np.zeros(self.n_rows, dtype=bool)
+        for _, _, positions, _ in self.records:
+            mask[positions] = True
+        return mask
+
+    def message(self) -> str:
+        who = "ids" if self.ids is not None else "row positions"
+        lines = []
+        for column, rule, positions, detail in self.records:
+            examples = _label(self.ids, positions)
+            lines.append(
+                f"column {column!r}: {rule} in {positions.size} row(s){detail}; "
+                f"example {who}: {examples}"
+            )
+        hint = "\nPass on_invalid='drop' to exclude these rows and see them in ChurnData.excluded."
+        return "\n".join(lines) + (hint if self.hint and lines else "")
+
+    def raise_first(self) -> None:
+        column, rule, positions, _ = self.records[0]
+        raise DataValidationError(
+            self.message(),
+            column=column,
+            rule=rule,
+            n_rows=int(positions.size),
+            examples=_label(self.ids, positions),
+        )
+
+    def excluded_frame(self, index_name: str) -> pd.DataFrame:
+        rows: dict[int, list[str]] = {}
+        columns: dict[int, list[str]] = {}
+        for column, rule, positions, _ in self.records:
+            for p in positions:
+                rows.setdefault(int(p), []).append(rule)
+                columns.setdefault(int(p), []).append(column)
+        pos = sorted(rows)
+        frame = {"row": pos}
+        if self.ids is not None:
+            frame[index_name] = [_py(self.ids.iloc[p]) for p in pos]
+        frame["column"] = ["; ".join(dict.fromkeys(columns[p])) for p in pos]
+        frame["reason"] = ["; ".join(dict.fromkeys(rows[p])) for p in pos]
+        return pd.DataFrame(frame).astype({"column": object, "reason": object})
+
+
+def as_list(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return list(value)
+
+
+#: The time units every duration may carry.
+TIME_UNITS: tuple[str, ...] = ("day", "week", "month", "year")
+
+
+def check_choice(name: str, value, allowed) -> None:
+    """Raise :class:`DataValidationError` unless ``value`` is one of ``allowed``.
+
+    Examples
+    --------
+    >>> check_choice("conf_type", "plain", ("log", "log-log"))
+    Traceback (most recent call last):
+    ...
+    churnsurv.exceptions.DataValidationError: conf_type='plain' is not understood; use one of ...
+    """
+    if value not in allowed:
+        raise DataValidationError(
+            f"{name}={value!r} is not understood; use one of {list(allowed)}.",
+            column=name,
+            rule="unknown option",
+        )
+
+
+def check_unit(time_unit) -> str:
+    """Validate a time unit: one of :data:`TIME_UNITS`.
+
+    Examples
+    --------
+    >>> check_unit("fortnight")
+    Traceback (most recent call last):
+    ...
+    churnsurv.exceptions.DataValidationError: time_unit='fortnight' is not understood; ...
+    """
+    if time_unit not in TIME_UNITS:
+        raise DataValidationError(
+            f"time_unit={time_unit!r} is not understood; use one of {list(TIME_UNITS)}.",
+            column="time_unit",
+            rule="unknown time unit",
+        )
+    return time_unit
+
+
+def check_annual_rate(rate, *, name: str = "annual_discount_rate") -> float:
+    """Validate an annual discount rate: finite, > -1 and at most 1 (100% a year).
+
+    Examples
+    --------
+    >>> check_annual_rate(0.1)
+    0.1
+    >>> check_annual_rate(10)
+    Traceback (most recent call last):
+    ...
+    churnsurv.exceptions.DataValidationError: annual_discount_rate=10 is absurdly large ...
+    """
+    try:
+        value = float(rate)
+    except (TypeError, ValueError):
+        raise DataValidationError(
+            f"{name}={rate!r} must be a number (0.10 = 10% a year).",
+            column=name,
+            rule="not a number",
+        ) from None
+    if not np.isfinite(value) or value <= -1:
+        raise DataValidationError(
+            f"{name}={rate!r} must be finite and greater than -1 (0.10 = 10% a year).",
+            column=name,
+            rule="rate <= -1",
+        )
+    if value > MAX_ANNUAL_RATE:
+        raise DataValidationError(
+            f"{name}={rate!r} is absurdly large (more than 100% a year); rates are annual "
+            "fractions: write 0.10 for 10%.",
+            column=name,
+            rule="rate too large",
+        )
+    return value
+
+
+def check_horizon(horizon, *, name: str = "horizon") -> int:
+    """Validate a horizon: a positive whole number of periods.
+
+    Examples
+    --------
+    >>> check_horizon(60)
+    60
+    >>> check_horizon(0)
+    Traceback (most recent call last):
+    ...
+    churnsurv.exceptions.DataValidationError: horizon=0 must be a positive whole number ...
+    """
+    ok = isinstance(horizon, int | np.integer) or (
+        isinstance(horizon, float) and float(horizon).is_integer()
+    )
+    if not ok or horizon <= 0:
+        raise DataValidationError(
+            f"{name}={horizon!r} must be a positive whole number of periods.",
+            column=name,
+            rule="horizon <= 0" if ok else "not a whole number",
+        )
+    return int(horizon)
+
+
+def check_margin_values(values, name: str, allow_negative: bool, *, ids=None) -> np.ndarray:
+    """Validate margins: numeric, finite, and non-negative unless allowed.
+
+    Examples
+    --------
+    >>> check_margin_values([10.0, -1.0], "margin", False)
+    Traceback (most recent call last):
+    ...
+    churnsurv.exceptions.DataValidationError: column 'margin': negative margin ...
+    """
+    arr = np.asarray(values, dtype=float)
+    ids = pd.Series(list(ids)) if ids is not None else None
+    v = Violations(arr.size, ids, hint=False)
+    v.add(name, "missing or infinite margin", ~np.isfinite(arr))
+    if not allow_negative:
+        v.add(name, "negative margin (pass allow_negative_margin=True to allow)", arr < 0)
+    if v.records:
+        v.raise_first()
+    return arr
+
+
+def check_survival_curve(values, name: str = "curve") -> np.ndarray:
+    """Validate a survival curve: values in [0, 1] that never increase.
+
+    Examples
+    --------
+    >>> check_survival_curve([1.0, 0.9, 0.95])
+    Traceback (most recent call last):
+    ...
+    churnsurv.exceptions.DataValidationError: curve: survival increases at 1 point(s) ...
+    """
+    arr = np.asarray(values, dtype=float)
+    outside = ~((arr >= 0) & (arr <= 1))
+    if outside.any():
+        pos = np.flatnonzero(outside)
+        raise DataValidationError(
+            f"{name}: survival must lie in [0, 1]; {pos.size} value(s) outside, at positions "
+            f"{pos[:N_EXAMPLES].tolist()}.",
+            column=name,
+            rule="survival outside [0, 1]",
+            n_rows=int(pos.size),
+            examples=pos[:N_EXAMPLES].tolist(),
+        )
+    up = np.flatnonzero(np.diff(arr) > 1e-12) + 1
+    if up.size:
+        raise DataValidationError(
+            f"{name}: survival increases at {up.size} point(s) (positions "
+            f"{up[:N_EXAMPLES].tolist()}); a survival curve never goes up.",
+            column=name,
+            rule="survival increases",
+            n_rows=int(up.size),
+            examples=up[:N_EXAMPLES].tolist(),
+        )
+    return arr
+
+
+def as_float_array(values, name: str) -> np.ndarray:
+    """1-D float array from an array-like; NaN/inf raise :class:`DataValidationError`.
+
+    Examples
+    --------
+    >>> as_float_array([1, 2.5], "x").tolist()
+    [1.0, 2.5]
+    """
+    arr = np.asarray(values, dtype=float).ravel()
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        raise DataValidationError(
+            f"{name}: {int(bad.sum())} value(s) are missing or not finite "
+            f"(positions {np.flatnonzero(bad)[:5].tolist()}).",
+            column=name,
+            rule="non-finite",
+            n_rows=int(bad.sum()),
+            examples=np.flatnonzero(bad)[:5].tolist(),
+        )
+    return arr
+
+
+def check_survivor_counts(survivors) -> np.ndarray:
+    """Check a cohort's survivor counts (sBG input) and return them as whole-number floats.
+
+    Examples
+    --------
+    >>> check_survivor_counts([1000, 631, 468]).tolist()
+    [1000.0, 631.0, 468.0]
+    >>> check_survivor_counts([1000, 1100])
+    Traceback (most recent call last):
+    ...
+    churnsurv.exceptions.DataValidationError: survivor counts cannot increase over time ...
+    """
+    arr = as_float_array(survivors, "survivors")
+    if arr.size < 2:
+        raise DataValidationError(
+            f"survivors needs the cohort size and at least one later count (>= 2 periods), "
+            f"got {arr.size} value(s).",
+            column="survivors",
+            rule="fewer than 2 periods",
+            n_rows=int(arr.size),
+        )
+    negative = np.flatnonzero(arr < 0)
+    if negative.size:
+        raise DataValidationError(
+            f"survivors must be non-negative counts; {negative.size} negative value(s) at "
+            f"period(s) {negative[:5].tolist()}.",
+            column="survivors",
+            rule="negative count",
+            n_rows=int(negative.size),
+            examples=negative[:5].tolist(),
+        )
+    fractional = np.flatnonzero(np.abs(arr - np.round(arr)) > 1e-8)
+    if fractional.size:
+        raise DataValidationError(
+            f"survivors must be whole numbers of customers (not proportions); "
+            f"{fractional.size} non-integer value(s) at period(s) {fractional[:5].tolist()}.",
+            column="survivors",
+            rule="non-integer count",
+            n_rows=int(fractional.size),
+            examples=fractional[:5].tolist(),
+        )
+    if arr[0] == 0:
+        raise DataValidationError(
+            "survivors[0] is the cohort size and must be positive, got 0.",
+            column="survivors",
+            rule="empty cohort",
+        )
+    rising = np.flatnonzero(np.diff(arr) > 0) + 1
+    if rising.size:
+        raise DataValidationError(
+            f"survivor counts cannot increase over time (a cohort only loses customers); "
+            f"the count rises at period(s) {rising[:5].tolist()}.",
+            column="survivors",
+            rule="increasing survivors",
+            n_rows=int(rising.size),
+            examples=rising[:5].tolist(),
+        )
+    return np.round(arr)
+
+
+def check_is_fitted(model, attribute: str = "params_") -> None:
+    """Raise :class:`~churnsurv.exceptions.NotFittedError` unless ``model`` has ``attribute``.
+
+    Examples
+    --------
+    >>> class M:
+    ...     pass
+    >>> check_is_fitted(M())
+    Traceback (most recent call last):
+    ...
+    churnsurv.exceptions.NotFittedError: this M is not fitted yet; call .fit(...) first.
+    """
+    if not hasattr(model, attribute):
+        raise NotFittedError(
+            f"this {type(model).__name__} is not fitted yet; call .fit(...) first."
+        )

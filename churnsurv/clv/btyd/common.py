@@ -1,0 +1,224 @@
+"""Shared machinery for the Fader-Hardie probability models (sBG, BG/NBD, Gamma-Gamma).
+
+Private module: maximum likelihood on log-parameters, standard errors from a numerical
+Hessian, the tidy ``summary`` table and its HTML rendering, RFM input validation.
+Discounting is :mod:`churnsurv.clv.discount`; nothing here is part of the public API.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from churnsurv._validation import as_float_array
+from churnsurv.exceptions import ConvergenceError, DataValidationError
+
+__all__: list[str] = []
+
+
+def numerical_hessian(f: Callable[[np.ndarray], float], x: np.ndarray) -> np.ndarray:
+    """Hessian of a scalar function by central finite differences.
+
+    The step for coordinate ``i`` is ``1e-4 * max(1, |x_i|)``, suitable for smooth
+    log-likelihoods evaluated on log-parameters.
+    """
+    x = np.asarray(x, dtype=float)
+    k = x.size
+    h = 1e-4 * np.maximum(1.0, np.abs(x))
+    hess = np.empty((k, k))
+    f0 = f(x)
+    for i in range(k):
+        ei = np.zeros(k)
+        ei[i] = h[i]
+        hess[i, i] = (f(x + ei) - 2.0 * f0 + f(x - ei)) / h[i] ** 2
+        for j in range(i):
+            ej = np.zeros(k)
+            ej[j] = h[j]
+            hess[i, j] = hess[j, i] = (
+                f(x + ei + ej) - f(x + ei - ej) - f(x - ei + ej) + f(x - ei - ej)
+            ) / (4.0 * h[i] * h[j])
+    return hess
+
+
+def fit_log_params(
+    negloglik: Callable[[np.ndarray], float], x0: np.ndarray, *, model: str
+) -> tuple[np.ndarray, float, np.ndarray]:
+    """Minimise ``negloglik`` over log-parameters.
+
+    Returns the log-parameter estimates, the maximised log-likelihood and the covariance
+    matrix of the log-parameters (inverse of the numerical Hessian; NaN if it is singular or
+    not positive definite).
+    """
+
+    def safe(x: np.ndarray) -> float:
+        with np.errstate(all="ignore"):
+            value = negloglik(x)
+        return float(value) if np.isfinite(value) else 1e300
+
+    # Nelder-Mead first (robust to poor starting values and flat directions), then BFGS to
+    # polish; the better of the two is kept.
+    coarse = optimize.minimize(
+        safe, x0, method="Nelder-Mead", options={"maxiter": 4000, "xatol": 1e-6, "fatol": 1e-8}
+    )
+    res = optimize.minimize(safe, coarse.x, method="BFGS", options={"gtol": 1e-7})
+    if coarse.fun < res.fun:
+        res = coarse
+    if res.fun >= 1e300:
+        raise ConvergenceError(
+            f"{model}: the log-likelihood is not finite anywhere the optimiser looked; "
+            "check the data."
+        )
+    grad = optimize.approx_fprime(res.x, safe, 1e-7)
+    if np.max(np.abs(grad)) > 1e-2 or np.max(np.abs(res.x)) > 25:
+        raise ConvergenceError(
+            f"{model}: the optimiser did not converge (log-parameters "
+            f"{np.round(res.x, 3).tolist()}, gradient {np.round(grad, 4).tolist()}). A "
+            "parameter drifting towards 0 or infinity usually means the data cannot identify "
+            "the model (e.g. too few repeat purchases or a cohort with almost no churn)."
+        )
+    hess = numerical_hessian(safe, res.x)
+    try:
+        cov = np.linalg.inv(hess)
+    except np.linalg.LinAlgError:
+        cov = np.full_like(hess, np.nan)
+    if not np.all(np.isfinite(cov)) or np.any(np.diag(cov) <= 0):
+        cov = np.full_like(hess, np.nan)
+    return res.x, -float(res.fun), cov
+
+
+def summary_table(
+    names: list[str], log_params: np.ndarray, cov_log: np.ndarray, alpha: float
+) -> pd.DataFrame:
+    """Tidy parameter table: estimate, standard error and a ``1 - alpha`` confidence interval.
+
+    The standard error is the delta-method SE, ``estimate * SE(log estimate)``; the interval is
+    the Wald interval on the log scale, exponentiated, so it always lies in ``(0, inf)``.
+    """
+    est = np.exp(log_params)
+    se_log = np.sqrt(np.diag(cov_log))
+    z = stats.norm.ppf(1.0 - alpha / 2.0)
+    level = round(100 * (1 - alpha))
+    return pd.DataFrame(
+        {
+            "parameter": names,
+            "estimate": est,
+            "std_error": est * se_log,
+            f"ci_lower_{level}": np.exp(log_params - z * se_log),
+            f"ci_upper_{level}": np.exp(log_params + z * se_log),
+        }
+    )
+
+
+def html_report(title: str, facts: dict[str, object], summary: pd.DataFrame | None) -> str:
+    """A small HTML card for ``_repr_html_``: a title, key facts and the summary table."""
+    items = "".join(
+        f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
+        f"<td>{html.escape(str(v))}</td></tr>"
+        for k, v in facts.items()
+    )
+    body = f"<h4>{html.escape(title)}</h4><table>{items}</table>"
+    if summary is not None:
+        body += summary.to_html(index=False, float_format=lambda v: f"{v:.4g}")
+    else:
+        body += "<p><em>Not fitted yet: call <code>fit</code>.</em></p>"
+    return f"<div>{body}</div>"
+
+
+def check_alpha(alpha: float) -> float:
+    """Validate the confidence-interval level parameter ``alpha`` (0 < alpha < 1)."""
+    if not 0.0 < float(alpha) < 1.0:
+        raise DataValidationError(
+            f"alpha must be in (0, 1), got {alpha!r}.", column="alpha", rule="out of range"
+        )
+    return float(alpha)
+
+
+def fail_rows(column: str, rule: str, message: str, mask: np.ndarray, ids) -> None:
+    """Raise a DataValidationError for the rows flagged in ``mask`` (if any)."""
+    if not mask.any():
+        return
+    where = np.flatnonzero(mask)
+    examples = [ids[i] for i in where[:5]] if ids is not None else where[:5].tolist()
+    raise DataValidationError(
+        f"{column}: {message} ({where.size} customer(s), e.g. {examples}).",
+        column=column,
+        rule=rule,
+        n_rows=int(where.size),
+        examples=examples,
+    )
+
+
+def rfm_arrays(rfm, frequency=None, recency=None, T=None):
+    """Frequency, recency, T (and customer ids) from a DataFrame or from arrays, validated."""
+    ids = None
+    if rfm is not None:
+        if not isinstance(rfm, pd.DataFrame):
+            raise DataValidationError(
+                "rfm must be a DataFrame with columns frequency, recency and T.",
+                column="rfm",
+                rule="not a DataFrame",
+            )
+        missing = [c for c in ("frequency", "recency", "T") if c not in rfm.columns]
+        if missing:
+            raise DataValidationError(
+                f"rfm is missing column(s) {missing}; use churnsurv.rfm_summary to build it.",
+                column=missing[0],
+                rule="missing column",
+            )
+        frequency, recency, T = rfm["frequency"], rfm["recency"], rfm["T"]
+        ids = list(rfm.index)
+    elif frequency is None or recency is None or T is None:
+        raise DataValidationError(
+            "pass an rfm DataFrame or all of frequency=, recency= and T=.",
+            column="rfm",
+            rule="missing argument",
+        )
+    x = as_float_array(frequency, "frequency")
+    tx = as_float_array(recency, "recency")
+    big_t = as_float_array(T, "T")
+    if ids is None and len({x.size, tx.size, big_t.size} - {1}) <= 1:
+        # Arrays given directly: a scalar (length-1) argument broadcasts against the others.
+        x, tx, big_t = (np.array(v) for v in np.broadcast_arrays(x, tx, big_t))
+    if not x.size == tx.size == big_t.size:
+        raise DataValidationError(
+            f"frequency, recency and T differ in length ({x.size}, {tx.size}, {big_t.size}).",
+            column="recency",
+            rule="length mismatch",
+        )
+    fail_rows("frequency", "negative frequency", "must be >= 0", x < 0, ids)
+    fail_rows(
+        "frequency",
+        "non-integer frequency",
+        "must be a whole number of repeat purchases",
+        np.abs(x - np.round(x)) > 1e-8,
+        ids,
+    )
+    fail_rows("recency", "negative recency", "must be >= 0", tx < 0, ids)
+    fail_rows("T", "negative T", "must be >= 0", big_t < 0, ids)
+    fail_rows(
+        "recency",
+        "recency > T",
+        "the last purchase cannot come after the end of calibration (recency > T)",
+        tx > big_t * (1 + 1e-9) + 1e-12,
+        ids,
+    )
+    fail_rows(
+        "recency",
+        "repeat buyer with recency 0",
+        "frequency > 0 but recency == 0; same-day purchases are one transaction, so a repeat "
+        "buyer's last purchase must come after the first",
+        (x > 0) & (tx == 0),
+        ids,
+    )
+    fail_rows(
+        "recency",
+        "recency without repeat purchase",
+        "frequency == 0 but recency > 0; without a repeat purchase recency must be 0",
+        (x == 0) & (tx > 0),
+        ids,
+    )
+    return np.round(x), tx, big_t, ids

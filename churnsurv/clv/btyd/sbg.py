@@ -1,0 +1,503 @@
+"""Shifted-beta-geometric (sBG) model of retention in a contractual setting.
+
+Each customer renews at the end of every period with a constant, individual probability
+``1 - theta``; ``theta`` varies across customers as Beta(alpha, beta). The period ``T`` in
+which a customer churns (T = 1, 2, ...) then follows the shifted-beta-geometric distribution
+
+.. math::
+
+    P(T = t) = \\frac{B(\\alpha + 1, \\beta + t - 1)}{B(\\alpha, \\beta)}, \\qquad
+    S(t) = P(T > t) = \\frac{B(\\alpha, \\beta + t)}{B(\\alpha, \\beta)},
+
+and the cohort retention rate rises over time through sorting alone,
+``r_t = (beta + t - 1) / (alpha + beta + t - 1)``.
+
+References
+----------
+.. [1] Fader, P. S. and Hardie, B. G. S. (2007). How to project customer retention.
+   *Journal of Interactive Marketing* 21(1), 76-90. Equations (5)-(8).
+.. [2] Fader, P. S. and Hardie, B. G. S. (2010). Customer-base valuation in a contractual
+   setting: the perils of ignoring heterogeneity. *Marketing Science* 29(1), 85-93.
+   DEL and DERL in closed form with the Gauss hypergeometric function.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from churnsurv._validation import as_float_array, check_is_fitted, check_survivor_counts
+from churnsurv.clv.btyd.common import (
+    check_alpha,
+    fit_log_params,
+    html_report,
+    summary_table,
+)
+from churnsurv.clv.discount import per_period_rate
+from churnsurv.exceptions import DataValidationError
+
+__all__ = ["ShiftedBetaGeometric"]
+
+_TIMINGS = ("start", "end")
+
+
+def _as_periods(t, *, name: str = "t", minimum: int = 0) -> np.ndarray:
+    """Periods as a float array of whole numbers >= ``minimum``."""
+    arr = np.asarray(t, dtype=float)
+    if not np.all(np.isfinite(arr)) or np.any(np.abs(arr - np.round(arr)) > 1e-8):
+        raise DataValidationError(
+            f"{name} must be whole numbers of periods.", column=name, rule="non-integer period"
+        )
+    if np.any(arr < minimum):
+        raise DataValidationError(
+            f"{name} must be >= {minimum}.", column=name, rule="period out of range"
+        )
+    return np.round(arr)
+
+
+class ShiftedBetaGeometric:
+    """Shifted-beta-geometric model of contract renewals (Fader & Hardie 2007).
+
+    Parameters
+    ----------
+    alpha : float, default 0.05
+        Significance level of the confidence intervals in :attr:`summary`.
+
+    Attributes
+    ----------
+    alpha_, beta_ : float
+        Maximum likelihood estimates of the Beta mixing distribution of churn probabilities.
+    loglik_ : float
+        Maximised log-likelihood.
+    n_fit_periods_ : int
+        Number of periods (after period 0) used in the fit.
+    survivors_ : numpy.ndarray or None
+        The survivor counts used by :meth:`fit` (``None`` after :meth:`fit_individual`).
+
+    References
+    ----------
+    Fader, P. S. and Hardie, B. G. S. (2007). How to project customer retention. *Journal of
+    Interactive Marketing* 21(1), 76-90.
+
+    Examples
+    --------
+    Regular-segment cohort of Fader & Hardie (2007, Table 1), fitted on years 0-7:
+
+    >>> m = ShiftedBetaGeometric().fit([1000, 631, 468, 382, 326, 289, 262, 241])
+    >>> round(m.alpha_, 3), round(m.beta_, 3)
+    (0.704, 1.182)
+    >>> m.project([8, 12]).round(0).tolist()
+    [220.0, 170.0]
+    """
+
+    def __init__(self, alpha: float = 0.05) -> None:
+        self.alpha = alpha
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, survivors, *, n_fit_periods: int | None = None) -> ShiftedBetaGeometric:
+        """Fit by maximum likelihood to a cohort's survivor counts.
+
+        Parameters
+        ----------
+        survivors : array-like of int
+            Customers still active at the end of periods ``0, 1, ..., T``; ``survivors[0]`` is
+            the cohort size.
+        n_fit_periods : int, optional
+            Use only periods ``0..n_fit_periods`` (the calibration period); later counts are
+            kept for :meth:`plot_projection` but not used. Default: all periods.
+
+        Returns
+        -------
+        ShiftedBetaGeometric
+            ``self``, fitted.
+
+        Notes
+        -----
+        The log-likelihood (Fader & Hardie 2007) is
+        ``sum_t (n_{t-1} - n_t) log P(T = t) + n_T log S(T)``.
+
+        Examples
+        --------
+        >>> m = ShiftedBetaGeometric().fit([1000, 869, 743, 653, 593, 551, 517, 491])
+        >>> round(m.alpha_, 3), round(m.beta_, 3), round(m.loglik_, 1)
+        (0.668, 3.806, -1611.2)
+        """
+        alpha = check_alpha(self.alpha)
+        counts = check_survivor_counts(survivors)
+        n_periods = counts.size - 1
+        if n_fit_periods is None:
+            n_fit_periods = n_periods
+        if not 1 <= int(n_fit_periods) <= n_periods or int(n_fit_periods) != n_fit_periods:
+            raise DataValidationError(
+                f"n_fit_periods must be a whole number between 1 and {n_periods}, "
+                f"got {n_fit_periods!r}.",
+                column="n_fit_periods",
+                rule="out of range",
+            )
+        n_fit_periods = int(n_fit_periods)
+        fit_counts = counts[: n_fit_periods + 1]
+        t = np.arange(1, n_fit_periods + 1, dtype=float)
+        churned = fit_counts[:-1] - fit_counts[1:]
+        # Expressed as individual data: `churned[i]` customers churned in period t[i] and
+        # `fit_counts[-1]` are still active after n_fit_periods periods.
+        durations = np.append(t, n_fit_periods)
+        is_churn = np.append(np.ones_like(t, dtype=bool), False)
+        weights = np.append(churned, fit_counts[-1])
+        self._fit_weighted(durations, is_churn, weights, alpha)
+        self.survivors_ = counts
+        self.n_fit_periods_ = n_fit_periods
+        return self
+
+    def fit_individual(self, durations, churned) -> ShiftedBetaGeometric:
+        """Fit by maximum likelihood to one row per customer.
+
+        Parameters
+        ----------
+        durations : array-like of int
+            For a churner, the period ``t >= 1`` in which they churned (they renewed
+            ``t - 1`` times); for an active customer, the number of periods ``t >= 0`` they
+            have completed so far.
+        churned : array-like of bool
+            ``True`` for customers who churned, ``False`` for still-active (censored) ones.
+
+        Returns
+        -------
+        ShiftedBetaGeometric
+            ``self``, fitted. A churner contributes ``P(T = t)``, an active customer ``S(t)``.
+
+        Examples
+        --------
+        The regular cohort of Fader & Hardie (2007) expanded to one row per customer gives the
+        same estimates as :meth:`fit`:
+
+        >>> import numpy as np
+        >>> n = np.array([1000, 631, 468, 382, 326, 289, 262, 241])
+        >>> durations = np.repeat(np.arange(1, 9), np.append(n[:-1] - n[1:], n[-1]))
+        >>> durations[durations == 8] = 7          # the 241 survivors completed 7 periods
+        >>> churned = np.repeat([True] * 7 + [False], np.append(n[:-1] - n[1:], n[-1]))
+        >>> m = ShiftedBetaGeometric().fit_individual(durations, churned)
+        >>> round(m.alpha_, 3), round(m.beta_, 3)
+        (0.704, 1.182)
+        """
+        alpha = check_alpha(self.alpha)
+        flags = np.asarray(churned)
+        if flags.dtype != bool:
+            if not np.isin(flags, [0, 1]).all():
+                raise DataValidationError(
+                    "churned must be boolean (or 0/1).", column="churned", rule="non-boolean"
+                )
+            flags = flags.astype(bool)
+        flags = flags.ravel()
+        dur = _as_periods(as_float_array(durations, "durations"), name="durations").ravel()
+        if dur.size != flags.size:
+            raise DataValidationError(
+                f"durations and churned differ in length ({dur.size} vs {flags.size}).",
+                column="churned",
+                rule="length mismatch",
+            )
+        if dur.size == 0:
+            raise DataValidationError("no customers to fit.", column="durations", rule="empty")
+        bad = np.flatnonzero(flags & (dur < 1))
+        if bad.size:
+            raise DataValidationError(
+                f"a churner's duration is the period of churn and must be >= 1; {bad.size} "
+                f"churner(s) have duration 0 (rows {bad[:5].tolist()}).",
+                column="durations",
+                rule="churn in period 0",
+                n_rows=int(bad.size),
+                examples=bad[:5].tolist(),
+            )
+        keys, weights = np.unique(np.column_stack([dur, flags]), axis=0, return_counts=True)
+        self._fit_weighted(keys[:, 0], keys[:, 1].astype(bool), weights.astype(float), alpha)
+        self.survivors_ = None
+        self.n_fit_periods_ = int(dur.max())
+        return self
+
+    def _fit_weighted(self, t, is_churn, weights, alpha: float) -> None:
+        def negloglik(log_params: np.ndarray) -> float:
+            a, b = np.exp(log_params)
+            ll = np.where(
+                is_churn,
+                special.betaln(a + 1.0, b + t - 1.0),
+                special.betaln(a, b + t),
+            ) - special.betaln(a, b)
+            return -float(weights @ ll)
+
+        log_params, loglik, cov = fit_log_params(negloglik, np.zeros(2), model="sBG")
+        self.alpha_, self.beta_ = (float(v) for v in np.exp(log_params))
+        self.loglik_ = loglik
+        self._log_params = log_params
+        self._cov_log = cov
+        self._summary = summary_table(["alpha", "beta"], log_params, cov, alpha)
+
+    def _check_fitted(self) -> None:
+        check_is_fitted(self, "alpha_")
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Parameter table: estimate, delta-method SE and log-scale Wald interval.
+
+        Examples
+        --------
+        >>> m = ShiftedBetaGeometric().fit([1000, 631, 468, 382, 326, 289, 262, 241])
+        >>> m.summary.columns.tolist()
+        ['parameter', 'estimate', 'std_error', 'ci_lower_95', 'ci_upper_95']
+        """
+        self._check_fitted()
+        return self._summary.copy()
+
+    def _repr_html_(self) -> str:
+        if not hasattr(self, "alpha_"):
+            return html_report("Shifted-beta-geometric model", {}, None)
+        facts = {
+            "periods used in fit": self.n_fit_periods_,
+            "log-likelihood": f"{self.loglik_:.3f}",
+        }
+        return html_report("Shifted-beta-geometric model", facts, self._summary)
+
+    def __repr__(self) -> str:
+        if not hasattr(self, "alpha_"):
+            return f"ShiftedBetaGeometric(alpha={self.alpha!r})"
+        return (
+            f"<ShiftedBetaGeometric: alpha_={self.alpha_:.4g}, beta_={self.beta_:.4g}, "
+            f"loglik_={self.loglik_:.2f}>"
+        )
+
+    # ------------------------------------------------------------------ predictions
+    def survival(self, t) -> np.ndarray:
+        """Probability of still being active after ``t`` periods, ``S(t) = P(T > t)``.
+
+        Examples
+        --------
+        >>> m = ShiftedBetaGeometric().fit([1000, 631, 468, 382, 326, 289, 262, 241])
+        >>> m.survival([0, 1, 7]).round(3).tolist()
+        [1.0, 0.627, 0.239]
+        """
+        self._check_fitted()
+        t = _as_periods(t)
+        a, b = self.alpha_, self.beta_
+        return np.exp(special.betaln(a, b + t) - special.betaln(a, b))
+
+    def churn_probability(self, t) -> np.ndarray:
+        """Probability of churning in period ``t`` (t >= 1), ``P(T = t)``.
+
+        Examples
+        --------
+        >>> m = ShiftedBetaGeometric().fit([1000, 631, 468, 382, 326, 289, 262, 241])
+        >>> m.churn_probability([1, 2]).round(3).tolist()
+        [0.373, 0.153]
+        """
+        self._check_fitted()
+        t = _as_periods(t, minimum=1)
+        a, b = self.alpha_, self.beta_
+        return np.exp(special.betaln(a + 1.0, b + t - 1.0) - special.betaln(a, b))
+
+    def retention_rate(self, t) -> np.ndarray:
+        """Cohort retention rate in period ``t`` (t >= 1), ``r_t = S(t) / S(t - 1)``.
+
+        Equals ``(beta + t - 1) / (alpha + beta + t - 1)`` (Fader & Hardie 2007): it
+        rises with ``t`` although no individual's renewal probability changes.
+
+        Examples
+        --------
+        >>> m = ShiftedBetaGeometric().fit([1000, 631, 468, 382, 326, 289, 262, 241])
+        >>> m.retention_rate([1, 2, 12]).round(3).tolist()
+        [0.627, 0.756, 0.945]
+        """
+        self._check_fitted()
+        t = _as_periods(t, minimum=1)
+        return (self.beta_ + t - 1.0) / (self.alpha_ + self.beta_ + t - 1.0)
+
+    def project(self, periods, *, cohort_size: float | None = None) -> np.ndarray:
+        """Expected number of survivors at the end of ``periods``.
+
+        Parameters
+        ----------
+        periods : int or array-like of int
+            Periods ``t >= 0``.
+        cohort_size : float, optional
+            Cohort size; default the cohort size used in :meth:`fit` (1 after
+            :meth:`fit_individual`, i.e. a proportion).
+
+        Examples
+        --------
+        >>> m = ShiftedBetaGeometric().fit([1000, 631, 468, 382, 326, 289, 262, 241])
+        >>> m.project(range(8, 13)).round(1).tolist()
+        [220.1, 204.4, 191.2, 179.9, 170.0]
+        """
+        self._check_fitted()
+        if cohort_size is None:
+            cohort_size = 1.0 if self.survivors_ is None else float(self.survivors_[0])
+        return cohort_size * self.survival(periods)
+
+    def expected_lifetime(self) -> float:
+        """Expected number of periods a new customer stays, ``E[T] = sum_t>=0 S(t)``.
+
+        Equals ``(alpha + beta - 1) / (alpha - 1)`` when ``alpha > 1`` and is infinite when
+        ``alpha <= 1`` (the Beta density piles up near theta = 0: some customers almost never
+        churn). With heavy heterogeneity use :meth:`discounted_expected_lifetime` instead.
+
+        Examples
+        --------
+        >>> m = ShiftedBetaGeometric().fit([1000, 869, 743, 653, 593, 551, 517, 491])
+        >>> m.expected_lifetime()
+        inf
+        """
+        self._check_fitted()
+        if self.alpha_ <= 1.0:
+            return float("inf")
+        return (self.alpha_ + self.beta_ - 1.0) / (self.alpha_ - 1.0)
+
+    def discounted_expected_lifetime(
+        self, annual_discount_rate: float, *, periods_per_year: float = 1
+    ) -> float:
+        """Discounted expected lifetime (DEL) of a newly acquired customer, in periods.
+
+        ``DEL = sum_{t>=0} S(t) / (1 + d)^t = 2F1(1, beta; alpha + beta; 1 / (1 + d))``
+        (Fader & Hardie 2010): the present value of one unit received now and at each
+        renewal. ``d`` is the per-period rate equivalent to the annual rate,
+        ``(1 + annual_discount_rate) ** (1 / periods_per_year) - 1``.
+
+        Parameters
+        ----------
+        annual_discount_rate : float
+            Annual discount rate, e.g. 0.10.
+        periods_per_year : float, default 1
+            Model periods in a year (1 for annual contracts, 12 for monthly).
+
+        Examples
+        --------
+        >>> m = ShiftedBetaGeometric().fit([1000, 631, 468, 382, 326, 289, 262, 241])
+        >>> round(m.discounted_expected_lifetime(0.10), 3)
+        3.695
+        """
+        self._check_fitted()
+        d = per_period_rate(annual_discount_rate, periods_per_year)
+        a, b = self.alpha_, self.beta_
+        return float(special.hyp2f1(1.0, b, a + b, 1.0 / (1.0 + d)))
+
+    def derl(
+        self, annual_discount_rate: float, *, renewals: int, periods_per_year: float = 1
+    ) -> float:
+        """Discounted expected residual lifetime (DERL) of a customer with ``renewals`` renewals.
+
+        For a customer who has renewed ``n`` times (so ``T > n``), valued just before the next
+        renewal decision (Fader & Hardie 2010):
+
+        ``DERL = sum_{k>=0} S(n + 1 + k) / S(n) / (1 + d)^k
+        = B(alpha, beta + n + 1) / B(alpha, beta + n)
+        * 2F1(1, beta + n + 1; alpha + beta + n + 1; 1 / (1 + d))``,
+
+        where ``d`` is the per-period rate equivalent to the annual rate. Multiply by the margin
+        per period to get the customer's expected residual value.
+
+        Parameters
+        ----------
+        annual_discount_rate : float
+            Annual discount rate.
+        renewals : int
+            Number of renewals made so far (``n >= 0``).
+        periods_per_year : float, default 1
+            Model periods in a year.
+
+        Examples
+        --------
+        Long-tenured customers are worth more: the sorting effect.
+
+        >>> m = ShiftedBetaGeometric().fit([1000, 631, 468, 382, 326, 289, 262, 241])
+        >>> [round(m.derl(0.10, renewals=n), 2) for n in (0, 4, 10)]
+        [2.96, 5.89, 7.46]
+        """
+        self._check_fitted()
+        n = float(_as_periods(renewals, name="renewals"))
+        d = per_period_rate(annual_discount_rate, periods_per_year)
+        a, b = self.alpha_, self.beta_
+        ratio = np.exp(special.betaln(a, b + n + 1.0) - special.betaln(a, b + n))
+        return float(ratio * special.hyp2f1(1.0, b + n + 1.0, a + b + n + 1.0, 1.0 / (1.0 + d)))
+
+    def clv(
+        self,
+        margin: float,
+        annual_discount_rate: float,
+        *,
+        periods_per_year: float = 1,
+        timing: str = "start",
+    ) -> float:
+        """Expected lifetime value of a newly acquired customer.
+
+        Parameters
+        ----------
+        margin : float
+            Net margin per period of tenure.
+        annual_discount_rate : float
+            Annual discount rate.
+        periods_per_year : float, default 1
+            Model periods in a year.
+        timing : {"start", "end"}, default "start"
+            ``"start"``: the margin is received at the start of each period the customer is
+            active (now, and at each renewal), so ``CLV = margin * DEL``. ``"end"``: received
+            at the end of each period of tenure, ``CLV = margin * DEL / (1 + d)``.
+
+        Examples
+        --------
+        >>> m = ShiftedBetaGeometric().fit([1000, 631, 468, 382, 326, 289, 262, 241])
+        >>> round(m.clv(100.0, 0.10), 1), round(m.clv(100.0, 0.10, timing="end"), 1)
+        (369.5, 335.9)
+        """
+        if timing not in _TIMINGS:
+            raise DataValidationError(
+                f"timing must be one of {_TIMINGS}, got {timing!r}.",
+                column="timing",
+                rule="unknown timing",
+            )
+        dle = self.discounted_expected_lifetime(
+            annual_discount_rate, periods_per_year=periods_per_year
+        )
+        if timing == "end":
+            dle /= 1.0 + per_period_rate(annual_discount_rate, periods_per_year)
+        return float(margin) * dle
+
+    def plot_projection(self, survivors=None, *, n_fit_periods: int | None = None, ax=None):
+        """Actual vs model-projected percentage of the cohort alive, calibration and holdout.
+
+        Thin wrapper around :func:`churnsurv.plotting_btyd.plot_sbg_projection`.
+
+        Parameters
+        ----------
+        survivors : array-like of int, optional
+            Observed survivor counts, periods ``0..T``; default the counts given to
+            :meth:`fit`.
+        n_fit_periods : int, optional
+            Where the calibration period ends; default the value used in :meth:`fit`.
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure is created if omitted.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> n = [1000, 631, 468, 382, 326, 289, 262, 241, 223, 207, 194, 183, 173]
+        >>> ax = ShiftedBetaGeometric().fit(n, n_fit_periods=7).plot_projection()
+        >>> ax.get_ylabel()
+        '% of cohort still active'
+        """
+        from churnsurv.plotting.btyd import plot_sbg_projection
+
+        self._check_fitted()
+        if survivors is None:
+            if self.survivors_ is None:
+                raise DataValidationError(
+                    "pass survivors= (the model was fitted with fit_individual).",
+                    column="survivors",
+                    rule="missing",
+                )
+            survivors = self.survivors_
+        if n_fit_periods is None:
+            n_fit_periods = self.n_fit_periods_
+        survivors = check_survivor_counts(survivors)
+        return plot_sbg_projection(self, survivors, n_fit_periods=n_fit_periods, ax=ax)

@@ -1,0 +1,335 @@
+"""ChurnData: validated survival data, the input of every estimator.
+
+Built only by :func:`churnsurv.prepare` (one row per customer) or :func:`churnsurv.prepare_panel`
+(customer-period intervals, :class:`PanelData`); estimators never re-validate raw input.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from churnsurv._validation import N_EXAMPLES, Violations
+from churnsurv.exceptions import DataValidationError
+
+__all__ = ["ChurnData"]
+
+
+class ChurnData:
+    """Validated survival data: durations, events, optional entry times, and carried columns.
+
+    Built by :func:`prepare` (or :func:`prepare_panel`); do not construct it directly.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        One row per kept customer (per interval for panels), indexed by the id column (or by the
+        original row position, index name ``"row"``). Columns ``duration`` (float, in
+        ``time_unit``), ``event`` (bool), ``entry`` (float, only with left truncation),
+        ``start_date``/``end_date`` (only when built from dates) and the carried columns.
+    time_unit : str
+        ``"day"``, ``"week"``, ``"month"`` or ``"year"``.
+    excluded : pandas.DataFrame
+        Rows excluded by ``on_invalid="drop"``: original row position, id, column, reason.
+    n_input : int
+        Rows in the input table; always ``n_input == n + len(excluded)``.
+    covariates, segments : list of str
+        Carried columns, and those declared as segments.
+    margin : str or None
+        Name of the margin column (per period of ``time_unit``).
+    cutoff : pandas.Timestamp or None
+        Observation cutoff when built from dates.
+
+    Examples
+    --------
+    >>> import churnsurv as cs
+    >>> data = cs.prepare(cs.datasets.load_telco(), id="customerID", duration="tenure",
+    ...                   event="Churn", event_value="Yes", time_unit="month")
+    >>> data.n, data.n_events, data.time_unit
+    (7043, 1869, 'month')
+    """
+
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        *,
+        time_unit: str,
+        excluded: pd.DataFrame,
+        n_input: int,
+        id_col: str | None,
+        covariates: list[str],
+        segments: list[str],
+        margin: str | None,
+        cutoff: pd.Timestamp | None = None,
+        panel: bool = False,
+    ) -> None:
+        self.frame = frame
+        self.time_unit = time_unit
+        self.excluded = excluded
+        self.n_input = int(n_input)
+        self.id_col = id_col
+        self.covariates = covariates
+        self.segments = segments
+        self.margin = margin
+        self.cutoff = cutoff
+        self.panel = panel
+
+    # -- counts ---------------------------------------------------------------------------
+    @property
+    def n(self) -> int:
+        """Number of customers kept (intervals for a panel)."""
+        return len(self.frame)
+
+    @property
+    def n_events(self) -> int:
+        """Number of churn events."""
+        return int(self.frame["event"].sum())
+
+    @property
+    def n_censored(self) -> int:
+        """Number of censored rows (customers still active at the end of follow-up)."""
+        return self.n - self.n_events
+
+    @property
+    def has_entry(self) -> bool:
+        """True when entry times (left truncation) were given."""
+        return "entry" in self.frame.columns
+
+    @property
+    def has_dates(self) -> bool:
+        """True when built from start and end dates."""
+        return "start_date" in self.frame.columns
+
+    @property
+    def durations(self) -> np.ndarray:
+        """Durations (exit times) as a float array, in ``time_unit``."""
+        return self.frame["duration"].to_numpy(dtype=float)
+
+    @property
+    def events(self) -> np.ndarray:
+        """Event indicators as a bool array."""
+        return self.frame["event"].to_numpy(dtype=bool)
+
+    @property
+    def entries(self) -> np.ndarray:
+        """Entry times (0 where there is no left truncation) as a float array."""
+        if self.has_entry:
+            return self.frame["entry"].to_numpy(dtype=float)
+        return np.zeros(self.n)
+
+    # -- checks estimators call (validation still lives here) ------------------------------
+    def require_events(self, min_events: int = 1, *, purpose: str = "this estimator") -> None:
+        """Raise :class:`DataValidationError` unless there are at least ``min_events`` events.
+
+        Examples
+        --------
+        >>> import pandas as pd, churnsurv as cs
+        >>> d = cs.prepare(pd.DataFrame({"t": [1, 2], "e": [0, 0]}), duration="t", event="e")
+        >>> d.require_events(purpose="a Cox model")
+        Traceback (most recent call last):
+        ...
+        churnsurv.exceptions.DataValidationError: column 'event': zero events ...
+        """
+        if self.n_events < min_events:
+            raise DataValidationError(
+                f"column 'event': zero events in {self.n} rows; {purpose} needs at least "
+                f"{min_events} churn event(s)."
+                if self.n_events == 0
+                else f"column 'event': too few events ({self.n_events} in {self.n} rows); "
+                f"{purpose} needs at least {min_events}.",
+                column="event",
+                rule="zero events" if self.n_events == 0 else "too few events",
+                n_rows=self.n,
+            )
+
+    def require_columns(
+        self, columns: Sequence[str], *, purpose: str = "this estimator", numeric: bool = False
+    ) -> None:
+        """Check that carried columns exist and have no missing values (and are numeric).
+
+        Raises
+        ------
+        DataValidationError
+            Naming the column, the rule, the number of rows and example ids.
+
+        Examples
+        --------
+        >>> import churnsurv as cs
+        >>> data = cs.prepare(cs.datasets.load_telco(), id="customerID", duration="tenure",
+        ...                   event="Churn", event_value="Yes")
+        >>> data.require_columns(["TotalCharges"], purpose="a Cox model")
+        Traceback (most recent call last):
+        ...
+        churnsurv.exceptions.DataValidationError: column 'TotalCharges': missing values in 11 ...
+        """
+        carried = set(self.frame.columns) - {"duration", "event", "entry"}
+        for col in columns:
+            if col not in carried:
+                close = difflib.get_close_matches(str(col), sorted(map(str, carried)), n=3)
+                raise DataValidationError(
+                    f"column {col!r}: unknown column for {purpose}; carried columns are "
+                    f"{sorted(map(str, carried))[:15]}."
+                    + (f" Did you mean {close}?" if close else ""),
+                    column=str(col),
+                    rule="missing column",
+                )
+            values = self.frame[col]
+            missing = values.isna().to_numpy()
+            if missing.any():
+                pos = np.flatnonzero(missing)
+                ex = list(self.frame.index[pos[:N_EXAMPLES]])
+                raise DataValidationError(
+                    f"column {col!r}: missing values in {pos.size} row(s) (examples: {ex}); "
+                    f"{purpose} cannot use it. Declare it in prepare(covariates=[...]) with "
+                    "on_invalid='drop' to exclude those rows (and see them reported), or fill it.",
+                    column=str(col),
+                    rule="missing values",
+                    n_rows=int(pos.size),
+                    examples=ex,
+                )
+            if numeric and not pd.api.types.is_numeric_dtype(values):
+                raise DataValidationError(
+                    f"column {col!r}: must be numeric for {purpose} (dtype {values.dtype}).",
+                    column=str(col),
+                    rule="non-numeric",
+                )
+
+    def require_dates(self, *, purpose: str = "this table") -> None:
+        """Raise :class:`DataValidationError` unless the data were built from dates.
+
+        Examples
+        --------
+        >>> import pandas as pd, churnsurv as cs
+        >>> d = cs.prepare(pd.DataFrame({"t": [1, 2], "e": [0, 1]}), duration="t", event="e")
+        >>> d.require_dates(purpose="a cohort table")
+        Traceback (most recent call last):
+        ...
+        churnsurv.exceptions.DataValidationError: a cohort table needs signup and churn dates: ...
+        """
+        if not self.has_dates:
+            raise DataValidationError(
+                f"{purpose} needs signup and churn dates: build the data with "
+                "prepare(start_date=..., end_date=..., cutoff=...).",
+                column="start_date",
+                rule="no dates",
+            )
+
+    def case_weights(self, weights, *, purpose: str = "case weights") -> np.ndarray | None:
+        """Validated case weights: a carried column's name or one value per row, finite, ≥ 0.
+
+        ``None`` (no weights) is returned as ``None``.
+
+        Examples
+        --------
+        >>> import pandas as pd, churnsurv as cs
+        >>> d = cs.prepare(pd.DataFrame({"t": [1, 2], "e": [0, 1]}), duration="t", event="e")
+        >>> d.case_weights([1.0, -2.0])
+        Traceback (most recent call last):
+        ...
+        churnsurv.exceptions.DataValidationError: column 'weights': negative or non-finite ...
+        """
+        if weights is None:
+            return None
+        if isinstance(weights, str):
+            self.require_columns([weights], purpose=purpose, numeric=True)
+            w, name = self.frame[weights].to_numpy(dtype=float), weights
+        else:
+            w, name = np.asarray(weights, dtype=float), "weights"
+            if w.shape != (self.n,):
+                raise DataValidationError(
+                    f"weights: expected a column name or {self.n} values (one per row), "
+                    f"got shape {w.shape}.",
+                    column="weights",
+                    rule="wrong length",
+                )
+        v = Violations(self.n, pd.Series(self.frame.index), hint=False)
+        v.add(name, "negative or non-finite weight", ~np.isfinite(w) | (w < 0))
+        if v.records:
+            v.raise_first()
+        return w
+
+    # -- derived data ----------------------------------------------------------------------
+    def take(self, positions) -> ChurnData:
+        """A new ChurnData with the rows at ``positions`` (e.g. a bootstrap resample).
+
+        Rows may repeat; the index then repeats too.
+
+        Examples
+        --------
+        >>> import churnsurv as cs
+        >>> data = cs.prepare(cs.datasets.load_telco(), duration="tenure", event="Churn",
+        ...                   event_value="Yes")
+        >>> data.take([0, 0, 5]).n
+        3
+        """
+        frame = self.frame.iloc[np.asarray(positions, dtype=np.int64)]
+        return ChurnData(
+            frame,
+            time_unit=self.time_unit,
+            excluded=self.excluded.iloc[0:0],
+            n_input=len(frame),
+            id_col=self.id_col,
+            covariates=self.covariates,
+            segments=self.segments,
+            margin=self.margin,
+            cutoff=self.cutoff,
+            panel=self.panel,
+        )
+
+    def describe(self) -> pd.DataFrame:
+        """A one-column table of what the object holds (what the HTML repr shows).
+
+        Examples
+        --------
+        >>> import churnsurv as cs
+        >>> data = cs.prepare(cs.datasets.load_telco(), duration="tenure", event="Churn",
+        ...                   event_value="Yes")
+        >>> data.describe().loc["events", "value"]
+        '1869'
+        """
+        d = self.frame["duration"]
+        items = {
+            "customers" if not self.panel else "intervals": self.n,
+            "events": self.n_events,
+            "censored": self.n_censored,
+            "time unit": self.time_unit,
+            "follow-up": f"{d.min():g} to {d.max():g} {self.time_unit}s" if self.n else "",
+            "left truncation": "yes (entry times)" if self.has_entry else "no",
+            "rows in input": self.n_input,
+            "rows excluded": len(self.excluded),
+        }
+        if self.cutoff is not None:
+            items["cutoff"] = str(self.cutoff.date())
+        if self.margin:
+            items["margin column"] = self.margin
+        if self.segments:
+            items["segments"] = ", ".join(self.segments)
+        return pd.DataFrame({"value": [str(v) for v in items.values()]}, index=list(items))
+
+    def _reasons(self) -> pd.Series:
+        return self.excluded["reason"].str.split("; ").explode().value_counts()
+
+    def __repr__(self) -> str:
+        lines = [f"ChurnData: {self.n} {'intervals' if self.panel else 'customers'}"]
+        lines += [f"  {k}: {v}" for k, v in self.describe()["value"].items()]
+        if len(self.excluded):
+            lines += [f"    excluded for {r}: {c}" for r, c in self._reasons().items()]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
+            f"<td style='text-align:left'>{html.escape(str(v))}</td></tr>"
+            for k, v in self.describe()["value"].items()
+        )
+        out = f"<div><strong>ChurnData</strong><table>{rows}</table>"
+        if len(self.excluded):
+            reasons = "".join(
+                f"<li>{html.escape(str(r))}: {c}</li>" for r, c in self._reasons().items()
+            )
+            out += f"<p>Excluded rows by reason (see <code>.excluded</code>):</p><ul>{reasons}</ul>"
+        return out + "</div>"

@@ -1,0 +1,262 @@
+"""Log-rank tests between groups (as R ``survdiff``): the arithmetic, the API and the results.
+
+See :func:`logrank` and :func:`pairwise_logrank`. The statistic is evaluated from the same per-time
+count tables as the Kaplan–Meier curves (:mod:`churnsurv.km.counts`), so strata, entry times (left
+truncation), case weights and Fleming–Harrington ``(p, q)`` weights combine freely — no single
+library offers all four.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from churnsurv._render import fmt, html_block
+from churnsurv._validation import as_list, check_choice
+from churnsurv.data import ChurnData
+from churnsurv.km.counts import count_tables, group_codes, weighted_logrank
+
+__all__ = ["LogrankResult", "PairwiseLogrankResult", "logrank", "pairwise_logrank"]
+
+_WEIGHTS = ("logrank", "wilcoxon", "tarone-ware", "fleming-harrington")
+_ADJUST = {"holm": "holm", "bonferroni": "bonferroni", "bh": "fdr_bh", None: None}
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------
+# log-rank tests
+# --------------------------------------------------------------------------------------------
+class LogrankResult:
+    """Result of :func:`logrank`: ``summary`` (the test) and ``table`` (per group O, E).
+
+    Attributes
+    ----------
+    statistic, df, p_value : float, int, float
+    summary : pandas.DataFrame
+        One row: test, weights, strata, statistic, df, p_value.
+    table : pandas.DataFrame
+        Per group, as R ``survdiff`` prints: n, observed, expected, (O-E)^2/E, (O-E)^2/V.
+
+    Examples
+    --------
+    >>> import churnsurv as cs
+    >>> data = cs.prepare(cs.datasets.load_telco(), duration="tenure", event="Churn",
+    ...                   event_value="Yes")
+    >>> logrank(data, "PaperlessBilling").table.columns.tolist()
+    ['n', 'observed', 'expected', '(O-E)^2/E', '(O-E)^2/V']
+    """
+
+    def __init__(self, summary: pd.DataFrame, table: pd.DataFrame) -> None:
+        self.summary = summary
+        self.table = table
+        self.statistic = float(summary["statistic"].iloc[0])
+        self.df = int(summary["df"].iloc[0])
+        self.p_value = float(summary["p_value"].iloc[0])
+
+    def _repr_html_(self) -> str:
+        return html_block("Log-rank test", [("", self.summary), ("Per group", self.table)])
+
+    def __repr__(self) -> str:
+        return f"LogrankResult(statistic={self.statistic:.4g}, df={self.df}, p={self.p_value:.3g})"
+
+
+class PairwiseLogrankResult:
+    """Result of :func:`pairwise_logrank`: ``table`` with one row per pair of groups.
+
+    Examples
+    --------
+    >>> import churnsurv as cs
+    >>> data = cs.prepare(cs.datasets.load_telco(), duration="tenure", event="Churn",
+    ...                   event_value="Yes")
+    >>> pairwise_logrank(data, "Contract", adjust="bonferroni").table.columns.tolist()[:3]
+    ['group_a', 'group_b', 'statistic']
+    """
+
+    def __init__(self, table: pd.DataFrame, adjust: str | None) -> None:
+        self.table = table
+        self.summary = table
+        self.adjust = adjust
+
+    def _repr_html_(self) -> str:
+        how = "none" if self.adjust is None else self.adjust
+        return html_block("Pairwise log-rank tests", [(f"p-value adjustment: {how}", self.table)])
+
+    def __repr__(self) -> str:
+        return f"PairwiseLogrankResult({len(self.table)} pairs, adjust={self.adjust!r})"
+
+
+def _grouped_tables(data, by, strata, case_weights):
+    by_cols, strata_cols = as_list(by), as_list(strata)
+    if not by_cols:
+        raise ValueError("by: name the column(s) whose groups are compared, e.g. by='Contract'.")
+    data.require_columns(by_cols + strata_cols, purpose="a log-rank test")
+    codes, _, labels, _ = group_codes(data.frame, by_cols)
+    s_codes, _, s_labels, _ = group_codes(data.frame, strata_cols)
+    k = len(labels)
+    combined = codes if s_codes is None else s_codes * k + codes
+    w = data.case_weights(case_weights)
+    tables = count_tables(
+        data.durations,
+        data.events,
+        combined,
+        k * len(s_labels),
+        w,
+        data.entries if data.has_entry else None,
+    )
+    return labels, [tables[s * k : (s + 1) * k] for s in range(len(s_labels))], s_labels
+
+
+def _weight_label(weighting: str, p: float, q: float) -> str:
+    return f"fleming-harrington(p={fmt(p)}, q={fmt(q)})" if weighting == _WEIGHTS[3] else weighting
+
+
+def _check_weighting(data, weighting, weights) -> None:
+    """``weighting`` is the test's; ``weights`` are case weights (catch the two mixed up)."""
+    check_choice("weighting", weighting, _WEIGHTS)
+    if isinstance(weights, str) and weights in _WEIGHTS and weights not in data.frame.columns:
+        raise ValueError(
+            f"weights={weights!r}: weights= are case weights (a column or an array), as in "
+            f"KaplanMeier.fit; the test's weighting is weighting={weights!r}."
+        )
+
+
+def logrank(
+    data: ChurnData,
+    by,
+    *,
+    strata=None,
+    weighting: str = "logrank",
+    p: float = 1.0,
+    q: float = 0.0,
+    weights=None,
+) -> LogrankResult:
+    """k-sample (weighted, optionally stratified) log-rank test, as R ``survdiff``.
+
+    Parameters
+    ----------
+    data : ChurnData
+        Entry times (left truncation) are respected.
+    by : str or list of str
+        Column(s) defining the groups compared.
+    strata : str or list of str, optional
+        Stratify: compare groups within each stratum and sum the scores and variances.
+    weighting : {"logrank", "wilcoxon", "tarone-ware", "fleming-harrington"}, default "logrank"
+        Weight of each event time: 1; number at risk (Gehan–Breslow–Wilcoxon, emphasises early
+        churn); its square root; or ``S(t-)^p (1 - S(t-))^q`` with the pooled Kaplan–Meier of the
+        stratum (``p=1, q=0`` is R's ``survdiff(rho=1)``; ``q > 0`` emphasises late churn).
+    p, q : float
+        Fleming–Harrington exponents.
+    weights : str or array-like, optional
+        Case weights (a column name or one value per row), as in :meth:`KaplanMeier.fit`.
+
+    Returns
+    -------
+    LogrankResult
+
+    Examples
+    --------
+    >>> import churnsurv as cs
+    >>> data = cs.prepare(cs.datasets.load_telco(), duration="tenure", event="Churn",
+    ...                   event_value="Yes")
+    >>> res = logrank(data, "Contract", weighting="wilcoxon")
+    >>> res.summary[["test", "df"]].values.tolist()
+    [['wilcoxon', 2]]
+    """
+    _check_weighting(data, weighting, weights)
+    labels, strata_tables, s_labels = _grouped_tables(data, by, strata, weights)
+    res = weighted_logrank(strata_tables, weighting, p, q)
+    o, e, v = res["observed"], res["expected"], res["variance"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table = pd.DataFrame(
+            {
+                "n": [sum(st[g].n_rows for st in strata_tables) for g in range(len(labels))],
+                "observed": o,
+                "expected": e,
+                "(O-E)^2/E": (o - e) ** 2 / e,
+                "(O-E)^2/V": (o - e) ** 2 / v,
+            },
+            index=pd.Index(labels, name=" / ".join(as_list(by))),
+        )
+    summary = pd.DataFrame(
+        {
+            "test": [_weight_label(weighting, p, q)],
+            "strata": [", ".join(as_list(strata)) or "none"],
+            "n_strata": [len(s_labels)],
+            "statistic": [res["statistic"]],
+            "df": [res["df"]],
+            "p_value": [stats.chi2.sf(res["statistic"], res["df"]) if res["df"] else np.nan],
+        }
+    )
+    return LogrankResult(summary, table)
+
+
+def pairwise_logrank(
+    data: ChurnData,
+    by,
+    *,
+    adjust: str | None = "holm",
+    strata=None,
+    weighting: str = "logrank",
+    p: float = 1.0,
+    q: float = 0.0,
+    weights=None,
+) -> PairwiseLogrankResult:
+    """Log-rank test for every pair of groups, with adjusted p-values.
+
+    Each pair is tested on the customers of those two groups only (as R
+    ``survminer::pairwise_survdiff``).
+
+    Parameters
+    ----------
+    adjust : {"holm", "bonferroni", "bh", None}, default "holm"
+        Multiple-comparison adjustment (Holm and Bonferroni control the family-wise error rate,
+        "bh" — Benjamini–Hochberg — the false discovery rate).
+    data, by, strata, weighting, p, q, weights
+        As in :func:`logrank`.
+
+    Returns
+    -------
+    PairwiseLogrankResult
+
+    Examples
+    --------
+    >>> import churnsurv as cs
+    >>> data = cs.prepare(cs.datasets.load_telco(), duration="tenure", event="Churn",
+    ...                   event_value="Yes")
+    >>> t = pairwise_logrank(data, "Contract").table
+    >>> t[["group_a", "group_b"]].values.tolist()[0]
+    ['Month-to-month', 'One year']
+    """
+    from statsmodels.stats.multitest import multipletests
+
+    check_choice("adjust", adjust, list(_ADJUST))
+    _check_weighting(data, weighting, weights)
+    labels, strata_tables, _ = _grouped_tables(data, by, strata, weights)
+    rows = []
+    for a, b in combinations(range(len(labels)), 2):
+        res = weighted_logrank([[st[a], st[b]] for st in strata_tables], weighting, p, q)
+        pv = stats.chi2.sf(res["statistic"], res["df"]) if res["df"] else np.nan
+        rows.append(
+            {
+                "group_a": labels[a],
+                "group_b": labels[b],
+                "statistic": res["statistic"],
+                "df": res["df"],
+                "p_value": pv,
+            }
+        )
+    table = pd.DataFrame(rows, columns=["group_a", "group_b", "statistic", "df", "p_value"])
+    pvals = table["p_value"].to_numpy()
+    ok = np.isfinite(pvals)
+    adjusted = pvals.copy()
+    if adjust is not None and ok.any():
+        adjusted[ok] = multipletests(pvals[ok], method=_ADJUST[adjust])[1]
+    table["p_adjusted"] = adjusted
+    table["adjust"] = "none" if adjust is None else adjust
+    table["test"] = _weight_label(weights, p, q)
+    return PairwiseLogrankResult(table, adjust)

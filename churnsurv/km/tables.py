@@ -1,0 +1,406 @@
+"""Period tables of churn: managers' churn rates, actuarial life tables, signup-cohort tables.
+
+Re-exported by :mod:`churnsurv.km.estimator`; see :func:`churn_rates`, :func:`life_table` and
+:func:`cohort_table`.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+
+from churnsurv.data import YEARS_PER_UNIT, ChurnData
+from churnsurv.km.counts import count_tables, product_limit
+
+__all__ = ["CohortTable", "churn_rates", "cohort_table", "life_table"]
+
+#: Calendar periods understood by :func:`churn_rates` and :func:`cohort_table` (pandas freq).
+PERIODS = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q", "year": "Y"}
+_PERIOD_YEARS = YEARS_PER_UNIT | {"quarter": 0.25}
+
+
+def _check_period(name: str, period: str) -> None:
+    if period not in PERIODS:
+        raise ValueError(f"{name}={period!r} is not understood; use one of {list(PERIODS)}.")
+
+
+def _period_width(period: str, time_unit: str) -> float:
+    """Length of one calendar ``period`` in the data's ``time_unit`` (mean lengths)."""
+    return _PERIOD_YEARS[period] / YEARS_PER_UNIT[time_unit]
+
+
+def _require_dates(data: ChurnData, purpose: str) -> None:
+    data.require_dates(purpose=purpose)
+
+
+def _groups(data: ChurnData, by):
+    """(label, row mask) per segment; one group 'all' without ``by``."""
+    cols = [by] if isinstance(by, str) else list(by or [])
+    if not cols:
+        return cols, [("all", np.ones(data.n, dtype=bool))]
+    data.require_columns(cols, purpose="churn tables by segment")
+    grouped = data.frame.groupby(cols, sort=True, observed=True).indices
+    out = []
+    for key, idx in grouped.items():
+        mask = np.zeros(data.n, dtype=bool)
+        mask[idx] = True
+        label = " / ".join(map(str, key)) if isinstance(key, tuple) else str(key)
+        out.append((label, mask))
+    return cols, out
+
+
+# --------------------------------------------------------------------------------------------
+# churn rates
+# --------------------------------------------------------------------------------------------
+def churn_rates(data: ChurnData, period: str = "month", *, by=None, basis: str | None = None):
+    """Churn and retention rate per period, as managers compute them.
+
+    **Calendar basis** (default for data built from dates): for each calendar period,
+    ``customers_start`` = customers active when it began (signed up earlier and not churned
+    before), ``joined`` and ``churned`` during it, and
+
+        churn rate = churned ÷ customers at start × 100%,   retention rate = 100% − churn rate.
+
+    ``churned`` counts every customer lost in the period, including ones who joined during it
+    (the usual managers' formula); ``churned_of_start`` counts only the customers present at the
+    start, whose ratio to ``customers_start`` is a true proportion. The last period is flagged
+    ``partial`` when the observation cutoff falls inside it (its rate is too low). With left
+    truncation (data that miss customers who left before observation began), rows for periods
+    before that date count only the survivors: read the table from the observation start on.
+
+    **Tenure basis** (data without dates, or ``basis="tenure"``): the same ratio per tenure
+    period (months 0–1, 1–2, … after signup): ``churned`` in the period ÷ customers who reached its
+    start. This is the discrete hazard; ``km_churn_pct`` is the Kaplan–Meier churn probability over
+    the same period, ``1 − S(end−) / S(start−)``.
+
+    Where the two differ from the Kaplan–Meier hazard: the calendar rate mixes customers of all
+    tenures, so it moves with the tenure mix (a base full of new customers churns faster) even
+    when no customer's hazard changed; and in both tables customers who are censored (or join)
+    inside a period stay in (or stay out of) the denominator for the whole period, whereas
+    Kaplan–Meier removes them at their exit time. With whole-period tenures (e.g. integer
+    months and ``period="month"``) the tenure-basis rate equals the Kaplan–Meier hazard exactly;
+    with coarser periods the managers' rate is lower, because censored customers are counted as
+    if they had been observed for the whole period.
+
+    Parameters
+    ----------
+    data : ChurnData
+    period : {"day", "week", "month", "quarter", "year"}, default "month"
+        Weeks run Monday to Sunday. On the tenure basis, the period length in the data's time
+        unit uses mean lengths (a month is 1/12 year).
+    by : str or list of str, optional
+        Segment column(s); one block of rows per segment.
+    basis : {"calendar", "tenure"}, optional
+        Default "calendar" when the data has dates, else "tenure".
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (segment,) period.
+
+    Examples
+    --------
+    >>> import pandas as pd, churnsurv as cs
+    >>> raw = pd.DataFrame({"start": ["2020-01-05", "2020-01-20", "2020-02-03", "2020-02-10"],
+    ...                     "end": ["2020-02-14", None, "2020-03-01", None]})
+    >>> data = cs.prepare(raw, start_date="start", end_date="end", cutoff="2020-03-31")
+    >>> t = churn_rates(data, "month")
+    >>> t[["period", "customers_start", "joined", "churned", "churn_rate_pct"]].values.tolist()
+    [['2020-01', 0, 2, 0, nan], ['2020-02', 2, 2, 1, 50.0], ['2020-03', 3, 0, 1, 33.33333333333333]]
+    """
+    _check_period("period", period)
+    basis = basis or ("calendar" if data.has_dates else "tenure")
+    if basis not in ("calendar", "tenure"):
+        raise ValueError(f"basis={basis!r} is not understood; use 'calendar' or 'tenure'.")
+    cols, groups = _groups(data, by)
+    frames = []
+    for label, mask in groups:
+        if basis == "calendar":
+            _require_dates(data, "churn_rates(basis='calendar')")
+            frame = _calendar_rates(data, mask, period)
+        else:
+            frame = _tenure_rates(data, mask, period)
+        if cols:
+            frame.insert(0, "segment", label)
+        frames.append(frame)
+    out = pd.concat(frames, ignore_index=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = 100.0 * out["churned"] / out["customers_start"].where(out["customers_start"] > 0)
+    out["churn_rate_pct"] = rate
+    out["retention_rate_pct"] = 100.0 - rate
+    if basis == "tenure":
+        out = out[[c for c in out.columns if c != "km_churn_pct"] + ["km_churn_pct"]]
+    out.attrs |= {"basis": basis, "period": period, "time_unit": data.time_unit}
+    return out
+
+
+def _calendar_rates(data: ChurnData, mask: np.ndarray, period: str) -> pd.DataFrame:
+    freq = PERIODS[period]
+    frame = data.frame.loc[mask]
+    start = frame["start_date"].dt.to_period(freq)
+    first = start.min()
+    last = pd.Timestamp(data.cutoff).to_period(freq)
+    n_p = last.ordinal - first.ordinal + 1
+    sp = (start.array.asi8 - first.ordinal).astype(np.int64)
+    churned = frame["event"].to_numpy()
+    ep = (frame["end_date"][churned].dt.to_period(freq).array.asi8 - first.ordinal).astype(np.int64)
+    joined = np.bincount(sp, minlength=n_p)
+    lost = np.bincount(ep, minlength=n_p)
+    lost_of_start = np.bincount(ep[sp[churned] < ep], minlength=n_p)
+    cum_joined = np.concatenate([[0], np.cumsum(joined)[:-1]])
+    cum_lost = np.concatenate([[0], np.cumsum(lost)[:-1]])
+    at_start = cum_joined - cum_lost
+    periods = pd.period_range(first, last, freq=freq)
+    return pd.DataFrame(
+        {
+            "period": periods.astype(str),
+            "period_start": periods.start_time,
+            "customers_start": at_start,
+            "joined": joined,
+            "churned": lost,
+            "churned_of_start": lost_of_start,
+            "customers_end": at_start + joined - lost,
+            "partial": periods.end_time.normalize() > pd.Timestamp(data.cutoff),
+        }
+    )
+
+
+def _tenure_rates(data: ChurnData, mask: np.ndarray, period: str) -> pd.DataFrame:
+    width = _period_width(period, data.time_unit)
+    dur, ev = data.durations[mask], data.events[mask]
+    ent = data.entries[mask]
+    n_p = int(np.floor(dur.max() / width)) + 1
+    k = np.minimum((dur // width).astype(np.int64), n_p - 1)
+    ke = np.minimum(np.ceil(ent / width).astype(np.int64), n_p)  # first period start >= entry
+    starts = np.arange(n_p) * width
+    reached = np.cumsum(np.bincount(k, minlength=n_p)[::-1])[::-1]  # duration >= start
+    not_yet = np.cumsum(np.bincount(ke, minlength=n_p + 1)[::-1])[::-1][1:]  # entry > start
+    ct = count_tables(dur, ev, entries=ent if data.has_entry else None)[0]
+    pl = product_limit(ct)
+    s_before = np.append(1.0, pl["survival"])[np.searchsorted(pl["time"], starts, side="left")]
+    ends = starts + width
+    s_end = np.append(1.0, pl["survival"])[np.searchsorted(pl["time"], ends, side="left")]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        km = 100.0 * (1.0 - s_end / s_before)
+    return pd.DataFrame(
+        {
+            "period": np.arange(n_p),
+            "tenure_start": starts,
+            "tenure_end": ends,
+            "customers_start": reached - not_yet,
+            "churned": np.bincount(k[ev], minlength=n_p),
+            "censored": np.bincount(k[~ev], minlength=n_p),
+            "km_churn_pct": km,
+        }
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# life table
+# --------------------------------------------------------------------------------------------
+def life_table(data: ChurnData, width: float = 1.0, *, by=None) -> pd.DataFrame:
+    """Actuarial (Cutler–Ederer) life table in intervals of ``width`` time units.
+
+    For each interval ``[start, end)``: ``at_start`` customers reached its start, ``events`` and
+    ``censored`` left during it (and ``entered`` joined the risk set during it, with left
+    truncation). Withdrawals and entries count as half exposed:
+    ``effective = at_start + (entered − censored) / 2``; ``churn_prob = events / effective``;
+    ``survival`` (at the interval start) is the product of ``1 − churn_prob`` over earlier
+    intervals, with Greenwood's actuarial standard error
+    ``survival · sqrt(Σ q / (effective · (1 − q)))``; ``hazard = events / (width · (effective −
+    events / 2))`` per time unit (Lee & Wang, *Statistical Methods for Survival Data Analysis*,
+    ch. 4).
+
+    Parameters
+    ----------
+    data : ChurnData
+    width : float, default 1.0
+        Interval length in the data's time unit.
+    by : str or list of str, optional
+        Segment column(s).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> import pandas as pd, churnsurv as cs
+    >>> raw = pd.DataFrame({"t": [0.5, 1.5, 1.2, 2.5, 3.0], "e": [1, 0, 1, 1, 0]})
+    >>> lt = life_table(cs.prepare(raw, duration="t", event="e"), width=1)
+    >>> lt[["start", "at_start", "events", "censored", "survival"]].round(4)
+       start  at_start  events  censored  survival
+    0    0.0       5.0     1.0       0.0    1.0000
+    1    1.0       4.0     1.0       1.0    0.8000
+    2    2.0       2.0     1.0       0.0    0.5714
+    3    3.0       1.0     0.0       1.0    0.2857
+    """
+    if not (np.isfinite(width) and width > 0):
+        raise ValueError(f"width={width!r}: the interval length must be a positive number.")
+    cols, groups = _groups(data, by)
+    frames = []
+    for label, mask in groups:
+        dur, ev, ent = data.durations[mask], data.events[mask], data.entries[mask]
+        n_i = int(np.floor(dur.max() / width)) + 1
+        k = (dur // width).astype(np.int64)
+        starts = np.arange(n_i) * float(width)
+        ke = np.ceil(ent / width).astype(np.int64)  # first interval whose start >= entry
+        inside = data.has_entry & (ent > np.floor(ent / width) * width)  # entered mid-interval
+        events = np.bincount(k[ev], minlength=n_i).astype(float)
+        censored = np.bincount(k[~ev], minlength=n_i).astype(float)
+        entered = np.bincount((ke - 1)[inside], minlength=n_i).astype(float)[:n_i]
+        reached = np.cumsum(np.bincount(k, minlength=n_i)[::-1])[::-1].astype(float)
+        later = np.cumsum(np.bincount(np.minimum(ke, n_i), minlength=n_i + 1)[::-1])[::-1][1:]
+        at_start = reached - later  # reached the interval start, having entered by then
+        effective = at_start + (entered - censored) / 2.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q = np.where(effective > 0, events / effective, np.nan)
+            surv_end = np.cumprod(1.0 - np.nan_to_num(q))
+            survival = np.append(1.0, surv_end[:-1])
+            term = np.where(events > 0, q / (effective * (1.0 - q)), 0.0)
+            gw = np.append(0.0, np.cumsum(term)[:-1])
+            hazard = events / (width * (effective - events / 2.0))
+        frame = pd.DataFrame(
+            {
+                "start": starts,
+                "end": starts + width,
+                "at_start": at_start,
+                "entered": entered,
+                "events": events,
+                "censored": censored,
+                "effective_at_risk": effective,
+                "churn_prob": q,
+                "survival": survival,
+                "survival_end": surv_end,
+                "std_err": survival * np.sqrt(gw),
+                "hazard": hazard,
+            }
+        )
+        if not data.has_entry:
+            frame = frame.drop(columns="entered")
+        if cols:
+            frame.insert(0, "segment", label)
+        frames.append(frame)
+    out = pd.concat(frames, ignore_index=True)
+    out.attrs |= {"time_unit": data.time_unit, "width": width}
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# cohort table
+# --------------------------------------------------------------------------------------------
+class CohortTable:
+    """Share of each signup cohort still active k periods after signup.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Index: signup cohort (e.g. ``"2020-01"``); columns: periods since signup ``0, 1, …``;
+        values: share still active (0–1). Cells not yet observable for every member of the
+        cohort (the censoring triangle) are NaN, not 0.
+    sizes : pandas.Series
+        Customers per cohort.
+    cohort : str
+        Cohort period (``"month"`` …).
+
+    Examples
+    --------
+    >>> import pandas as pd, churnsurv as cs
+    >>> raw = pd.DataFrame({"start": ["2020-01-05", "2020-01-20", "2020-02-03"],
+    ...                     "end": ["2020-02-14", None, None]})
+    >>> data = cs.prepare(raw, start_date="start", end_date="end", cutoff="2020-04-30")
+    >>> cohort_table(data).sizes.tolist()
+    [2, 1]
+    """
+
+    def __init__(self, table: pd.DataFrame, sizes: pd.Series, cohort: str) -> None:
+        self.table = table
+        self.sizes = sizes
+        self.cohort = cohort
+
+    def plot(self, ax=None, *, annotate: bool | None = None):
+        """Heatmap of the table (see :func:`churnsurv.plotting_km.plot_cohort_heatmap`).
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import pandas as pd, churnsurv as cs
+        >>> raw = pd.DataFrame({"start": ["2020-01-05", "2020-02-03"], "end": ["2020-02-14", None]})
+        >>> data = cs.prepare(raw, start_date="start", end_date="end", cutoff="2020-04-30")
+        >>> cohort_table(data).plot().get_xlabel()
+        'Months since signup'
+        """
+        from churnsurv.plotting.km import plot_cohort_heatmap
+
+        return plot_cohort_heatmap(
+            self.table, sizes=self.sizes, ax=ax, annotate=annotate, period=self.cohort
+        )
+
+    def _repr_html_(self) -> str:
+        shown = self.table.copy()
+        shown.insert(0, "customers", self.sizes)
+        body = shown.to_html(
+            float_format=lambda v: f"{100 * v:.1f}%" if v <= 1 else f"{v:.0f}", na_rep=""
+        )
+        return (
+            f"<div><strong>Share of each signup {html.escape(self.cohort)} cohort still active"
+            f"</strong>{body}<p><em>Blank cells are not yet observed (censoring), not zero."
+            "</em></p></div>"
+        )
+
+    def __repr__(self) -> str:
+        return f"CohortTable({len(self.table)} cohorts × {self.table.shape[1]} periods)"
+
+
+def cohort_table(data: ChurnData, cohort: str = "month") -> CohortTable:
+    """Signup cohort × periods since signup → share of the cohort still active.
+
+    A customer is active ``k`` periods after signup unless they churned at a tenure ≤ ``k``
+    periods (a period's length in the data's time unit is its mean length, e.g. 1 month =
+    30.44 days). A cell is filled only when every member of the cohort has been observed for
+    ``k`` periods; the later cells form the censoring triangle and are left empty (NaN), never 0.
+
+    Parameters
+    ----------
+    data : ChurnData
+        Built from dates (``prepare(start_date=..., end_date=..., cutoff=...)``).
+    cohort : {"day", "week", "month", "quarter", "year"}, default "month"
+        Cohort and period length.
+
+    Returns
+    -------
+    CohortTable
+
+    Examples
+    --------
+    >>> import pandas as pd, churnsurv as cs
+    >>> raw = pd.DataFrame({"start": ["2020-01-05", "2020-01-20", "2020-02-03"],
+    ...                     "end": ["2020-02-14", None, None]})
+    >>> data = cs.prepare(raw, start_date="start", end_date="end", cutoff="2020-04-30")
+    >>> cohort_table(data).table.round(2).values.tolist()
+    [[1.0, 1.0, 0.5, 0.5], [1.0, 1.0, 1.0, nan]]
+    """
+    _check_period("cohort", cohort)
+    _require_dates(data, "cohort_table")
+    width = _period_width(cohort, data.time_unit)
+    labels = data.frame["start_date"].dt.to_period(PERIODS[cohort])
+    dur, ev = data.durations, data.events
+    n_k = int(np.floor(dur.max() / width)) + 1
+    ks = np.arange(n_k) * width
+    rows, sizes, index = [], [], []
+    for label, idx in sorted(labels.groupby(labels).indices.items()):
+        d, e = dur[idx], ev[idx]
+        churned_by = np.searchsorted(np.sort(d[e]), ks, side="right") / idx.size
+        share = 1.0 - churned_by
+        if (~e).any():
+            share[ks > d[~e].min()] = np.nan  # someone still active has not reached k yet
+        rows.append(share)
+        sizes.append(idx.size)
+        index.append(str(label))
+    table = pd.DataFrame(rows, index=pd.Index(index, name="cohort"), columns=range(n_k))
+    table.columns.name = f"{cohort}s since signup"
+    table = table.loc[:, table.notna().any()]
+    return CohortTable(table, pd.Series(sizes, index=table.index, name="customers"), cohort)

@@ -1,0 +1,19 @@
+"""Every figure churnsurv draws.
+
+One convention: a fitted result (or a tidy table) in, a keyword-only ``ax=None``, the Axes out;
+no ``plt.show()``, no rcParams changes. Plotting draws; it never computes statistics.
+"""
+
+from churnsurv.plotting.btyd import (
+    plot_calibration_purchases,
+    plot_cumulative_tracking,
+    plot_sbg_projection,
+)
+from churnsurv.plotting.km import plot_cohort_heatmap
+
+__all__ = [
+    "plot_calibration_purchases",
+    "plot_cohort_heatmap",
+    "plot_cumulative_tracking",
+    "plot_sbg_projection",
+]

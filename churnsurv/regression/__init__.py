@@ -1,0 +1,26 @@
+"""What drives churn? Cox proportional-hazards and parametric (AFT, piecewise) models.
+
+The front ends (:class:`CoxModel`, the parametric classes) build the model frame with
+:mod:`~churnsurv.regression.design`; the engines in :mod:`~churnsurv.regression.cox.engines` only
+do arithmetic, as R ``survival`` splits ``coxph`` from ``coxph.fit``.
+"""
+
+from churnsurv.regression.cox import CoxModel
+from churnsurv.regression.parametric import (
+    LogLogisticAFT,
+    LogNormalAFT,
+    ModelComparison,
+    PiecewiseExponential,
+    WeibullAFT,
+    compare_models,
+)
+
+__all__ = [
+    "CoxModel",
+    "LogLogisticAFT",
+    "LogNormalAFT",
+    "ModelComparison",
+    "PiecewiseExponential",
+    "WeibullAFT",
+    "compare_models",
+]

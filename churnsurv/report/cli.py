@@ -1,0 +1,332 @@
+"""Command line interface: ``churnsurv report`` (and ``churnsurv demo``).
+
+Only the console script (and ``python -m churnsurv``) imports this module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import textwrap
+import warnings
+
+import numpy as np
+import pandas as pd
+
+_REPORT_EXAMPLES = """\
+examples:
+  churnsurv report customers.csv --duration tenure --event Churn --event-value Yes \\
+      --id customerID --by Contract --by InternetService \\
+      --covariates "Contract + MonthlyCharges" --margin MonthlyCharges --out report/
+  churnsurv report subscriptions.parquet --start-date signup --end-date cancelled \\
+      --cutoff 2024-12-31 --time-unit month --by plan --out report/
+  churnsurv report --dataset telco --out report/      # bundled data, sensible defaults
+
+The folder given with --out receives report.html (self-contained, reads offline),
+report.ipynb (the executed notebook: open it in Jupyter to re-run or extend the analysis),
+tables/*.csv and figures/*.png. Rows that break a validation rule are excluded and listed in
+the report with their reasons; a bad option or unreadable file stops before anything runs,
+with one message and exit status 2.
+"""
+
+
+def _say(message: str) -> None:
+    sys.stderr.write(f"churnsurv report: {message}\n")
+    sys.stderr.flush()
+
+
+def _progress(done: int, total: int, seconds: float, section: str) -> None:
+    _say(f"[{done:>2}/{total}] {seconds:6.1f} s  {section}")
+
+
+def _add_report_options(p: argparse.ArgumentParser) -> None:
+    src = p.add_argument_group("input (a file, or --dataset)")
+    src.add_argument(
+        "input",
+        nargs="?",
+        metavar="CUSTOMERS",
+        help="customer table, one row per customer: CSV (.csv, .csv.gz, ...) or Parquet "
+        "(.parquet, .pq; needs pyarrow). Example: customers.csv",
+    )
+    src.add_argument(
+        "--dataset",
+        choices=["telco"],
+        help="use bundled data instead of a file; every option below then has a default "
+        "(telco: --id customerID --duration tenure --event Churn --event-value Yes "
+        "--by Contract --by InternetService --margin MonthlyCharges). Example: --dataset telco",
+    )
+    cols = p.add_argument_group("columns (names as in the file's header)")
+    cols.add_argument(
+        "--duration",
+        metavar="COL",
+        help="tenure column (time to churn, or to now for active customers), in --time-unit. "
+        "Example: --duration tenure",
+    )
+    cols.add_argument(
+        "--event",
+        metavar="COL",
+        help="churn indicator column: bool, 0/1 or labels. Example: --event Churn",
+    )
+    cols.add_argument(
+        "--event-value",
+        metavar="VALUE",
+        help="the value of --event that means churned; needed for labels, converted to the "
+        "column's type (so '1' matches a 0/1 column). Example: --event-value Yes",
+    )
+    cols.add_argument(
+        "--id",
+        dest="id_col",
+        metavar="COL",
+        help="customer id column (unique; read as text). Example: --id customerID",
+    )
+    cols.add_argument(
+        "--start-date",
+        metavar="COL",
+        help="signup date column, instead of --duration (needs --cutoff). "
+        "Example: --start-date signup",
+    )
+    cols.add_argument(
+        "--end-date",
+        metavar="COL",
+        help="churn date column; empty or after --cutoff means still active. "
+        "Example: --end-date cancelled",
+    )
+    cols.add_argument(
+        "--cutoff",
+        metavar="DATE",
+        help="end of observation, with --start-date. Example: --cutoff 2024-12-31",
+    )
+    cols.add_argument(
+        "--time-unit",
+        choices=["day", "week", "month", "year"],
+        help="unit of durations (and of the periods of the rate tables); default month. "
+        "Example: --time-unit month",
+    )
+    ana = p.add_argument_group("analysis")
+    ana.add_argument(
+        "--by",
+        action="append",
+        metavar="COL",
+        help="segment column to compare (curves, log-rank tests, rates, CLV); repeat for "
+        "several. Example: --by Contract --by InternetService",
+    )
+    ana.add_argument(
+        "--covariates",
+        metavar="FORMULA",
+        help="right-hand side of the Cox model (categorical columns get a reference level; "
+        "quote names with spaces in backticks). "
+        'Example: --covariates "Contract + MonthlyCharges"',
+    )
+    ana.add_argument(
+        "--margin",
+        metavar="COL",
+        help="margin per customer per time unit, for CLV and value at risk. "
+        "Example: --margin MonthlyCharges",
+    )
+    ana.add_argument(
+        "--annual-discount-rate",
+        type=float,
+        default=0.10,
+        metavar="RATE",
+        help="annual discount rate for CLV, converted exactly to the time unit; default 0.10. "
+        "Example: --annual-discount-rate 0.08",
+    )
+    ana.add_argument(
+        "--horizon",
+        type=int,
+        default=60,
+        metavar="N",
+        help="CLV horizon in time units; default 60. Example: --horizon 36",
+    )
+    ana.add_argument(
+        "--within",
+        type=int,
+        default=6,
+        metavar="N",
+        help="value at risk: probability of churning within N time units; default 6. "
+        "Example: --within 3",
+    )
+    ana.add_argument(
+        "--top",
+        dest="top_n",
+        type=int,
+        default=20,
+        metavar="N",
+        help="customers listed in the value-at-risk table; default 20 (all are in "
+        "tables/value_at_risk.csv). Example: --top 50",
+    )
+    ana.add_argument(
+        "--min-cox-events",
+        type=int,
+        default=10,
+        metavar="N",
+        help="skip the Cox model (with a note in the report) below N churn events; default 10. "
+        "Example: --min-cox-events 20",
+    )
+    ana.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="random seed; the same input, options and seed give the same numbers; default 0. "
+        "Example: --seed 42",
+    )
+    out = p.add_argument_group("output")
+    out.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="output folder (created; an earlier report there is replaced). Example: --out report/",
+    )
+    out.add_argument(
+        "--quiet", action="store_true", help="no progress lines on the terminal (errors still)"
+    )
+
+
+def _report(args: argparse.Namespace, command: str) -> int:
+    from churnsurv.exceptions import DataValidationError
+    from churnsurv.report.run import ReportExecutionError, run_report
+
+    if (args.input is None) == (args.dataset is None):
+        _say("error: give a customer file (CSV or Parquet) or --dataset NAME (not both).")
+        return 2
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            result = run_report(
+                args.out,
+                input_path=args.input,
+                dataset=args.dataset,
+                duration=args.duration,
+                event=args.event,
+                event_value=args.event_value,
+                id_col=args.id_col,
+                start_date=args.start_date,
+                end_date=args.end_date,
+                cutoff=args.cutoff,
+                time_unit=args.time_unit,
+                by=args.by,
+                covariates=args.covariates,
+                margin=args.margin,
+                annual_discount_rate=args.annual_discount_rate,
+                horizon=args.horizon,
+                within=args.within,
+                top_n=args.top_n,
+                min_cox_events=args.min_cox_events,
+                seed=args.seed,
+                command=command,
+                progress=None if args.quiet else _progress,
+            )
+    except DataValidationError as exc:
+        _say(f"error: {exc}")
+        return 2
+    except ReportExecutionError as exc:
+        _say(
+            f"error: the analysis failed in cell {exc.cell} (section {exc.section!r}): {exc}\n"
+            f"  The partly run notebook, with the full error, is {exc.notebook}"
+        )
+        return 1
+    for note in result.notes:
+        _say("note: " + "\n  ".join(textwrap.wrap(note, 96)))
+    sys.stdout.write(
+        f"churnsurv report: done in {result.seconds:.1f} s\n"
+        f"  report:   {result.html}\n"
+        f"  notebook: {result.notebook}\n"
+        f"  tables:   {result.out / 'tables'} ({len(result.tables)} CSV files)\n"
+        f"  figures:  {result.out / 'figures'} ({len(result.figures)} PNG files)\n"
+    )
+    return 0
+
+
+def _demo_summary() -> None:
+    """Print a short survival analysis of the bundled Telco data."""
+    import churnsurv as cs
+    from churnsurv.km.estimator import KaplanMeier
+
+    data = cs.prepare(
+        cs.datasets.load_telco(),
+        id="customerID",
+        duration="tenure",
+        event="Churn",
+        event_value="Yes",
+        time_unit="month",
+        segments="Contract",
+        margin="MonthlyCharges",
+    )
+    lines = ["churnsurv demo: IBM Telco customer churn (a fictional company, 7,043 customers)", ""]
+    lines += [repr(data), "", "Kaplan-Meier retention by contract type:"]
+    km = KaplanMeier().fit(data, by="Contract")
+    surv = km.survival_at([12, 24, 60]).pivot(index="segment", columns="time", values="survival")
+    rows = []
+    for contract, median in km.median_["median"].items():
+        rows.append(
+            {
+                "contract": contract,
+                "customers": int((data.frame["Contract"] == contract).sum()),
+                "median tenure (months)": median if np.isfinite(median) else "not reached",
+                **{f"S({t:g})": round(float(surv.loc[contract, t]), 3) for t in surv.columns},
+            }
+        )
+    with pd.option_context("display.width", 120):
+        lines.append(pd.DataFrame(rows).to_string(index=False))
+    lines.append("")
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``churnsurv`` console script.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments after the program name (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit status: 0 done, 1 the analysis failed, 2 bad options or input.
+
+    Examples
+    --------
+    >>> main(["report", "--dataset", "telco", "--out", "report/"])  # doctest: +SKIP
+    0
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    from churnsurv import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="churnsurv", description="Survival analysis of customer churn and CLV."
+    )
+    parser.add_argument("--version", action="version", version=f"churnsurv {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    rep = sub.add_parser(
+        "report",
+        help="analyse a customer file and write an HTML report, its notebook, tables and figures",
+        description="Analyse a customer table and write a report you can read, share and re-run: "
+        "retention curves (Kaplan-Meier) with risk tables, medians, retention and RMST by "
+        "segment; log-rank tests with Holm-adjusted pairwise tests; churn and retention rates "
+        "per period; a Cox model with the proportional-hazards check; CLV by segment and the "
+        "customers with the most value at risk; and what validation excluded.",
+        epilog=_REPORT_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_report_options(rep)
+    demo = sub.add_parser(
+        "demo",
+        help="the report of the bundled Telco data (= report --dataset telco --out report/)",
+    )
+    demo.add_argument("--out", default="report", metavar="DIR", help="default: report/")
+    args = parser.parse_args(argv)
+    command = shlex.join(["churnsurv", *argv])
+    if args.command == "demo":
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            _demo_summary()
+        report_argv = ["report", "--dataset", "telco", "--out", args.out]
+        return _report(parser.parse_args(report_argv), shlex.join(["churnsurv", *report_argv]))
+    return _report(args, command)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,658 @@
+"""Reproducible churn reports: ``churnsurv report``.
+
+:func:`run_report` validates the input, runs the template notebook shipped inside the package
+(``churnsurv/templates/report.ipynb``) with papermill and exports it to a self-contained HTML
+page with nbconvert. The output folder then holds
+
+* ``report.html``: the report, with figures embedded and no external scripts (reads offline);
+* ``report.ipynb``: the executed notebook, which re-runs the whole analysis in Jupyter;
+* ``tables/*.csv`` and ``figures/*.png``: every table in full and every figure.
+
+How input stays data
+--------------------
+Options reach the notebook only as papermill parameters: literal values (strings are escaped by
+papermill) in the injected parameters cell, never pasted into code. The notebook displays every
+value that comes from the data through escaped HTML (``html.escape``) or pandas tables (which
+escape cells and labels), and the HTML template has no ``<script>`` element, so a column name or
+category value such as ``<script>alert(1)</script>`` or ``{{7*7}}`` shows as text.
+
+Validation happens here, before the notebook runs: the file is read (CSV or Parquet) and
+:func:`churnsurv.prepare` is called with the same arguments the notebook uses, so a bad option
+ends with one :class:`~churnsurv.exceptions.DataValidationError` instead of a notebook traceback.
+The notebook prepares the data again itself (it must run standalone in Jupyter).
+
+Only :mod:`churnsurv.report.cli` imports this module; it is not part of the ``import churnsurv`` API.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from churnsurv.data import TIME_UNITS
+from churnsurv.exceptions import DataValidationError
+
+__all__ = [
+    "DATASETS",
+    "ReportExecutionError",
+    "ReportResult",
+    "coerce_event_value",
+    "export_html",
+    "file_sha256",
+    "read_table",
+    "run_report",
+    "template_path",
+]
+
+#: Bundled data sets ``churnsurv report --dataset NAME`` knows, with their default options.
+DATASETS: dict[str, dict] = {
+    "telco": dict(
+        id_col="customerID",
+        duration="tenure",
+        event="Churn",
+        event_value="Yes",
+        time_unit="month",
+        by=["Contract", "InternetService"],
+        covariates="Contract + InternetService + PaymentMethod + SeniorCitizen + MonthlyCharges",
+        margin="MonthlyCharges",
+    ),
+}
+_DATASET_FILES = {"telco": ("telco", "Telco-Customer-Churn.csv")}
+
+PARQUET_SUFFIXES = (".parquet", ".pq")
+CSV_SUFFIXES = (".csv", ".txt", ".csv.gz", ".csv.zip", ".csv.bz2", ".csv.xz")
+
+#: ``progress(cells_done, cells_total, seconds_elapsed, section)``, called after each code cell.
+Progress = Callable[[int, int, float, str], None]
+
+
+class ReportExecutionError(RuntimeError):
+    """The report notebook failed while running (a bug, not bad input).
+
+    Attributes
+    ----------
+    cell : int
+        1-based index of the failing cell in ``report.ipynb``.
+    section : str
+        Heading of the report section the cell belongs to.
+    notebook : pathlib.Path
+        The partially executed notebook, with the error in the failing cell's output.
+
+    Examples
+    --------
+    >>> err = ReportExecutionError("ValueError: boom", cell=7, section="2. Retention",
+    ...                            notebook=Path("report/report.ipynb"))
+    >>> err.cell, isinstance(err, RuntimeError)
+    (7, True)
+    """
+
+    def __init__(self, message: str, *, cell: int, section: str, notebook: Path) -> None:
+        super().__init__(message)
+        self.cell = cell
+        self.section = section
+        self.notebook = notebook
+
+
+@dataclass
+class ReportResult:
+    """What :func:`run_report` wrote, and how long it took.
+
+    Attributes
+    ----------
+    out : pathlib.Path
+        The output folder.
+    html, notebook : pathlib.Path
+        ``report.html`` and ``report.ipynb``.
+    tables, figures : list of pathlib.Path
+        The CSV tables and PNG figures, sorted by name.
+    seconds : float
+        Wall-clock time of the run (validation, execution and export).
+    notes : list of str
+        Sections the notebook skipped and why (e.g. too few events for the Cox model).
+    """
+
+    out: Path
+    html: Path
+    notebook: Path
+    tables: list[Path] = field(default_factory=list)
+    figures: list[Path] = field(default_factory=list)
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------------
+# input
+# --------------------------------------------------------------------------------------------
+def template_path(name: str = "report.ipynb") -> Path:
+    """Path of a file shipped in ``churnsurv/report/templates``.
+
+    Examples
+    --------
+    >>> template_path().name, template_path().is_file()
+    ('report.ipynb', True)
+    """
+    return Path(str(resources.files("churnsurv.report").joinpath("templates", name)))
+
+
+def _dataset_path(name: str) -> Path:
+    folder, filename = _DATASET_FILES[name]
+    return Path(str(resources.files("churnsurv._data").joinpath(folder, filename)))
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """SHA-256 of a file's bytes, as 64 hex digits.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     p = Path(tmp, "x.csv")
+    ...     _ = p.write_bytes(b"abc")
+    ...     file_sha256(p)[:16]
+    'ba7816bf8f01cfea'
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _unreadable(path: Path, why: str) -> DataValidationError:
+    return DataValidationError(f"cannot read {str(path)!r}: {why}", rule="unreadable file")
+
+
+def read_table(path: str | os.PathLike, *, id_col: str | None = None) -> pd.DataFrame:
+    """Read a customer table from CSV or Parquet, as the report notebook does.
+
+    The format follows the extension: ``.parquet``/``.pq`` is Parquet (needs ``pyarrow``),
+    anything else is read as CSV (``.csv.gz`` and other compressed CSV included). The id column,
+    when named, is read as text so that ids such as ``0042`` keep their leading zeros.
+
+    Parameters
+    ----------
+    path : str or path-like
+    id_col : str, optional
+        Customer id column, read as text.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    DataValidationError
+        With rule ``"unreadable file"``: missing file, a folder, no permission, not parseable
+        as CSV/Parquet, empty, or Parquet support missing.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     p = Path(tmp, "customers.csv")
+    ...     _ = p.write_text("id,tenure,churned\\n0042,3,Yes\\n0043,12,No\\n")
+    ...     read_table(p, id_col="id")["id"].tolist()
+    ['0042', '0043']
+    >>> read_table("no/such/file.csv")
+    Traceback (most recent call last):
+    ...
+    churnsurv.exceptions.DataValidationError: cannot read 'no/such/file.csv': no such file
+    """
+    path = Path(path)
+    if not path.exists():
+        raise _unreadable(path, "no such file")
+    if path.is_dir():
+        raise _unreadable(path, "it is a folder, not a file")
+    parquet = path.suffix.lower() in PARQUET_SUFFIXES
+    try:
+        if parquet:
+            frame = pd.read_parquet(path)
+        else:
+            frame = pd.read_csv(path, dtype={id_col: str} if id_col else None)
+    except ImportError as exc:
+        raise _unreadable(
+            path, f"reading Parquet needs pyarrow ({exc}); pip install pyarrow"
+        ) from None
+    except PermissionError:
+        raise _unreadable(path, "permission denied") from None
+    except pd.errors.EmptyDataError:
+        raise _unreadable(path, "the file is empty") from None
+    except UnicodeDecodeError as exc:
+        raise _unreadable(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except (pd.errors.ParserError, ValueError, OSError) as exc:
+        kind = "Parquet" if parquet else "CSV"
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise _unreadable(path, f"not a readable {kind} file ({first})") from None
+    if frame.shape[1] == 0:
+        raise _unreadable(path, "no columns")
+    return frame
+
+
+def coerce_event_value(series: pd.Series, value):
+    """Turn an event value typed on the command line into the column's type.
+
+    ``--event-value 1`` arrives as the text ``"1"``; for a numeric column it means the number 1,
+    for a bool column ``"true"``/``"false"`` mean ``True``/``False``. Text columns keep the text.
+
+    Examples
+    --------
+    >>> coerce_event_value(pd.Series([0, 1, 1]), "1")
+    1
+    >>> coerce_event_value(pd.Series(["Yes", "No"]), "Yes")
+    'Yes'
+    >>> coerce_event_value(pd.Series([True, False]), "true")
+    True
+    """
+    if not isinstance(value, str):
+        return value
+    if pd.api.types.is_bool_dtype(series):
+        if value.strip().lower() in ("true", "1", "yes"):
+            return True
+        if value.strip().lower() in ("false", "0", "no"):
+            return False
+        return value
+    if pd.api.types.is_numeric_dtype(series) and not isinstance(series.dtype, pd.CategoricalDtype):
+        try:
+            number = float(value)
+        except ValueError:
+            return value
+        return int(number) if number.is_integer() else number
+    return value
+
+
+def _formula_columns(formula: str) -> list[str]:
+    from churnsurv.regression.design import Design
+
+    return list(Design(formula).variables)
+
+
+def _validate(params: dict, raw: pd.DataFrame) -> None:
+    """Everything the notebook will need, checked in this process (fails fast, one message)."""
+    import churnsurv as cs
+
+    prepare_args = dict(
+        duration=params["duration"],
+        event=params["event"],
+        event_value=params["event_value"],
+        start_date=params["start_date"],
+        end_date=params["end_date"],
+        cutoff=params["cutoff"],
+        time_unit=params["time_unit"],
+        id=params["id_col"],
+        segments=params["by"] or None,
+        margin=params["margin"],
+    )
+    event, value = params["event"], params["event_value"]
+    if value is not None and event in raw.columns and not raw[event].isin([value]).any():
+        seen = sorted(map(str, pd.unique(raw[event].dropna().astype(object))))
+        raise DataValidationError(
+            f"--event-value {value!r} never occurs in column {event!r}; its values are "
+            f"{seen[:10]}{' ...' if len(seen) > 10 else ''}.",
+            column=str(event),
+            rule="event_value never occurs",
+        )
+    cs.prepare(raw, on_invalid="drop", **prepare_args)
+    if params["covariates"]:
+        try:
+            needed = _formula_columns(params["covariates"])
+        except ValueError as exc:
+            first = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip().splitlines()[0]
+            raise DataValidationError(
+                f"--covariates: {first}", column="covariates", rule="bad formula"
+            ) from None
+        if "~" in params["covariates"]:
+            raise DataValidationError(
+                f"--covariates {params['covariates']!r}: give only the right-hand side, e.g. "
+                "'Contract + MonthlyCharges' (durations and events come from the other options).",
+                column="covariates",
+                rule="bad formula",
+            )
+        cs.prepare(raw, on_invalid="drop", covariates=needed + list(params["by"]), **prepare_args)
+
+
+def _check_options(params: dict) -> None:
+    def bad(option: str, rule: str, message: str) -> DataValidationError:
+        return DataValidationError(f"{option}: {message}", column=option, rule=rule)
+
+    if params["time_unit"] not in TIME_UNITS:
+        raise bad("--time-unit", "unknown time unit", f"use one of {list(TIME_UNITS)}.")
+    if not params["annual_discount_rate"] >= 0:
+        raise bad("--annual-discount-rate", "negative", "must be >= 0 (e.g. 0.10 for 10%).")
+    for option, key in (("--horizon", "horizon"), ("--within", "within")):
+        if not params[key] > 0:
+            raise bad(option, "not positive", "must be a positive number of time units.")
+    if params["top_n"] < 1:
+        raise bad("--top", "not positive", "must be at least 1.")
+    if (params["duration"] is None) == (params["start_date"] is None):
+        raise DataValidationError(
+            "give --duration COL (a tenure column) or --start-date COL with --end-date COL and "
+            "--cutoff DATE, not both.",
+            rule="duration or dates",
+        )
+    if params["duration"] is not None and params["event"] is None:
+        raise bad("--event", "missing argument", "name the churn indicator column.")
+    if params["start_date"] is not None and params["cutoff"] is None:
+        raise bad("--cutoff", "missing argument", "the end of observation is needed with dates.")
+
+
+# --------------------------------------------------------------------------------------------
+# running
+# --------------------------------------------------------------------------------------------
+def _sections(cells) -> list[str]:
+    """The heading of the report section each cell belongs to (the last markdown heading)."""
+    sections, heading = [], "start"
+    for cell in cells:
+        match = (
+            re.search(r"^#+\s+(.+)$", cell.source, re.M) if cell.cell_type == "markdown" else None
+        )
+        heading = match.group(1).strip() if match else heading
+        sections.append(heading)
+    return sections
+
+
+def _engine(progress: Progress | None):
+    """A papermill engine that reports each executed code cell to ``progress``."""
+    from papermill.engines import NBClientEngine
+
+    class _ChurnsurvEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
+            cells = nb_man.nb.cells
+            total = sum(c.cell_type == "code" for c in cells)
+            sections = _sections(cells)
+            start, done = time.perf_counter(), [0]
+            complete = nb_man.cell_complete
+
+            def cell_complete(cell, cell_index=None, **kw):
+                complete(cell, cell_index=cell_index, **kw)
+                if progress is not None and cell.cell_type == "code":
+                    done[0] += 1
+                    progress(done[0], total, time.perf_counter() - start, sections[cell_index])
+
+            nb_man.cell_complete = cell_complete
+            return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+
+    return _ChurnsurvEngine
+
+
+def _kernel_manager_class():
+    """Run the notebook's kernel with this Python, whatever kernelspecs are installed."""
+    from jupyter_client.kernelspec import KernelSpec
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class _ThisPythonKernelManager(AsyncKernelManager):
+        # Unix sockets (next to the connection file, in Jupyter's private runtime folder) instead
+        # of TCP ports: nothing listens on the network while the report runs.
+        @default("transport")
+        def _default_transport(self):
+            return "tcp" if sys.platform == "win32" else "ipc"
+
+        @property
+        def kernel_spec(self):
+            return KernelSpec(
+                argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                display_name="Python 3 (churnsurv)",
+                language="python",
+                # Figures are saved to files by the notebook; no GUI backend, no debugger noise.
+                env={"MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"},
+            )
+
+    return _ThisPythonKernelManager
+
+
+def _execute(params: dict, out: Path, progress: Progress | None, timeout: float) -> None:
+    import papermill
+    from papermill.engines import papermill_engines
+    from papermill.exceptions import PapermillExecutionError
+
+    papermill_engines.register("churnsurv", _engine(progress))
+    notebook = out / "report.ipynb"
+    try:
+        papermill.execute_notebook(
+            str(template_path()),
+            str(notebook),
+            parameters=params,
+            engine_name="churnsurv",
+            kernel_name="python3",
+            kernel_manager_class=_kernel_manager_class(),
+            progress_bar=False,
+            log_output=False,
+            cwd=str(out),
+            execution_timeout=timeout,
+        )
+    except PapermillExecutionError as exc:
+        import nbformat
+
+        nb = nbformat.read(notebook, as_version=4)
+        section = _sections(nb.cells)[exc.cell_index]
+        evalue = str(exc.evalue).strip().splitlines()
+        raise ReportExecutionError(
+            f"{exc.ename}: {evalue[0] if evalue else ''}",
+            cell=exc.cell_index + 1,
+            section=section,
+            notebook=notebook,
+        ) from None
+
+
+def export_html(notebook: str | os.PathLike, html_path: str | os.PathLike) -> Path:
+    """Export an executed report notebook to a self-contained HTML page.
+
+    Code is left out (the notebook has it), figures are embedded as ``data:`` URIs, and the page
+    loads nothing from the network (``churnsurv/templates/report.html.j2``).
+
+    Returns
+    -------
+    pathlib.Path
+        ``html_path``.
+
+    Examples
+    --------
+    >>> export_html("report/report.ipynb", "report/report.html")  # doctest: +SKIP
+    PosixPath('report/report.html')
+    """
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(notebook, as_version=4)
+    nb.metadata["title"] = "Customer churn report"
+    exporter = HTMLExporter(
+        template_file=str(template_path("report.html.j2")),
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+    )
+    body, _ = exporter.from_notebook_node(nb)
+    html_path = Path(html_path)
+    html_path.write_text(body, encoding="utf-8")
+    return html_path
+
+
+def _skipped_notes(notebook: Path) -> list[str]:
+    """The notes the notebook showed for skipped sections (escaped HTML → plain text)."""
+    import html
+
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    notes = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            text = output.get("data", {}).get("text/html", "")
+            for match in re.finditer(r'<p class="churnsurv-note">(.*?)</p>', text, re.S):
+                notes.append(html.unescape(match.group(1)))
+    return notes
+
+
+def _clean(out: Path) -> None:
+    """Remove what an earlier report left in ``out`` (only churnsurv's own files)."""
+    for name in ("report.html", "report.ipynb"):
+        (out / name).unlink(missing_ok=True)
+    for folder, pattern in (("tables", "*.csv"), ("figures", "*.png")):
+        for stale in (out / folder).glob(pattern):
+            stale.unlink()
+
+
+def run_report(
+    out: str | os.PathLike,
+    *,
+    input_path: str | os.PathLike | None = None,
+    dataset: str | None = None,
+    duration: str | None = None,
+    event: str | None = None,
+    event_value=None,
+    id_col: str | None = None,
+    start_date: str | None = None,
+    end_date: str | None = None,
+    cutoff: str | None = None,
+    time_unit: str | None = None,
+    by: Sequence[str] | None = None,
+    covariates: str | None = None,
+    margin: str | None = None,
+    annual_discount_rate: float = 0.10,
+    horizon: float = 60,
+    within: float = 6,
+    top_n: int = 20,
+    min_cox_events: int = 10,
+    seed: int = 0,
+    command: str = "",
+    progress: Progress | None = None,
+    timeout: float = 600,
+) -> ReportResult:
+    """Validate the input, run the report notebook and export it to ``out``.
+
+    Give either ``input_path`` (CSV or Parquet) or ``dataset`` (a key of :data:`DATASETS`,
+    whose defaults fill every option not given). Options mirror ``churnsurv report --help``.
+
+    Parameters
+    ----------
+    out : path-like
+        Output folder (created). Earlier ``report.*``, ``tables/*.csv`` and ``figures/*.png``
+        there are replaced; other files are left alone.
+    input_path, dataset
+        The data: a file, or a bundled data set name.
+    duration, event, event_value, id_col, start_date, end_date, cutoff, time_unit, margin
+        As in :func:`churnsurv.prepare` (``id_col`` is its ``id``); rows that break a rule are
+        excluded and reported. ``event_value`` given as text is converted to the column's type
+        (:func:`coerce_event_value`).
+    by : list of str, optional
+        Segment columns: one set of Kaplan–Meier curves, log-rank tests and rates per column.
+    covariates : str, optional
+        Right-hand side of the Cox model, e.g. ``"Contract + MonthlyCharges"``.
+    annual_discount_rate, horizon : float
+        CLV discounting and horizon (in time units).
+    within : float
+        Value at risk: churn probability within this many time units.
+    top_n : int
+        Customers listed in the value-at-risk table.
+    min_cox_events : int, default 10
+        Fewer churn events than this skip the Cox model (with a note in the report).
+    seed : int
+        Seeds numpy in the notebook; the same input, options and seed give the same tables.
+    command : str
+        The command line, shown in the report's footer.
+    progress : callable, optional
+        ``progress(done, total, seconds, section)`` after each code cell.
+    timeout : float
+        Seconds allowed per cell.
+
+    Returns
+    -------
+    ReportResult
+
+    Raises
+    ------
+    DataValidationError
+        Bad options or input (unreadable file, unknown column, event value never seen, ...),
+        before anything runs.
+    ReportExecutionError
+        The notebook failed; the partial notebook is kept for inspection.
+
+    Examples
+    --------
+    >>> result = run_report("report", dataset="telco", seed=0)  # doctest: +SKIP
+    >>> result.html  # doctest: +SKIP
+    PosixPath('report/report.html')
+    """
+    started = time.perf_counter()
+    if (input_path is None) == (dataset is None):
+        raise DataValidationError(
+            "give an input file (CSV or Parquet) or --dataset NAME, not both.", rule="no input"
+        )
+    defaults: dict = {}
+    if dataset is not None:
+        if dataset not in DATASETS:
+            raise DataValidationError(
+                f"--dataset {dataset!r} is not bundled; use one of {sorted(DATASETS)}.",
+                column="dataset",
+                rule="unknown data set",
+            )
+        defaults = DATASETS[dataset]
+    given = dict(
+        duration=duration,
+        event=event,
+        event_value=event_value,
+        id_col=id_col,
+        start_date=start_date,
+        end_date=end_date,
+        cutoff=cutoff,
+        time_unit=time_unit,
+        by=list(by) if by else None,
+        covariates=covariates,
+        margin=margin,
+    )
+    if start_date is not None and dataset is not None:
+        defaults = {k: v for k, v in defaults.items() if k != "duration"}
+    params = {k: (v if v is not None else defaults.get(k)) for k, v in given.items()}
+    params["time_unit"] = params["time_unit"] or "month"
+    params["by"] = list(params["by"] or [])
+    params.update(
+        annual_discount_rate=float(annual_discount_rate),
+        horizon=float(horizon),
+        within=float(within),
+        top_n=int(top_n),
+        min_cox_events=int(min_cox_events),
+        seed=int(seed),
+        command=command,
+    )
+    _check_options(params)
+
+    if dataset is not None:
+        import churnsurv as cs
+
+        raw = getattr(cs.datasets, f"load_{dataset}")()
+        params.update(
+            input_path=None, dataset=dataset, input_sha256=file_sha256(_dataset_path(dataset))
+        )
+    else:
+        source = Path(input_path).resolve()
+        raw = read_table(source, id_col=params["id_col"])
+        params.update(input_path=str(source), dataset=None, input_sha256=file_sha256(source))
+    if params["event"] is not None and params["event"] in raw.columns:
+        params["event_value"] = coerce_event_value(raw[params["event"]], params["event_value"])
+    _validate(params, raw)
+
+    out = Path(out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    _clean(out)
+    _execute(params, out, progress, timeout)
+    html_path = export_html(out / "report.ipynb", out / "report.html")
+    return ReportResult(
+        out=out,
+        html=html_path,
+        notebook=out / "report.ipynb",
+        tables=sorted((out / "tables").glob("*.csv")),
+        figures=sorted((out / "figures").glob("*.png")),
+        seconds=time.perf_counter() - started,
+        notes=_skipped_notes(out / "report.ipynb"),
+    )

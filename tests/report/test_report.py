@@ -1,0 +1,509 @@
+"""``churnsurv report``: the command, what it writes, hostile input, determinism, the browser view.
+
+Full report runs are few and shared (each takes a few seconds, most of it kernel start-up):
+one Telco run (module fixture), two runs of a small hostile file (determinism), one re-run of
+its notebook as a user would in Jupyter, and one run with too few events for a Cox model.
+The runs go through a subprocess, exactly as a user types the command.
+"""
+
+from __future__ import annotations
+
+import html.parser
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+
+from churnsurv.exceptions import DataValidationError
+from churnsurv.report.cli import main
+from churnsurv.report.run import coerce_event_value, file_sha256, read_table, template_path
+
+TELCO_CSV = Path(__file__).parents[2] / "datasets" / "telco" / "Telco-Customer-Churn.csv"
+SCRIPT = "<script>alert(1)</script>"
+TEMPLATE = "{{7*7}}"
+IMG_ONERROR = '<img src=x onerror="alert(2)">'
+
+# What the issue asks for in tables/ (file names of the CSVs).
+REQUIRED_TABLES = {
+    "km_summary",
+    "at_risk",
+    "logrank",
+    "pairwise_logrank",
+    "churn_rates",
+    "cox_summary",
+    "ph_check",
+    "clv_by_segment",
+    "value_at_risk",
+    "excluded_rows",
+    "about",
+}
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "churnsurv", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+    )
+
+
+class _Page(html.parser.HTMLParser):
+    """Tags with their attributes, and the text nodes (with their enclosing tag) of a page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict]] = []
+        self.texts: list[tuple[str, str]] = []
+        self._stack: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag not in ("img", "br", "meta", "link", "hr", "input"):
+            self._stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag in self._stack:
+            while self._stack and self._stack.pop() != tag:
+                pass
+
+    def handle_data(self, data):
+        self.texts.append((self._stack[-1] if self._stack else "", data))
+
+    def text(self) -> str:
+        return "".join(t for _, t in self.texts)
+
+
+def parse(page: str) -> _Page:
+    parser = _Page()
+    parser.feed(page)
+    parser.close()
+    return parser
+
+
+def hostile_frame(n: int = 120) -> pd.DataFrame:
+    """A small customer table whose names and values are markup, template code and quotes."""
+    rng = np.random.default_rng(7)
+    plan = np.array([TEMPLATE, SCRIPT, IMG_ONERROR, "basic"])[np.arange(n) % 4]
+    region = np.array(["north", SCRIPT])[(np.arange(n) // 2) % 2]
+    hazard = np.where(plan == "basic", 0.08, 0.04)
+    tenure = np.minimum(np.ceil(rng.exponential(1 / hazard)), 36).astype(int)
+    churned = (tenure < 36) & (rng.random(n) < 0.8)
+    ids = [f"c{i:04d}" for i in range(n)]
+    ids[1] = SCRIPT  # an id that is itself a script tag
+    return pd.DataFrame(
+        {
+            "id": ids,
+            "tenure": tenure,
+            "status": np.where(churned, TEMPLATE, "<i>active</i>"),
+            "plan": plan,
+            SCRIPT: region,
+            'spend"); import os; os._exit(3) #': np.round(20 + 10 * rng.random(n), 2),
+        }
+    )
+
+
+HOSTILE_ARGS = [
+    "--id", "id", "--duration", "tenure", "--event", "status", "--event-value", TEMPLATE,
+    "--by", "plan", "--by", SCRIPT, "--covariates", "plan",
+    "--margin", 'spend"); import os; os._exit(3) #', "--horizon", "24", "--within", "3",
+    "--seed", "3",
+]  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------------
+# fixtures: the few full runs
+# --------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def telco(tmp_path_factory):
+    out = tmp_path_factory.mktemp("telco") / "report"
+    start = time.perf_counter()
+    proc = run_cli("report", "--dataset", "telco", "--out", str(out))
+    seconds = time.perf_counter() - start
+    assert proc.returncode == 0, proc.stderr
+    return out, proc, seconds
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("hostile")
+    csv = folder / "customers <b>&amp; {{7*7}}.csv"
+    hostile_frame().to_csv(csv, index=False)
+    runs = []
+    for name in ("run1", "run2"):
+        proc = run_cli("report", str(csv), *HOSTILE_ARGS, "--out", str(folder / name), "--quiet")
+        assert proc.returncode == 0, proc.stderr
+        runs.append(folder / name)
+    return csv, runs
+
+
+def tables_of(out: Path) -> dict[str, pd.DataFrame]:
+    frames = {p.stem: pd.read_csv(p) for p in sorted((out / "tables").glob("*.csv"))}
+    # the run's time and its command line (which names the output folder) differ by design
+    about = frames["about"]
+    frames["about"] = about[~about.iloc[:, 0].isin(["generated", "command"])]
+    return frames
+
+
+# --------------------------------------------------------------------------------------------
+# the Telco report (what `make demo` runs)
+# --------------------------------------------------------------------------------------------
+def test_telco_report_writes_everything_in_time(telco):
+    out, proc, seconds = telco
+    assert seconds < 60, f"the Telco report took {seconds:.1f} s"
+    assert (out / "report.html").stat().st_size > 100_000
+    nb = nbformat.read(out / "report.ipynb", as_version=4)
+    nbformat.validate(nb)
+    tables = {p.stem for p in (out / "tables").glob("*.csv")}
+    assert REQUIRED_TABLES <= tables, REQUIRED_TABLES - tables
+    figures = {p.stem for p in (out / "figures").glob("*.png")}
+    assert {"km_all", "km_by_contract", "km_by_internetservice", "churn_rates"} <= figures
+    assert {"cox_hazard_ratios", "value_at_risk", "clv_by_contract"} <= figures
+    # stdout says where the report is; stderr shows per-cell progress with elapsed time
+    assert str(out / "report.html") in proc.stdout
+    assert "churnsurv report: [ 1/" in proc.stderr and " s  1. The data" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_telco_numbers_match_the_library(telco):
+    out, _, _ = telco
+    km = pd.read_csv(out / "tables" / "km_summary.csv")
+    # Telco PROVENANCE.md: 7,043 customers, 1,869 churned.
+    everyone = km[km["by"] == "(all customers)"].iloc[0]
+    assert everyone["n"] == 7043 and everyone["events"] == 1869
+    contract = km[km["by"] == "Contract"].set_index("segment")
+    # Same numbers as the KaplanMeier docstring (median 35 months for month-to-month).
+    assert contract.loc["Month-to-month", "median"] == 35
+    assert contract.loc["Month-to-month", "retention_12"] == pytest.approx(0.703, abs=5e-4)
+    cox = pd.read_csv(out / "tables" / "cox_summary.csv").set_index("term")
+    assert cox.loc["Contract[T.Two year]", "hr"] < 0.1
+    ph = pd.read_csv(out / "tables" / "ph_check.csv")
+    assert "GLOBAL" in set(ph["term"])
+    var = pd.read_csv(out / "tables" / "value_at_risk.csv")
+    assert len(var) == 7043 - 1869  # every active customer, ranked
+    assert var["value_at_risk"].is_monotonic_decreasing
+    about = pd.read_csv(out / "tables" / "about.csv", index_col=0)["value"]
+    assert about["input sha256"] == file_sha256(TELCO_CSV)
+    assert about["seed"] == "0"
+    assert about["command"] == "churnsurv report --dataset telco --out " + str(out)
+
+
+def test_telco_html_is_self_contained_with_figures_tables_and_footer(telco):
+    out, _, _ = telco
+    page_text = (out / "report.html").read_text(encoding="utf-8")
+    page = parse(page_text)
+    names = [tag for tag, _ in page.tags]
+    assert "script" not in names  # nothing runs, nothing loads from the network
+    images = [a.get("src", "") for tag, a in page.tags if tag == "img"]
+    assert len(images) >= 8 and all(src.startswith("data:image/png;base64,") for src in images)
+    assert not [a for tag, a in page.tags if tag == "link" and a.get("href", "").startswith("http")]
+    assert names.count("table") >= 15
+    text = page.text()
+    for heading in (
+        "1. The data",
+        "Rows excluded by validation",
+        "2. Retention curves (Kaplan–Meier)",
+        "3. Do segments differ? Log-rank tests",
+        "4. Churn and retention rates per period",
+        "5. What drives churn? Cox proportional-hazards model",
+        "Proportional-hazards check",
+        "6. What are customers worth? CLV and value at risk",
+        "About this report",
+    ):
+        assert heading in text, heading
+    assert file_sha256(TELCO_CSV) in text
+    for package in ("churnsurv", "numpy", "pandas", "lifelines", "statsmodels"):
+        assert f"version: {package}" in text
+    assert "churnsurv report --dataset telco" in text
+    assert "def show_table" not in text and "import churnsurv" not in text  # no code shown
+
+
+def test_report_notebook_keeps_code_and_injected_parameters(telco):
+    out, _, _ = telco
+    nb = nbformat.read(out / "report.ipynb", as_version=4)
+    tags = [c.metadata.get("tags", []) for c in nb.cells]
+    injected = [c for c, t in zip(nb.cells, tags, strict=True) if "injected-parameters" in t]
+    assert len(injected) == 1 and "dataset = " in injected[0].source
+    assert any("KaplanMeier().fit(data" in c.source for c in nb.cells)
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert errors == []
+
+
+# --------------------------------------------------------------------------------------------
+# the page in a real browser
+# --------------------------------------------------------------------------------------------
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+@pytest.mark.skipif(_chromium() is None, reason="no Chromium (apt-get install -y chromium)")
+def test_report_renders_in_headless_chromium(telco, tmp_path):
+    out, _, _ = telco
+    flags = [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'profile'}",
+    ]  # fmt: skip
+    url = (out / "report.html").as_uri()
+    dom = subprocess.run(
+        [_chromium(), *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120
+    ).stdout
+    page = parse(dom)
+    images = [a for tag, a in page.tags if tag == "img"]
+    assert len(images) >= 8
+    assert all(a["src"].startswith("data:image/png;base64,") for a in images)
+    assert sum(tag == "table" for tag, _ in page.tags) >= 15
+    text = page.text()
+    assert "1. The data" in text and "About this report" in text
+    assert "Month-to-month" in text and "customerID" in text
+    shot = tmp_path / "report.png"
+    subprocess.run(
+        [_chromium(), *flags, "--hide-scrollbars", "--window-size=1200,3000",
+         f"--screenshot={shot}", url],
+        capture_output=True, timeout=120,
+    )  # fmt: skip
+    assert shot.exists() and shot.stat().st_size > 50_000  # a rendered page, not a blank one
+
+
+# --------------------------------------------------------------------------------------------
+# hostile input, determinism, re-running the notebook
+# --------------------------------------------------------------------------------------------
+def test_hostile_names_and_values_are_text_never_markup(hostile):
+    _, runs = hostile
+    raw = (runs[0] / "report.html").read_text(encoding="utf-8")
+    page = parse(raw)
+    names = [tag for tag, _ in page.tags]
+    assert "script" not in names and "i" not in names and "b" not in names
+    # every <img> is one of our figures: the <img onerror> value never became an element
+    assert all(a.get("src", "").startswith("data:image/png") for t, a in page.tags if t == "img")
+    assert not any("onerror" in a for _, a in page.tags)
+    # the payloads are in the page as text (escaped in the source)...
+    text = page.text()
+    for payload in (SCRIPT, TEMPLATE, IMG_ONERROR, "<i>active</i>"):
+        assert payload in text, payload
+    assert SCRIPT not in raw and IMG_ONERROR not in raw
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in raw
+    # ...inside table cells and paragraphs, and the template expression was not evaluated
+    cells = {t for tag, t in page.texts if tag in ("td", "th")}
+    assert SCRIPT in cells and TEMPLATE in cells and IMG_ONERROR in cells
+    assert "{{ 7*7 }}" not in text and "Retention curves" in text
+
+
+def test_hostile_values_survive_into_the_tables(hostile):
+    _, runs = hostile
+    km = pd.read_csv(runs[0] / "tables" / "km_summary.csv")
+    assert {SCRIPT, TEMPLATE, IMG_ONERROR, "basic"} <= set(km["segment"])
+    assert SCRIPT in set(km["by"])
+    cox = pd.read_csv(runs[0] / "tables" / "cox_summary.csv")
+    assert any(SCRIPT in term for term in cox["term"])
+    about = pd.read_csv(runs[0] / "tables" / "about.csv", index_col=0)["value"]
+    assert SCRIPT in about["command"] and "os._exit(3)" in about["command"]
+
+
+def test_same_input_options_and_seed_give_the_same_numbers(hostile):
+    _, (run1, run2) = hostile
+    first, second = tables_of(run1), tables_of(run2)
+    assert first.keys() == second.keys() and REQUIRED_TABLES <= set(first)
+    for name in first:
+        pd.testing.assert_frame_equal(first[name], second[name], check_exact=True, obj=name)
+    for png in (run1 / "figures").glob("*.png"):
+        assert png.read_bytes() == (run2 / "figures" / png.name).read_bytes(), png.name
+
+
+def test_report_notebook_reruns_standalone_with_the_same_numbers(hostile, tmp_path):
+    """Open report.ipynb in another folder and run all cells, as a user would in Jupyter."""
+    from nbclient import NotebookClient
+
+    _, (run1, _) = hostile
+    nb = nbformat.read(run1 / "report.ipynb", as_version=4)
+    for cell in nb.cells:
+        cell.outputs = [] if cell.cell_type == "code" else cell.get("outputs")
+    NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    again = tables_of(tmp_path)
+    for name, frame in tables_of(run1).items():
+        pd.testing.assert_frame_equal(frame, again[name], check_exact=True, obj=name)
+
+
+def test_dates_parquet_and_too_few_events_skip_the_cox_model_only(tmp_path):
+    """Signup/cancel dates with a cutoff, read from Parquet (CSV without pyarrow), 4 churns."""
+    rng = np.random.default_rng(11)
+    n = 40
+    signup = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 365, n), unit="D")
+    cancelled = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
+    cancelled[:4] = signup[:4] + pd.to_timedelta(rng.integers(30, 200, 4), unit="D")
+    frame = pd.DataFrame(
+        {
+            "id": [f"c{i:03d}" for i in range(n)],
+            "signup": signup,
+            "cancelled": cancelled,
+            "plan": np.array(["basic", SCRIPT])[np.arange(n) % 2],
+            "spend": np.round(20 + 10 * rng.random(n), 2),
+        }
+    )
+    try:
+        import pyarrow  # noqa: F401
+
+        path = tmp_path / "few.parquet"
+        frame.to_parquet(path)
+    except ImportError:
+        path = tmp_path / "few.csv"
+        frame.to_csv(path, index=False)
+    args = [
+        "--id", "id", "--start-date", "signup", "--end-date", "cancelled",
+        "--cutoff", "2024-06-30", "--by", "plan", "--covariates", "plan", "--margin", "spend",
+        "--horizon", "12",
+    ]  # fmt: skip
+    proc = run_cli("report", str(path), *args, "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    assert "The Cox model was skipped because" in proc.stderr  # said on the terminal too
+    text = parse((tmp_path / "out" / "report.html").read_text(encoding="utf-8")).text()
+    assert "The Cox model was skipped because" in text and "too few events (4" in text
+    assert "Value at risk was skipped because it needs the Cox model" in text
+    assert "Rates per month on the calendar basis." in text
+    tables = {p.stem for p in (tmp_path / "out" / "tables").glob("*.csv")}
+    assert {"km_summary", "logrank", "churn_rates", "clv_by_segment"} <= tables
+    assert "cox_summary" not in tables
+    rates = pd.read_csv(tmp_path / "out" / "tables" / "churn_rates.csv")
+    assert rates["period"].iloc[0] == "2023-01"  # calendar months
+    km = pd.read_csv(tmp_path / "out" / "tables" / "km_summary.csv")
+    assert km.loc[km["by"] == "(all customers)", "events"].item() == 4
+
+
+# --------------------------------------------------------------------------------------------
+# bad input: one clear message, exit status 2, nothing run
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--duration", "tenur", "--event", "Churn", "--event-value", "Yes"],
+         "column 'tenur': missing column"),
+        (["--duration", "tenure", "--event", "Churn", "--event-value", "yes"],
+         "--event-value 'yes' never occurs in column 'Churn'; its values are ['No', 'Yes']"),
+        (["--duration", "tenure", "--event", "Churn", "--event-value", "Yes", "--by", "Contrct"],
+         "Did you mean ['Contract']?"),
+        (["--duration", "tenure", "--event", "Churn", "--event-value", "Yes",
+          "--covariates", "Contract + Foo"], "column 'Foo': missing column"),
+        (["--duration", "tenure", "--event", "Churn", "--event-value", "Yes",
+          "--covariates", "Contract +"], "--covariates: formula 'Contract +' could not be parsed"),
+        (["--event", "Churn"], "give --duration COL"),
+        (["--duration", "tenure", "--event", "Churn", "--event-value", "Yes",
+          "--horizon", "0"], "--horizon: must be a positive number"),
+    ],
+)  # fmt: skip
+def test_bad_options_end_with_one_clear_message(args, message, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["report", str(TELCO_CSV), *args, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("churnsurv report: error: ") and message in err
+    assert "Traceback" not in err and not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (None, "missing.csv", "no such file"),
+        (b"", "empty.csv", "the file is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00garbage\xff\xfe", "binary.csv", "not UTF-8 text"),
+        (b'a,b\n1,"unclosed\n', "broken.csv", "not a readable CSV file"),
+        (b"not parquet at all", "data.parquet", "cannot read"),
+    ],
+)
+def test_unreadable_files_end_with_one_clear_message(content, name, message, tmp_path, capsys):
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    code = main(["report", str(path), "--duration", "t", "--event", "e", "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and f"error: cannot read '{path}'" in err and message in err, err
+    assert "Traceback" not in err
+
+
+def test_file_and_dataset_are_exclusive(capsys):
+    assert main(["report", "--out", "x"]) == 2
+    assert main(["report", "a.csv", "--dataset", "telco", "--out", "x"]) == 2
+    assert capsys.readouterr().err.count("give a customer file") == 2
+
+
+def test_help_explains_every_option_with_an_example(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "2000")  # argparse wraps long option names at hyphens
+    with pytest.raises(SystemExit) as exit_:
+        main(["report", "--help"])
+    assert exit_.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    options = [
+        "--dataset", "--duration", "--event", "--event-value", "--id", "--start-date",
+        "--end-date", "--cutoff", "--time-unit", "--by", "--covariates", "--margin",
+        "--annual-discount-rate", "--horizon", "--within", "--top", "--min-cox-events",
+        "--seed", "--out",
+    ]  # fmt: skip
+    for option in options:
+        assert f"Example: {option}" in text, option
+    assert "churnsurv report --dataset telco --out report/" in text
+
+
+def test_unexpected_failure_in_the_notebook_is_one_message(tmp_path, monkeypatch, capsys):
+    """A bug inside the notebook: exit 1, the cell and section named, no traceback dump."""
+    import churnsurv.report.run as report
+
+    broken = nbformat.read(template_path(), as_version=4)
+    cells = [c for c in broken.cells if "parameters" in c.metadata.get("tags", [])]
+    cells += [
+        nbformat.v4.new_markdown_cell("## 9. Broken section", id="broken-md"),
+        nbformat.v4.new_code_cell("raise RuntimeError('simulated bug')", id="broken"),
+    ]
+    broken.cells = cells
+    nbformat.write(broken, tmp_path / "report.ipynb")
+    monkeypatch.setattr(report, "template_path", lambda name="report.ipynb": (
+        tmp_path / name if name.endswith(".ipynb") else template_path(name)))  # fmt: skip
+    code = main(["report", "--dataset", "telco", "--out", str(tmp_path / "out"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert "cell 4 (section '9. Broken section'): RuntimeError: simulated bug" in err
+    assert "Traceback" not in err and str(tmp_path / "out" / "report.ipynb") in err
+
+
+# --------------------------------------------------------------------------------------------
+# small pieces
+# --------------------------------------------------------------------------------------------
+def test_read_table_csv_keeps_ids_as_text_and_reads_parquet(tmp_path):
+    csv = tmp_path / "c.csv"
+    csv.write_text("id,tenure,churn\n0042,3,1\n0043,5,0\n")
+    assert read_table(csv, id_col="id")["id"].tolist() == ["0042", "0043"]
+    pytest.importorskip("pyarrow")
+    frame = read_table(csv, id_col="id")
+    frame.to_parquet(tmp_path / "c.parquet")
+    pd.testing.assert_frame_equal(read_table(tmp_path / "c.parquet"), frame)
+
+
+def test_read_table_rejects_a_folder(tmp_path):
+    with pytest.raises(DataValidationError, match="it is a folder"):
+        read_table(tmp_path)
+
+
+def test_event_value_from_the_command_line_takes_the_column_type():
+    assert coerce_event_value(pd.Series([0, 1]), "1") == 1
+    assert coerce_event_value(pd.Series([0.0, 1.0]), "1.5") == 1.5
+    assert coerce_event_value(pd.Series([0, 1]), "yes") == "yes"
+    assert coerce_event_value(pd.Series([True, False]), "False") is False
+    assert coerce_event_value(pd.Series(["1", "0"]), "1") == "1"
+    assert coerce_event_value(pd.Series(["a"], dtype="category"), "a") == "a"
+    assert coerce_event_value(pd.Series([0, 1]), None) is None
+
+
+def test_template_ships_with_a_parameters_cell():
+    nb = nbformat.read(template_path(), as_version=4)
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    assert template_path("report.html.j2").is_file()
