@@ -258,5 +258,5 @@ def pairwise_logrank(
         adjusted[ok] = multipletests(pvals[ok], method=_ADJUST[adjust])[1]
     table["p_adjusted"] = adjusted
     table["adjust"] = "none" if adjust is None else adjust
-    table["test"] = _weight_label(weights, p, q)
+    table["test"] = _weight_label(weighting, p, q)
     return PairwiseLogrankResult(table, adjust)

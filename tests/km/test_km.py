@@ -675,3 +675,18 @@ def test_risk_table_labels_clear_of_numbers(first):
     assert label.get_text() == "segment" and number.get_text() == f"{first:.0f}"
     gap = number.get_window_extent(renderer).x0 - label.get_window_extent(renderer).x1
     assert gap > 2  # pixels
+
+
+def test_pairwise_table_names_the_test_weighting(telco):
+    """Regression: the ``test`` column was built from the case weights (so it showed None)."""
+    assert set(pairwise_logrank(telco, "Contract").table["test"]) == {"logrank"}
+    wil = pairwise_logrank(telco, "Contract", weighting="wilcoxon")
+    assert set(wil.table["test"]) == {"wilcoxon"}
+    fh = pairwise_logrank(telco, "Contract", weighting="fleming-harrington", p=0, q=1)
+    assert set(fh.table["test"]) == {"fleming-harrington(p=0, q=1)"}
+    # each row's test equals the two-group log-rank test of the same weighting
+    a, b = wil.table.iloc[0][["group_a", "group_b"]]
+    sub = telco.take(np.flatnonzero(telco.frame["Contract"].isin([a, b])))
+    one = logrank(sub, "Contract", weighting="wilcoxon")
+    assert wil.table.iloc[0]["test"] == one.summary["test"].iloc[0]
+    assert wil.table.iloc[0]["statistic"] == pytest.approx(one.statistic, rel=1e-12)
