@@ -18,6 +18,7 @@ from churnsurv.clv import (
 )
 from churnsurv.data import (
     ChurnData,
+    PanelData,
     datasets,
     elapsed,
     prepare,
@@ -79,6 +80,7 @@ __all__ = [
     "ModelComparison",
     "NotFittedError",
     "PairwiseLogrankResult",
+    "PanelData",
     "PiecewiseExponential",
     "ShiftedBetaGeometric",
     "ValueAtRisk",

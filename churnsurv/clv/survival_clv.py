@@ -281,6 +281,8 @@ def clv(
     """
     check_horizon(horizon)
     check_annual_rate(annual_discount_rate)
+    if data is not None:
+        data.require_customer_rows(purpose="clv")
     unit = time_unit or (data.time_unit if data is not None else None)
     if unit is None:
         raise ValueError("time_unit= is needed for a curve given without data=.")
@@ -647,6 +649,7 @@ def value_at_risk(
     """
     check_horizon(within, name="within")
     check_horizon(horizon)
+    data.require_customer_rows(purpose="value_at_risk")
     if not hasattr(model, "predict_survival"):
         raise TypeError("value_at_risk needs a fitted Cox or parametric model (per customer).")
     grid = _grid(int(horizon), timing)

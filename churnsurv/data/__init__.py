@@ -12,7 +12,7 @@ from churnsurv._validation import (
     check_survival_curve,
 )
 from churnsurv.data import datasets, simulate
-from churnsurv.data.churn_data import ChurnData
+from churnsurv.data.churn_data import ChurnData, PanelData
 from churnsurv.data.prepare import prepare, prepare_panel
 from churnsurv.data.simulate import simulate_customers, simulate_transactions
 from churnsurv.data.transactions import rfm_summary
@@ -22,6 +22,7 @@ __all__ = [
     "TIME_UNITS",
     "YEARS_PER_UNIT",
     "ChurnData",
+    "PanelData",
     "check_annual_rate",
     "check_horizon",
     "check_margin_values",

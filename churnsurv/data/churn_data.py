@@ -16,7 +16,7 @@ import pandas as pd
 from churnsurv._validation import N_EXAMPLES, Violations
 from churnsurv.exceptions import DataValidationError
 
-__all__ = ["ChurnData"]
+__all__ = ["ChurnData", "PanelData"]
 
 
 class ChurnData:
@@ -65,7 +65,6 @@ class ChurnData:
         segments: list[str],
         margin: str | None,
         cutoff: pd.Timestamp | None = None,
-        panel: bool = False,
     ) -> None:
         self.frame = frame
         self.time_unit = time_unit
@@ -76,7 +75,9 @@ class ChurnData:
         self.segments = segments
         self.margin = margin
         self.cutoff = cutoff
-        self.panel = panel
+
+    #: True for :class:`PanelData` (one row per customer-period interval).
+    panel = False
 
     # -- counts ---------------------------------------------------------------------------
     @property
@@ -252,6 +253,32 @@ class ChurnData:
             v.raise_first()
         return w
 
+    def require_customer_rows(self, *, purpose: str = "this estimator") -> None:
+        """Raise :class:`DataValidationError` for a panel (one row per interval, not customer).
+
+        Plain customer tables pass; :class:`PanelData` refuses with a message naming the way out.
+
+        Examples
+        --------
+        >>> import pandas as pd, churnsurv as cs
+        >>> d = cs.prepare(pd.DataFrame({"t": [1, 2], "e": [0, 1]}), duration="t", event="e")
+        >>> d.require_customer_rows(purpose="a churn table")
+        """
+
+    def group_sizes(self, codes: np.ndarray | None, n_groups: int) -> np.ndarray:
+        """Number of customers in each group of integer ``codes`` (all rows in one without).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd, churnsurv as cs
+        >>> d = cs.prepare(pd.DataFrame({"t": [1, 2, 3], "e": [0, 1, 1]}), duration="t", event="e")
+        >>> d.group_sizes(np.array([0, 1, 1]), 2).tolist()
+        [1, 2]
+        """
+        if codes is None:
+            return np.array([self.n])
+        return np.bincount(codes, minlength=n_groups)
+
     # -- derived data ----------------------------------------------------------------------
     def take(self, positions) -> ChurnData:
         """A new ChurnData with the rows at ``positions`` (e.g. a bootstrap resample).
@@ -267,7 +294,7 @@ class ChurnData:
         3
         """
         frame = self.frame.iloc[np.asarray(positions, dtype=np.int64)]
-        return ChurnData(
+        return type(self)(
             frame,
             time_unit=self.time_unit,
             excluded=self.excluded.iloc[0:0],
@@ -277,7 +304,6 @@ class ChurnData:
             segments=self.segments,
             margin=self.margin,
             cutoff=self.cutoff,
-            panel=self.panel,
         )
 
     def describe(self) -> pd.DataFrame:
@@ -293,7 +319,7 @@ class ChurnData:
         """
         d = self.frame["duration"]
         items = {
-            "customers" if not self.panel else "intervals": self.n,
+            **self._size_items(),
             "events": self.n_events,
             "censored": self.n_censored,
             "time unit": self.time_unit,
@@ -310,11 +336,16 @@ class ChurnData:
             items["segments"] = ", ".join(self.segments)
         return pd.DataFrame({"value": [str(v) for v in items.values()]}, index=list(items))
 
+    def _size_items(self) -> dict:
+        return {"customers": self.n}
+
     def _reasons(self) -> pd.Series:
         return self.excluded["reason"].str.split("; ").explode().value_counts()
 
     def __repr__(self) -> str:
-        lines = [f"ChurnData: {self.n} {'intervals' if self.panel else 'customers'}"]
+        lines = [
+            f"{type(self).__name__}: {', '.join(f'{v} {k}' for k, v in self._size_items().items())}"
+        ]
         lines += [f"  {k}: {v}" for k, v in self.describe()["value"].items()]
         if len(self.excluded):
             lines += [f"    excluded for {r}: {c}" for r, c in self._reasons().items()]
@@ -326,10 +357,113 @@ class ChurnData:
             f"<td style='text-align:left'>{html.escape(str(v))}</td></tr>"
             for k, v in self.describe()["value"].items()
         )
-        out = f"<div><strong>ChurnData</strong><table>{rows}</table>"
+        out = f"<div><strong>{type(self).__name__}</strong><table>{rows}</table>"
         if len(self.excluded):
             reasons = "".join(
                 f"<li>{html.escape(str(r))}: {c}</li>" for r, c in self._reasons().items()
             )
             out += f"<p>Excluded rows by reason (see <code>.excluded</code>):</p><ul>{reasons}</ul>"
         return out + "</div>"
+
+
+class PanelData(ChurnData):
+    """Validated customer-period panel: one row per interval ``(start, stop]`` of a customer.
+
+    Built by :func:`churnsurv.prepare_panel`. ``frame`` has columns ``start``, ``duration``
+    (= stop), ``event`` and the carried covariates, indexed by customer id. The interval starts
+    are the counting-process entry times (R's ``Surv(start, stop, event)``), so estimators that
+    honour entry times handle a panel exactly: :class:`~churnsurv.KaplanMeier` and the log-rank
+    tests (a customer split into intervals gives the same curve as the unsplit customer), and
+    :class:`~churnsurv.CoxModel` (time-varying covariates). Estimators that need one row per
+    customer (churn tables, CLV, value at risk, parametric models) refuse a panel with a
+    :class:`~churnsurv.exceptions.DataValidationError`; :meth:`customers` gives that table
+    (each customer's last interval).
+
+    Examples
+    --------
+    >>> import pandas as pd, churnsurv as cs
+    >>> panel = pd.DataFrame({"id": [1, 1, 2], "start": [0, 3, 0], "stop": [3, 5, 4],
+    ...                       "churn": [0, 1, 0], "price": [10.0, 12.0, 9.0]})
+    >>> d = cs.prepare_panel(panel, id="id", start="start", stop="stop", event="churn")
+    >>> d.n, d.n_customers, d.n_events, d.panel
+    (3, 2, 1, True)
+    """
+
+    panel = True
+
+    @property
+    def n_customers(self) -> int:
+        """Number of distinct customers (``n`` counts intervals)."""
+        return int(self.frame.index.nunique())
+
+    @property
+    def has_entry(self) -> bool:
+        """Always True: interval starts are counting-process entry times."""
+        return True
+
+    @property
+    def entries(self) -> np.ndarray:
+        """Interval starts (counting-process entry times) as a float array."""
+        return self.frame["start"].to_numpy(dtype=float)
+
+    def require_customer_rows(self, *, purpose: str = "this estimator") -> None:
+        """Refuse: a panel has one row per interval.
+
+        Examples
+        --------
+        >>> import pandas as pd, churnsurv as cs
+        >>> panel = pd.DataFrame({"id": [1, 1], "start": [0, 3], "stop": [3, 5], "e": [0, 1]})
+        >>> d = cs.prepare_panel(panel, id="id", start="start", stop="stop", event="e")
+        >>> d.require_customer_rows(purpose="a churn table")
+        Traceback (most recent call last):
+        ...
+        churnsurv.exceptions.DataValidationError: a churn table needs one row per customer, ...
+        """
+        raise DataValidationError(
+            f"{purpose} needs one row per customer, but this is a panel of {self.n} intervals "
+            f"of {self.n_customers} customers. Use panel.customers() (each customer's last "
+            "interval) or prepare() on a customer table.",
+            column="panel",
+            rule="panel data",
+            n_rows=self.n,
+        )
+
+    def group_sizes(self, codes: np.ndarray | None, n_groups: int) -> np.ndarray:
+        """Distinct customers in each group (a customer whose group changes counts in each)."""
+        ids, _ = pd.factorize(self.frame.index)
+        if codes is None:
+            return np.array([self.n_customers])
+        pairs = pd.DataFrame({"g": codes, "id": ids}).drop_duplicates()
+        return np.bincount(pairs["g"].to_numpy(), minlength=n_groups)
+
+    def customers(self) -> ChurnData:
+        """One row per customer: the last interval, with its stop as the tenure reached.
+
+        The customer's covariates are those of the last interval; the result has no entry
+        times (a customer's first interval starts at the start of the panel's time axis).
+
+        Examples
+        --------
+        >>> import pandas as pd, churnsurv as cs
+        >>> panel = pd.DataFrame({"id": [1, 1, 2], "start": [0, 3, 0], "stop": [3, 5, 4],
+        ...                       "e": [0, 1, 0], "price": [10.0, 12.0, 9.0]})
+        >>> d = cs.prepare_panel(panel, id="id", start="start", stop="stop", event="e")
+        >>> d.customers().frame[["duration", "event", "price"]].values.tolist()
+        [[5.0, True, 12.0], [4.0, False, 9.0]]
+        """
+        order = np.lexsort((self.durations, pd.factorize(self.frame.index)[0]))
+        frame = self.frame.iloc[order]
+        last = frame[~frame.index.duplicated(keep="last")].drop(columns="start")
+        return ChurnData(
+            last,
+            time_unit=self.time_unit,
+            excluded=self.excluded,
+            n_input=self.n_input - (self.n - len(last)),
+            id_col=self.id_col,
+            covariates=self.covariates,
+            segments=self.segments,
+            margin=self.margin,
+        )
+
+    def _size_items(self) -> dict:
+        return {"intervals": self.n, "customers": self.n_customers}

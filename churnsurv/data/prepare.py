@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from churnsurv._validation import Violations, as_list, check_unit
-from churnsurv.data.churn_data import ChurnData
+from churnsurv.data.churn_data import ChurnData, PanelData
 from churnsurv.data.rules import numeric_column, parse_dates, parse_events, require_table_columns
 from churnsurv.data.units import elapsed
 from churnsurv.exceptions import DataValidationError
@@ -334,8 +334,8 @@ def prepare_panel(
     time_unit: str = "month",
     covariates: Sequence[str] | None = None,
     on_invalid: str = "raise",
-) -> ChurnData:
-    """Validate a customer-period panel (time-varying covariates) into :class:`ChurnData`.
+) -> PanelData:
+    """Validate a customer-period panel (time-varying covariates) into :class:`PanelData`.
 
     Each row is an interval ``(start, stop]`` of one customer with the covariate values that held
     during it; ``event`` marks a churn at ``stop``. The result's ``frame`` has columns ``start``,
@@ -360,7 +360,7 @@ def prepare_panel(
 
     Returns
     -------
-    ChurnData
+    PanelData
 
     Examples
     --------
@@ -429,7 +429,7 @@ def prepare_panel(
         frame[col] = df[col]
     frame = frame[keep]
     frame.index = pd.Index(ids[keep].to_numpy(), name=id)
-    return ChurnData(
+    return PanelData(
         frame,
         time_unit=time_unit,
         excluded=excluded,
@@ -438,5 +438,4 @@ def prepare_panel(
         covariates=carried,
         segments=[],
         margin=None,
-        panel=True,
     )

@@ -175,6 +175,7 @@ class KaplanMeier:
         self.median_ = pd.DataFrame(medians, index=pd.Index(labels, name="segment"))
         self.segments_ = values.set_index(pd.Index(labels, name="segment"))
         self.empty_segments_ = empty
+        self._sizes = dict(zip(labels, data.group_sizes(codes, len(labels)).tolist(), strict=True))
         self.time_unit_ = data.time_unit
         self.by_ = by_cols
         self.data_ = data
@@ -390,7 +391,7 @@ class KaplanMeier:
         for label, ct in self._tables.items():
             pl = self._curves[label]
             row = {
-                "n": ct.n_rows,
+                "n": self._sizes[label],
                 "events": float(ct.events.sum()),
                 "censored": float(ct.censored.sum()),
                 **self.median_.loc[label].to_dict(),

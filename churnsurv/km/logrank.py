@@ -108,7 +108,8 @@ def _grouped_tables(data, by, strata, case_weights):
         w,
         data.entries if data.has_entry else None,
     )
-    return labels, [tables[s * k : (s + 1) * k] for s in range(len(s_labels))], s_labels
+    sizes = data.group_sizes(codes, k)  # customers per group (not panel intervals)
+    return labels, [tables[s * k : (s + 1) * k] for s in range(len(s_labels))], s_labels, sizes
 
 
 def _weight_label(weighting: str, p: float, q: float) -> str:
@@ -168,13 +169,13 @@ def logrank(
     [['wilcoxon', 2]]
     """
     _check_weighting(data, weighting, weights)
-    labels, strata_tables, s_labels = _grouped_tables(data, by, strata, weights)
+    labels, strata_tables, s_labels, sizes = _grouped_tables(data, by, strata, weights)
     res = weighted_logrank(strata_tables, weighting, p, q)
     o, e, v = res["observed"], res["expected"], res["variance"]
     with np.errstate(divide="ignore", invalid="ignore"):
         table = pd.DataFrame(
             {
-                "n": [sum(st[g].n_rows for st in strata_tables) for g in range(len(labels))],
+                "n": sizes,
                 "observed": o,
                 "expected": e,
                 "(O-E)^2/E": (o - e) ** 2 / e,
@@ -236,7 +237,7 @@ def pairwise_logrank(
 
     check_choice("adjust", adjust, list(_ADJUST))
     _check_weighting(data, weighting, weights)
-    labels, strata_tables, _ = _grouped_tables(data, by, strata, weights)
+    labels, strata_tables, _, _ = _grouped_tables(data, by, strata, weights)
     rows = []
     for a, b in combinations(range(len(labels)), 2):
         res = weighted_logrank([[st[a], st[b]] for st in strata_tables], weighting, p, q)

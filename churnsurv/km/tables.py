@@ -111,6 +111,7 @@ def churn_rates(data: ChurnData, period: str = "month", *, by=None, basis: str |
     [['2020-01', 0, 2, 0, nan], ['2020-02', 2, 2, 1, 50.0], ['2020-03', 3, 0, 1, 33.33333333333333]]
     """
     _check_period("period", period)
+    data.require_customer_rows(purpose="churn_rates")
     basis = basis or ("calendar" if data.has_dates else "tenure")
     if basis not in ("calendar", "tenure"):
         raise ValueError(f"basis={basis!r} is not understood; use 'calendar' or 'tenure'.")
@@ -239,6 +240,7 @@ def life_table(data: ChurnData, width: float = 1.0, *, by=None) -> pd.DataFrame:
     """
     if not (np.isfinite(width) and width > 0):
         raise ValueError(f"width={width!r}: the interval length must be a positive number.")
+    data.require_customer_rows(purpose="life_table")
     cols, groups = _groups(data, by)
     frames = []
     for label, mask in groups:
@@ -384,6 +386,7 @@ def cohort_table(data: ChurnData, cohort: str = "month") -> CohortTable:
     [[1.0, 1.0, 0.5, 0.5], [1.0, 1.0, 1.0, nan]]
     """
     _check_period("cohort", cohort)
+    data.require_customer_rows(purpose="cohort_table")
     _require_dates(data, "cohort_table")
     width = _period_width(cohort, data.time_unit)
     labels = data.frame["start_date"].dt.to_period(PERIODS[cohort])

@@ -99,10 +99,7 @@ class ParametricModel(ABC):
         (4,)
         """
         purpose = type(self).__name__
-        if getattr(data, "panel", False):
-            raise ValueError(
-                f"{purpose} does not take panel data; use CoxModel for time-varying covariates."
-            )
+        data.require_customer_rows(purpose=f"{purpose} (use CoxModel for time-varying covariates)")
         if self.formula is not None:
             self._design = Design(self.formula)
             data.require_columns(self._design.variables, purpose=purpose)

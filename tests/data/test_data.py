@@ -418,3 +418,64 @@ def test_rfm_customers_after_calibration_are_reported():
     )
     rfm = cs.rfm_summary(tx, calibration_end="2020-02-01")
     assert list(rfm.index) == ["a"] and rfm.attrs["excluded_customers"] == ["b"]
+
+
+# --------------------------------------------------------------------------------------------
+# panels: their own type; estimators handle them exactly or refuse
+# --------------------------------------------------------------------------------------------
+def _split_panel():
+    """Three customers (churn at 5, censored at 4, churn at 2), each split into intervals."""
+    return pd.DataFrame(
+        {
+            "id": ["a", "a", "b", "b", "c"],
+            "start": [0, 3, 0, 1, 0],
+            "stop": [3, 5, 1, 4, 2],
+            "churn": [0, 1, 0, 0, 1],
+            "plan": ["x", "x", "y", "y", "x"],
+        }
+    )
+
+
+def test_panel_kaplan_meier_equals_the_unsplit_customers():
+    """Regression: intervals were taken as customers starting at 0 (S(2) = 0.75, not 2/3).
+
+    Hand computation: at t=2, 3 at risk, 1 churn -> 2/3; at t=5, 1 at risk, 1 churn -> 0.
+    """
+    panel = cs.prepare_panel(_split_panel(), id="id", start="start", stop="stop", event="churn")
+    assert isinstance(panel, cs.PanelData) and panel.n == 5 and panel.n_customers == 3
+    km = cs.KaplanMeier().fit(panel)
+    assert km.survival_at([2])["survival"].iloc[0] == pytest.approx(2 / 3, abs=1e-12)
+    plain = cs.prepare(pd.DataFrame({"t": [5, 4, 2], "e": [1, 0, 1]}), duration="t", event="e")
+    ref = cs.KaplanMeier().fit(plain)
+    # interval ends show as rows with no event (as in R's survfit on Surv(start, stop, event));
+    # the curve, its SE and the numbers at risk at every time equal the unsplit fit's
+    grid = [0, 1, 2, 3, 4, 5]
+    pd.testing.assert_frame_equal(km.survival_at(grid), ref.survival_at(grid))
+    cols = ["at_risk", "cum_events"]
+    pd.testing.assert_frame_equal(km.at_risk(grid)[cols], ref.at_risk(grid)[cols])
+    assert km.summary["n"].iloc[0] == 3  # customers, not intervals
+    # the log-rank test on the panel equals the test on the unsplit customers
+    unsplit = plain.frame.assign(plan=["x", "y", "x"])
+    plain2 = cs.prepare(unsplit, duration="duration", event="event")
+    a = cs.logrank(panel, "plan")
+    b = cs.logrank(plain2, "plan")
+    assert a.statistic == pytest.approx(b.statistic, rel=1e-12)
+    assert a.table["n"].tolist() == [2, 1]
+
+
+def test_panel_is_refused_where_one_row_per_customer_is_needed():
+    panel = cs.prepare_panel(_split_panel(), id="id", start="start", stop="stop", event="churn")
+    for call in (
+        lambda: cs.churn_rates(panel),
+        lambda: cs.life_table(panel),
+        lambda: cs.clv(
+            cs.KaplanMeier().fit(panel), panel, margin=1.0, annual_discount_rate=0.1, horizon=3
+        ),
+        lambda: cs.WeibullAFT().fit(panel),
+    ):
+        with pytest.raises(DataValidationError, match="one row per customer"):
+            call()
+    last = panel.customers()
+    assert last.n == 3 and not last.panel and last.n_events == 2
+    assert last.frame.loc["a", "duration"] == 5 and last.frame.loc["b", "duration"] == 4
+    assert "PanelData: 5 intervals, 3 customers" in repr(panel)
