@@ -486,12 +486,17 @@ def _customer_values(model, data, grid, margin, disc, residual, allow_negative, 
     return out
 
 
-def _refit(model, sample: ChurnData):
-    """The same model specification fitted to a resample."""
-    clone = copy.copy(model)
-    if _is_km(model):
-        return clone.fit(sample, by=model.by_ or None)
-    return clone.fit(sample)
+def _refit(model, sample: ChurnData, positions: np.ndarray):
+    """The same model, with every fit-time setting (``fit_params_``), fitted to a resample.
+
+    Constructor settings travel with the copy; fit-time settings (``by``, case weights,
+    clusters) are repeated, and those given as one value per row are resampled with the rows.
+    """
+    params = dict(getattr(model, "fit_params_", {}))
+    for key, value in params.items():
+        if value is not None and not isinstance(value, str):
+            params[key] = np.asarray(value)[positions]
+    return copy.copy(model).fit(sample, **params)
 
 
 def _bootstrap(
@@ -520,7 +525,7 @@ def _bootstrap(
     for _ in iterator(int(n_boot)):
         idx = rng.integers(0, data.n, data.n)
         sample = data.take(idx)
-        fit = _refit(model, sample)
+        fit = _refit(model, sample, idx)
         if is_km:
             v = _segment_values(fit, sample, grid, tail, margin, disc, allow_negative)
             draws.append(v["clv"].reindex(values.index))

@@ -180,6 +180,8 @@ class KaplanMeier:
         self.by_ = by_cols
         self.data_ = data
         self.weights_ = w
+        # everything fit() was told besides the data, so a refit (bootstrap) repeats it
+        self.fit_params_ = {"by": by, "weights": weights}
         return self
 
     def _check_fitted(self) -> None:

@@ -259,3 +259,35 @@ def test_sbg_fit_as_kaplan_meier_tail(telco):
     )
     got = res.summary["clv"].iloc[0] - within.summary["clv"].iloc[0]
     assert got == pytest.approx(extra, rel=1e-10)
+
+
+def test_bootstrap_keeps_case_weights_of_the_fit(telco):
+    """Regression: refits dropped the case weights, so a weighted Kaplan-Meier's interval did
+    not even contain its own estimate (952 with a '95% interval' of [1211, 1237])."""
+    w = np.where(telco.events, 5.0, 1.0)  # churners up-weighted: weighted curves fall faster
+    frame = telco.frame.assign(w=w).reset_index()
+    data = cs.prepare(
+        frame,
+        id="customerID",
+        duration="duration",
+        event="event",
+        margin="MonthlyCharges",
+        covariates=["Contract", "w"],
+    )
+    for weights in ("w", w):  # a carried column, or one value per row (resampled with the rows)
+        km = KaplanMeier().fit(data, by="Contract", weights=weights)
+        res = clv(km, data, annual_discount_rate=0.1, horizon=36, ci=True, n_boot=30, rng=2)
+        s = res.summary
+        assert ((s["clv_lower"] < s["clv"]) & (s["clv"] < s["clv_upper"])).all(), s
+        plain = clv(
+            KaplanMeier().fit(data, by="Contract"), data, annual_discount_rate=0.1, horizon=36
+        )
+        # the weights matter: the unweighted estimate lies far outside the weighted interval
+        m2m = "Month-to-month"
+        assert s.loc[m2m, "clv_upper"] < plain.summary.loc[m2m, "clv"]
+    cox = cs.CoxModel("Contract").fit(data, weights="w")
+    assert cox.fit_params_ == {"weights": "w", "cluster": None}
+    res = clv(cox, data, annual_discount_rate=0.1, horizon=12, ci=True, n_boot=8, rng=1)
+    s = res.summary
+    inside = (s["clv_lower"] <= s["clv"]) & (s["clv"] <= s["clv_upper"])
+    assert inside.mean() > 0.9

@@ -246,6 +246,8 @@ class CoxModel(ProportionalHazardsChecks, CoxPrediction):
             )
         self.n_, self.n_events_ = n, int(event.sum())
         self.weighted_ = weights is not None
+        # everything fit() was told besides the data, so a refit (bootstrap) repeats it
+        self.fit_params_ = {"weights": weights, "cluster": cluster}
         self._index = frame.index
         self._approx_cov = False
         self._train = dict(X=xc, time=time, event=event, w=w, entry=entry, strata=labels)
