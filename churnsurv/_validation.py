@@ -17,6 +17,8 @@ import pandas as pd
 from churnsurv.exceptions import DataValidationError, NotFittedError
 
 __all__ = [
+    "check_penalizer",
+    "check_conf_level",
     "check_is_fitted",
     "as_float_array",
     "check_annual_rate",
@@ -368,3 +370,63 @@ def check_is_fitted(model, attribute: str = "params_") -> None:
         raise NotFittedError(
             f"this {type(model).__name__} is not fitted yet; call .fit(...) first."
         )
+
+
+def check_conf_level(conf_level, *, name: str = "conf_level") -> float:
+    """Validate a confidence level: a number strictly between 0 and 1 (0.95 for 95%).
+
+    Examples
+    --------
+    >>> check_conf_level(0.9)
+    0.9
+    >>> check_conf_level(95)
+    Traceback (most recent call last):
+    ...
+    churnsurv.exceptions.DataValidationError: conf_level=95 must be between 0 and 1 ...
+    """
+    try:
+        value = float(conf_level)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if isinstance(conf_level, bool) or not 0.0 < value < 1.0:
+        raise DataValidationError(
+            f"{name}={conf_level!r} must be between 0 and 1 (0.95 for 95% intervals).",
+            column=name,
+            rule="confidence level outside (0, 1)",
+        )
+    return value
+
+
+def z_quantile(conf_level: float) -> float:
+    """The standard-normal quantile of a two-sided interval at ``conf_level``.
+
+    Examples
+    --------
+    >>> round(z_quantile(0.95), 4)
+    1.96
+    """
+    from scipy import stats
+
+    return float(stats.norm.ppf(0.5 + conf_level / 2.0))
+
+
+def check_penalizer(penalizer, *, name: str = "penalizer") -> float:
+    """Validate a ridge penalizer: a finite number >= 0.
+
+    Examples
+    --------
+    >>> check_penalizer(-1)
+    Traceback (most recent call last):
+    ...
+    churnsurv.exceptions.DataValidationError: penalizer=-1 must be a finite number >= 0 ...
+    """
+    ok = isinstance(penalizer, int | float | np.integer | np.floating) and not isinstance(
+        penalizer, bool
+    )
+    if not ok or not np.isfinite(penalizer) or penalizer < 0:
+        raise DataValidationError(
+            f"{name}={penalizer!r} must be a finite number >= 0 (0 = no penalty).",
+            column=name,
+            rule="penalizer < 0",
+        )
+    return float(penalizer)

@@ -44,14 +44,23 @@ def discount_factors(times, *, annual_discount_rate: float, time_unit: str) -> n
     return np.power(1.0 + d, -t * YEARS_PER_UNIT[time_unit])
 
 
-def per_period_rate(annual_discount_rate: float, periods_per_year: float) -> float:
-    """Exact per-period rate equivalent to an annual rate: ``(1 + d) ** (1 / k) - 1``.
+def per_period_rate(annual_discount_rate: float, time_unit: str) -> float:
+    """Exact rate per ``time_unit`` equivalent to an annual rate: ``(1 + d) ** y - 1``.
 
-    The rate passes :func:`churnsurv.data.check_annual_rate` (the rule every CLV uses) and must
-    also be positive: the sBG's discounted expected lifetimes are infinite series that a zero
-    rate need not make converge.
+    ``y`` is the unit's length in years (:data:`churnsurv.data.YEARS_PER_UNIT`). The rate passes
+    :func:`churnsurv._validation.check_annual_rate` (the rule every CLV uses) and must also be
+    positive: the BTYD models' discounted expected lifetimes are infinite series that a zero rate
+    need not make converge.
+
+    Examples
+    --------
+    >>> round(per_period_rate(0.10, "month"), 6)
+    0.007974
+    >>> per_period_rate(0.10, "year")
+    0.1
     """
     d = check_annual_rate(annual_discount_rate)
+    check_unit(time_unit)
     if d <= 0.0:
         raise DataValidationError(
             f"annual_discount_rate must be a positive number (e.g. 0.10 for 10% a year), "
@@ -59,11 +68,4 @@ def per_period_rate(annual_discount_rate: float, periods_per_year: float) -> flo
             column="annual_discount_rate",
             rule="non-positive discount rate",
         )
-    k = float(periods_per_year)
-    if not np.isfinite(k) or k <= 0.0:
-        raise DataValidationError(
-            f"periods_per_year must be positive, got {periods_per_year!r}.",
-            column="periods_per_year",
-            rule="non-positive periods per year",
-        )
-    return float(np.expm1(np.log1p(d) / k))
+    return float(np.expm1(np.log1p(d) * YEARS_PER_UNIT[time_unit]))

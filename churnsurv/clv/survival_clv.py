@@ -422,7 +422,7 @@ def _segment_values(km, data, grid, tail, margin, disc, allow_negative) -> pd.Da
         if data is not None and by:
             mask = np.ones(data.n, dtype=bool)
             for col in by:
-                mask &= (data.frame[col] == km.segments_.loc[label, col]).to_numpy()
+                mask &= (data.frame[col] == km.segment_values_.loc[label, col]).to_numpy()
             sub = data.take(np.flatnonzero(mask))
         # a per-customer tail model is averaged over the segment's own customers
         s = _splice(times, surv, grid, tail, sub, f"segment {label!r}")

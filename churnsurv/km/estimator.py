@@ -41,7 +41,13 @@ import pandas as pd
 from scipy import stats
 
 from churnsurv._render import fmt, html_block
-from churnsurv._validation import as_list, check_choice, check_is_fitted
+from churnsurv._validation import (
+    as_list,
+    check_choice,
+    check_conf_level,
+    check_is_fitted,
+    z_quantile,
+)
 from churnsurv.data import ChurnData
 from churnsurv.km.counts import (
     confidence_band,
@@ -68,8 +74,8 @@ class KaplanMeier:
 
     Parameters
     ----------
-    alpha : float, default 0.05
-        1 - confidence level of all intervals (0.05 gives 95% intervals).
+    conf_level : float, default 0.95
+        Confidence level of all intervals.
     conf_type : {"log", "log-log"}, default "log"
         Transformation of the pointwise confidence band for the curve, from Greenwood's
         variance. ``"log"`` is R ``survfit``'s default (``S exp(±z σ)``, upper limit capped at
@@ -83,7 +89,7 @@ class KaplanMeier:
         censored, survival, std_err, ci_lower, ci_upper``.
     median_ : pandas.DataFrame
         Median tenure and its confidence limits per segment (NaN when not reached).
-    segments_ : pandas.DataFrame
+    segment_values_ : pandas.DataFrame
         The ``by`` values of each segment, indexed by segment label.
     empty_segments_ : list of str
         Categories of categorical ``by`` columns with no customers (not fitted).
@@ -101,11 +107,9 @@ class KaplanMeier:
     [0.703, 0.991, 1.0]
     """
 
-    def __init__(self, alpha: float = 0.05, conf_type: str = "log") -> None:
-        if not 0.0 < alpha < 1.0:
-            raise ValueError(f"alpha={alpha!r}: must be between 0 and 1 (0.05 for 95% intervals).")
+    def __init__(self, conf_level: float = 0.95, conf_type: str = "log") -> None:
+        self.conf_level = check_conf_level(conf_level)
         check_choice("conf_type", conf_type, _CONF_TYPES)
-        self.alpha = alpha
         self.conf_type = conf_type
 
     # -- fitting ---------------------------------------------------------------------------
@@ -151,7 +155,7 @@ class KaplanMeier:
             w,
             data.entries if data.has_entry else None,
         )
-        z = stats.norm.ppf(1 - self.alpha / 2)
+        z = z_quantile(self.conf_level)
         self._tables, self._curves = {}, {}
         frames, medians = [], []
         for label, ct in zip(labels, tables, strict=True):
@@ -173,7 +177,7 @@ class KaplanMeier:
             )
         self.curves_ = pd.concat(frames, ignore_index=True)
         self.median_ = pd.DataFrame(medians, index=pd.Index(labels, name="segment"))
-        self.segments_ = values.set_index(pd.Index(labels, name="segment"))
+        self.segment_values_ = values.set_index(pd.Index(labels, name="segment"))
         self.empty_segments_ = empty
         self._sizes = dict(zip(labels, data.group_sizes(codes, len(labels)).tolist(), strict=True))
         self.time_unit_ = data.time_unit
@@ -257,7 +261,7 @@ class KaplanMeier:
         self._check_horizon(np.array([tau]), "tau")
         if tau <= 0:
             raise ValueError(f"tau={tau!r}: the RMST horizon must be > 0.")
-        z = stats.norm.ppf(1 - self.alpha / 2)
+        z = z_quantile(self.conf_level)
         rows = {label: restricted_mean(pl, tau) for label, pl in self._curves.items()}
         out = pd.DataFrame(rows, index=["rmst", "std_err"]).T
         out.index.name = "segment"
@@ -287,7 +291,7 @@ class KaplanMeier:
             raise ValueError(
                 f"reference={reference!r} is not a segment; use one of {est.index.tolist()}."
             )
-        z = stats.norm.ppf(1 - self.alpha / 2)
+        z = z_quantile(self.conf_level)
         other = est.drop(index=reference)
         diff = other["rmst"] - est.loc[reference, "rmst"]
         se = np.sqrt(other["std_err"] ** 2 + est.loc[reference, "std_err"] ** 2)
@@ -388,7 +392,7 @@ class KaplanMeier:
             DEFAULT_HORIZONS[self.time_unit_] if horizons is None else np.atleast_1d(horizons)
         )
         tau = float(max(hs) if rmst_horizon is None else rmst_horizon)
-        level = f"{100 * (1 - self.alpha):g}% {self.conf_type}"
+        level = f"{100 * self.conf_level:g}% {self.conf_type}"
         rows = []
         for label, ct in self._tables.items():
             pl = self._curves[label]
@@ -425,7 +429,7 @@ class KaplanMeier:
                 notes.append(f"RMST horizon {fmt(tau)} beyond follow-up ({fmt(ct.last_time)})")
             else:
                 est, se = restricted_mean(pl, tau)
-            row |= {key: est, f"{key}_se": se}
+            row |= {key: est, f"{key}_std_err": se}
             row["note"] = "; ".join(dict.fromkeys(notes))
             row["ci"] = level
             rows.append(row)
@@ -445,7 +449,7 @@ class KaplanMeier:
         out.attrs |= {
             "time_unit": self.time_unit_,
             "conf_type": self.conf_type,
-            "alpha": self.alpha,
+            "conf_level": self.conf_level,
         }
         return out
 
@@ -475,7 +479,7 @@ class KaplanMeier:
         return html_block("Kaplan–Meier", [("", self.summary)], note)
 
     def __repr__(self) -> str:
-        return f"KaplanMeier(alpha={self.alpha!r}, conf_type={self.conf_type!r})"
+        return f"KaplanMeier(conf_level={self.conf_level!r}, conf_type={self.conf_type!r})"
 
     # -- tests between segments --------------------------------------------------------------
     def logrank(self, *, weighting: str = "logrank", strata=None, p=1.0, q=0.0) -> LogrankResult:
@@ -563,7 +567,7 @@ class KaplanMeier:
             ci=ci,
             censor_marks=censor_marks,
             time_unit=self.time_unit_,
-            ci_label=f"{100 * (1 - self.alpha):g}% CI ({self.conf_type})",
+            ci_label=f"{100 * self.conf_level:g}% CI ({self.conf_type})",
         )
         if at_risk:
             ticks = plotting_km.tick_positions(ax)

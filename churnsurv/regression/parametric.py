@@ -29,6 +29,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from churnsurv._validation import (
+    check_conf_level,
+    check_is_fitted,
+    check_penalizer,
+    z_quantile,
+)
 from churnsurv.exceptions import ConvergenceError, DataValidationError
 from churnsurv.regression.design import Design, churn_probability, customer_rows, survival_frame
 
@@ -50,8 +56,8 @@ class ParametricModel(ABC):
     ----------
     formula : str, optional
         Right-hand side over the covariate columns (as for ``CoxModel``); None for no covariates.
-    alpha : float, default 0.05
-        Confidence level ``1 - alpha`` of the summary intervals.
+    conf_level : float, default 0.95
+        Confidence level of the summary intervals.
     penalizer : float, default 0.0
         lifelines' ridge penalty.
 
@@ -68,15 +74,17 @@ class ParametricModel(ABC):
     name = "parametric"
     _fitter_name = ""
 
-    def __init__(self, formula: str | None = None, *, alpha: float = 0.05, penalizer=0.0):
+    def __init__(self, formula: str | None = None, *, conf_level: float = 0.95, penalizer=0.0):
         self.formula = formula
-        self.alpha = alpha
-        self.penalizer = penalizer
+        self.conf_level = check_conf_level(conf_level)
+        self.penalizer = check_penalizer(penalizer)
 
     def _make_fitter(self):
         import lifelines
 
-        return getattr(lifelines, self._fitter_name)(alpha=self.alpha, penalizer=self.penalizer)
+        return getattr(lifelines, self._fitter_name)(
+            alpha=1 - self.conf_level, penalizer=self.penalizer
+        )
 
     def _design_matrix(self, frame, *, fit: bool) -> pd.DataFrame:
         if self.formula is None:
@@ -152,17 +160,35 @@ class ParametricModel(ABC):
 
     @property
     def summary(self) -> pd.DataFrame:
-        """lifelines' coefficient table (coef, SE, CI, z, p) by (parameter, covariate).
+        """Coefficient table by (parameter, covariate): ``estimate``, ``std_err``, ``ci_lower``,
+        ``ci_upper`` (Wald, at ``conf_level``), ``z``, ``p_value``.
 
         Examples
         --------
         >>> import churnsurv as cs
         >>> data = cs.prepare(cs.datasets.load_telco(), duration="tenure", event="Churn",
         ...                   event_value="Yes")
-        >>> WeibullAFT().fit(data).summary.index.tolist()
-        [('lambda_', 'Intercept'), ('rho_', 'Intercept')]
+        >>> s = WeibullAFT().fit(data).summary
+        >>> s.index.tolist(), s.columns.tolist()
+        ([('lambda_', 'Intercept'), ('rho_', 'Intercept')], \
+['estimate', 'std_err', 'ci_lower', 'ci_upper', 'z', 'p_value'])
         """
-        return self._fitter.summary
+        check_is_fitted(self)
+        est = self.params_.astype(float)
+        se = self._fitter.standard_errors_.reindex(est.index).astype(float)
+        q = z_quantile(self.conf_level)
+        out = pd.DataFrame(
+            {
+                "estimate": est,
+                "std_err": se,
+                "ci_lower": est - q * se,
+                "ci_upper": est + q * se,
+                "z": est / se,
+                "p_value": 2 * stats.norm.sf(np.abs(est / se)),
+            }
+        )
+        out.attrs["conf_level"] = self.conf_level
+        return out
 
     def _repr_html_(self) -> str:
         if not hasattr(self, "params_"):
@@ -357,7 +383,7 @@ class PiecewiseExponential(ParametricModel):
     breakpoints : sequence of float
         Interior cut points in the data's time unit (e.g. ``[1, 12, 24]`` months). The last
         piece's hazard holds beyond the last breakpoint, which is how it extrapolates.
-    alpha, penalizer : see :class:`ParametricModel`
+    conf_level, penalizer : see :class:`ParametricModel`
 
     Examples
     --------
@@ -371,8 +397,8 @@ class PiecewiseExponential(ParametricModel):
     name = "piecewise exponential"
     _fitter_name = "PiecewiseExponentialRegressionFitter"
 
-    def __init__(self, formula=None, *, breakpoints=(1, 12, 24), alpha=0.05, penalizer=0.0):
-        super().__init__(formula, alpha=alpha, penalizer=penalizer)
+    def __init__(self, formula=None, *, breakpoints=(1, 12, 24), conf_level=0.95, penalizer=0.0):
+        super().__init__(formula, conf_level=conf_level, penalizer=penalizer)
         self.breakpoints = breakpoints
 
     def _make_fitter(self):
@@ -383,7 +409,9 @@ class PiecewiseExponential(ParametricModel):
             raise ValueError(
                 f"breakpoints must be increasing positive numbers; got {self.breakpoints!r}."
             )
-        return PiecewiseExponentialRegressionFitter(bp, alpha=self.alpha, penalizer=self.penalizer)
+        return PiecewiseExponentialRegressionFitter(
+            bp, alpha=1 - self.conf_level, penalizer=self.penalizer
+        )
 
     def _cumhaz(self, X, t):
         edges = np.r_[0.0, np.asarray(self.breakpoints, float), np.inf]

@@ -47,7 +47,7 @@ def test_reproduces_published_estimates(survivors, column, alpha, beta):
     assert round(model.beta_, 3) == beta
     # Fitting on the first 8 values alone is the same fit.
     alone = ShiftedBetaGeometric().fit(survivors[column].to_numpy()[:8])
-    assert alone.loglik_ == pytest.approx(model.loglik_, abs=1e-9)
+    assert alone.log_likelihood_ == pytest.approx(model.log_likelihood_, abs=1e-9)
     assert model.n_fit_periods_ == 7
 
 
@@ -59,22 +59,24 @@ def test_loglik_matches_direct_formula(survivors):
     t = np.arange(1, 8)
     p = np.exp(special.betaln(a + 1, b + t - 1) - special.betaln(a, b))
     s7 = np.exp(special.betaln(a, b + 7) - special.betaln(a, b))
-    assert m.loglik_ == pytest.approx(np.sum((n[:-1] - n[1:]) * np.log(p)) + n[-1] * np.log(s7))
+    assert m.log_likelihood_ == pytest.approx(
+        np.sum((n[:-1] - n[1:]) * np.log(p)) + n[-1] * np.log(s7)
+    )
 
 
 def test_individual_fit_equals_aggregate_fit(survivors):
     n = survivors["highend_alive"].to_numpy()[:8]
     lost = n[:-1] - n[1:]
     durations = np.concatenate([np.repeat(np.arange(1, 8), lost), np.full(n[-1], 7)])
-    churned = np.concatenate([np.ones(lost.sum(), bool), np.zeros(n[-1], bool)])
+    events = np.concatenate([np.ones(lost.sum(), bool), np.zeros(n[-1], bool)])
     agg = ShiftedBetaGeometric().fit(n)
-    ind = ShiftedBetaGeometric().fit_individual(durations, churned)
+    ind = ShiftedBetaGeometric().fit_individual(durations, events)
     assert ind.alpha_ == pytest.approx(agg.alpha_, rel=1e-5)
     assert ind.beta_ == pytest.approx(agg.beta_, rel=1e-5)
-    assert ind.loglik_ == pytest.approx(agg.loglik_, rel=1e-9)
+    assert ind.log_likelihood_ == pytest.approx(agg.log_likelihood_, rel=1e-9)
     # Still-active customers at different tenures (a staggered cohort) are allowed.
     mixed = ShiftedBetaGeometric().fit_individual([1, 2, 0, 3, 5], [1, 1, 0, 0, 0])
-    assert np.isfinite(mixed.loglik_)
+    assert np.isfinite(mixed.log_likelihood_)
 
 
 def test_probabilities_are_consistent(survivors):
@@ -103,18 +105,23 @@ def test_holdout_projection_tracks_actual(survivors):
 
 
 def test_standard_errors_and_summary(survivors):
-    m = ShiftedBetaGeometric(alpha=0.10).fit(survivors["regular_alive"].to_numpy()[:8])
+    m = ShiftedBetaGeometric(conf_level=0.90).fit(survivors["regular_alive"].to_numpy()[:8])
     s = m.summary
     assert s.columns.tolist() == [
         "parameter",
         "estimate",
-        "std_error",
-        "ci_lower_90",
-        "ci_upper_90",
+        "std_err",
+        "ci_lower",
+        "ci_upper",
     ]
     assert s["parameter"].tolist() == ["alpha", "beta"]
-    assert np.all(s["std_error"] > 0)
-    assert np.all(s["ci_lower_90"] < s["estimate"]) and np.all(s["estimate"] < s["ci_upper_90"])
+    assert np.all(s["std_err"] > 0)
+    assert np.all(s["ci_lower"] < s["estimate"]) and np.all(s["estimate"] < s["ci_upper"])
+    assert s.attrs["conf_level"] == 0.90
+    # a 90% Wald interval on the log scale: log(upper / estimate) = z_0.95 * SE / estimate
+    np.testing.assert_allclose(
+        np.log(s["ci_upper"] / s["estimate"]), 1.6448536269514722 * s["std_err"] / s["estimate"]
+    )
     # Analytic check: observed information at the MLE from scipy's exact second derivative
     # would need polygammas; instead compare with a finer finite difference on the natural scale.
     a, b = m.alpha_, m.beta_
@@ -131,7 +138,7 @@ def test_standard_errors_and_summary(survivors):
     hbb = (ll(a, b + h) - 2 * ll(a, b) + ll(a, b - h)) / h**2
     hab = (ll(a + h, b + h) - ll(a + h, b - h) - ll(a - h, b + h) + ll(a - h, b - h)) / (4 * h * h)
     cov = np.linalg.inv(-np.array([[haa, hab], [hab, hbb]]))
-    np.testing.assert_allclose(s["std_error"], np.sqrt(np.diag(cov)), rtol=1e-3)
+    np.testing.assert_allclose(s["std_err"], np.sqrt(np.diag(cov)), rtol=1e-3)
     assert "alpha" in m._repr_html_() and "log-likelihood" in m._repr_html_()
     assert "not fitted" in ShiftedBetaGeometric()._repr_html_().lower()
 
@@ -164,10 +171,11 @@ def test_del_and_monthly_periods(survivors):
     assert m.discounted_expected_lifetime(d) == pytest.approx(1 + m.derl(d, renewals=0) / 1.1)
     # Monthly periods: 10% a year is (1.1)^(1/12) - 1 a month, exactly.
     dm = 1.1 ** (1 / 12) - 1
-    assert m.discounted_expected_lifetime(0.10, periods_per_year=12) == pytest.approx(
+    monthly = ShiftedBetaGeometric().fit(m.survivors_, time_unit="month")
+    assert monthly.discounted_expected_lifetime(0.10) == pytest.approx(
         np.sum(m.survival(t) * np.exp(-t * np.log1p(dm))), rel=1e-7
     )
-    assert m.derl(0.10, renewals=3, periods_per_year=12) == pytest.approx(
+    assert monthly.derl(0.10, renewals=3) == pytest.approx(
         brute_force_derl(m, dm, 3, horizon=60000), rel=1e-7
     )
     assert m.clv(50.0, 0.10) == pytest.approx(50 * m.discounted_expected_lifetime(0.10))
@@ -193,7 +201,7 @@ def test_parameter_recovery_from_simulated_cohort():
     m = ShiftedBetaGeometric().fit(counts)
     s = m.summary.set_index("parameter")
     for name, truth in (("alpha", 1.5), ("beta", 4.0)):
-        assert abs(s.loc[name, "estimate"] - truth) < 3 * s.loc[name, "std_error"]
+        assert abs(s.loc[name, "estimate"] - truth) < 3 * s.loc[name, "std_err"]
 
 
 def test_plot_projection_returns_axes(survivors):
@@ -239,7 +247,7 @@ def test_bad_arguments_raise():
     # the same upper bound as every CLV (cs.clv): 10 means 1000% a year, a unit mistake
     with pytest.raises(DataValidationError, match="absurdly large"):
         m.discounted_expected_lifetime(10)
-    with pytest.raises(DataValidationError, match="timing must be one of"):
+    with pytest.raises(DataValidationError, match="timing=.middle. is not understood"):
         m.clv(1.0, 0.1, timing="middle")
     with pytest.raises(DataValidationError, match=">= 1"):
         m.churn_probability(0)

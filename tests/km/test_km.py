@@ -149,9 +149,9 @@ def test_aml_matches_r_print_with_rmean(aml):
     assert s["median_lower"].tolist() == [18, 8]
     assert s["median_upper"].isna().all()
     assert s["rmst_161"].round(1).tolist() == [52.6, 22.7]
-    assert s["rmst_161_se"].round(2).tolist() == [19.83, 4.18]
+    assert s["rmst_161_std_err"].round(2).tolist() == [19.83, 4.18]
     r = km.rmst(161)
-    assert r["std_err"].tolist() == pytest.approx(s["rmst_161_se"].tolist(), abs=1e-12)
+    assert r["std_err"].tolist() == pytest.approx(s["rmst_161_std_err"].tolist(), abs=1e-12)
     # Greenwood-type formula by hand for the Nonmaintained arm (curve reaches 0 at 45):
     # R: sum over event times of A_i^2 d_i / (n_i (n_i - d_i)).
     ct = count_tables(aml.durations[11:], aml.events[11:])[0]
@@ -482,10 +482,10 @@ def test_pairwise_with_holm(telco):
 def test_summary_defaults_and_ci_type_stated(telco):
     km = KaplanMeier().fit(telco, by="Contract")
     s = km.summary
-    assert {"retention_12", "retention_24_upper", "rmst_24", "rmst_24_se"} <= set(s.columns)
+    assert {"retention_12", "retention_24_upper", "rmst_24", "rmst_24_std_err"} <= set(s.columns)
     assert (s["ci"] == "95% log").all()
     assert s["n"].sum() == 7043 and s["events"].sum() == 1869
-    assert KaplanMeier(alpha=0.1, conf_type="log-log").fit(telco).summary["ci"].iloc[0] == (
+    assert KaplanMeier(conf_level=0.9, conf_type="log-log").fit(telco).summary["ci"].iloc[0] == (
         "90% log-log"
     )
     assert "median not reached" in s.loc["Two year", "note"]
@@ -527,8 +527,8 @@ def test_horizon_beyond_follow_up_is_refused(telco):
 def test_argument_and_data_errors(telco):
     with pytest.raises(ValueError, match="conf_type='plain' is not understood"):
         KaplanMeier(conf_type="plain")
-    with pytest.raises(ValueError, match="alpha"):
-        KaplanMeier(alpha=5)
+    with pytest.raises(ValueError, match="conf_level"):
+        KaplanMeier(conf_level=95)
     with pytest.raises(DataValidationError, match="'Contrat': unknown column.*Did you mean"):
         KaplanMeier().fit(telco, by="Contrat")
     with pytest.raises(ValueError, match="period='fortnight' is not understood"):

@@ -250,9 +250,18 @@ def test_summary_repr_and_latex(telco):
         "C(InternetService, contr.treatment('No'))": "No",
     }
     s = m.summary
-    assert list(s.columns) == ["label", "log_hr", "se", "hr", "hr_lower", "hr_upper", "z", "p"]
+    assert list(s.columns) == [
+        "label",
+        "log_hr",
+        "std_err",
+        "hr",
+        "hr_lower",
+        "hr_upper",
+        "z",
+        "p_value",
+    ]
     np.testing.assert_allclose(s["hr"], np.exp(s["log_hr"]))
-    np.testing.assert_allclose(np.log(s["hr_upper"]) - s["log_hr"], 1.959963985 * s["se"])
+    np.testing.assert_allclose(np.log(s["hr_upper"]) - s["log_hr"], 1.959963985 * s["std_err"])
     assert s.loc["C(InternetService, contr.treatment('No'))[T.DSL]", "label"] == (
         "InternetService: DSL (vs No)"
     )
@@ -363,13 +372,13 @@ def test_ph_test_equals_split_data_score_test(ties):
     df, formula = _r_data("survival_data_50_2.csv")
     data = cs.prepare(df, duration="time", event="status")
     m = CoxModel(formula, ties=ties).fit(data)
-    ph = m.check_proportional_hazards(transform="identity", alpha=1e-12)
+    ph = m.check_proportional_hazards(transform="identity", significance=1e-12)
     tr = m._train
     ref = _split_reference(
         tr["X"], tr["time"], tr["event"], m.params_.to_numpy(), lambda t: t, ties
     )
     np.testing.assert_allclose(ph.loc["GLOBAL", "chisq"], ref, rtol=1e-6)
-    ph_km = m.check_proportional_hazards(alpha=1e-12)  # transform="km" (R's default)
+    ph_km = m.check_proportional_hazards(significance=1e-12)  # transform="km" (R's default)
     assert ph_km.attrs["transform"] == "km" and list(ph_km.index) == ["x1", "x2", "GLOBAL"]
     g = m._transform("km")
     ref_km = _split_reference(tr["X"], tr["time"], tr["event"], m.params_.to_numpy(), g, ties)
@@ -381,7 +390,7 @@ def test_ph_violation_warns_once_naming_terms(telco):
     with pytest.warns(AssumptionWarning, match=r"for: Contract\. Consider stratifying") as rec:
         ph = m.check_proportional_hazards()
     assert len(rec) == 1 and "gender" not in str(rec[0].message)
-    assert ph.loc["Contract", "df"] == 2 and ph.loc["Contract", "p"] < 1e-10
+    assert ph.loc["Contract", "df"] == 2 and ph.loc["Contract", "p_value"] < 1e-10
     axes = m.plot_schoenfeld("Contract[T.One year]")
     assert len(axes) == 1 and axes[0].get_title().startswith("Contract: One year")
     # stratifying on the offender: the remaining term passes

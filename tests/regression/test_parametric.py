@@ -53,7 +53,7 @@ def test_weibull_recovers_truth(weibull_data):
         ("rho_", "Intercept"): np.log(1.5),
     }  # simulation truth (log scale, log shape)
     for key, value in truth.items():
-        assert abs(s.loc[key, "coef"] - value) < 3 * s.loc[key, "se(coef)"], key
+        assert abs(s.loc[key, "estimate"] - value) < 3 * s.loc[key, "std_err"], key
 
 
 @pytest.mark.parametrize(

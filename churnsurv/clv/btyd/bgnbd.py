@@ -27,9 +27,8 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from churnsurv._validation import check_is_fitted
+from churnsurv._validation import check_conf_level, check_is_fitted, check_unit
 from churnsurv.clv.btyd.common import (
-    check_alpha,
     fit_log_params,
     html_report,
     rfm_arrays,
@@ -38,7 +37,6 @@ from churnsurv.clv.btyd.common import (
 from churnsurv.clv.btyd.gamma_gamma import GammaGamma
 from churnsurv.clv.discount import per_period_rate
 from churnsurv.data import YEARS_PER_UNIT, elapsed
-from churnsurv.data.units import check_unit
 from churnsurv.exceptions import DataValidationError
 
 __all__ = ["BetaGeoNBD", "customer_lifetime_value"]
@@ -66,7 +64,7 @@ class BetaGeoNBD:
     ----------
     params_ : pandas.Series
         Maximum likelihood estimates of ``r``, ``alpha``, ``a``, ``b``.
-    loglik_ : float
+    log_likelihood_ : float
         Maximised log-likelihood.
     n_customers_ : int
         Number of customers in the fit.
@@ -78,12 +76,12 @@ class BetaGeoNBD:
     >>> import churnsurv as cs
     >>> rfm = cs.rfm_summary(cs.datasets.load_cdnow(), calibration_end="1997-09-30")
     >>> m = BetaGeoNBD().fit(rfm)
-    >>> m.params_.round(3).tolist(), round(m.loglik_, 1)
+    >>> m.params_.round(3).tolist(), round(m.log_likelihood_, 1)
     ([0.243, 4.414, 0.793, 2.426], -9582.4)
     """
 
-    def __init__(self, alpha: float = 0.05) -> None:
-        self.alpha = alpha
+    def __init__(self, conf_level: float = 0.95) -> None:
+        self.conf_level = check_conf_level(conf_level)
 
     def fit(self, rfm=None, *, frequency=None, recency=None, T=None) -> BetaGeoNBD:
         """Fit by maximum likelihood (Fader, Hardie & Lee 2005a, eq. 6).
@@ -110,7 +108,7 @@ class BetaGeoNBD:
         >>> m.params_.round(3).to_dict()
         {'r': 0.243, 'alpha': 4.414, 'a': 0.793, 'b': 2.426}
         """
-        level = check_alpha(self.alpha)
+        level = self.conf_level
         x, tx, big_t, _ = rfm_arrays(rfm, frequency, recency, T)
         # Customers with identical (x, t_x, T) contribute identical terms: fit on the unique rows.
         keys, weights = np.unique(np.column_stack([x, tx, big_t]), axis=0, return_counts=True)
@@ -131,7 +129,7 @@ class BetaGeoNBD:
         log_params, loglik, cov = fit_log_params(negloglik, x0, model="BG/NBD")
         names = ["r", "alpha", "a", "b"]
         self.params_ = pd.Series(np.exp(log_params), index=names, name="estimate")
-        self.loglik_ = loglik
+        self.log_likelihood_ = loglik
         self.n_customers_ = int(weights.sum())
         self._summary = summary_table(names, log_params, cov, level)
         return self
@@ -149,11 +147,11 @@ class BetaGeoNBD:
         >>> import churnsurv as cs
         >>> rfm = cs.rfm_summary(cs.datasets.load_cdnow(), calibration_end="1997-09-30")
         >>> BetaGeoNBD().fit(rfm).summary.round(3)
-          parameter  estimate  std_error  ci_lower_95  ci_upper_95
-        0         r     0.243      0.013        0.219        0.268
-        1     alpha     4.414      0.378        3.731        5.221
-        2         a     0.793      0.186        0.501        1.255
-        3         b     2.426      0.705        1.372        4.289
+          parameter  estimate  std_err  ci_lower  ci_upper
+        0         r     0.243    0.013     0.219     0.268
+        1     alpha     4.414    0.378     3.731     5.221
+        2         a     0.793    0.186     0.501     1.255
+        3         b     2.426    0.705     1.372     4.289
         """
         self._check_fitted()
         return self._summary.copy()
@@ -161,12 +159,12 @@ class BetaGeoNBD:
     def _repr_html_(self) -> str:
         if not hasattr(self, "params_"):
             return html_report("BG/NBD model", {}, None)
-        facts = {"customers": self.n_customers_, "log-likelihood": f"{self.loglik_:.2f}"}
+        facts = {"customers": self.n_customers_, "log-likelihood": f"{self.log_likelihood_:.2f}"}
         return html_report("BG/NBD model", facts, getattr(self, "_summary", None))
 
     def __repr__(self) -> str:
         if not hasattr(self, "params_"):
-            return f"BetaGeoNBD(alpha={self.alpha!r})"
+            return f"BetaGeoNBD(conf_level={self.conf_level!r})"
         p = ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
         return f"<BetaGeoNBD: {p}>"
 
@@ -462,11 +460,12 @@ def customer_lifetime_value(
     annual_discount_rate: float,
     time_unit: str = "week",
     step: float = 1.0,
-    margin: float = 1.0,
+    margin_fraction: float = 1.0,
 ) -> pd.Series:
     """Discounted expected value of each customer's purchases over the next ``horizon``.
 
-    ``CLV_i = margin * E(Z_i) * sum_k [E(Y_i(tau_k)) - E(Y_i(tau_{k-1}))] (1 + d)^(-tau_k / u)``
+    ``CLV_i = margin_fraction * E(Z_i) * sum_k [E(Y_i(tau_k)) - E(Y_i(tau_{k-1}))]
+    (1 + d)^(-tau_k / u)``
     with ``tau_k = min(k * step, horizon)``: the expected transactions in each step
     (:meth:`BetaGeoNBD.conditional_expected_transactions`), valued at the customer's expected
     spend (:meth:`GammaGamma.conditional_expected_spend`) and discounted from the end of the
@@ -490,8 +489,9 @@ def customer_lifetime_value(
         the table comes from :func:`churnsurv.rfm_summary`.
     step : float, default 1.0
         Discounting step, in ``time_unit``.
-    margin : float, default 1.0
-        Profit margin applied to revenue (1.0 gives discounted revenue).
+    margin_fraction : float, default 1.0
+        Share of revenue that is profit (1.0 gives discounted revenue). Unlike ``margin`` in
+        :func:`churnsurv.clv` (money per period), this is a fraction.
 
     Returns
     -------
@@ -531,7 +531,7 @@ def customer_lifetime_value(
             column="horizon",
             rule="non-positive horizon",
         )
-    d = per_period_rate(annual_discount_rate, 1.0)
+    d = per_period_rate(annual_discount_rate, "year")
     x, tx, big_t, _ = rfm_arrays(rfm)
     spend = gg.conditional_expected_spend(x, rfm["monetary_value"].to_numpy(dtype=float))
     grid = np.minimum(step * np.arange(1, int(np.ceil(horizon / step - 1e-9)) + 1), horizon)
@@ -540,5 +540,5 @@ def customer_lifetime_value(
         + [bgnbd.conditional_expected_transactions(u, x, tx, big_t) for u in grid]
     )
     discount = np.exp(-grid * YEARS_PER_UNIT[time_unit] * np.log1p(d))
-    value = margin * spend * (discount @ np.diff(cumulative, axis=0))
+    value = margin_fraction * spend * (discount @ np.diff(cumulative, axis=0))
     return pd.Series(value, index=rfm.index, name="clv")

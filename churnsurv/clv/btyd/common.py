@@ -12,9 +12,9 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
 
-from churnsurv._validation import as_float_array
+from churnsurv._validation import as_float_array, z_quantile
 from churnsurv.exceptions import ConvergenceError, DataValidationError
 
 __all__: list[str] = []
@@ -91,26 +91,27 @@ def fit_log_params(
 
 
 def summary_table(
-    names: list[str], log_params: np.ndarray, cov_log: np.ndarray, alpha: float
+    names: list[str], log_params: np.ndarray, cov_log: np.ndarray, conf_level: float
 ) -> pd.DataFrame:
-    """Tidy parameter table: estimate, standard error and a ``1 - alpha`` confidence interval.
+    """Tidy parameter table: estimate, standard error and a confidence interval at ``conf_level``.
 
     The standard error is the delta-method SE, ``estimate * SE(log estimate)``; the interval is
     the Wald interval on the log scale, exponentiated, so it always lies in ``(0, inf)``.
     """
     est = np.exp(log_params)
     se_log = np.sqrt(np.diag(cov_log))
-    z = stats.norm.ppf(1.0 - alpha / 2.0)
-    level = round(100 * (1 - alpha))
-    return pd.DataFrame(
+    z = z_quantile(conf_level)
+    out = pd.DataFrame(
         {
             "parameter": names,
             "estimate": est,
-            "std_error": est * se_log,
-            f"ci_lower_{level}": np.exp(log_params - z * se_log),
-            f"ci_upper_{level}": np.exp(log_params + z * se_log),
+            "std_err": est * se_log,
+            "ci_lower": np.exp(log_params - z * se_log),
+            "ci_upper": np.exp(log_params + z * se_log),
         }
     )
+    out.attrs["conf_level"] = conf_level
+    return out
 
 
 def html_report(title: str, facts: dict[str, object], summary: pd.DataFrame | None) -> str:
@@ -126,15 +127,6 @@ def html_report(title: str, facts: dict[str, object], summary: pd.DataFrame | No
     else:
         body += "<p><em>Not fitted yet: call <code>fit</code>.</em></p>"
     return f"<div>{body}</div>"
-
-
-def check_alpha(alpha: float) -> float:
-    """Validate the confidence-interval level parameter ``alpha`` (0 < alpha < 1)."""
-    if not 0.0 < float(alpha) < 1.0:
-        raise DataValidationError(
-            f"alpha must be in (0, 1), got {alpha!r}.", column="alpha", rule="out of range"
-        )
-    return float(alpha)
 
 
 def fail_rows(column: str, rule: str, message: str, mask: np.ndarray, ids) -> None:

@@ -11,9 +11,8 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from churnsurv._validation import as_float_array, check_is_fitted
+from churnsurv._validation import as_float_array, check_conf_level, check_is_fitted
 from churnsurv.clv.btyd.common import (
-    check_alpha,
     fail_rows,
     fit_log_params,
     html_report,
@@ -34,14 +33,14 @@ class GammaGamma:
 
     Parameters
     ----------
-    alpha : float, default 0.05
-        Significance level of the confidence intervals in :attr:`summary`.
+    conf_level : float, default 0.95
+        Confidence level of the intervals in :attr:`summary`.
 
     Attributes
     ----------
     params_ : pandas.Series
         Maximum likelihood estimates of ``p``, ``q``, ``gamma``.
-    loglik_ : float
+    log_likelihood_ : float
         Maximised log-likelihood.
     n_customers_ : int
         Number of repeat buyers used; ``n_excluded_`` customers with frequency 0 were left out.
@@ -57,8 +56,8 @@ class GammaGamma:
     ([6.25, 3.74, 15.44], 946)
     """
 
-    def __init__(self, alpha: float = 0.05) -> None:
-        self.alpha = alpha
+    def __init__(self, conf_level: float = 0.95) -> None:
+        self.conf_level = check_conf_level(conf_level)
 
     def fit(self, frequency, monetary_value) -> GammaGamma:
         """Fit by maximum likelihood (Fader & Hardie 2013) to the repeat buyers.
@@ -83,7 +82,7 @@ class GammaGamma:
         >>> gg.n_customers_, gg.n_excluded_
         (946, 1411)
         """
-        level = check_alpha(self.alpha)
+        level = self.conf_level
         x, m = self._validate(frequency, monetary_value)
         repeat = x > 0
         if repeat.sum() < 2:
@@ -115,7 +114,7 @@ class GammaGamma:
         log_params, loglik, cov = fit_log_params(negloglik, x0, model="Gamma-Gamma")
         names = ["p", "q", "gamma"]
         self.params_ = pd.Series(np.exp(log_params), index=names, name="estimate")
-        self.loglik_ = loglik
+        self.log_likelihood_ = loglik
         self.n_customers_ = int(repeat.sum())
         self.n_excluded_ = int((~repeat).sum())
         self._summary = summary_table(names, log_params, cov, level)
@@ -162,10 +161,10 @@ class GammaGamma:
         >>> import churnsurv as cs
         >>> rfm = cs.rfm_summary(cs.datasets.load_cdnow(), calibration_end="1997-09-30")
         >>> GammaGamma().fit(rfm["frequency"], rfm["monetary_value"]).summary.round(2)
-          parameter  estimate  std_error  ci_lower_95  ci_upper_95
-        0         p      6.25       1.19         4.30         9.08
-        1         q      3.74       0.29         3.22         4.36
-        2     gamma     15.44       4.16         9.11        26.18
+          parameter  estimate  std_err  ci_lower  ci_upper
+        0         p      6.25     1.19      4.30      9.08
+        1         q      3.74     0.29      3.22      4.36
+        2     gamma     15.44     4.16      9.11     26.18
         """
         self._check_fitted()
         return self._summary.copy()
@@ -176,13 +175,13 @@ class GammaGamma:
         facts = {
             "repeat buyers": self.n_customers_,
             "left out (no repeat purchase)": self.n_excluded_,
-            "log-likelihood": f"{self.loglik_:.2f}",
+            "log-likelihood": f"{self.log_likelihood_:.2f}",
         }
         return html_report("Gamma-Gamma spend model", facts, getattr(self, "_summary", None))
 
     def __repr__(self) -> str:
         if not hasattr(self, "params_"):
-            return f"GammaGamma(alpha={self.alpha!r})"
+            return f"GammaGamma(conf_level={self.conf_level!r})"
         p = ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
         return f"<GammaGamma: {p}>"
 

@@ -27,9 +27,15 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from churnsurv._validation import as_float_array, check_is_fitted, check_survivor_counts
+from churnsurv._validation import (
+    as_float_array,
+    check_choice,
+    check_conf_level,
+    check_is_fitted,
+    check_survivor_counts,
+    check_unit,
+)
 from churnsurv.clv.btyd.common import (
-    check_alpha,
     fit_log_params,
     html_report,
     summary_table,
@@ -61,14 +67,14 @@ class ShiftedBetaGeometric:
 
     Parameters
     ----------
-    alpha : float, default 0.05
-        Significance level of the confidence intervals in :attr:`summary`.
+    conf_level : float, default 0.95
+        Confidence level of the intervals in :attr:`summary`.
 
     Attributes
     ----------
     alpha_, beta_ : float
         Maximum likelihood estimates of the Beta mixing distribution of churn probabilities.
-    loglik_ : float
+    log_likelihood_ : float
         Maximised log-likelihood.
     n_fit_periods_ : int
         Number of periods (after period 0) used in the fit.
@@ -91,11 +97,13 @@ class ShiftedBetaGeometric:
     [220.0, 170.0]
     """
 
-    def __init__(self, alpha: float = 0.05) -> None:
-        self.alpha = alpha
+    def __init__(self, conf_level: float = 0.95) -> None:
+        self.conf_level = check_conf_level(conf_level)
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, survivors, *, n_fit_periods: int | None = None) -> ShiftedBetaGeometric:
+    def fit(
+        self, survivors, *, n_fit_periods: int | None = None, time_unit: str = "year"
+    ) -> ShiftedBetaGeometric:
         """Fit by maximum likelihood to a cohort's survivor counts.
 
         Parameters
@@ -106,6 +114,8 @@ class ShiftedBetaGeometric:
         n_fit_periods : int, optional
             Use only periods ``0..n_fit_periods`` (the calibration period); later counts are
             kept for :meth:`plot_projection` but not used. Default: all periods.
+        time_unit : {"day", "week", "month", "year"}, default "year"
+            Length of one contract period; annual discount rates are converted to it exactly.
 
         Returns
         -------
@@ -120,10 +130,10 @@ class ShiftedBetaGeometric:
         Examples
         --------
         >>> m = ShiftedBetaGeometric().fit([1000, 869, 743, 653, 593, 551, 517, 491])
-        >>> round(m.alpha_, 3), round(m.beta_, 3), round(m.loglik_, 1)
+        >>> round(m.alpha_, 3), round(m.beta_, 3), round(m.log_likelihood_, 1)
         (0.668, 3.806, -1611.2)
         """
-        alpha = check_alpha(self.alpha)
+        alpha = self.conf_level
         counts = check_survivor_counts(survivors)
         n_periods = counts.size - 1
         if n_fit_periods is None:
@@ -145,11 +155,12 @@ class ShiftedBetaGeometric:
         is_churn = np.append(np.ones_like(t, dtype=bool), False)
         weights = np.append(churned, fit_counts[-1])
         self._fit_weighted(durations, is_churn, weights, alpha)
+        self.time_unit_ = check_unit(time_unit)
         self.survivors_ = counts
         self.n_fit_periods_ = n_fit_periods
         return self
 
-    def fit_individual(self, durations, churned) -> ShiftedBetaGeometric:
+    def fit_individual(self, durations, events, *, time_unit: str = "year") -> ShiftedBetaGeometric:
         """Fit by maximum likelihood to one row per customer.
 
         Parameters
@@ -158,8 +169,10 @@ class ShiftedBetaGeometric:
             For a churner, the period ``t >= 1`` in which they churned (they renewed
             ``t - 1`` times); for an active customer, the number of periods ``t >= 0`` they
             have completed so far.
-        churned : array-like of bool
+        events : array-like of bool
             ``True`` for customers who churned, ``False`` for still-active (censored) ones.
+        time_unit : {"day", "week", "month", "year"}, default "year"
+            Length of one period; annual discount rates are converted to it exactly.
 
         Returns
         -------
@@ -175,25 +188,25 @@ class ShiftedBetaGeometric:
         >>> n = np.array([1000, 631, 468, 382, 326, 289, 262, 241])
         >>> durations = np.repeat(np.arange(1, 9), np.append(n[:-1] - n[1:], n[-1]))
         >>> durations[durations == 8] = 7          # the 241 survivors completed 7 periods
-        >>> churned = np.repeat([True] * 7 + [False], np.append(n[:-1] - n[1:], n[-1]))
-        >>> m = ShiftedBetaGeometric().fit_individual(durations, churned)
+        >>> events = np.repeat([True] * 7 + [False], np.append(n[:-1] - n[1:], n[-1]))
+        >>> m = ShiftedBetaGeometric().fit_individual(durations, events)
         >>> round(m.alpha_, 3), round(m.beta_, 3)
         (0.704, 1.182)
         """
-        alpha = check_alpha(self.alpha)
-        flags = np.asarray(churned)
+        alpha = self.conf_level
+        flags = np.asarray(events)
         if flags.dtype != bool:
             if not np.isin(flags, [0, 1]).all():
                 raise DataValidationError(
-                    "churned must be boolean (or 0/1).", column="churned", rule="non-boolean"
+                    "events must be boolean (or 0/1).", column="events", rule="non-boolean"
                 )
             flags = flags.astype(bool)
         flags = flags.ravel()
         dur = _as_periods(as_float_array(durations, "durations"), name="durations").ravel()
         if dur.size != flags.size:
             raise DataValidationError(
-                f"durations and churned differ in length ({dur.size} vs {flags.size}).",
-                column="churned",
+                f"durations and events differ in length ({dur.size} vs {flags.size}).",
+                column="events",
                 rule="length mismatch",
             )
         if dur.size == 0:
@@ -210,6 +223,7 @@ class ShiftedBetaGeometric:
             )
         keys, weights = np.unique(np.column_stack([dur, flags]), axis=0, return_counts=True)
         self._fit_weighted(keys[:, 0], keys[:, 1].astype(bool), weights.astype(float), alpha)
+        self.time_unit_ = check_unit(time_unit)
         self.survivors_ = None
         self.n_fit_periods_ = int(dur.max())
         return self
@@ -226,7 +240,8 @@ class ShiftedBetaGeometric:
 
         log_params, loglik, cov = fit_log_params(negloglik, np.zeros(2), model="sBG")
         self.alpha_, self.beta_ = (float(v) for v in np.exp(log_params))
-        self.loglik_ = loglik
+        self.params_ = pd.Series({"alpha": self.alpha_, "beta": self.beta_}, name="estimate")
+        self.log_likelihood_ = loglik
         self._log_params = log_params
         self._cov_log = cov
         self._summary = summary_table(["alpha", "beta"], log_params, cov, alpha)
@@ -242,7 +257,7 @@ class ShiftedBetaGeometric:
         --------
         >>> m = ShiftedBetaGeometric().fit([1000, 631, 468, 382, 326, 289, 262, 241])
         >>> m.summary.columns.tolist()
-        ['parameter', 'estimate', 'std_error', 'ci_lower_95', 'ci_upper_95']
+        ['parameter', 'estimate', 'std_err', 'ci_lower', 'ci_upper']
         """
         self._check_fitted()
         return self._summary.copy()
@@ -252,16 +267,16 @@ class ShiftedBetaGeometric:
             return html_report("Shifted-beta-geometric model", {}, None)
         facts = {
             "periods used in fit": self.n_fit_periods_,
-            "log-likelihood": f"{self.loglik_:.3f}",
+            "log-likelihood": f"{self.log_likelihood_:.3f}",
         }
         return html_report("Shifted-beta-geometric model", facts, self._summary)
 
     def __repr__(self) -> str:
         if not hasattr(self, "alpha_"):
-            return f"ShiftedBetaGeometric(alpha={self.alpha!r})"
+            return f"ShiftedBetaGeometric(conf_level={self.conf_level!r})"
         return (
             f"<ShiftedBetaGeometric: alpha_={self.alpha_:.4g}, beta_={self.beta_:.4g}, "
-            f"loglik_={self.loglik_:.2f}>"
+            f"log_likelihood_={self.log_likelihood_:.2f}>"
         )
 
     # ------------------------------------------------------------------ predictions
@@ -349,22 +364,18 @@ class ShiftedBetaGeometric:
             return float("inf")
         return (self.alpha_ + self.beta_ - 1.0) / (self.alpha_ - 1.0)
 
-    def discounted_expected_lifetime(
-        self, annual_discount_rate: float, *, periods_per_year: float = 1
-    ) -> float:
+    def discounted_expected_lifetime(self, annual_discount_rate: float) -> float:
         """Discounted expected lifetime (DEL) of a newly acquired customer, in periods.
 
         ``DEL = sum_{t>=0} S(t) / (1 + d)^t = 2F1(1, beta; alpha + beta; 1 / (1 + d))``
         (Fader & Hardie 2010): the present value of one unit received now and at each
-        renewal. ``d`` is the per-period rate equivalent to the annual rate,
-        ``(1 + annual_discount_rate) ** (1 / periods_per_year) - 1``.
+        renewal. ``d`` is the per-period rate equivalent to the annual rate for the fit's
+        ``time_unit`` (:func:`churnsurv.clv.discount.per_period_rate`).
 
         Parameters
         ----------
         annual_discount_rate : float
             Annual discount rate, e.g. 0.10.
-        periods_per_year : float, default 1
-            Model periods in a year (1 for annual contracts, 12 for monthly).
 
         Examples
         --------
@@ -373,13 +384,11 @@ class ShiftedBetaGeometric:
         3.695
         """
         self._check_fitted()
-        d = per_period_rate(annual_discount_rate, periods_per_year)
+        d = per_period_rate(annual_discount_rate, self.time_unit_)
         a, b = self.alpha_, self.beta_
         return float(special.hyp2f1(1.0, b, a + b, 1.0 / (1.0 + d)))
 
-    def derl(
-        self, annual_discount_rate: float, *, renewals: int, periods_per_year: float = 1
-    ) -> float:
+    def derl(self, annual_discount_rate: float, *, renewals: int) -> float:
         """Discounted expected residual lifetime (DERL) of a customer with ``renewals`` renewals.
 
         For a customer who has renewed ``n`` times (so ``T > n``), valued just before the next
@@ -398,8 +407,6 @@ class ShiftedBetaGeometric:
             Annual discount rate.
         renewals : int
             Number of renewals made so far (``n >= 0``).
-        periods_per_year : float, default 1
-            Model periods in a year.
 
         Examples
         --------
@@ -411,7 +418,7 @@ class ShiftedBetaGeometric:
         """
         self._check_fitted()
         n = float(_as_periods(renewals, name="renewals"))
-        d = per_period_rate(annual_discount_rate, periods_per_year)
+        d = per_period_rate(annual_discount_rate, self.time_unit_)
         a, b = self.alpha_, self.beta_
         ratio = np.exp(special.betaln(a, b + n + 1.0) - special.betaln(a, b + n))
         return float(ratio * special.hyp2f1(1.0, b + n + 1.0, a + b + n + 1.0, 1.0 / (1.0 + d)))
@@ -421,7 +428,6 @@ class ShiftedBetaGeometric:
         margin: float,
         annual_discount_rate: float,
         *,
-        periods_per_year: float = 1,
         timing: str = "start",
     ) -> float:
         """Expected lifetime value of a newly acquired customer.
@@ -432,8 +438,6 @@ class ShiftedBetaGeometric:
             Net margin per period of tenure.
         annual_discount_rate : float
             Annual discount rate.
-        periods_per_year : float, default 1
-            Model periods in a year.
         timing : {"start", "end"}, default "start"
             ``"start"``: the margin is received at the start of each period the customer is
             active (now, and at each renewal), so ``CLV = margin * DEL``. ``"end"``: received
@@ -445,23 +449,16 @@ class ShiftedBetaGeometric:
         >>> round(m.clv(100.0, 0.10), 1), round(m.clv(100.0, 0.10, timing="end"), 1)
         (369.5, 335.9)
         """
-        if timing not in _TIMINGS:
-            raise DataValidationError(
-                f"timing must be one of {_TIMINGS}, got {timing!r}.",
-                column="timing",
-                rule="unknown timing",
-            )
-        dle = self.discounted_expected_lifetime(
-            annual_discount_rate, periods_per_year=periods_per_year
-        )
+        check_choice("timing", timing, _TIMINGS)
+        dle = self.discounted_expected_lifetime(annual_discount_rate)
         if timing == "end":
-            dle /= 1.0 + per_period_rate(annual_discount_rate, periods_per_year)
+            dle /= 1.0 + per_period_rate(annual_discount_rate, self.time_unit_)
         return float(margin) * dle
 
     def plot_projection(self, survivors=None, *, n_fit_periods: int | None = None, ax=None):
         """Actual vs model-projected percentage of the cohort alive, calibration and holdout.
 
-        Thin wrapper around :func:`churnsurv.plotting_btyd.plot_sbg_projection`.
+        Thin wrapper around :func:`churnsurv.plotting.plot_sbg_projection`.
 
         Parameters
         ----------

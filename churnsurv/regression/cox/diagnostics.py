@@ -25,7 +25,7 @@ class ProportionalHazardsChecks:
     """Mixin: PH tests and Schoenfeld residuals for a fitted Cox model."""
 
     def check_proportional_hazards(
-        self, *, transform: str = "km", alpha: float = 0.05, plot: bool = False
+        self, *, transform: str = "km", significance: float = 0.05, plot: bool = False
     ) -> pd.DataFrame:
         """Test proportional hazards with scaled Schoenfeld residuals, per term and globally.
 
@@ -40,15 +40,15 @@ class ProportionalHazardsChecks:
         ----------
         transform : {"km", "rank", "identity", "log"}, default "km"
             Time scale ``g(t)`` of the alternative.
-        alpha : float, default 0.05
-            Terms with ``p < alpha`` are named in one :class:`AssumptionWarning`.
+        significance : float, default 0.05
+            Terms with ``p_value < significance`` are named in one :class:`AssumptionWarning`.
         plot : bool, default False
             Also draw the residual plots (:meth:`plot_schoenfeld`).
 
         Returns
         -------
         pandas.DataFrame
-            Rows: terms then ``GLOBAL``; columns ``chisq``, ``df``, ``p``.
+            Rows: terms then ``GLOBAL``; columns ``chisq``, ``df``, ``p_value``.
 
         Examples
         --------
@@ -58,10 +58,10 @@ class ProportionalHazardsChecks:
         ...                   event_value="Yes")
         >>> ph = CoxModel("gender").fit(data).check_proportional_hazards()
         >>> ph.round(3)
-                chisq  df      p
+                chisq  df  p_value
         term
-        gender  1.822   1  0.177
-        GLOBAL  1.822   1  0.177
+        gender  1.822   1    0.177
+        GLOBAL  1.822   1    0.177
 
         A violation is not printed but raised as one warning naming the terms:
 
@@ -83,13 +83,13 @@ class ProportionalHazardsChecks:
             {"chisq": np.r_[chisq, glob], "df": dfs},
             index=pd.Index(names + ["GLOBAL"], name="term"),
         )
-        out["p"] = stats.chi2.sf(out["chisq"], out["df"])
+        out["p_value"] = stats.chi2.sf(out["chisq"], out["df"])
         out.attrs["transform"] = transform
-        bad = [t for t in names if out.loc[t, "p"] < alpha]
+        bad = [t for t in names if out.loc[t, "p_value"] < significance]
         if bad:
             warnings.warn(
                 f"proportional hazards looks violated (cox.zph, transform={transform!r}, "
-                f"p < {alpha}) for: {', '.join(bad)}. Consider stratifying on it "
+                f"p < {significance}) for: {', '.join(bad)}. Consider stratifying on it "
                 "(CoxModel(..., strata=...)) or a time interaction; see the notebook 02-cox.",
                 AssumptionWarning,
                 stacklevel=2,

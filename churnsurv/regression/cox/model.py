@@ -51,7 +51,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from churnsurv._validation import check_is_fitted
+from churnsurv._validation import (
+    check_choice,
+    check_conf_level,
+    check_is_fitted,
+    check_penalizer,
+    z_quantile,
+)
 from churnsurv.exceptions import AssumptionWarning, ConvergenceError, DataValidationError
 from churnsurv.regression.cox import engines as core
 from churnsurv.regression.cox.diagnostics import ProportionalHazardsChecks
@@ -85,8 +91,8 @@ class CoxModel(ProportionalHazardsChecks, CoxPrediction):
     robust : bool, default False
         Huber-White sandwich ("robust", Lin-Wei) standard errors; clustered with
         ``fit(cluster=...)``.
-    alpha : float, default 0.05
-        Confidence intervals are ``1 - alpha``.
+    conf_level : float, default 0.95
+        Confidence level of the intervals.
     collapse : {"auto", True, False}, default "auto"
         Merge identical rows into weights (exact; see the module docstring).
 
@@ -131,23 +137,18 @@ class CoxModel(ProportionalHazardsChecks, CoxPrediction):
         penalizer: float = 0.0,
         ties: str = "efron",
         robust: bool = False,
-        alpha: float = 0.05,
+        conf_level: float = 0.95,
         collapse="auto",
     ) -> None:
-        if ties not in _TIES:
-            raise ValueError(f"ties={ties!r} is not understood; use one of {list(_TIES)}.")
-        if not (0 < alpha < 1):
-            raise ValueError(f"alpha must be between 0 and 1; got {alpha!r}.")
-        if not np.isscalar(penalizer) or penalizer < 0:
-            raise ValueError(f"penalizer must be a number >= 0; got {penalizer!r}.")
-        if collapse not in ("auto", True, False):
-            raise ValueError(f"collapse must be 'auto', True or False; got {collapse!r}.")
+        check_choice("ties", ties, _TIES)
+        self.conf_level = check_conf_level(conf_level)
+        check_penalizer(penalizer)
+        check_choice("collapse", collapse, ("auto", True, False))
         self.formula = formula
         self.strata = strata
         self.penalizer = penalizer
         self.ties = ties
         self.robust = robust
-        self.alpha = alpha
         self.collapse = collapse
 
     # ------------------------------------------------------------------------------ fitting
@@ -435,7 +436,7 @@ class CoxModel(ProportionalHazardsChecks, CoxPrediction):
             kw["strata"] = ["__s"]
         if self.panel_:
             df["__start"], df["__id"] = entry, groups if groups is not None else 0
-            fitter = CoxTimeVaryingFitter(penalizer=self.penalizer, alpha=self.alpha)
+            fitter = CoxTimeVaryingFitter(penalizer=self.penalizer, alpha=1 - self.conf_level)
             if groups is None:
                 df = df.drop(columns="__id")
             call = lambda: fitter.fit(  # noqa: E731
@@ -455,7 +456,7 @@ class CoxModel(ProportionalHazardsChecks, CoxPrediction):
             if cluster is not None:
                 df["__c"] = groups
                 kw["cluster_col"] = "__c"
-            fitter = CoxPHFitter(penalizer=self.penalizer, alpha=self.alpha)
+            fitter = CoxPHFitter(penalizer=self.penalizer, alpha=1 - self.conf_level)
             call = lambda: fitter.fit(df, "__t", "__e", robust=robust, **kw)  # noqa: E731
             self.engine_ = "lifelines CoxPHFitter"
         with warnings.catch_warnings(record=True) as caught:
@@ -528,16 +529,17 @@ class CoxModel(ProportionalHazardsChecks, CoxPrediction):
         """
         self._fitted()
         return pd.Series(
-            np.sqrt(np.diag(self.variance_matrix_)), index=self.params_.index, name="se"
+            np.sqrt(np.diag(self.variance_matrix_)), index=self.params_.index, name="std_err"
         )
 
     @property
     def summary(self) -> pd.DataFrame:
-        """Per-term table: ``log_hr``, ``se``, ``hr``, ``hr_lower``, ``hr_upper``, ``z``, ``p``.
+        """Per-term table: ``log_hr``, ``std_err``, ``hr``, ``hr_lower``, ``hr_upper``, ``z``,
+        ``p_value``.
 
         ``hr = exp(log_hr)`` is the hazard ratio per unit of the term (for a level: against the
-        reference level, see ``reference_levels_``); the CI is ``1 - alpha`` (Wald, on the log
-        scale); ``p`` is two-sided. ``label`` is a readable name of the term.
+        reference level, see ``reference_levels_``); the CI is at ``conf_level`` (Wald, on the log
+        scale); ``p_value`` is two-sided. ``label`` is a readable name of the term.
 
         Examples
         --------
@@ -545,32 +547,32 @@ class CoxModel(ProportionalHazardsChecks, CoxPrediction):
         >>> data = cs.prepare(cs.datasets.load_telco(), duration="tenure", event="Churn",
         ...                   event_value="Yes")
         >>> CoxModel("SeniorCitizen").fit(data).summary.columns.tolist()
-        ['label', 'log_hr', 'se', 'hr', 'hr_lower', 'hr_upper', 'z', 'p']
+        ['label', 'log_hr', 'std_err', 'hr', 'hr_lower', 'hr_upper', 'z', 'p_value']
         """
         self._fitted()
         b, se = self.params_, self.standard_errors_
-        q = stats.norm.ppf(1 - self.alpha / 2)
+        q = z_quantile(self.conf_level)
         out = pd.DataFrame(
             {
                 "label": [self._design.label(c) for c in b.index],
                 "log_hr": b,
-                "se": se,
+                "std_err": se,
                 "hr": np.exp(b),
                 "hr_lower": np.exp(b - q * se),
                 "hr_upper": np.exp(b + q * se),
                 "z": b / se,
-                "p": 2 * stats.norm.sf(np.abs(b / se)),
+                "p_value": 2 * stats.norm.sf(np.abs(b / se)),
             },
             index=b.index,
         )
-        out.attrs["alpha"] = self.alpha
+        out.attrs["conf_level"] = self.conf_level
         return out
 
     @property
     def fit_statistics(self) -> pd.DataFrame:
         """Model rows: n, events, log-likelihood, LR / Wald / score tests, concordance.
 
-        Columns ``value``, ``df`` and ``p``. The tests compare the fitted model with the null
+        Columns ``value``, ``df`` and ``p_value``. The tests compare the fitted model with the null
         model (all log-HRs 0), as R's ``summary.coxph`` does; the Wald test uses the (robust, if
         asked) covariance. With ``robust=True`` and Efron ties lifelines supplies only the robust
         standard errors, not their covariance: ``variance_matrix_`` then holds the robust
@@ -642,7 +644,7 @@ class CoxModel(ProportionalHazardsChecks, CoxPrediction):
             "score test": (score, p, stats.chi2.sf(score, p)),
             "concordance": (conc, np.nan, np.nan),
         }
-        return pd.DataFrame(rows, index=["value", "df", "p"]).T
+        return pd.DataFrame(rows, index=["value", "df", "p_value"]).T
 
     def _repr_html_(self) -> str:
         if not hasattr(self, "params_"):
@@ -677,7 +679,7 @@ class CoxModel(ProportionalHazardsChecks, CoxPrediction):
         ...
         """
         self._fitted()
-        pct = round(100 * (1 - self.alpha))
+        pct = round(100 * self.conf_level)
         lines = [
             "\\begin{tabular}{lrrrr}",
             "\\hline",
@@ -686,10 +688,10 @@ class CoxModel(ProportionalHazardsChecks, CoxPrediction):
         ]
         for _, r in self.summary.iterrows():
             label = r["label"].replace("_", "\\_").replace("&", "\\&").replace("%", "\\%")
-            p = "<0.001" if r["p"] < 0.001 else f"{r['p']:.3f}"
+            p = "<0.001" if r["p_value"] < 0.001 else f"{r['p_value']:.3f}"
             lines.append(
                 f"{label} & {r['hr']:.3f} & [{r['hr_lower']:.3f}, {r['hr_upper']:.3f}]"
-                f" & {r['se']:.4f} & {p} \\\\"
+                f" & {r['std_err']:.4f} & {p} \\\\"
             )
         st = self.fit_statistics
         lines += [
@@ -707,7 +709,7 @@ class CoxModel(ProportionalHazardsChecks, CoxPrediction):
 
     # -------------------------------------------------------------------------------- plots
     def plot(self, *, ax=None):
-        """Hazard-ratio forest plot (log scale) with ``1 - alpha`` confidence intervals.
+        """Hazard-ratio forest plot (log scale) with confidence intervals at ``conf_level``.
 
         Examples
         --------
@@ -726,6 +728,6 @@ class CoxModel(ProportionalHazardsChecks, CoxPrediction):
             s["hr"].to_numpy(),
             s["hr_lower"].to_numpy(),
             s["hr_upper"].to_numpy(),
-            ci_level=1 - self.alpha,
+            ci_level=self.conf_level,
             ax=ax,
         )
