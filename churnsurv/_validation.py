@@ -192,28 +192,39 @@ def check_annual_rate(rate, *, name: str = "annual_discount_rate") -> float:
     return value
 
 
-def check_horizon(horizon, *, name: str = "horizon") -> int:
-    """Validate a horizon: a positive whole number of periods.
+def check_horizon(horizon, *, name: str = "horizon", whole: bool = True):
+    """Validate a horizon: a positive number of time units (whole unless ``whole=False``).
+
+    Returns an ``int`` for whole horizons, a ``float`` otherwise. Booleans are refused.
 
     Examples
     --------
     >>> check_horizon(60)
     60
+    >>> check_horizon(2.5, whole=False)
+    2.5
     >>> check_horizon(0)
     Traceback (most recent call last):
     ...
     churnsurv.exceptions.DataValidationError: horizon=0 must be a positive whole number ...
     """
-    ok = isinstance(horizon, int | np.integer) or (
-        isinstance(horizon, float) and float(horizon).is_integer()
+    number = isinstance(horizon, int | float | np.integer | np.floating) and not isinstance(
+        horizon, bool | np.bool_
     )
-    if not ok or horizon <= 0:
+    kind = "whole number" if whole else "number"
+    if not number or not np.isfinite(horizon) or horizon <= 0:
+        raise DataValidationError(
+            f"{name}={horizon!r} must be a positive {kind} of periods.",
+            column=name,
+            rule="horizon <= 0" if number else "not a number",
+        )
+    if whole and not float(horizon).is_integer():
         raise DataValidationError(
             f"{name}={horizon!r} must be a positive whole number of periods.",
             column=name,
-            rule="horizon <= 0" if ok else "not a whole number",
+            rule="not a whole number",
         )
-    return int(horizon)
+    return int(horizon) if whole else float(horizon)
 
 
 def check_margin_values(values, name: str, allow_negative: bool, *, ids=None) -> np.ndarray:

@@ -1,7 +1,7 @@
 """What drives churn? Cox proportional-hazards and parametric (AFT, piecewise) models.
 
 The front ends (:class:`CoxModel`, the parametric classes) build the model frame with
-:mod:`~churnsurv.regression.design`; the engines in :mod:`~churnsurv.regression.cox.engines` only
+:mod:`~churnsurv.regression.design`; the engines in :mod:`~churnsurv.regression.cox.likelihood` only
 do arithmetic, as R ``survival`` splits ``coxph`` from ``coxph.fit``.
 """
 

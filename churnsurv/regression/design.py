@@ -16,7 +16,7 @@ from formulaic import Formula, model_matrix
 
 from churnsurv.exceptions import DataValidationError
 
-__all__ = ["Design", "churn_probability", "customer_rows", "survival_frame"]
+__all__ = ["Design", "check_design", "churn_probability", "customer_rows", "survival_frame"]
 
 
 def _is_categorical(series: pd.Series) -> bool:
@@ -193,3 +193,75 @@ class Design:
                 name = factor.split(",")[0].removeprefix("C(")
                 return f"{name}: {level} (vs {ref})"
         return column
+
+
+def check_design(
+    design: Design, xv: np.ndarray, event: np.ndarray, *, penalized: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Refuse constant, collinear or (unpenalised) separated terms of a Cox design.
+
+    Returns the sample SD of each design column (lifelines' scale of the ridge penalty) and
+    whether each column is binary (0/1).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> d = Design("x")
+    >>> xv = d.fit_transform(pd.DataFrame({"x": [1.0, 1.0, 1.0]}), purpose="test").to_numpy()
+    >>> check_design(d, xv, np.array([True, False, True]))
+    Traceback (most recent call last):
+    ...
+    ValueError: term 'x' is constant (every row has the value 1): ...
+    """
+    cols = design.columns
+    n = len(xv)
+    mean = xv.mean(axis=0)
+    cov = xv.T @ xv / n - np.outer(mean, mean)  # no n x p temporary
+    sd = np.sqrt(np.maximum(np.diag(cov), 0.0))
+    sample_sd = sd * np.sqrt(n / max(n - 1, 1))  # sample SD, as lifelines standardises
+    lo, hi = xv.min(axis=0), xv.max(axis=0)
+    binary = np.array(
+        [
+            lo[j] >= 0 and hi[j] <= 1 and bool(((xv[:, j] == 0) | (xv[:, j] == 1)).all())
+            for j in range(xv.shape[1])
+        ]
+    )
+    for j in np.flatnonzero(sd <= 1e-7 * np.maximum(1.0, np.abs(mean))):
+        raise ValueError(
+            f"term {cols[j]!r} is constant (every row has the value {xv[0, j]:g}): its effect "
+            "cannot be estimated. Drop it from the formula (or, for a level that never "
+            "occurs, remove the unused category)."
+        )
+    evals, evecs = np.linalg.eigh(cov / np.outer(sd, sd))
+    if evals[0] < 1e-9 * max(evals[-1], 1.0):
+        v = evecs[:, 0]
+        involved = [cols[j] for j in np.flatnonzero(np.abs(v) > 1e-4)]
+        raise ValueError(
+            f"terms {involved} are perfectly collinear (one is a linear combination of the "
+            "others, or of the baseline): their effects cannot be separated. Drop one of them "
+            "from the formula."
+        )
+    if penalized:
+        return sample_sd, binary  # the penalty keeps a separated term's coefficient finite
+    ones = xv.sum(axis=0)  # rows with x = 1 (for binary columns)
+    ev_ones = event.astype(float) @ xv  # ... of which churned
+    n_ev = float(event.sum())
+    for name, idx in design.terms.items():
+        if not binary[idx].all():
+            continue
+        checks = [(design.label(cols[j]), ones[j], ev_ones[j]) for j in idx]
+        rest, rest_ev = n - ones[idx].sum(), n_ev - ev_ones[idx].sum()
+        if len(idx) > 1 and (xv[:, idx].sum(axis=1) > 1).any():
+            rest = 0  # not one factor's dummies (e.g. an interaction): skip the remainder
+        ref = design.reference_levels.get(name)
+        label = f"{name}: {ref} (the reference level)" if ref is not None else f"{name} = 0"
+        checks.append((label, rest, rest_ev))
+        for label, size, n_events in checks:
+            if size > 0 and n_events == 0:
+                raise ValueError(
+                    f"{label}: no churn events among its {int(size)} row(s), so its "
+                    "hazard ratio is 0 and the coefficient diverges (separation). Merge the "
+                    "level with a similar one, drop those rows, or fit with a penalizer "
+                    "(e.g. CoxModel(..., penalizer=0.1))."
+                )
+    return sample_sd, binary

@@ -28,7 +28,8 @@ import churnsurv as cs
 from churnsurv.data.simulate import simulate_customers
 from churnsurv.exceptions import AssumptionWarning, ConvergenceError, DataValidationError
 from churnsurv.regression import CoxModel
-from churnsurv.regression.cox import engines as core
+from churnsurv.regression.cox import likelihood as core
+from churnsurv.regression.cox.diagnostics import time_transform
 
 matplotlib.use("Agg")
 
@@ -52,7 +53,7 @@ def sim():
 
 def _phreg(model: CoxModel, data, ties, **kw):
     """statsmodels PHReg on the same design matrix as the fitted model."""
-    X = model._design.transform(data.frame, purpose="test").to_numpy()
+    X = model.design_matrix(data.frame).to_numpy()
     return PHReg(data.durations, X, status=data.events.astype(float), ties=ties, **kw).fit()
 
 
@@ -92,7 +93,7 @@ def test_telco_matches_lifelines_directly(telco):
     from lifelines.utils import concordance_index
 
     m = CoxModel(TELCO_FORMULA).fit(telco)
-    X = m._design.transform(telco.frame, purpose="test")
+    X = m.design_matrix(telco.frame)
     ref = CoxPHFitter().fit(X.assign(T=telco.durations, E=telco.events), "T", "E")
     np.testing.assert_allclose(m.params_, ref.params_, atol=1e-9)
     np.testing.assert_allclose(
@@ -115,7 +116,7 @@ def test_efron_engine_matches_lifelines_with_strata_and_penalizer(telco, penaliz
     formula = "InternetService + MonthlyCharges + SeniorCitizen"
     m = CoxModel(formula, strata="Contract", penalizer=penalizer).fit(telco)
     assert m.engine_ == "churnsurv Newton-Raphson"
-    X = m._design.transform(telco.frame, purpose="test")
+    X = m.design_matrix(telco.frame)
     df = X.assign(T=telco.durations, E=telco.events, S=telco.frame["Contract"].to_numpy())
     ref = CoxPHFitter(penalizer=penalizer).fit(
         df, "T", "E", strata=["S"], fit_options={"precision": 1e-10, "r_precision": 1e-14}
@@ -129,7 +130,7 @@ def test_breslow_penalizer_matches_statsmodels_ridge(telco):
     # the same objective as lifelines' convention with alpha = penalizer * sd^2
     m = CoxModel("Contract + MonthlyCharges + SeniorCitizen", ties="breslow", penalizer=0.01)
     m.fit(telco)
-    X = m._design.transform(telco.frame, purpose="test").to_numpy()
+    X = m.design_matrix(telco.frame).to_numpy()
     ref = PHReg(telco.durations, X, status=telco.events.astype(float), ties="breslow")
     ref = ref.fit_regularized(alpha=0.01 * m.sd_**2, L1_wt=0.0)
     np.testing.assert_allclose(m.params_, ref.params, rtol=1e-6)
@@ -217,7 +218,7 @@ def test_robust_and_cluster_standard_errors(telco):
     np.testing.assert_allclose(m.standard_errors_, rob.bse, atol=1e-8)
     # Efron: passed through to lifelines' robust=True
     e = CoxModel("Contract + MonthlyCharges", robust=True).fit(telco)
-    Xt = e._design.transform(telco.frame, purpose="t").to_numpy()
+    Xt = e.design_matrix(telco.frame).to_numpy()
     d = pd.DataFrame(Xt, columns=["a", "b", "c"]).assign(T=telco.durations, E=telco.events)
     direct = CoxPHFitter().fit(
         d, "T", "E", robust=True, fit_options={"precision": 1e-10, "r_precision": 1e-14}
@@ -373,15 +374,13 @@ def test_ph_test_equals_split_data_score_test(ties):
     data = cs.prepare(df, duration="time", event="status")
     m = CoxModel(formula, ties=ties).fit(data)
     ph = m.check_proportional_hazards(transform="identity", significance=1e-12)
-    tr = m._train
-    ref = _split_reference(
-        tr["X"], tr["time"], tr["event"], m.params_.to_numpy(), lambda t: t, ties
-    )
+    tr = m.fit_state_.train
+    ref = _split_reference(tr.X, tr.time, tr.event, m.params_.to_numpy(), lambda t: t, ties)
     np.testing.assert_allclose(ph.loc["GLOBAL", "chisq"], ref, rtol=1e-6)
     ph_km = m.check_proportional_hazards(significance=1e-12)  # transform="km" (R's default)
     assert ph_km.attrs["transform"] == "km" and list(ph_km.index) == ["x1", "x2", "GLOBAL"]
-    g = m._transform("km")
-    ref_km = _split_reference(tr["X"], tr["time"], tr["event"], m.params_.to_numpy(), g, ties)
+    g = time_transform(tr, "km")
+    ref_km = _split_reference(tr.X, tr.time, tr.event, m.params_.to_numpy(), g, ties)
     np.testing.assert_allclose(ph_km.loc["GLOBAL", "chisq"], ref_km, rtol=1e-6)
 
 
@@ -404,7 +403,7 @@ def test_prediction_matches_lifelines_at_event_times(telco):
     from lifelines import CoxPHFitter
 
     m = CoxModel("Contract + MonthlyCharges").fit(telco)
-    X = m._design.transform(telco.frame, purpose="t")
+    X = m.design_matrix(telco.frame)
     ref = CoxPHFitter().fit(
         X.assign(T=telco.durations, E=telco.events),
         "T",

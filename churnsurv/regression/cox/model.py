@@ -1,41 +1,10 @@
 """Cox proportional-hazards models of churn.
 
 :class:`CoxModel` fits ``h(t | x) = h0(t) exp(x'beta)`` to a :class:`~churnsurv.data.ChurnData`,
-with a formula over its covariate columns. Which engine computes the estimates:
-
-==========================================  =====================================================
-case                                        engine
-==========================================  =====================================================
-``ties="efron"`` (default)                  churnsurv's own Newton-Raphson (``_cox_core``)
-``ties="efron"`` with case weights or       lifelines ``CoxPHFitter``
-robust SEs
-``ties="breslow"``                          statsmodels ``PHReg``
-``ties="breslow"`` with weights, penalizer, churnsurv's own Newton-Raphson, with the Lin-Wei
-robust SEs or entry times                   sandwich for robust SEs
-rows collapsed into weights (see below)     churnsurv's own Newton-Raphson, exact
-panel data (time-varying covariates)        lifelines ``CoxTimeVaryingFitter`` (Efron) or
-                                            churnsurv's own Newton-Raphson (Breslow)
-==========================================  =====================================================
-
-All engines give the same numbers as R ``survival::coxph`` with the same ties (the tests check
-statsmodels, lifelines and R to 1e-6 or better). Why an own Efron engine when lifelines has one:
-the project's target for a million customers with ten covariates is "no slower than lifelines,
-at most 1 GB", and lifelines alone peaks at 1.2 GB there. The own engine gives lifelines'
-coefficients and standard errors (tested to 1e-8) in under half its time and 0.7 GB
-(``benchmarks/RESULTS.md``), because it builds the risk sets once and sums them once per
-distinct event time rather than per customer. lifelines remains the engine where its
-conventions are the reference (weighted and robust Efron fits, time-varying panels) and the
-test reference for the rest.
-
-Collapsing: when every covariate is categorical, customers with the same (duration, event,
-entry, stratum, covariate pattern) are merged into one weighted row. With the R convention for
-tied deaths (the Efron correction spreads the *summed* death weight), this is exact for both
-Breslow and Efron ties, so ``collapse="auto"`` does it whenever it shrinks the data at least
-four-fold and no robust SE, case weight or penalizer is asked for.
-
-With case weights and ``ties="efron"`` lifelines counts tied *rows* rather than tied weight; its
-estimates then differ slightly from R's (a few per cent of a standard error). Use
-``ties="breslow"`` for frequency weights if you need R's numbers exactly.
+with a formula over its covariate columns. The front end here builds the model frame and
+checks the design; :mod:`~churnsurv.regression.cox.engines` picks the engine and fits (its
+docstring has the table of which engine fits what, and why); predictions and diagnostics are
+functions of the fitted state (:mod:`~.predict`, :mod:`~.diagnostics`, :mod:`~.fitted`).
 
 Predictions use the Breslow estimator of the baseline hazard (as lifelines does), a step function
 that is known only up to the last follow-up time of each stratum: later cells are NaN, never
@@ -52,6 +21,7 @@ import pandas as pd
 from scipy import stats
 
 from churnsurv._validation import (
+    as_list,
     check_choice,
     check_conf_level,
     check_is_fitted,
@@ -59,17 +29,17 @@ from churnsurv._validation import (
     z_quantile,
 )
 from churnsurv.exceptions import AssumptionWarning, ConvergenceError, DataValidationError
-from churnsurv.regression.cox import engines as core
-from churnsurv.regression.cox.diagnostics import ProportionalHazardsChecks
-from churnsurv.regression.cox.predict import CoxPrediction
-from churnsurv.regression.design import Design
+from churnsurv.regression.cox import diagnostics, engines, predict, statistics
+from churnsurv.regression.cox import likelihood as core
+from churnsurv.regression.cox.fitted import CoxFit, CoxTraining
+from churnsurv.regression.design import Design, check_design, churn_probability
 
 __all__ = ["CoxModel"]
 
 _TIES = ("efron", "breslow")
 
 
-class CoxModel(ProportionalHazardsChecks, CoxPrediction):
+class CoxModel:
     """Cox proportional-hazards regression of time to churn.
 
     Parameters
@@ -194,29 +164,18 @@ class CoxModel(ProportionalHazardsChecks, CoxPrediction):
         'churnsurv Newton-Raphson on 374 collapsed rows'
         """
         purpose = f"CoxModel({self.formula!r})"
-        self._design = Design(self.formula)
-        strata = (
-            []
-            if self.strata is None
-            else [self.strata]
-            if isinstance(self.strata, str)
-            else list(self.strata)
-        )
+        design = Design(self.formula)
+        strata = as_list(self.strata)
         extra = [c for c in [weights, cluster] if c is not None]
-        data.require_columns(self._design.variables + strata + extra, purpose=purpose)
+        data.require_columns(design.variables + strata + extra, purpose=purpose)
         data.require_events(purpose=purpose)
         frame = data.frame
-        X = self._design.fit_transform(frame, purpose=purpose)
-        self.reference_levels_ = dict(self._design.reference_levels)
-        self.panel_ = bool(getattr(data, "panel", False))
+        X = design.fit_transform(frame, purpose=purpose)
+        panel = data.panel
         n = len(frame)
         time = frame["duration"].to_numpy(float)
         event = frame["event"].to_numpy(bool)
-        entry = None
-        if self.panel_:
-            entry = frame["start"].to_numpy(float)
-        elif data.has_entry:
-            entry = frame["entry"].to_numpy(float)
+        entry = data.entries if data.has_entry else None  # a panel's interval starts
         w = np.ones(n)
         if weights is not None:
             data.require_columns([weights], purpose=purpose, numeric=True)
@@ -231,289 +190,98 @@ class CoxModel(ProportionalHazardsChecks, CoxPrediction):
         labels = None
         if strata:
             labels = frame[strata].astype(str).agg(" / ".join, axis=1).to_numpy()
-        self.strata_columns_ = strata
         xv = X.to_numpy()  # a view: the design is one float block
         del X
-        self._check_design(xv, event, w)
-        self.center_ = (w @ xv) / w.sum()
-        xc = np.subtract(xv, self.center_, order="C")  # row-major: what the engine reads
+        sd, binary = check_design(design, xv, event, penalized=bool(self.penalizer))
+        center = (w @ xv) / w.sum()
+        xc = np.subtract(xv, center, order="C")  # row-major: what the engine reads
+        train = CoxTraining(xc, time, event, w, entry, labels, frame.index, self.ties)
         robust = self.robust or cluster is not None
         groups = None
         if robust:
             groups = (
                 frame[cluster].to_numpy()
                 if cluster is not None
-                else (frame.index.to_numpy() if self.panel_ else np.arange(n))
+                else (frame.index.to_numpy() if panel else np.arange(n))
             )
-        self.n_, self.n_events_ = n, int(event.sum())
+        spec = engines.FitSpec(
+            ties=self.ties,
+            penalizer=self.penalizer,
+            conf_level=self.conf_level,
+            collapse=self.collapse,
+            robust=robust,
+            weighted=weights is not None,
+            panel=panel,
+            binary_design=bool(binary.all()),
+            sd=sd,
+        )
+        try:
+            result = engines.fit(spec, xv, train, groups, cluster)
+            self._check_convergence(result.beta, result.cov, sd)
+        except engines.Diverged as exc:
+            raise self._diverged(exc.beta, design, sd, train) from None
+        cols = design.columns
+        params = pd.Series(result.beta, index=pd.Index(cols, name="term"), name="log_hr")
+        base = core.baseline_hazard(train.risk_sets(), result.beta)
+        follow = pd.Series(time).groupby(labels if labels is not None else np.zeros(n)).max()
+        self.fit_state_ = CoxFit(
+            design=design,
+            params=params,
+            center=center,
+            strata_columns=strata,
+            baseline={k: (t, np.cumsum(h)) for k, (t, h) in base.items()},
+            max_time={(None if labels is None else k): float(v) for k, v in follow.items()},
+            time_unit=data.time_unit,
+            train=train,
+        )
+        self._engine = result
+        self.params_ = params
+        self.variance_matrix_ = pd.DataFrame(result.cov, index=cols, columns=cols)
+        self.engine_ = result.engine
+        self.reference_levels_ = dict(design.reference_levels)
+        self.strata_columns_ = strata
+        self.center_ = center
+        self.sd_ = sd
+        self.panel_ = panel
+        self.robust_ = robust
         self.weighted_ = weights is not None
+        self.n_, self.n_events_ = n, int(event.sum())
+        self.time_unit_ = data.time_unit
+        self.max_time_ = self.fit_state_.max_time
+        self.baseline_ = self.fit_state_.baseline
         # everything fit() was told besides the data, so a refit (bootstrap) repeats it
         self.fit_params_ = {"weights": weights, "cluster": cluster}
-        self._index = frame.index
-        self._approx_cov = False
-        self._train = dict(X=xc, time=time, event=event, w=w, entry=entry, strata=labels)
-        self._risk_sets = None
-        beta, cov = self._run_engine(xv, xc, time, event, w, entry, labels, groups, robust, cluster)
-        cols = self._design.columns
-        self.params_ = pd.Series(beta, index=pd.Index(cols, name="term"), name="log_hr")
-        self.variance_matrix_ = pd.DataFrame(cov, index=cols, columns=cols)
-        self.robust_ = robust
-        self._check_convergence()
-        base = core.baseline_hazard(self._risk(), beta)
-        self.baseline_ = {k: (t, np.cumsum(h)) for k, (t, h) in base.items()}
-        follow = pd.Series(time).groupby(labels if labels is not None else np.zeros(n)).max()
-        self.max_time_ = {(None if labels is None else k): float(v) for k, v in follow.items()}
-        self.time_unit_ = data.time_unit
-        self._cache = {}
+        self._cache: dict = {}
         return self
 
-    def _check_design(self, xv: np.ndarray, event: np.ndarray, w: np.ndarray) -> None:
-        """Raise on constant, collinear or separated terms; set ``sd_`` and ``_binary``."""
-        cols = self._design.columns
-        n = len(xv)
-        mean = xv.mean(axis=0)
-        cov = xv.T @ xv / n - np.outer(mean, mean)  # no n x p temporary
-        sd = np.sqrt(np.maximum(np.diag(cov), 0.0))
-        self.sd_ = sd * np.sqrt(n / max(n - 1, 1))  # sample SD, as lifelines standardises
-        lo, hi = xv.min(axis=0), xv.max(axis=0)
-        self._binary = np.array(
-            [
-                lo[j] >= 0 and hi[j] <= 1 and bool(((xv[:, j] == 0) | (xv[:, j] == 1)).all())
-                for j in range(xv.shape[1])
-            ]
-        )
-        for j in np.flatnonzero(sd <= 1e-7 * np.maximum(1.0, np.abs(mean))):
-            raise ValueError(
-                f"term {cols[j]!r} is constant (every row has the value {xv[0, j]:g}): its effect "
-                "cannot be estimated. Drop it from the formula (or, for a level that never "
-                "occurs, remove the unused category)."
-            )
-        evals, evecs = np.linalg.eigh(cov / np.outer(sd, sd))
-        if evals[0] < 1e-9 * max(evals[-1], 1.0):
-            v = evecs[:, 0]
-            involved = [cols[j] for j in np.flatnonzero(np.abs(v) > 1e-4)]
-            raise ValueError(
-                f"terms {involved} are perfectly collinear (one is a linear combination of the "
-                "others, or of the baseline): their effects cannot be separated. Drop one of them "
-                "from the formula."
-            )
-        if self.penalizer:
-            return  # the penalty keeps a separated term's coefficient finite
-        binary = self._binary
-        ones = xv.sum(axis=0)  # rows with x = 1 (for binary columns)
-        ev_ones = event.astype(float) @ xv  # ... of which churned
-        n_ev = float(event.sum())
-        for name, idx in self._design.terms.items():
-            if not binary[idx].all():
-                continue
-            checks = [(self._design.label(cols[j]), ones[j], ev_ones[j]) for j in idx]
-            rest, rest_ev = n - ones[idx].sum(), n_ev - ev_ones[idx].sum()
-            if len(idx) > 1 and (xv[:, idx].sum(axis=1) > 1).any():
-                rest = 0  # not one factor's dummies (e.g. an interaction): skip the remainder
-            ref = self._design.reference_levels.get(name)
-            label = f"{name}: {ref} (the reference level)" if ref is not None else f"{name} = 0"
-            checks.append((label, rest, rest_ev))
-            for label, size, n_events in checks:
-                if size > 0 and n_events == 0:
-                    raise ValueError(
-                        f"{label}: no churn events among its {int(size)} row(s), so its "
-                        "hazard ratio is 0 and the coefficient diverges (separation). Merge the "
-                        "level with a similar one, drop those rows, or fit with a penalizer "
-                        "(e.g. CoxModel(..., penalizer=0.1))."
-                    )
+    @staticmethod
+    def _check_convergence(beta: np.ndarray, cov: np.ndarray, sd: np.ndarray) -> None:
+        se = np.sqrt(np.diag(cov))
+        if (~np.isfinite(se) | (np.abs(beta) * sd > 20)).any():
+            raise engines.Diverged(beta)
 
-    def _run_engine(self, xv, xc, time, event, w, entry, labels, groups, robust, cluster):
-        # lifelines' ridge convention: n * penalizer / 2 * sum of squared standardised coefficients
-        lam = len(time) * self.penalizer * self.sd_**2 if self.penalizer else None
-        # every design column 0/1: covariates are categorical (or binary) -> few patterns
-        patterns_only = bool(self._binary.all())
-        plain = not robust and not self.weighted_ and not self.penalizer and not self.panel_
-        if self.collapse is True and not plain:
-            raise ValueError(
-                "collapse=True is exact only without robust SEs, case weights, a penalizer or "
-                "panel data; use collapse='auto'."
-            )
-        if plain and (self.collapse is True or (self.collapse == "auto" and patterns_only)):
-            keys = pd.DataFrame(xv).assign(
-                _t=time,
-                _e=event,
-                _s=labels if labels is not None else 0,
-                _a=entry if entry is not None else 0.0,
-            )
-            grouped = keys.groupby(list(keys.columns), sort=False, observed=True)
-            if self.collapse is True or grouped.ngroups * 4 <= len(keys):
-                first = grouped.head(1).index.to_numpy()
-                cw = grouped.size().to_numpy().astype(float)
-                codes = grouped.ngroup().to_numpy()
-                first = first[np.argsort(codes[first])]
-                self.engine_ = f"churnsurv Newton-Raphson on {len(cw)} collapsed rows"
-                risk = core.RiskSets(
-                    xc[first],
-                    time[first],
-                    event[first],
-                    cw,
-                    entry=None if entry is None else entry[first],
-                    strata=None if labels is None else labels[first],
-                    ties=self.ties,
-                )
-                return self._newton(risk, None)
-        if self.ties == "breslow" and (plain and entry is None):
-            return self._phreg(xc, time, event, labels)
-        if self.ties == "breslow" or not (robust or self.weighted_ or self.panel_):
-            # Breslow: statsmodels PHReg counts a row whose entry equals an event time as at
-            # risk then (R: start < t <= stop), which is wrong for panels and monthly entry
-            # times, and its robust covariance fails with entry times. Efron: the same numbers
-            # as lifelines (tested to 1e-8) in a third of its time and memory (see module doc).
-            self.engine_ = "churnsurv Newton-Raphson"
-            beta, cov = self._newton(self._risk(), lam)
-            if robust:
-                cov = core.robust_covariance(
-                    xc,
-                    time,
-                    event,
-                    w,
-                    beta,
-                    -np.linalg.inv(cov),
-                    groups,
-                    entry=entry,
-                    strata=labels,
-                )
-            return beta, cov
-        return self._lifelines(xv, time, event, w, entry, labels, groups, robust, cluster)
-
-    def _risk(self) -> core.RiskSets:
-        """The training data's risk sets (built once; shared by the fit and the statistics)."""
-        if self._risk_sets is None:
-            tr = self._train
-            self._risk_sets = core.RiskSets(
-                tr["X"],
-                tr["time"],
-                tr["event"],
-                tr["w"],
-                entry=tr["entry"],
-                strata=tr["strata"],
-                ties=self.ties,
-            )
-        return self._risk_sets
-
-    def _newton(self, risk, lam):
-        beta, _, hess, ok = core.fit_newton(risk, penalty=lam)
-        if not ok:
-            self._diverged(beta)
-        return beta, np.linalg.inv(-hess)
-
-    def _phreg(self, xc, time, event, labels):
-        from statsmodels.duration.hazard_regression import PHReg
-
-        self.engine_ = "statsmodels PHReg"
-        model = PHReg(time, xc, status=event.astype(float), strata=labels, ties="breslow")
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            res = model.fit()
-        beta = np.asarray(res.params)
-        failed = any("converge" in str(c.message).lower() for c in caught)
-        if failed or not (np.isfinite(beta).all() and np.isfinite(res.bse).all()):
-            # PHReg's unguarded Newton steps can overflow (e.g. on the Iranian data); our own
-            # engine, with step halving, maximises the same likelihood
-            self.engine_ = "churnsurv Newton-Raphson (statsmodels PHReg did not converge)"
-            return self._newton(self._risk(), None)
-        return beta, np.asarray(res.cov_params())
-
-    def _lifelines(self, xv, time, event, w, entry, labels, groups, robust, cluster):
-        from lifelines import CoxPHFitter, CoxTimeVaryingFitter
-        from lifelines import exceptions as ll_exc
-
-        df = pd.DataFrame(xv, columns=[f"x{j}" for j in range(xv.shape[1])])
-        df["__t"], df["__e"] = time, event
-        # lifelines stops when the log-likelihood changes by < 1e-9 (relative), which can leave
-        # 1e-5 in a coefficient; iterate to the Newton step instead (one or two more steps).
-        kw = {"fit_options": {"precision": 1e-10, "r_precision": 1e-14}}
-        if self.weighted_:
-            df["__w"] = w
-            kw["weights_col"] = "__w"
-        if labels is not None:
-            df["__s"] = labels
-            kw["strata"] = ["__s"]
-        if self.panel_:
-            df["__start"], df["__id"] = entry, groups if groups is not None else 0
-            fitter = CoxTimeVaryingFitter(penalizer=self.penalizer, alpha=1 - self.conf_level)
-            if groups is None:
-                df = df.drop(columns="__id")
-            call = lambda: fitter.fit(  # noqa: E731
-                df,
-                event_col="__e",
-                start_col="__start",
-                stop_col="__t",
-                robust=robust,
-                id_col="__id" if groups is not None else None,
-                **kw,
-            )
-            self.engine_ = "lifelines CoxTimeVaryingFitter"
-        else:
-            if entry is not None:
-                df["__entry"] = entry
-                kw["entry_col"] = "__entry"
-            if cluster is not None:
-                df["__c"] = groups
-                kw["cluster_col"] = "__c"
-            fitter = CoxPHFitter(penalizer=self.penalizer, alpha=1 - self.conf_level)
-            call = lambda: fitter.fit(df, "__t", "__e", robust=robust, **kw)  # noqa: E731
-            self.engine_ = "lifelines CoxPHFitter"
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                call()
-            except ll_exc.ConvergenceError:
-                beta = getattr(fitter, "params_", None)
-                self._diverged(None if beta is None else np.asarray(beta))
-        for c in caught:
-            if issubclass(c.category, ll_exc.ConvergenceWarning):
-                self._diverged(np.asarray(fitter.params_))
-            elif issubclass(c.category, ll_exc.StatisticalWarning):
-                warnings.warn(
-                    "case weights are not integers: the model-based standard errors are then "
-                    "not valid; refit with robust=True.",
-                    AssumptionWarning,
-                    stacklevel=4,
-                )
-        self._fitter = fitter
-        cov = fitter.variance_matrix_.to_numpy()  # lifelines keeps the model-based one here
-        if robust:
-            # lifelines stores only the robust SEs, not the robust covariance: keep its exact SEs
-            # with the model-based correlations; the Wald test is then not reported.
-            se = fitter.standard_errors_.to_numpy()
-            d = np.sqrt(np.diag(cov))
-            cov = cov * np.outer(se / d, se / d)
-            self._approx_cov = True
-        return fitter.params_.to_numpy(), cov
-
-    def _diverged(self, beta) -> None:
-        cols = self._design.columns
+    def _diverged(self, beta, design: Design, sd: np.ndarray, train: CoxTraining):
+        """The ConvergenceError naming the term that ran away."""
+        cols = design.columns
         if beta is None or not np.all(np.isfinite(beta)):
             # the engine stopped without a usable estimate: a few guarded Newton steps of our
             # own show which coefficient runs away
-            beta = core.fit_newton(self._risk(), max_iter=25)[0]
+            beta = core.fit_newton(train.risk_sets(), max_iter=25)[0]
         if np.all(np.isfinite(beta)):
-            j = int(np.argmax(np.abs(beta) * self.sd_))
+            j = int(np.argmax(np.abs(beta) * sd))
             what = f"term {cols[j]!r} diverged (coefficient {beta[j]:.3g})"
         else:
             what = f"the fit diverged (terms {cols})"
-        raise ConvergenceError(
+        return ConvergenceError(
             f"CoxModel({self.formula!r}) did not converge: {what}. This usually means "
             "(quasi-)separation or near-collinearity: check that term, or fit with a penalizer, "
             "e.g. CoxModel(..., penalizer=0.1)."
         )
 
-    def _check_convergence(self) -> None:
-        beta = self.params_.to_numpy()
-        se = np.sqrt(np.diag(self.variance_matrix_.to_numpy()))
-        bad = ~np.isfinite(se) | (np.abs(beta) * self.sd_ > 20)
-        if bad.any():
-            self._diverged(beta)
-
     # ------------------------------------------------------------------------------ summary
-    def _fitted(self) -> None:
+    def _fitted(self) -> CoxFit:
         check_is_fitted(self)
+        return self.fit_state_
 
     @property
     def standard_errors_(self) -> pd.Series:
@@ -554,7 +322,7 @@ class CoxModel(ProportionalHazardsChecks, CoxPrediction):
         q = z_quantile(self.conf_level)
         out = pd.DataFrame(
             {
-                "label": [self._design.label(c) for c in b.index],
+                "label": [self.fit_state_.design.label(c) for c in b.index],
                 "log_hr": b,
                 "std_err": se,
                 "hr": np.exp(b),
@@ -597,54 +365,15 @@ class CoxModel(ProportionalHazardsChecks, CoxPrediction):
             self._cache["stats"] = self._compute_statistics()
         return self._cache["stats"]
 
-    def _on_train(self, fn, beta=None, *extra):
-        """Call a :mod:`churnsurv.regression.cox.engines` function on the training data at ``beta``.
-
-        ``beta`` defaults to the fitted coefficients; ``extra`` positional arguments follow it.
-        """
-        tr = self._train
-        beta = self.params_.to_numpy() if beta is None else beta
-        return fn(
-            tr["X"],
-            tr["time"],
-            tr["event"],
-            tr["w"],
-            beta,
-            *extra,
-            entry=tr["entry"],
-            strata=tr["strata"],
-            ties=self.ties,
-        )
-
     def _compute_statistics(self) -> pd.DataFrame:
-        from lifelines.utils import concordance_index
-
-        tr = self._train
-        beta = self.params_.to_numpy()
-        p = len(beta)
-        ll, _, _ = self._risk().evaluate(beta)
-        ll0, u0, h0 = self._risk().evaluate(np.zeros(p))
-        if self.engine_.startswith("lifelines") and self.weighted_ and not self.penalizer:
-            ll = float(self._fitter.log_likelihood_)  # lifelines' own weighted-Efron convention
-        lr = 2 * (ll - ll0)
-        wald = float(beta @ np.linalg.solve(self.variance_matrix_.to_numpy(), beta))
-        if getattr(self, "_approx_cov", False):
-            wald = np.nan  # robust Efron fits: lifelines gives robust SEs only (see fit)
-        score = float(u0 @ np.linalg.solve(-h0, u0))
-        if self.panel_:
-            conc = np.nan  # Harrell's C is not defined for time-varying covariates here
-        else:
-            conc = concordance_index(tr["time"], -(tr["X"] @ beta), tr["event"])
-        rows = {
-            "n": (self.n_, np.nan, np.nan),
-            "events": (self.n_events_, np.nan, np.nan),
-            "log-likelihood": (ll, np.nan, np.nan),
-            "likelihood-ratio test": (lr, p, stats.chi2.sf(lr, p)),
-            "Wald test": (wald, p, stats.chi2.sf(wald, p)),
-            "score test": (score, p, stats.chi2.sf(score, p)),
-            "concordance": (conc, np.nan, np.nan),
-        }
-        return pd.DataFrame(rows, index=["value", "df", "p_value"]).T
+        return statistics.fit_statistics(
+            self.fit_state_,
+            self.variance_matrix_.to_numpy(),
+            self._engine,
+            weighted=self.weighted_,
+            penalized=bool(self.penalizer),
+            panel=self.panel_,
+        )
 
     def _repr_html_(self) -> str:
         if not hasattr(self, "params_"):
@@ -679,33 +408,275 @@ class CoxModel(ProportionalHazardsChecks, CoxPrediction):
         ...
         """
         self._fitted()
-        pct = round(100 * self.conf_level)
-        lines = [
-            "\\begin{tabular}{lrrrr}",
-            "\\hline",
-            f"Term & HR & {pct}\\% CI & SE(log HR) & p \\\\",
-            "\\hline",
-        ]
-        for _, r in self.summary.iterrows():
-            label = r["label"].replace("_", "\\_").replace("&", "\\&").replace("%", "\\%")
-            p = "<0.001" if r["p_value"] < 0.001 else f"{r['p_value']:.3f}"
-            lines.append(
-                f"{label} & {r['hr']:.3f} & [{r['hr_lower']:.3f}, {r['hr_upper']:.3f}]"
-                f" & {r['std_err']:.4f} & {p} \\\\"
-            )
-        st = self.fit_statistics
-        lines += [
-            "\\hline",
-            f"\\multicolumn{{5}}{{l}}{{n = {self.n_}, events = {self.n_events_}, "
-            f"concordance = {st.loc['concordance', 'value']:.3f}}} \\\\",
-            "\\hline",
-            "\\end{tabular}",
-        ]
-        return "\n".join(lines)
+        concordance = self.fit_statistics.loc["concordance", "value"]
+        return statistics.latex_table(
+            self.summary, self.n_, self.n_events_, concordance, self.conf_level
+        )
 
     def __repr__(self) -> str:
         state = f"fitted, n={self.n_}" if hasattr(self, "params_") else "not fitted"
         return f"CoxModel({self.formula!r}, ties={self.ties!r}) [{state}]"
+
+    # -------------------------------------------------------------------------- predictions
+    def design_matrix(self, data) -> pd.DataFrame:
+        """The model matrix of ``data`` (one column per term level, not centred).
+
+        The columns are ``params_.index``; categorical levels are coded against the reference
+        levels of the fit.
+
+        Examples
+        --------
+        >>> import churnsurv as cs
+        >>> data = cs.prepare(cs.datasets.load_telco(), duration="tenure", event="Churn",
+        ...                   event_value="Yes")
+        >>> CoxModel("Contract").fit(data).design_matrix(data).columns.tolist()
+        ['Contract[T.One year]', 'Contract[T.Two year]']
+        """
+        frame = data.frame if hasattr(data, "frame") else data
+        return self._fitted().design.transform(frame, purpose="design_matrix")
+
+    def predict_survival(self, data, times=None, *, conditional: bool = True) -> pd.DataFrame:
+        """Predicted survival curves, one row per customer.
+
+        Parameters
+        ----------
+        data : ChurnData or pandas.DataFrame
+            Customers with the covariate columns (and ``duration``/``event`` for
+            ``conditional=True``). For a panel, each customer's last interval is used, with its
+            covariates held at their current values.
+        times : array-like, optional
+            With ``conditional=True``: **time from now** (periods after the tenure already
+            reached); with ``conditional=False``: **tenure** (time since signup). Default
+            ``1, 2, ...`` up to the last follow-up time.
+        conditional : bool, default True
+            ``True``: for each active (censored) customer, ``S(tenure + t) / S(tenure)``, the
+            probability of still being a customer ``t`` periods from now given survival so far.
+            Customers who already churned get NaN rows (they have no remaining lifetime).
+            ``False``: ``S(t | x)`` from signup, for every row.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Customers × times. Cells beyond the last follow-up time of the customer's stratum
+            are NaN: the Cox baseline is not identified there (use a parametric model to
+            extrapolate). ``attrs`` records the time scale.
+
+        Examples
+        --------
+        >>> import churnsurv as cs
+        >>> data = cs.prepare(cs.datasets.load_telco(), id="customerID", duration="tenure",
+        ...                   event="Churn", event_value="Yes", time_unit="month")
+        >>> cox = CoxModel("Contract + SeniorCitizen").fit(data)
+        >>> cox.predict_survival(data.frame.head(3), [1, 12]).round(3)
+        time_from_now   1.0    12.0
+        customerID
+        7590-VHVEG     0.965  0.778
+        5575-GNVDE     0.998  0.976
+        3668-QPYBK       NaN    NaN
+        """
+        return predict.survival(self._fitted(), data, times, conditional=conditional)
+
+    def predict_churn_probability(self, data, *, within) -> pd.Series:
+        """Probability that each active customer churns in the next ``within`` periods.
+
+        ``1 - S(tenure + within) / S(tenure)``; NaN for customers who already churned or when
+        ``tenure + within`` is beyond the follow-up (see :meth:`predict_survival`).
+
+        Examples
+        --------
+        >>> import churnsurv as cs
+        >>> data = cs.prepare(cs.datasets.load_telco(), id="customerID", duration="tenure",
+        ...                   event="Churn", event_value="Yes", time_unit="month")
+        >>> cox = CoxModel("Contract + SeniorCitizen").fit(data)
+        >>> cox.predict_churn_probability(data.frame.head(2), within=6).round(3).tolist()
+        [0.137, 0.012]
+        """
+        self._fitted()
+        return churn_probability(self, data, within)
+
+    def predict_expected_lifetime(self, data, *, horizon, conditional: bool = True) -> pd.Series:
+        """Restricted expected (remaining) lifetime: the area under the survival curve.
+
+        With ``conditional=True`` (active customers): ``∫_0^horizon S(tenure + u) / S(tenure) du``,
+        the expected number of further periods as a customer within the next ``horizon``
+        periods; with ``False``: the restricted mean lifetime from signup. Exact for the step
+        function. NaN for churned customers, or when the horizon reaches past the follow-up.
+
+        Examples
+        --------
+        >>> import churnsurv as cs
+        >>> data = cs.prepare(cs.datasets.load_telco(), id="customerID", duration="tenure",
+        ...                   event="Churn", event_value="Yes", time_unit="month")
+        >>> cox = CoxModel("Contract").fit(data)
+        >>> cox.predict_expected_lifetime(data.frame.head(2), horizon=12).round(2).tolist()
+        [10.54, 11.87]
+        """
+        return predict.expected_lifetime(
+            self._fitted(), data, horizon=horizon, conditional=conditional
+        )
+
+    def plot_partial_effects(self, term: str, values, *, data=None, times=None, ax=None):
+        """Survival curves from signup for chosen values of one covariate, others typical.
+
+        The other covariates are held at their most frequent level (categorical) or median
+        (numeric) in ``data`` (default: the training data is not stored, so pass ``data``).
+
+        Parameters
+        ----------
+        term : str
+            A covariate column named in the formula, e.g. ``"Contract"``.
+        values : sequence
+            Values of it to draw one curve each.
+        data : ChurnData or DataFrame
+            Customers from which the typical values of the other covariates are taken.
+        times : array-like, optional
+            Tenures (default: 0 to the last follow-up time).
+
+        Examples
+        --------
+        >>> import churnsurv as cs
+        >>> data = cs.prepare(cs.datasets.load_telco(), duration="tenure", event="Churn",
+        ...                   event_value="Yes")
+        >>> cox = CoxModel("Contract + SeniorCitizen").fit(data)
+        >>> ax = cox.plot_partial_effects("Contract", ["Month-to-month", "Two year"], data=data)
+        >>> len(ax.get_lines())
+        2
+        """
+        from churnsurv.plotting.cox import plot_curves
+
+        fit = self._fitted()
+        if data is None:
+            raise ValueError(
+                "pass data= (e.g. the training ChurnData) to choose typical values "
+                "of the other covariates."
+            )
+        rows = predict.typical_rows(fit, data, term, values)
+        if times is None:
+            times = np.linspace(0, max(fit.max_time.values()), 200)
+        surv = predict.survival(fit, rows, times, conditional=False)
+        return plot_curves(
+            surv, xlabel=f"tenure ({fit.time_unit}s)", title=f"Partial effect of {term}", ax=ax
+        )
+
+    # -------------------------------------------------------------------------- diagnostics
+    def check_proportional_hazards(
+        self, *, transform: str = "km", significance: float = 0.05, plot: bool = False
+    ) -> pd.DataFrame:
+        """Test proportional hazards with scaled Schoenfeld residuals, per term and globally.
+
+        For each term, the score test of ``beta(t) = beta + gamma * g(t)`` (``gamma = 0`` under
+        proportional hazards) with all other coefficients free -- the test R ``survival::cox.zph``
+        computes (survival >= 3.0), whose default ``transform="km"`` is ``g = 1 - KM(t-)``, the
+        left-continuous Kaplan-Meier estimate. (lifelines'
+        ``proportional_hazard_test`` defaults to ``"rank"`` and uses an older approximation.)
+        A term with several columns (a factor) is tested jointly; ``GLOBAL`` tests all at once.
+
+        Parameters
+        ----------
+        transform : {"km", "rank", "identity", "log"}, default "km"
+            Time scale ``g(t)`` of the alternative.
+        significance : float, default 0.05
+            Terms with ``p_value < significance`` are named in one :class:`AssumptionWarning`.
+        plot : bool, default False
+            Also draw the residual plots (:meth:`plot_schoenfeld`).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows: terms then ``GLOBAL``; columns ``chisq``, ``df``, ``p_value``.
+
+        Examples
+        --------
+        >>> import churnsurv as cs
+        >>> data = cs.prepare(cs.datasets.load_telco(), duration="tenure", event="Churn",
+        ...                   event_value="Yes")
+        >>> ph = CoxModel("gender").fit(data).check_proportional_hazards()
+        >>> ph.round(3)
+                chisq  df  p_value
+        term
+        gender  1.822   1    0.177
+        GLOBAL  1.822   1    0.177
+
+        A violation is not printed but raised as one warning naming the terms:
+
+        >>> import warnings
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     ph = CoxModel("gender + Partner").fit(data).check_proportional_hazards()
+        >>> print(str(caught[0].message)[:73])
+        proportional hazards looks violated (cox.zph, transform='km', p < 0.05) f
+        """
+        out = diagnostics.zph(self._fitted(), transform)
+        bad = [t for t in out.index[:-1] if out.loc[t, "p_value"] < significance]
+        if bad:
+            warnings.warn(
+                f"proportional hazards looks violated (cox.zph, transform={transform!r}, "
+                f"p < {significance}) for: {', '.join(bad)}. Consider stratifying on it "
+                "(CoxModel(..., strata=...)) or a time interaction; see the notebook 02-cox.",
+                AssumptionWarning,
+                stacklevel=2,
+            )
+        if plot:
+            self.plot_schoenfeld(transform=transform)
+        return out
+
+    def schoenfeld_residuals(self, *, scaled: bool = True, transform: str = "km"):
+        """Scaled (or raw) Schoenfeld residuals, one row per churn event.
+
+        Scaled residuals are ``beta + d * V r`` (d events, V the model-based covariance, r the
+        raw residual), as R ``cox.zph`` returns them: their smooth against ``g(t)`` estimates
+        ``beta(t)``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by customer id; the term columns plus ``time`` and ``g`` (transformed time).
+
+        Examples
+        --------
+        >>> import churnsurv as cs
+        >>> data = cs.prepare(cs.datasets.load_telco(), duration="tenure", event="Churn",
+        ...                   event_value="Yes")
+        >>> r = CoxModel("SeniorCitizen").fit(data).schoenfeld_residuals()
+        >>> r.shape
+        (1869, 3)
+        """
+        return diagnostics.schoenfeld_residuals(self._fitted(), scaled=scaled, transform=transform)
+
+    def plot_schoenfeld(self, term: str | None = None, *, transform: str = "km", axes=None):
+        """Scaled Schoenfeld residuals against transformed time, with a lowess smooth.
+
+        A flat smooth at the estimated log-HR (dashed) supports proportional hazards; a trend
+        means the effect changes with tenure.
+
+        Parameters
+        ----------
+        term : str, optional
+            One design column (default: all).
+        transform : {"km", "rank", "identity", "log"}, default "km"
+        axes : sequence of matplotlib Axes, optional
+            One per term drawn.
+
+        Returns
+        -------
+        list of matplotlib.axes.Axes
+
+        Examples
+        --------
+        >>> import churnsurv as cs
+        >>> data = cs.prepare(cs.datasets.load_telco(), duration="tenure", event="Churn",
+        ...                   event_value="Yes")
+        >>> axes = CoxModel("SeniorCitizen").fit(data).plot_schoenfeld()
+        >>> len(axes)
+        1
+        """
+        from churnsurv.plotting.cox import plot_schoenfeld
+
+        fit = self._fitted()
+        res = diagnostics.schoenfeld_residuals(fit, transform=transform)
+        terms = fit.design.columns if term is None else [term]
+        panels = diagnostics.schoenfeld_panels(fit, res, terms)
+        return plot_schoenfeld(panels, xlabel=f"g(t), transform={transform!r}", axes=axes)
 
     # -------------------------------------------------------------------------------- plots
     def plot(self, *, ax=None):
