@@ -169,6 +169,7 @@ cox_summary <- function(fit) {
     names(out$naive_se) <- names(coef(fit))
     out$naive_vcov <- unname(fit$naive.var)
     out$robust_se <- out$se
+    if (!is.null(fit$rscore)) out$robust_score_test <- unname(fit$rscore)
     out$note_se <- "se = robust_se = sqrt(diag(vcov(fit))) (sandwich); naive_se = sqrt(diag(fit$naive.var))"
   }
   out
