@@ -7,7 +7,8 @@ source(file.path(REF_DIR, "_helpers.R"))
 
 # diabetic: survival's built-in data; adult = 1 if age >= 20 (adult-onset diabetes) else 0.
 # With this definition and ties = "efron" the robust SEs are 0.14851 (trt) / 0.17864 (adult),
-# the values printed in survival's own test output.
+# the values in survival's saved example output (tests/Examples/survival-Ex.Rout.save, ?diabetic example,
+# which uses juvenile = age < 20: the same fit with that coefficient's sign flipped).
 diab <- survival::diabetic
 diab$adult <- as.integer(diab$age >= 20)
 write_csv_exact(diab, "diabetic")
@@ -42,7 +43,7 @@ write_json_out(list(
     robust_se = "sqrt(diag(vcov(fit))): with cluster= or robust=TRUE vcov(fit) is the sandwich D'D, D = dfbeta residuals summed within cluster (each row its own cluster when robust=TRUE without cluster)",
     naive_se = "sqrt(diag(fit$naive.var)) = inverse information",
     robust_score_test = "fit$rscore: robust score test",
-    survival_test_check = "diabetic efron robust SE (trt, adult) print as 0.14851, 0.17864"),
+    survival_test_check = "diabetic efron robust SE (trt, adult) round to 0.14851, 0.17864, as in survival's tests/Examples/survival-Ex.Rout.save (?diabetic example, juvenile = 1 - adult)"),
   diabetic = diab_fits,
   telco = telco_fits
 ), "coxph_robust")
