@@ -16,12 +16,15 @@ value that comes from the data through escaped HTML (``html.escape``) or pandas 
 escape cells and labels), and the HTML template has no ``<script>`` element, so a column name or
 category value such as ``<script>alert(1)</script>`` or ``{{7*7}}`` shows as text.
 
-Validation happens here, before the notebook runs: the file is read (CSV or Parquet) and
-:func:`churnsurv.prepare` is called with the same arguments the notebook uses, so a bad option
-ends with one :class:`~churnsurv.exceptions.DataValidationError` instead of a notebook traceback.
+Validation happens here, before the notebook runs: every option is checked by the library's own
+rules (:mod:`churnsurv._validation`, the ones :func:`churnsurv.clv` and the rest apply), then the
+file is read (CSV or Parquet) and :func:`churnsurv.prepare` is called with the same arguments the
+notebook uses, so a bad option ends with one :class:`~churnsurv.exceptions.DataValidationError`
+instead of a notebook traceback or a section quietly skipped.
 The notebook prepares the data again itself (it must run standalone in Jupyter).
 
-Only :mod:`churnsurv.report.cli` imports this module; it is not part of the ``import churnsurv`` API.
+Only :mod:`churnsurv.report.cli` imports this module; it is not part of the ``import churnsurv``
+API.
 """
 
 from __future__ import annotations
@@ -38,7 +41,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from churnsurv.data import TIME_UNITS
+from churnsurv._validation import (
+    check_annual_rate,
+    check_choice,
+    check_count,
+    check_horizon,
+    check_seed,
+    check_unit,
+)
 from churnsurv.exceptions import DataValidationError
 
 __all__ = [
@@ -320,18 +330,26 @@ def _validate(params: dict, raw: pd.DataFrame) -> None:
 
 
 def _check_options(params: dict) -> None:
-    def bad(option: str, rule: str, message: str) -> DataValidationError:
-        return DataValidationError(f"{option}: {message}", column=option, rule=rule)
+    """Check every option with the library's own rules, named as on the command line.
 
-    if params["time_unit"] not in TIME_UNITS:
-        raise bad("--time-unit", "unknown time unit", f"use one of {list(TIME_UNITS)}.")
-    if not params["annual_discount_rate"] >= 0:
-        raise bad("--annual-discount-rate", "negative", "must be >= 0 (e.g. 0.10 for 10%).")
-    for option, key in (("--horizon", "horizon"), ("--within", "within")):
-        if not params[key] > 0:
-            raise bad(option, "not positive", "must be a positive number of time units.")
-    if params["top_n"] < 1:
-        raise bad("--top", "not positive", "must be at least 1.")
+    The rules are those of :mod:`churnsurv._validation` that :func:`churnsurv.clv`,
+    :func:`churnsurv.value_at_risk`, :func:`churnsurv.prepare` and the rest apply to the same
+    argument, so the command refuses exactly what the library refuses, with the same sentence
+    (``--horizon=0 ...`` where the library says ``horizon=0 ...``). Checked values replace the
+    given ones in ``params`` (``horizon=60.0`` becomes ``60``).
+    """
+    params["time_unit"] = check_unit(params["time_unit"], name="--time-unit")
+    params["annual_discount_rate"] = check_annual_rate(
+        params["annual_discount_rate"], name="--annual-discount-rate"
+    )
+    params["horizon"] = check_horizon(params["horizon"], name="--horizon")
+    params["within"] = check_horizon(params["within"], name="--within")
+    params["top_n"] = check_count(params["top_n"], name="--top", minimum=1)
+    params["min_cox_events"] = check_count(
+        params["min_cox_events"], name="--min-cox-events", minimum=0
+    )
+    params["seed"] = check_seed(params["seed"], name="--seed")
+    # Which columns go together is the command's own business (prepare takes either set).
     if (params["duration"] is None) == (params["start_date"] is None):
         raise DataValidationError(
             "give --duration COL (a tenure column) or --start-date COL with --end-date COL and "
@@ -339,9 +357,15 @@ def _check_options(params: dict) -> None:
             rule="duration or dates",
         )
     if params["duration"] is not None and params["event"] is None:
-        raise bad("--event", "missing argument", "name the churn indicator column.")
+        raise DataValidationError(
+            "--event: name the churn indicator column.", column="--event", rule="missing argument"
+        )
     if params["start_date"] is not None and params["cutoff"] is None:
-        raise bad("--cutoff", "missing argument", "the end of observation is needed with dates.")
+        raise DataValidationError(
+            "--cutoff: the end of observation is needed with dates.",
+            column="--cutoff",
+            rule="missing argument",
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -520,8 +544,8 @@ def run_report(
     covariates: str | None = None,
     margin: str | None = None,
     annual_discount_rate: float = 0.10,
-    horizon: float = 60,
-    within: float = 6,
+    horizon: int = 60,
+    within: int = 6,
     top_n: int = 20,
     min_cox_events: int = 10,
     seed: int = 0,
@@ -549,16 +573,19 @@ def run_report(
         Segment columns: one set of Kaplan–Meier curves, log-rank tests and rates per column.
     covariates : str, optional
         Right-hand side of the Cox model, e.g. ``"Contract + MonthlyCharges"``.
-    annual_discount_rate, horizon : float
-        CLV discounting and horizon (in time units).
-    within : float
-        Value at risk: churn probability within this many time units.
+    annual_discount_rate : float
+        CLV discounting: an annual fraction, greater than -1 and at most 1 (0.10 = 10% a year).
+    horizon : int
+        CLV horizon, in time units: a whole number from 1 to 10,000.
+    within : int
+        Value at risk: churn probability within this many time units (1 to 10,000).
     top_n : int
-        Customers listed in the value-at-risk table.
+        Customers listed in the value-at-risk table (at least 1).
     min_cox_events : int, default 10
         Fewer churn events than this skip the Cox model (with a note in the report).
     seed : int
-        Seeds numpy in the notebook; the same input, options and seed give the same tables.
+        Seeds numpy in the notebook (0 to 2**32 - 1); the same input, options and seed give the
+        same tables.
     command : str
         The command line, shown in the report's footer.
     progress : callable, optional
@@ -574,7 +601,9 @@ def run_report(
     ------
     DataValidationError
         Bad options or input (unreadable file, unknown column, event value never seen, ...),
-        before anything runs.
+        before anything runs. Options are checked first, by the library's own rules
+        (``churnsurv._validation``: the ones :func:`churnsurv.clv`, :func:`churnsurv.prepare`,
+        ... apply), and named as on the command line (``--horizon=0 must be ...``).
     ReportExecutionError
         The notebook failed; the partial notebook is kept for inspection.
 
@@ -587,16 +616,12 @@ def run_report(
     started = time.perf_counter()
     if (input_path is None) == (dataset is None):
         raise DataValidationError(
-            "give an input file (CSV or Parquet) or --dataset NAME, not both.", rule="no input"
+            "give a customer file (CSV or Parquet) or --dataset NAME (not both).",
+            rule="no input",
         )
     defaults: dict = {}
     if dataset is not None:
-        if dataset not in DATASETS:
-            raise DataValidationError(
-                f"--dataset {dataset!r} is not bundled; use one of {sorted(DATASETS)}.",
-                column="dataset",
-                rule="unknown data set",
-            )
+        check_choice("--dataset", dataset, sorted(DATASETS))
         defaults = DATASETS[dataset]
     given = dict(
         duration=duration,
@@ -614,15 +639,15 @@ def run_report(
     if start_date is not None and dataset is not None:
         defaults = {k: v for k, v in defaults.items() if k != "duration"}
     params = {k: (v if v is not None else defaults.get(k)) for k, v in given.items()}
-    params["time_unit"] = params["time_unit"] or "month"
+    params["time_unit"] = "month" if params["time_unit"] is None else params["time_unit"]
     params["by"] = list(params["by"] or [])
     params.update(
-        annual_discount_rate=float(annual_discount_rate),
-        horizon=float(horizon),
-        within=float(within),
-        top_n=int(top_n),
-        min_cox_events=int(min_cox_events),
-        seed=int(seed),
+        annual_discount_rate=annual_discount_rate,
+        horizon=horizon,
+        within=within,
+        top_n=top_n,
+        min_cox_events=min_cox_events,
+        seed=seed,
         command=command,
     )
     _check_options(params)

@@ -399,7 +399,7 @@ def test_dates_parquet_and_too_few_events_skip_the_cox_model_only(tmp_path):
           "--covariates", "Contract +"], "--covariates: formula 'Contract +' could not be parsed"),
         (["--event", "Churn"], "give --duration COL"),
         (["--duration", "tenure", "--event", "Churn", "--event-value", "Yes",
-          "--horizon", "0"], "--horizon: must be a positive number"),
+          "--horizon", "0"], "--horizon=0 must be a positive whole number of periods."),
     ],
 )  # fmt: skip
 def test_bad_options_end_with_one_clear_message(args, message, tmp_path, capsys):
