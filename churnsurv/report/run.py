@@ -1,7 +1,7 @@
 """Reproducible churn reports: ``churnsurv report``.
 
 :func:`run_report` validates the input, runs the template notebook shipped inside the package
-(``churnsurv/templates/report.ipynb``) with papermill and exports it to a self-contained HTML
+(``churnsurv/report/templates/report.ipynb``) with papermill and exports it to a self-contained HTML
 page with nbconvert. The output folder then holds
 
 * ``report.html``: the report, with figures embedded and no external scripts (reads offline);
@@ -21,7 +21,8 @@ rules (:mod:`churnsurv._validation`, the ones :func:`churnsurv.clv` and the rest
 file is read (CSV or Parquet) and :func:`churnsurv.prepare` is called with the same arguments the
 notebook uses, so a bad option ends with one :class:`~churnsurv.exceptions.DataValidationError`
 instead of a notebook traceback or a section quietly skipped.
-The notebook prepares the data again itself (it must run standalone in Jupyter).
+The notebook prepares the data again itself (it must run standalone in Jupyter); both read the
+input and look up formula columns with the same functions, from :mod:`churnsurv.report.io`.
 
 Only :mod:`churnsurv.report.cli` imports this module; it is not part of the ``import churnsurv``
 API.
@@ -29,7 +30,6 @@ API.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import sys
@@ -50,6 +50,7 @@ from churnsurv._validation import (
     check_unit,
 )
 from churnsurv.exceptions import DataValidationError
+from churnsurv.report.io import formula_columns, read_input
 
 __all__ = [
     "DATASETS",
@@ -57,8 +58,6 @@ __all__ = [
     "ReportResult",
     "coerce_event_value",
     "export_html",
-    "file_sha256",
-    "read_table",
     "run_report",
     "template_path",
 ]
@@ -76,10 +75,6 @@ DATASETS: dict[str, dict] = {
         margin="MonthlyCharges",
     ),
 }
-_DATASET_FILES = {"telco": ("telco", "Telco-Customer-Churn.csv")}
-
-PARQUET_SUFFIXES = (".parquet", ".pq")
-CSV_SUFFIXES = (".csv", ".txt", ".csv.gz", ".csv.zip", ".csv.bz2", ".csv.xz")
 
 #: ``progress(cells_done, cells_total, seconds_elapsed, section)``, called after each code cell.
 Progress = Callable[[int, int, float, str], None]
@@ -153,100 +148,6 @@ def template_path(name: str = "report.ipynb") -> Path:
     return Path(str(resources.files("churnsurv.report").joinpath("templates", name)))
 
 
-def _dataset_path(name: str) -> Path:
-    folder, filename = _DATASET_FILES[name]
-    return Path(str(resources.files("churnsurv._data").joinpath(folder, filename)))
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    """SHA-256 of a file's bytes, as 64 hex digits.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     p = Path(tmp, "x.csv")
-    ...     _ = p.write_bytes(b"abc")
-    ...     file_sha256(p)[:16]
-    'ba7816bf8f01cfea'
-    """
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _unreadable(path: Path, why: str) -> DataValidationError:
-    return DataValidationError(f"cannot read {str(path)!r}: {why}", rule="unreadable file")
-
-
-def read_table(path: str | os.PathLike, *, id_col: str | None = None) -> pd.DataFrame:
-    """Read a customer table from CSV or Parquet, as the report notebook does.
-
-    The format follows the extension: ``.parquet``/``.pq`` is Parquet (needs ``pyarrow``),
-    anything else is read as CSV (``.csv.gz`` and other compressed CSV included). The id column,
-    when named, is read as text so that ids such as ``0042`` keep their leading zeros.
-
-    Parameters
-    ----------
-    path : str or path-like
-    id_col : str, optional
-        Customer id column, read as text.
-
-    Returns
-    -------
-    pandas.DataFrame
-
-    Raises
-    ------
-    DataValidationError
-        With rule ``"unreadable file"``: missing file, a folder, no permission, not parseable
-        as CSV/Parquet, empty, or Parquet support missing.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     p = Path(tmp, "customers.csv")
-    ...     _ = p.write_text("id,tenure,churned\\n0042,3,Yes\\n0043,12,No\\n")
-    ...     read_table(p, id_col="id")["id"].tolist()
-    ['0042', '0043']
-    >>> read_table("no/such/file.csv")
-    Traceback (most recent call last):
-    ...
-    churnsurv.exceptions.DataValidationError: cannot read 'no/such/file.csv': no such file
-    """
-    path = Path(path)
-    if not path.exists():
-        raise _unreadable(path, "no such file")
-    if path.is_dir():
-        raise _unreadable(path, "it is a folder, not a file")
-    parquet = path.suffix.lower() in PARQUET_SUFFIXES
-    try:
-        if parquet:
-            frame = pd.read_parquet(path)
-        else:
-            frame = pd.read_csv(path, dtype={id_col: str} if id_col else None)
-    except ImportError as exc:
-        raise _unreadable(
-            path, f"reading Parquet needs pyarrow ({exc}); pip install pyarrow"
-        ) from None
-    except PermissionError:
-        raise _unreadable(path, "permission denied") from None
-    except pd.errors.EmptyDataError:
-        raise _unreadable(path, "the file is empty") from None
-    except UnicodeDecodeError as exc:
-        raise _unreadable(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except (pd.errors.ParserError, ValueError, OSError) as exc:
-        kind = "Parquet" if parquet else "CSV"
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise _unreadable(path, f"not a readable {kind} file ({first})") from None
-    if frame.shape[1] == 0:
-        raise _unreadable(path, "no columns")
-    return frame
-
-
 def coerce_event_value(series: pd.Series, value):
     """Turn an event value typed on the command line into the column's type.
 
@@ -279,12 +180,6 @@ def coerce_event_value(series: pd.Series, value):
     return value
 
 
-def _formula_columns(formula: str) -> list[str]:
-    from churnsurv.regression.design import Design
-
-    return list(Design(formula).variables)
-
-
 def _validate(params: dict, raw: pd.DataFrame) -> None:
     """Everything the notebook will need, checked in this process (fails fast, one message)."""
     import churnsurv as cs
@@ -313,19 +208,11 @@ def _validate(params: dict, raw: pd.DataFrame) -> None:
     cs.prepare(raw, on_invalid="drop", **prepare_args)
     if params["covariates"]:
         try:
-            needed = _formula_columns(params["covariates"])
-        except ValueError as exc:
-            first = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip().splitlines()[0]
+            needed = formula_columns(params["covariates"])
+        except DataValidationError as exc:
             raise DataValidationError(
-                f"--covariates: {first}", column="covariates", rule="bad formula"
+                f"--covariates: {exc}", column="--covariates", rule=exc.rule
             ) from None
-        if "~" in params["covariates"]:
-            raise DataValidationError(
-                f"--covariates {params['covariates']!r}: give only the right-hand side, e.g. "
-                "'Contract + MonthlyCharges' (durations and events come from the other options).",
-                column="covariates",
-                rule="bad formula",
-            )
         cs.prepare(raw, on_invalid="drop", covariates=needed + list(params["by"]), **prepare_args)
 
 
@@ -472,7 +359,7 @@ def export_html(notebook: str | os.PathLike, html_path: str | os.PathLike) -> Pa
     """Export an executed report notebook to a self-contained HTML page.
 
     Code is left out (the notebook has it), figures are embedded as ``data:`` URIs, and the page
-    loads nothing from the network (``churnsurv/templates/report.html.j2``).
+    loads nothing from the network (``churnsurv/report/templates/report.html.j2``).
 
     Returns
     -------
@@ -652,17 +539,11 @@ def run_report(
     )
     _check_options(params)
 
-    if dataset is not None:
-        import churnsurv as cs
-
-        raw = getattr(cs.datasets, f"load_{dataset}")()
-        params.update(
-            input_path=None, dataset=dataset, input_sha256=file_sha256(_dataset_path(dataset))
-        )
-    else:
-        source = Path(input_path).resolve()
-        raw = read_table(source, id_col=params["id_col"])
-        params.update(input_path=str(source), dataset=None, input_sha256=file_sha256(source))
+    raw, _, _ = read_input(input_path, dataset, id_col=params["id_col"])
+    params.update(
+        input_path=None if input_path is None else str(Path(input_path).resolve()),
+        dataset=dataset,
+    )
     if params["event"] is not None and params["event"] in raw.columns:
         params["event_value"] = coerce_event_value(raw[params["event"]], params["event_value"])
     _validate(params, raw)
