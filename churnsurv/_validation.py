@@ -22,15 +22,26 @@ __all__ = [
     "check_is_fitted",
     "as_float_array",
     "check_annual_rate",
+    "check_choice",
+    "check_count",
     "check_horizon",
     "check_margin_values",
+    "check_seed",
     "check_survival_curve",
     "check_survivor_counts",
+    "check_unit",
 ]
 
 #: Annual discount rates above this (1 = 100% a year) are refused as almost certainly a unit
 #: mistake, such as 10 written for 10%.
 MAX_ANNUAL_RATE = 1.0
+
+#: Horizons (CLV, value at risk) longer than this many periods are refused: 10,000 months is
+#: over 800 years, and value at risk holds customers × horizon numbers in memory.
+MAX_HORIZON = 10_000
+
+#: Seeds are whole numbers in numpy's legacy range, ``0 <= seed < 2**32`` (``np.random.seed``).
+MAX_SEED = 2**32 - 1
 
 #: How many example ids an error message names.
 N_EXAMPLES = 5
@@ -137,11 +148,13 @@ def check_choice(name: str, value, allowed) -> None:
         )
 
 
-def check_unit(time_unit) -> str:
+def check_unit(time_unit, *, name: str = "time_unit") -> str:
     """Validate a time unit: one of :data:`TIME_UNITS`.
 
     Examples
     --------
+    >>> check_unit("month")
+    'month'
     >>> check_unit("fortnight")
     Traceback (most recent call last):
     ...
@@ -149,8 +162,8 @@ def check_unit(time_unit) -> str:
     """
     if time_unit not in TIME_UNITS:
         raise DataValidationError(
-            f"time_unit={time_unit!r} is not understood; use one of {list(TIME_UNITS)}.",
-            column="time_unit",
+            f"{name}={time_unit!r} is not understood; use one of {list(TIME_UNITS)}.",
+            column=name,
             rule="unknown time unit",
         )
     return time_unit
@@ -192,10 +205,20 @@ def check_annual_rate(rate, *, name: str = "annual_discount_rate") -> float:
     return value
 
 
-def check_horizon(horizon, *, name: str = "horizon", whole: bool = True):
-    """Validate a horizon: a positive number of time units (whole unless ``whole=False``).
+def _is_whole(value) -> bool:
+    """An int (not a bool), or a float with no fractional part."""
+    if isinstance(value, bool | np.bool_):
+        return False
+    return isinstance(value, int | np.integer) or (
+        isinstance(value, float | np.floating) and float(value).is_integer()
+    )
 
-    Returns an ``int`` for whole horizons, a ``float`` otherwise. Booleans are refused.
+
+def check_horizon(horizon, *, name: str = "horizon", whole: bool = True):
+    """Validate a horizon: a positive number of periods, at most :data:`MAX_HORIZON`.
+
+    Whole unless ``whole=False``; returns an ``int`` for whole horizons, a ``float`` otherwise.
+    Booleans are refused.
 
     Examples
     --------
@@ -207,6 +230,10 @@ def check_horizon(horizon, *, name: str = "horizon", whole: bool = True):
     Traceback (most recent call last):
     ...
     churnsurv.exceptions.DataValidationError: horizon=0 must be a positive whole number ...
+    >>> check_horizon(10**8)
+    Traceback (most recent call last):
+    ...
+    churnsurv.exceptions.DataValidationError: horizon=100000000 is too long: at most 10,000 ...
     """
     number = isinstance(horizon, int | float | np.integer | np.floating) and not isinstance(
         horizon, bool | np.bool_
@@ -218,13 +245,64 @@ def check_horizon(horizon, *, name: str = "horizon", whole: bool = True):
             column=name,
             rule="horizon <= 0" if number else "not a number",
         )
-    if whole and not float(horizon).is_integer():
+    if whole and not _is_whole(horizon):
         raise DataValidationError(
             f"{name}={horizon!r} must be a positive whole number of periods.",
             column=name,
             rule="not a whole number",
         )
+    if horizon > MAX_HORIZON:
+        raise DataValidationError(
+            f"{name}={horizon!r} is too long: at most {MAX_HORIZON:,} periods (10,000 months is "
+            "over 800 years; use a coarser time unit for longer horizons).",
+            column=name,
+            rule="horizon too long",
+        )
     return int(horizon) if whole else float(horizon)
+
+
+def check_count(value, *, name: str, minimum: int = 1) -> int:
+    """Validate a count (customers listed, events required): a whole number >= ``minimum``.
+
+    Examples
+    --------
+    >>> check_count(20, name="n")
+    20
+    >>> check_count(-1, name="min_events", minimum=0)
+    Traceback (most recent call last):
+    ...
+    churnsurv.exceptions.DataValidationError: min_events=-1 must be a whole number >= 0.
+    """
+    if not _is_whole(value) or value < minimum:
+        raise DataValidationError(
+            f"{name}={value!r} must be a whole number >= {minimum}.",
+            column=name,
+            rule="bad count",
+        )
+    return int(value)
+
+
+def check_seed(seed, *, name: str = "seed") -> int:
+    """Validate a random seed: a whole number from 0 to :data:`MAX_SEED` (``2**32 - 1``).
+
+    The range is numpy's for ``np.random.seed``, which the report notebook calls.
+
+    Examples
+    --------
+    >>> check_seed(42)
+    42
+    >>> check_seed(-1)
+    Traceback (most recent call last):
+    ...
+    churnsurv.exceptions.DataValidationError: seed=-1 must be a whole number from 0 to 2**32 - 1.
+    """
+    if not _is_whole(seed) or not 0 <= seed <= MAX_SEED:
+        raise DataValidationError(
+            f"{name}={seed!r} must be a whole number from 0 to 2**32 - 1.",
+            column=name,
+            rule="bad seed",
+        )
+    return int(seed)
 
 
 def check_margin_values(values, name: str, allow_negative: bool, *, ids=None) -> np.ndarray:

@@ -36,6 +36,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from churnsurv._validation import check_count
 from churnsurv.clv.discount import discount_factors
 from churnsurv.data import (
     YEARS_PER_UNIT,
@@ -560,13 +561,13 @@ class ValueAtRisk:
         self.assumptions = assumptions
 
     def top(self, n: int = 20) -> pd.DataFrame:
-        """The ``n`` customers with the highest value at risk.
+        """The ``n`` customers with the highest value at risk (``n`` a whole number >= 1).
 
         Examples
         --------
         See :func:`value_at_risk`.
         """
-        return self.summary.head(n)
+        return self.summary.head(check_count(n, name="n"))
 
     def __repr__(self) -> str:
         total = self.summary["value_at_risk"].sum()

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from churnsurv._validation import N_EXAMPLES, Violations
+from churnsurv._validation import N_EXAMPLES, Violations, check_count
 from churnsurv.exceptions import DataValidationError
 
 __all__ = ["ChurnData", "PanelData"]
@@ -135,7 +135,7 @@ class ChurnData:
         ...
         churnsurv.exceptions.DataValidationError: column 'event': zero events ...
         """
-        if self.n_events < min_events:
+        if self.n_events < check_count(min_events, name="min_events", minimum=0):
             raise DataValidationError(
                 f"column 'event': zero events in {self.n} rows; {purpose} needs at least "
                 f"{min_events} churn event(s)."

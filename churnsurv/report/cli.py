@@ -31,6 +31,41 @@ with one message and exit status 2.
 """
 
 
+class _UsageError(Exception):
+    """A command line argparse cannot parse (unknown option, missing value, ...)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line and exit status 2, like every bad option.
+
+    argparse would print the usage text and call ``sys.exit``; :func:`main` prints
+    ``churnsurv: error: ...`` instead and returns 2.
+    """
+
+    def error(self, message: str):
+        raise _UsageError(message)
+
+
+def _number(text: str):
+    """Command-line text as an int or float when it reads as one, else the text unchanged.
+
+    Only turns text into a number: whether the number is allowed is decided by the library's
+    own rules (:mod:`churnsurv._validation`), which :func:`~churnsurv.report.run.run_report`
+    applies to every option before anything runs.
+
+    Examples
+    --------
+    >>> _number("60"), _number("1.5"), _number("1e3"), _number("ten")
+    (60, 1.5, 1000.0, 'ten')
+    """
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
 def _say(message: str) -> None:
     sys.stderr.write(f"churnsurv report: {message}\n")
     sys.stderr.flush()
@@ -51,7 +86,7 @@ def _add_report_options(p: argparse.ArgumentParser) -> None:
     )
     src.add_argument(
         "--dataset",
-        choices=["telco"],
+        metavar="NAME",
         help="use bundled data instead of a file; every option below then has a default "
         "(telco: --id customerID --duration tenure --event Churn --event-value Yes "
         "--by Contract --by InternetService --margin MonthlyCharges). Example: --dataset telco",
@@ -99,8 +134,9 @@ def _add_report_options(p: argparse.ArgumentParser) -> None:
     )
     cols.add_argument(
         "--time-unit",
-        choices=["day", "week", "month", "year"],
-        help="unit of durations (and of the periods of the rate tables); default month. "
+        metavar="UNIT",
+        help="unit of durations (and of the periods of the rate tables): day, week, month or "
+        "year; default month. "
         "Example: --time-unit month",
     )
     ana = p.add_argument_group("analysis")
@@ -126,7 +162,7 @@ def _add_report_options(p: argparse.ArgumentParser) -> None:
     )
     ana.add_argument(
         "--annual-discount-rate",
-        type=float,
+        type=_number,
         default=0.10,
         metavar="RATE",
         help="annual discount rate for CLV, converted exactly to the time unit; default 0.10. "
@@ -134,14 +170,14 @@ def _add_report_options(p: argparse.ArgumentParser) -> None:
     )
     ana.add_argument(
         "--horizon",
-        type=int,
+        type=_number,
         default=60,
         metavar="N",
         help="CLV horizon in time units; default 60. Example: --horizon 36",
     )
     ana.add_argument(
         "--within",
-        type=int,
+        type=_number,
         default=6,
         metavar="N",
         help="value at risk: probability of churning within N time units; default 6. "
@@ -150,7 +186,7 @@ def _add_report_options(p: argparse.ArgumentParser) -> None:
     ana.add_argument(
         "--top",
         dest="top_n",
-        type=int,
+        type=_number,
         default=20,
         metavar="N",
         help="customers listed in the value-at-risk table; default 20 (all are in "
@@ -158,7 +194,7 @@ def _add_report_options(p: argparse.ArgumentParser) -> None:
     )
     ana.add_argument(
         "--min-cox-events",
-        type=int,
+        type=_number,
         default=10,
         metavar="N",
         help="skip the Cox model (with a note in the report) below N churn events; default 10. "
@@ -166,7 +202,7 @@ def _add_report_options(p: argparse.ArgumentParser) -> None:
     )
     ana.add_argument(
         "--seed",
-        type=int,
+        type=_number,
         default=0,
         metavar="N",
         help="random seed; the same input, options and seed give the same numbers; default 0. "
@@ -188,9 +224,6 @@ def _report(args: argparse.Namespace, command: str) -> int:
     from churnsurv.exceptions import DataValidationError
     from churnsurv.report.run import ReportExecutionError, run_report
 
-    if (args.input is None) == (args.dataset is None):
-        _say("error: give a customer file (CSV or Parquet) or --dataset NAME (not both).")
-        return 2
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("default")
@@ -295,9 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     from churnsurv import __version__
 
-    parser = argparse.ArgumentParser(
-        prog="churnsurv", description="Survival analysis of customer churn and CLV."
-    )
+    parser = _Parser(prog="churnsurv", description="Survival analysis of customer churn and CLV.")
     parser.add_argument("--version", action="version", version=f"churnsurv {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     rep = sub.add_parser(
@@ -317,7 +348,12 @@ def main(argv: list[str] | None = None) -> int:
         help="the report of the bundled Telco data (= report --dataset telco --out report/)",
     )
     demo.add_argument("--out", default="report", metavar="DIR", help="default: report/")
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except _UsageError as exc:
+        where = "churnsurv report --help" if argv[:1] == ["report"] else "churnsurv --help"
+        sys.stderr.write(f"churnsurv: error: {exc} (see {where})\n")
+        return 2
     command = shlex.join(["churnsurv", *argv])
     if args.command == "demo":
         with warnings.catch_warnings():

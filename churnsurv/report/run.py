@@ -1,7 +1,7 @@
 """Reproducible churn reports: ``churnsurv report``.
 
 :func:`run_report` validates the input, runs the template notebook shipped inside the package
-(``churnsurv/templates/report.ipynb``) with papermill and exports it to a self-contained HTML
+(``churnsurv/report/templates/report.ipynb``) with papermill and exports it to a self-contained HTML
 page with nbconvert. The output folder then holds
 
 * ``report.html``: the report, with figures embedded and no external scripts (reads offline);
@@ -16,17 +16,20 @@ value that comes from the data through escaped HTML (``html.escape``) or pandas 
 escape cells and labels), and the HTML template has no ``<script>`` element, so a column name or
 category value such as ``<script>alert(1)</script>`` or ``{{7*7}}`` shows as text.
 
-Validation happens here, before the notebook runs: the file is read (CSV or Parquet) and
-:func:`churnsurv.prepare` is called with the same arguments the notebook uses, so a bad option
-ends with one :class:`~churnsurv.exceptions.DataValidationError` instead of a notebook traceback.
-The notebook prepares the data again itself (it must run standalone in Jupyter).
+Validation happens here, before the notebook runs: every option is checked by the library's own
+rules (:mod:`churnsurv._validation`, the ones :func:`churnsurv.clv` and the rest apply), then the
+file is read (CSV or Parquet) and :func:`churnsurv.prepare` is called with the same arguments the
+notebook uses, so a bad option ends with one :class:`~churnsurv.exceptions.DataValidationError`
+instead of a notebook traceback or a section quietly skipped.
+The notebook prepares the data again itself (it must run standalone in Jupyter); both read the
+input and look up formula columns with the same functions, from :mod:`churnsurv.report.io`.
 
-Only :mod:`churnsurv.report.cli` imports this module; it is not part of the ``import churnsurv`` API.
+Only :mod:`churnsurv.report.cli` imports this module; it is not part of the ``import churnsurv``
+API.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import sys
@@ -38,8 +41,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from churnsurv.data import TIME_UNITS
+from churnsurv._validation import (
+    check_annual_rate,
+    check_choice,
+    check_count,
+    check_horizon,
+    check_seed,
+    check_unit,
+)
 from churnsurv.exceptions import DataValidationError
+from churnsurv.report.io import formula_columns, read_input
 
 __all__ = [
     "DATASETS",
@@ -47,8 +58,6 @@ __all__ = [
     "ReportResult",
     "coerce_event_value",
     "export_html",
-    "file_sha256",
-    "read_table",
     "run_report",
     "template_path",
 ]
@@ -66,10 +75,6 @@ DATASETS: dict[str, dict] = {
         margin="MonthlyCharges",
     ),
 }
-_DATASET_FILES = {"telco": ("telco", "Telco-Customer-Churn.csv")}
-
-PARQUET_SUFFIXES = (".parquet", ".pq")
-CSV_SUFFIXES = (".csv", ".txt", ".csv.gz", ".csv.zip", ".csv.bz2", ".csv.xz")
 
 #: ``progress(cells_done, cells_total, seconds_elapsed, section)``, called after each code cell.
 Progress = Callable[[int, int, float, str], None]
@@ -143,100 +148,6 @@ def template_path(name: str = "report.ipynb") -> Path:
     return Path(str(resources.files("churnsurv.report").joinpath("templates", name)))
 
 
-def _dataset_path(name: str) -> Path:
-    folder, filename = _DATASET_FILES[name]
-    return Path(str(resources.files("churnsurv._data").joinpath(folder, filename)))
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    """SHA-256 of a file's bytes, as 64 hex digits.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     p = Path(tmp, "x.csv")
-    ...     _ = p.write_bytes(b"abc")
-    ...     file_sha256(p)[:16]
-    'ba7816bf8f01cfea'
-    """
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _unreadable(path: Path, why: str) -> DataValidationError:
-    return DataValidationError(f"cannot read {str(path)!r}: {why}", rule="unreadable file")
-
-
-def read_table(path: str | os.PathLike, *, id_col: str | None = None) -> pd.DataFrame:
-    """Read a customer table from CSV or Parquet, as the report notebook does.
-
-    The format follows the extension: ``.parquet``/``.pq`` is Parquet (needs ``pyarrow``),
-    anything else is read as CSV (``.csv.gz`` and other compressed CSV included). The id column,
-    when named, is read as text so that ids such as ``0042`` keep their leading zeros.
-
-    Parameters
-    ----------
-    path : str or path-like
-    id_col : str, optional
-        Customer id column, read as text.
-
-    Returns
-    -------
-    pandas.DataFrame
-
-    Raises
-    ------
-    DataValidationError
-        With rule ``"unreadable file"``: missing file, a folder, no permission, not parseable
-        as CSV/Parquet, empty, or Parquet support missing.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     p = Path(tmp, "customers.csv")
-    ...     _ = p.write_text("id,tenure,churned\\n0042,3,Yes\\n0043,12,No\\n")
-    ...     read_table(p, id_col="id")["id"].tolist()
-    ['0042', '0043']
-    >>> read_table("no/such/file.csv")
-    Traceback (most recent call last):
-    ...
-    churnsurv.exceptions.DataValidationError: cannot read 'no/such/file.csv': no such file
-    """
-    path = Path(path)
-    if not path.exists():
-        raise _unreadable(path, "no such file")
-    if path.is_dir():
-        raise _unreadable(path, "it is a folder, not a file")
-    parquet = path.suffix.lower() in PARQUET_SUFFIXES
-    try:
-        if parquet:
-            frame = pd.read_parquet(path)
-        else:
-            frame = pd.read_csv(path, dtype={id_col: str} if id_col else None)
-    except ImportError as exc:
-        raise _unreadable(
-            path, f"reading Parquet needs pyarrow ({exc}); pip install pyarrow"
-        ) from None
-    except PermissionError:
-        raise _unreadable(path, "permission denied") from None
-    except pd.errors.EmptyDataError:
-        raise _unreadable(path, "the file is empty") from None
-    except UnicodeDecodeError as exc:
-        raise _unreadable(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except (pd.errors.ParserError, ValueError, OSError) as exc:
-        kind = "Parquet" if parquet else "CSV"
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise _unreadable(path, f"not a readable {kind} file ({first})") from None
-    if frame.shape[1] == 0:
-        raise _unreadable(path, "no columns")
-    return frame
-
-
 def coerce_event_value(series: pd.Series, value):
     """Turn an event value typed on the command line into the column's type.
 
@@ -269,12 +180,6 @@ def coerce_event_value(series: pd.Series, value):
     return value
 
 
-def _formula_columns(formula: str) -> list[str]:
-    from churnsurv.regression.design import Design
-
-    return list(Design(formula).variables)
-
-
 def _validate(params: dict, raw: pd.DataFrame) -> None:
     """Everything the notebook will need, checked in this process (fails fast, one message)."""
     import churnsurv as cs
@@ -303,35 +208,35 @@ def _validate(params: dict, raw: pd.DataFrame) -> None:
     cs.prepare(raw, on_invalid="drop", **prepare_args)
     if params["covariates"]:
         try:
-            needed = _formula_columns(params["covariates"])
-        except ValueError as exc:
-            first = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip().splitlines()[0]
+            needed = formula_columns(params["covariates"])
+        except DataValidationError as exc:
             raise DataValidationError(
-                f"--covariates: {first}", column="covariates", rule="bad formula"
+                f"--covariates: {exc}", column="--covariates", rule=exc.rule
             ) from None
-        if "~" in params["covariates"]:
-            raise DataValidationError(
-                f"--covariates {params['covariates']!r}: give only the right-hand side, e.g. "
-                "'Contract + MonthlyCharges' (durations and events come from the other options).",
-                column="covariates",
-                rule="bad formula",
-            )
         cs.prepare(raw, on_invalid="drop", covariates=needed + list(params["by"]), **prepare_args)
 
 
 def _check_options(params: dict) -> None:
-    def bad(option: str, rule: str, message: str) -> DataValidationError:
-        return DataValidationError(f"{option}: {message}", column=option, rule=rule)
+    """Check every option with the library's own rules, named as on the command line.
 
-    if params["time_unit"] not in TIME_UNITS:
-        raise bad("--time-unit", "unknown time unit", f"use one of {list(TIME_UNITS)}.")
-    if not params["annual_discount_rate"] >= 0:
-        raise bad("--annual-discount-rate", "negative", "must be >= 0 (e.g. 0.10 for 10%).")
-    for option, key in (("--horizon", "horizon"), ("--within", "within")):
-        if not params[key] > 0:
-            raise bad(option, "not positive", "must be a positive number of time units.")
-    if params["top_n"] < 1:
-        raise bad("--top", "not positive", "must be at least 1.")
+    The rules are those of :mod:`churnsurv._validation` that :func:`churnsurv.clv`,
+    :func:`churnsurv.value_at_risk`, :func:`churnsurv.prepare` and the rest apply to the same
+    argument, so the command refuses exactly what the library refuses, with the same sentence
+    (``--horizon=0 ...`` where the library says ``horizon=0 ...``). Checked values replace the
+    given ones in ``params`` (``horizon=60.0`` becomes ``60``).
+    """
+    params["time_unit"] = check_unit(params["time_unit"], name="--time-unit")
+    params["annual_discount_rate"] = check_annual_rate(
+        params["annual_discount_rate"], name="--annual-discount-rate"
+    )
+    params["horizon"] = check_horizon(params["horizon"], name="--horizon")
+    params["within"] = check_horizon(params["within"], name="--within")
+    params["top_n"] = check_count(params["top_n"], name="--top", minimum=1)
+    params["min_cox_events"] = check_count(
+        params["min_cox_events"], name="--min-cox-events", minimum=0
+    )
+    params["seed"] = check_seed(params["seed"], name="--seed")
+    # Which columns go together is the command's own business (prepare takes either set).
     if (params["duration"] is None) == (params["start_date"] is None):
         raise DataValidationError(
             "give --duration COL (a tenure column) or --start-date COL with --end-date COL and "
@@ -339,9 +244,15 @@ def _check_options(params: dict) -> None:
             rule="duration or dates",
         )
     if params["duration"] is not None and params["event"] is None:
-        raise bad("--event", "missing argument", "name the churn indicator column.")
+        raise DataValidationError(
+            "--event: name the churn indicator column.", column="--event", rule="missing argument"
+        )
     if params["start_date"] is not None and params["cutoff"] is None:
-        raise bad("--cutoff", "missing argument", "the end of observation is needed with dates.")
+        raise DataValidationError(
+            "--cutoff: the end of observation is needed with dates.",
+            column="--cutoff",
+            rule="missing argument",
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -448,7 +359,7 @@ def export_html(notebook: str | os.PathLike, html_path: str | os.PathLike) -> Pa
     """Export an executed report notebook to a self-contained HTML page.
 
     Code is left out (the notebook has it), figures are embedded as ``data:`` URIs, and the page
-    loads nothing from the network (``churnsurv/templates/report.html.j2``).
+    loads nothing from the network (``churnsurv/report/templates/report.html.j2``).
 
     Returns
     -------
@@ -520,8 +431,8 @@ def run_report(
     covariates: str | None = None,
     margin: str | None = None,
     annual_discount_rate: float = 0.10,
-    horizon: float = 60,
-    within: float = 6,
+    horizon: int = 60,
+    within: int = 6,
     top_n: int = 20,
     min_cox_events: int = 10,
     seed: int = 0,
@@ -549,16 +460,19 @@ def run_report(
         Segment columns: one set of Kaplan–Meier curves, log-rank tests and rates per column.
     covariates : str, optional
         Right-hand side of the Cox model, e.g. ``"Contract + MonthlyCharges"``.
-    annual_discount_rate, horizon : float
-        CLV discounting and horizon (in time units).
-    within : float
-        Value at risk: churn probability within this many time units.
+    annual_discount_rate : float
+        CLV discounting: an annual fraction, greater than -1 and at most 1 (0.10 = 10% a year).
+    horizon : int
+        CLV horizon, in time units: a whole number from 1 to 10,000.
+    within : int
+        Value at risk: churn probability within this many time units (1 to 10,000).
     top_n : int
-        Customers listed in the value-at-risk table.
+        Customers listed in the value-at-risk table (at least 1).
     min_cox_events : int, default 10
         Fewer churn events than this skip the Cox model (with a note in the report).
     seed : int
-        Seeds numpy in the notebook; the same input, options and seed give the same tables.
+        Seeds numpy in the notebook (0 to 2**32 - 1); the same input, options and seed give the
+        same tables.
     command : str
         The command line, shown in the report's footer.
     progress : callable, optional
@@ -574,7 +488,9 @@ def run_report(
     ------
     DataValidationError
         Bad options or input (unreadable file, unknown column, event value never seen, ...),
-        before anything runs.
+        before anything runs. Options are checked first, by the library's own rules
+        (``churnsurv._validation``: the ones :func:`churnsurv.clv`, :func:`churnsurv.prepare`,
+        ... apply), and named as on the command line (``--horizon=0 must be ...``).
     ReportExecutionError
         The notebook failed; the partial notebook is kept for inspection.
 
@@ -587,16 +503,12 @@ def run_report(
     started = time.perf_counter()
     if (input_path is None) == (dataset is None):
         raise DataValidationError(
-            "give an input file (CSV or Parquet) or --dataset NAME, not both.", rule="no input"
+            "give a customer file (CSV or Parquet) or --dataset NAME (not both).",
+            rule="no input",
         )
     defaults: dict = {}
     if dataset is not None:
-        if dataset not in DATASETS:
-            raise DataValidationError(
-                f"--dataset {dataset!r} is not bundled; use one of {sorted(DATASETS)}.",
-                column="dataset",
-                rule="unknown data set",
-            )
+        check_choice("--dataset", dataset, sorted(DATASETS))
         defaults = DATASETS[dataset]
     given = dict(
         duration=duration,
@@ -614,30 +526,24 @@ def run_report(
     if start_date is not None and dataset is not None:
         defaults = {k: v for k, v in defaults.items() if k != "duration"}
     params = {k: (v if v is not None else defaults.get(k)) for k, v in given.items()}
-    params["time_unit"] = params["time_unit"] or "month"
+    params["time_unit"] = "month" if params["time_unit"] is None else params["time_unit"]
     params["by"] = list(params["by"] or [])
     params.update(
-        annual_discount_rate=float(annual_discount_rate),
-        horizon=float(horizon),
-        within=float(within),
-        top_n=int(top_n),
-        min_cox_events=int(min_cox_events),
-        seed=int(seed),
+        annual_discount_rate=annual_discount_rate,
+        horizon=horizon,
+        within=within,
+        top_n=top_n,
+        min_cox_events=min_cox_events,
+        seed=seed,
         command=command,
     )
     _check_options(params)
 
-    if dataset is not None:
-        import churnsurv as cs
-
-        raw = getattr(cs.datasets, f"load_{dataset}")()
-        params.update(
-            input_path=None, dataset=dataset, input_sha256=file_sha256(_dataset_path(dataset))
-        )
-    else:
-        source = Path(input_path).resolve()
-        raw = read_table(source, id_col=params["id_col"])
-        params.update(input_path=str(source), dataset=None, input_sha256=file_sha256(source))
+    raw, _, _ = read_input(input_path, dataset, id_col=params["id_col"])
+    params.update(
+        input_path=None if input_path is None else str(Path(input_path).resolve()),
+        dataset=dataset,
+    )
     if params["event"] is not None and params["event"] in raw.columns:
         params["event_value"] = coerce_event_value(raw[params["event"]], params["event_value"])
     _validate(params, raw)

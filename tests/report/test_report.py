@@ -20,9 +20,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import churnsurv as cs
 from churnsurv.exceptions import DataValidationError
 from churnsurv.report.cli import main
-from churnsurv.report.run import coerce_event_value, file_sha256, read_table, template_path
+from churnsurv.report.io import (
+    file_sha256,
+    formula_columns,
+    read_input,
+    read_table,
+    sbg_periods,
+    sbg_tail,
+)
+from churnsurv.report.run import coerce_event_value, template_path
 
 TELCO_CSV = Path(__file__).parents[2] / "datasets" / "telco" / "Telco-Customer-Churn.csv"
 SCRIPT = "<script>alert(1)</script>"
@@ -399,7 +408,7 @@ def test_dates_parquet_and_too_few_events_skip_the_cox_model_only(tmp_path):
           "--covariates", "Contract +"], "--covariates: formula 'Contract +' could not be parsed"),
         (["--event", "Churn"], "give --duration COL"),
         (["--duration", "tenure", "--event", "Churn", "--event-value", "Yes",
-          "--horizon", "0"], "--horizon: must be a positive number"),
+          "--horizon", "0"], "--horizon=0 must be a positive whole number of periods."),
     ],
 )  # fmt: skip
 def test_bad_options_end_with_one_clear_message(args, message, tmp_path, capsys):
@@ -507,3 +516,60 @@ def test_template_ships_with_a_parameters_cell():
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1
     assert template_path("report.html.j2").is_file()
+
+
+def test_formula_columns_are_the_variables_the_cox_model_reads():
+    formula = "C(Contract) + np.log(MonthlyCharges) + tenure:Partner"
+    assert formula_columns(formula) == ["Contract", "MonthlyCharges", "Partner", "tenure"]
+    assert formula_columns("`Monthly charges` + plan") == ["Monthly charges", "plan"]
+    with pytest.raises(DataValidationError, match="could not be parsed") as bad:
+        formula_columns("Contract +")
+    assert "\x1b" not in str(bad.value) and "\n" not in str(bad.value)  # one plain line
+    with pytest.raises(DataValidationError, match="give only the right-hand side"):
+        formula_columns("Churn ~ Contract")
+
+
+def test_sbg_periods_count_a_churn_in_its_period_and_completed_periods_for_the_active():
+    tenure = [0.0, 0.4, 1.0, 2.5, 0.4, 2.5, 3.0]
+    churned = [True, True, True, True, False, False, False]
+    # churners: ceil(t), at least 1; active customers: floor(t) completed periods
+    assert sbg_periods(tenure, churned).tolist() == [1, 1, 1, 3, 0, 2, 3]
+
+
+def test_sbg_tail_gives_the_published_fit_and_survival_by_hand():
+    """Fader & Hardie (2007) cohort with tenures in months, churners leaving mid-month."""
+    n = np.array([1000, 631, 468, 382, 326, 289, 262, 241])
+    lost = n[:-1] - n[1:]
+    tenure = np.append(np.repeat(np.arange(1, 8) - 0.5, lost), np.full(241, 7.5))
+    churned = np.arange(1000) < lost.sum()
+    data = cs.prepare(pd.DataFrame({"t": tenure, "e": churned}), duration="t", event="e")
+    model, tail = sbg_tail(data, horizon=12)
+    # Fader & Hardie (2007), "regular" cohort: alpha = 0.704, beta = 1.182
+    a, b = model.alpha_, model.beta_
+    assert (round(a, 3), round(b, 3)) == (0.704, 1.182)
+    # S(t) = prod_{i=1..t} (b + i - 1) / (a + b + i - 1); S(1) = b / (a + b)
+    assert tail.name == "sBG" and tail.index.tolist() == list(range(0, 8 + 12 + 2))
+    assert tail[0] == 1.0
+    assert tail[1] == pytest.approx(b / (a + b), rel=1e-12)
+    assert tail[3] == pytest.approx(
+        b * (b + 1) * (b + 2) / ((a + b) * (a + b + 1) * (a + b + 2)), rel=1e-12
+    )
+    assert round(float(tail[1]), 3) == 0.627  # 631 of 1000 renewed, fitted
+
+
+def test_read_input_reads_a_file_or_a_bundled_data_set(tmp_path):
+    csv = tmp_path / "c.csv"
+    csv.write_text("id,tenure,churn\n0042,3,1\n")
+    frame, source, sha256 = read_input(csv, id_col="id")
+    assert frame["id"].tolist() == ["0042"] and source == "file c.csv"
+    assert sha256 == file_sha256(csv)
+    frame, source, sha256 = read_input(None, "telco")
+    assert frame.shape == (7043, 21) and source == "bundled data set 'telco'"
+    assert sha256 == file_sha256(TELCO_CSV)
+
+
+def test_template_uses_the_io_helpers_not_its_own_copies():
+    code = "\n".join(c.source for c in nbformat.read(template_path(), as_version=4).cells)
+    assert "from churnsurv.report.io import formula_columns, read_input, sbg_tail" in code
+    for copy in ("hashlib", "read_csv", "read_parquet", "formulaic.Formula", "np.ceil", "np.floor"):
+        assert copy not in code, copy

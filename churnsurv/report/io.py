@@ -1,0 +1,319 @@
+"""What the report template and its runner share: reading the input, its sha256, the columns a
+covariate formula uses, and the sBG tail that value at risk extrapolates with.
+
+The template notebook (``churnsurv/report/templates/report.ipynb``) imports these functions
+instead of carrying its own copies, and :func:`churnsurv.report.run.run_report` uses the same
+ones to validate the input before the notebook runs, so both read the same table the same way.
+Nothing in the library imports this module; it uses only the public ``churnsurv`` API (plus the
+formula parser every Cox model uses).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import churnsurv as cs
+from churnsurv._validation import as_float_array, check_choice, check_horizon
+from churnsurv.exceptions import DataValidationError
+
+__all__ = [
+    "DATASET_FILES",
+    "PARQUET_SUFFIXES",
+    "dataset_path",
+    "file_sha256",
+    "formula_columns",
+    "read_input",
+    "read_table",
+    "sbg_periods",
+    "sbg_tail",
+]
+
+#: Bundled data sets the report knows: name → (folder, file) inside ``churnsurv._data``.
+DATASET_FILES: dict[str, tuple[str, str]] = {"telco": ("telco", "Telco-Customer-Churn.csv")}
+
+#: File name endings read as Parquet; anything else is read as CSV.
+PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """SHA-256 of a file's bytes, as 64 hex digits (read in 1 MiB blocks).
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     p = Path(tmp, "x.csv")
+    ...     _ = p.write_bytes(b"abc")
+    ...     file_sha256(p)[:16]
+    'ba7816bf8f01cfea'
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _unreadable(path: Path, why: str) -> DataValidationError:
+    return DataValidationError(f"cannot read {str(path)!r}: {why}", rule="unreadable file")
+
+
+def read_table(path: str | os.PathLike, *, id_col: str | None = None) -> pd.DataFrame:
+    """Read a customer table from CSV or Parquet.
+
+    The format follows the extension: ``.parquet``/``.pq`` is Parquet (needs ``pyarrow``),
+    anything else is read as CSV (``.csv.gz`` and other compressed CSV included). The id column,
+    when named, is read as text so that ids such as ``0042`` keep their leading zeros.
+
+    Parameters
+    ----------
+    path : str or path-like
+    id_col : str, optional
+        Customer id column, read as text.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    DataValidationError
+        With rule ``"unreadable file"``: missing file, a folder, no permission, not parseable
+        as CSV/Parquet, empty, or Parquet support missing.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     p = Path(tmp, "customers.csv")
+    ...     _ = p.write_text("id,tenure,churned\\n0042,3,Yes\\n0043,12,No\\n")
+    ...     read_table(p, id_col="id")["id"].tolist()
+    ['0042', '0043']
+    >>> read_table("no/such/file.csv")
+    Traceback (most recent call last):
+    ...
+    churnsurv.exceptions.DataValidationError: cannot read 'no/such/file.csv': no such file
+    """
+    path = Path(path)
+    if not path.exists():
+        raise _unreadable(path, "no such file")
+    if path.is_dir():
+        raise _unreadable(path, "it is a folder, not a file")
+    parquet = path.suffix.lower() in PARQUET_SUFFIXES
+    try:
+        if parquet:
+            frame = pd.read_parquet(path)
+        else:
+            frame = pd.read_csv(path, dtype={id_col: str} if id_col else None)
+    except ImportError as exc:
+        raise _unreadable(
+            path, f"reading Parquet needs pyarrow ({exc}); pip install pyarrow"
+        ) from None
+    except PermissionError:
+        raise _unreadable(path, "permission denied") from None
+    except pd.errors.EmptyDataError:
+        raise _unreadable(path, "the file is empty") from None
+    except UnicodeDecodeError as exc:
+        raise _unreadable(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except (pd.errors.ParserError, ValueError, OSError) as exc:
+        kind = "Parquet" if parquet else "CSV"
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise _unreadable(path, f"not a readable {kind} file ({first})") from None
+    if frame.shape[1] == 0:
+        raise _unreadable(path, "no columns")
+    return frame
+
+
+def dataset_path(name: str) -> Path:
+    """The file of a bundled data set (a key of :data:`DATASET_FILES`).
+
+    Parameters
+    ----------
+    name : str
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> dataset_path("telco").name
+    'Telco-Customer-Churn.csv'
+    """
+    check_choice("dataset", name, sorted(DATASET_FILES))
+    folder, filename = DATASET_FILES[name]
+    return Path(str(resources.files("churnsurv._data").joinpath(folder, filename)))
+
+
+def read_input(
+    input_path: str | os.PathLike | None = None,
+    dataset: str | None = None,
+    *,
+    id_col: str | None = None,
+) -> tuple[pd.DataFrame, str, str]:
+    """The report's input: a file (:func:`read_table`) or a bundled data set, with its sha256.
+
+    Parameters
+    ----------
+    input_path : str or path-like, optional
+        CSV or Parquet file; when given, ``dataset`` is ignored.
+    dataset : str, optional
+        Bundled data set (a key of :data:`DATASET_FILES`), loaded with its
+        ``churnsurv.datasets.load_<name>`` loader, used when ``input_path`` is None.
+    id_col : str, optional
+        Customer id column of a file, read as text.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+    source : str
+        What was read, for the reader: ``"file customers.csv"`` or
+        ``"bundled data set 'telco'"``.
+    sha256 : str
+        :func:`file_sha256` of the file read.
+
+    Examples
+    --------
+    >>> frame, source, sha256 = read_input(dataset="telco")
+    >>> frame.shape, source, len(sha256)
+    ((7043, 21), "bundled data set 'telco'", 64)
+    """
+    if input_path is None:
+        path = dataset_path(dataset)
+        frame = getattr(cs.datasets, f"load_{dataset}")()
+        return frame, f"bundled data set {dataset!r}", file_sha256(path)
+    path = Path(input_path)
+    frame = read_table(path, id_col=id_col)
+    return frame, f"file {path.name}", file_sha256(path)
+
+
+def formula_columns(formula: str) -> list[str]:
+    """The columns a covariate formula (the right-hand side of a Cox model) uses, sorted.
+
+    The lookup is the Cox model's own (:class:`churnsurv.CoxModel` parses its formula the
+    same way), so these are the columns the model will ask :func:`churnsurv.prepare` to carry.
+
+    Parameters
+    ----------
+    formula : str
+        E.g. ``"Contract + MonthlyCharges"``; transformations, interactions and backquoted
+        names with spaces are allowed.
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    DataValidationError
+        With rule ``"bad formula"``: the formula does not parse, or has a left-hand side.
+
+    Examples
+    --------
+    >>> formula_columns("C(Contract) + np.log(MonthlyCharges) + tenure:Partner")
+    ['Contract', 'MonthlyCharges', 'Partner', 'tenure']
+    >>> formula_columns("Churn ~ Contract")
+    Traceback (most recent call last):
+    ...
+    churnsurv.exceptions.DataValidationError: formula 'Churn ~ Contract': give only the ...
+    """
+    from churnsurv.regression.design import Design
+
+    if isinstance(formula, str) and "~" in formula:
+        raise DataValidationError(
+            f"formula {formula!r}: give only the right-hand side, e.g. 'Contract + "
+            "MonthlyCharges' (durations and events come from the other options).",
+            column="covariates",
+            rule="bad formula",
+        )
+    try:
+        return list(Design(formula).variables)
+    except ValueError as exc:
+        # formulaic marks the error position with colour codes and a second line; keep line 1
+        first = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip().splitlines()[0]
+        raise DataValidationError(first, column="covariates", rule="bad formula") from None
+
+
+def sbg_periods(durations, events) -> np.ndarray:
+    """Tenures in time units as shifted-beta-geometric periods (one period = one time unit).
+
+    A churner churned in period ``ceil(t)``, at least 1 (a churn at tenure 0 counts in the first
+    period); an active customer has completed ``floor(t)`` periods. These are the durations
+    :meth:`churnsurv.ShiftedBetaGeometric.fit_individual` takes.
+
+    Parameters
+    ----------
+    durations : array-like of float
+        Tenures, in the data's time unit (:attr:`churnsurv.ChurnData.durations`).
+    events : array-like of bool
+        True for churners.
+
+    Returns
+    -------
+    numpy.ndarray of int
+
+    Examples
+    --------
+    >>> sbg_periods([0, 0.5, 2, 2.5, 2.5, 3], [True, True, True, True, False, False]).tolist()
+    [1, 1, 2, 3, 2, 3]
+    """
+    t = as_float_array(durations, "durations")
+    churned = np.asarray(events, dtype=bool).ravel()
+    return np.where(churned, np.maximum(np.ceil(t), 1), np.floor(t)).astype(int)
+
+
+def sbg_tail(data, horizon: int) -> tuple[cs.ShiftedBetaGeometric, pd.Series]:
+    """The sBG model of all customers, and its survival curve as a tail for value at risk.
+
+    The model is fitted to every customer of ``data`` (periods from :func:`sbg_periods`); the
+    tail is its survival ``S(t)`` at whole periods ``0 ... ceil(longest tenure) + horizon + 1``,
+    long enough for :func:`churnsurv.value_at_risk` to continue a customer's curve from any
+    observed tenure over ``horizon`` periods.
+
+    Parameters
+    ----------
+    data : churnsurv.ChurnData
+    horizon : int
+        The value-at-risk horizon, in the data's time units.
+
+    Returns
+    -------
+    model : churnsurv.ShiftedBetaGeometric
+    tail : pandas.Series
+        ``S(t)`` indexed by period ``t``, named ``"sBG"``.
+
+    Examples
+    --------
+    The regular cohort of Fader & Hardie (2007), with tenures in months: churners left during
+    their last month, the 241 still active have completed 7 months and a half.
+
+    >>> import numpy as np, pandas as pd, churnsurv as cs
+    >>> n = np.array([1000, 631, 468, 382, 326, 289, 262, 241])
+    >>> lost = n[:-1] - n[1:]
+    >>> tenure = np.append(np.repeat(np.arange(1, 8) - 0.5, lost), np.full(241, 7.5))
+    >>> churned = np.arange(1000) < lost.sum()
+    >>> data = cs.prepare(pd.DataFrame({"t": tenure, "e": churned}), duration="t", event="e")
+    >>> model, tail = sbg_tail(data, horizon=12)
+    >>> round(model.alpha_, 3), round(model.beta_, 3), int(tail.index[-1])
+    (0.704, 1.182, 21)
+    """
+    churned = np.asarray(data.events, dtype=bool)
+    periods = sbg_periods(data.durations, churned)
+    model = cs.ShiftedBetaGeometric().fit_individual(periods, churned)
+    whole = np.arange(int(np.ceil(np.max(data.durations))) + check_horizon(horizon) + 2)
+    return model, pd.Series(model.survival(whole), index=whole, name="sBG")
