@@ -314,6 +314,6 @@ def sbg_tail(data, horizon: int) -> tuple[cs.ShiftedBetaGeometric, pd.Series]:
     """
     churned = np.asarray(data.events, dtype=bool)
     periods = sbg_periods(data.durations, churned)
-    model = cs.ShiftedBetaGeometric().fit_individual(periods, churned)
+    model = cs.ShiftedBetaGeometric().fit_individual(periods, churned, time_unit=data.time_unit)
     whole = np.arange(int(np.ceil(np.max(data.durations))) + check_horizon(horizon) + 2)
     return model, pd.Series(model.survival(whole), index=whole, name="sBG")
