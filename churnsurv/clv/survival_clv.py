@@ -175,7 +175,7 @@ class CLVResult:
         )
         return f"<div><strong>Customer lifetime value</strong><ul>{facts}</ul>{table}{more}</div>"
 
-    def plot(self, ax=None):
+    def plot(self, *, ax=None):
         """Bar chart of CLV per segment (with bootstrap CIs), or a histogram per customer.
 
         Returns
@@ -584,7 +584,7 @@ class ValueAtRisk:
             f"top 20 shown)<ul>{facts}</ul>{table}</div>"
         )
 
-    def plot(self, n: int = 20, ax=None):
+    def plot(self, n: int = 20, *, ax=None):
         """Horizontal bars of the top-``n`` customers' value at risk, coloured by tier.
 
         Returns

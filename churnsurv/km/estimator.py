@@ -538,7 +538,7 @@ class KaplanMeier:
         )
 
     # -- plot ------------------------------------------------------------------------------
-    def plot(self, ax=None, *, at_risk: bool = True, ci: bool = True, censor_marks: bool = True):
+    def plot(self, *, ax=None, at_risk: bool = True, ci: bool = True, censor_marks: bool = True):
         """Step curves with censor marks, confidence bands and a number-at-risk table beneath.
 
         The risk table shows :meth:`at_risk` evaluated at the x-axis tick positions.

@@ -322,7 +322,7 @@ class CohortTable:
         self.sizes = sizes
         self.cohort = cohort
 
-    def plot(self, ax=None, *, annotate: bool | None = None):
+    def plot(self, *, ax=None, annotate: bool | None = None):
         """Heatmap of the table (see :func:`churnsurv.plotting_km.plot_cohort_heatmap`).
 
         Examples

@@ -8,19 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from churnsurv.plotting._axes import new_or_given
+
 __all__ = [
     "plot_calibration_purchases",
     "plot_cumulative_tracking",
     "plot_sbg_projection",
 ]
-
-
-def _axes(ax):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=(7, 4.5))
-    return ax
 
 
 def plot_sbg_projection(model, survivors, *, n_fit_periods: int, ax=None):
@@ -53,7 +47,7 @@ def plot_sbg_projection(model, survivors, *, n_fit_periods: int, ax=None):
     >>> [t.get_text() for t in ax.get_legend().get_texts()]
     ['Actual', 'sBG model']
     """
-    ax = _axes(ax)
+    ax = new_or_given(ax, figsize=(7, 4.5))
     counts = np.asarray(survivors, dtype=float)
     periods = np.arange(counts.size)
     ax.plot(periods, 100 * counts / counts[0], "o-", color="black", label="Actual")
@@ -110,7 +104,7 @@ def plot_calibration_purchases(model, rfm, *, max_frequency: int = 7, ax=None):
     >>> plot_calibration_purchases(m, rfm).get_xlabel()
     'Number of repeat transactions in calibration period'
     """
-    ax = _axes(ax)
+    ax = new_or_given(ax, figsize=(7, 4.5))
     table = model.expected_repeat_by_frequency(rfm, max_frequency=max_frequency)
     x = np.arange(len(table))
     ax.plot(x, table["actual"], "o-", color="black", label="Actual")
@@ -176,7 +170,7 @@ def plot_cumulative_tracking(
         date=date,
         time_unit=time_unit,
     )
-    ax = _axes(ax)
+    ax = new_or_given(ax, figsize=(7, 4.5))
     ax.plot(tracking.index, tracking["actual"], "-", color="black", label="Actual")
     ax.plot(tracking.index, tracking["expected"], "--", color="tab:blue", label="BG/NBD")
     if "calibration_end" in tracking.attrs:

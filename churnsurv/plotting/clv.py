@@ -1,15 +1,17 @@
-"""Drawing for customer lifetime value results (computation lives in churnsurv.clv.survival_clv)."""
+"""Drawing for customer lifetime value results (the computation lives in :mod:`churnsurv.clv`)."""
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.patches import Rectangle
+
+from churnsurv.plotting._axes import new_or_given
 
 __all__ = ["plot_clv", "plot_value_at_risk"]
 
 
-def plot_clv(summary: pd.DataFrame, assumptions: dict, ax=None):
+def plot_clv(summary: pd.DataFrame, assumptions: dict, *, ax=None):
     """Bars of CLV per segment (with interval whiskers when present), or a per-customer histogram.
 
     Parameters
@@ -32,8 +34,7 @@ def plot_clv(summary: pd.DataFrame, assumptions: dict, ax=None):
     >>> len(ax.patches)
     2
     """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3.5))
+    ax = new_or_given(ax, figsize=(6, 3.5))
     label = f"CLV over {assumptions.get('horizon')} {assumptions.get('time_unit')}s"
     per_customer = str(assumptions.get("kind", "")).startswith(("per", "residual"))
     if per_customer:
@@ -52,7 +53,7 @@ def plot_clv(summary: pd.DataFrame, assumptions: dict, ax=None):
     return ax
 
 
-def plot_value_at_risk(top: pd.DataFrame, ax=None):
+def plot_value_at_risk(top: pd.DataFrame, *, ax=None):
     """Horizontal bars of value at risk for the given (top) customers, coloured by value tier.
 
     Parameters
@@ -74,14 +75,13 @@ def plot_value_at_risk(top: pd.DataFrame, ax=None):
     >>> len(ax.patches)
     2
     """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, max(2.5, 0.25 * len(top))))
+    ax = new_or_given(ax, figsize=(6, max(2.5, 0.25 * len(top))))
     tiers = list(dict.fromkeys(top["value_tier"]))
     colours = {t: f"C{i}" for i, t in enumerate(tiers)}
     y = np.arange(len(top))[::-1]
     ax.barh(y, top["value_at_risk"].to_numpy(), color=[colours[t] for t in top["value_tier"]])
     ax.set_yticks(y, [str(i) for i in top.index])
     ax.set_xlabel("value at risk = P(churn) × residual CLV")
-    handles = [plt.Rectangle((0, 0), 1, 1, color=colours[t]) for t in tiers]
+    handles = [Rectangle((0, 0), 1, 1, color=colours[t]) for t in tiers]
     ax.legend(handles, tiers, title="value tier", loc="lower right")
     return ax

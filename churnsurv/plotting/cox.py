@@ -8,16 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from churnsurv.plotting._axes import new_or_given
+
 __all__ = ["forest_plot", "plot_curves", "plot_schoenfeld", "plot_model_comparison"]
-
-
-def _axes(ax, figsize=(6.5, 4.0)):
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt
-
-    _, ax = plt.subplots(figsize=figsize)
-    return ax
 
 
 def forest_plot(labels, hr, lower, upper, *, ci_level=0.95, ax=None):
@@ -29,7 +22,7 @@ def forest_plot(labels, hr, lower, upper, *, ci_level=0.95, ax=None):
     >>> [t.get_text() for t in ax.get_yticklabels()]
     ['a', 'b']
     """
-    ax = _axes(ax, figsize=(6.5, 0.45 * len(labels) + 1.2))
+    ax = new_or_given(ax, figsize=(6.5, 0.45 * len(labels) + 1.2))
     y = np.arange(len(labels))[::-1]
     hr, lower, upper = map(np.asarray, (hr, lower, upper))
     ax.errorbar(hr, y, xerr=[hr - lower, upper - hr], fmt="o", color="C0", ecolor="C0", capsize=3)
@@ -53,7 +46,7 @@ def plot_curves(
     >>> len(plot_curves(f).get_lines())
     2
     """
-    ax = _axes(ax)
+    ax = new_or_given(ax, figsize=(6.5, 4.0))
     x = np.asarray(frame.columns, float)
     for label, row in frame.iterrows():
         if step:
@@ -119,7 +112,7 @@ def plot_model_comparison(km_times, km_surv, curves, *, xlabel="tenure", ax=None
     >>> [line.get_label() for line in ax.get_lines()][:2]
     ['Kaplan-Meier', 'Weibull']
     """
-    ax = _axes(ax)
+    ax = new_or_given(ax, figsize=(6.5, 4.0))
     ax.step(km_times, km_surv, where="post", color="black", linewidth=1.5, label="Kaplan-Meier")
     for name, (t, s) in curves.items():
         ax.plot(t, s, label=name)

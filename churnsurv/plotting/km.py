@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from churnsurv.plotting._axes import new_or_given
+
 __all__ = [
     "draw_risk_table",
     "plot_cohort_heatmap",
@@ -21,14 +23,6 @@ __all__ = [
 _RISK_ROW_PT = 13.0  # vertical spacing of risk-table rows, in points
 _RISK_TOP_PT = 42.0  # distance from the x axis to the risk-table title, in points
 _LABEL_GAP_PT = 20.0  # least gap between the row labels and the axes' left edge, in points
-
-
-def _axes(ax, figsize=(7.5, 5.0)):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=figsize, layout="constrained")
-    return ax
 
 
 def plot_survival_curves(
@@ -75,7 +69,7 @@ def plot_survival_curves(
     """
     from matplotlib.ticker import PercentFormatter
 
-    ax = _axes(ax)
+    ax = new_or_given(ax, figsize=(7.5, 5.0))
     segments = list(dict.fromkeys(curves["segment"]))
     for segment in segments:
         c = curves[curves["segment"] == segment]
@@ -251,7 +245,7 @@ def plot_cohort_heatmap(
     >>> plot_cohort_heatmap(t).get_ylabel()
     'Signup cohort'
     """
-    ax = _axes(ax, figsize=(9, 6))
+    ax = new_or_given(ax, figsize=(9, 6))
     values = np.ma.masked_invalid(table.to_numpy(dtype=float))
     image = ax.imshow(values, aspect="auto", cmap=cmap, vmin=0.0, vmax=1.0, interpolation="nearest")
     ax.set_facecolor("white")
