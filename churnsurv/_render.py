@@ -11,7 +11,7 @@ import html
 
 import pandas as pd
 
-__all__ = ["Result", "fmt", "html_block", "text_block"]
+__all__ = ["Result", "facts_frame", "fmt", "html_block", "text_block"]
 
 
 def fmt(x: float) -> str:
@@ -63,6 +63,17 @@ def text_block(title: str, frames: list[tuple[str, pd.DataFrame]], note: str = "
     if note:
         parts.append(note)
     return "\n".join(parts)
+
+
+def facts_frame(facts: dict) -> pd.DataFrame:
+    """A dict of facts (assumptions, settings) as a one-column table for rendering.
+
+    Examples
+    --------
+    >>> facts_frame({"horizon": 60}).loc["horizon", "value"]
+    '60'
+    """
+    return pd.DataFrame({"value": [str(v) for v in facts.values()]}, index=list(map(str, facts)))
 
 
 class Result:

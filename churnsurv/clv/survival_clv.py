@@ -30,12 +30,12 @@ used. Nothing is silently truncated.
 from __future__ import annotations
 
 import copy
-import html
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
+from churnsurv._render import Result, facts_frame
 from churnsurv._validation import check_count
 from churnsurv.clv.discount import discount_factors
 from churnsurv.data import (
@@ -130,7 +130,7 @@ def _is_km(model) -> bool:
 
 
 # ------------------------------------------------------------------------------------- result
-class CLVResult:
+class CLVResult(Result):
     """Customer lifetime values with the assumptions that produced them.
 
     Attributes
@@ -156,24 +156,14 @@ class CLVResult:
         self.summary = summary
         self.assumptions = assumptions
 
-    def __repr__(self) -> str:
-        a = self.assumptions
-        return (
-            f"CLVResult({len(self.summary)} rows, horizon {a['horizon']} {a['time_unit']}s, "
-            f"annual discount {a['annual_discount_rate']:.2%}, timing {a['timing']!r}, "
-            f"tail {a['tail']!r})"
-        )
+    _title = "Customer lifetime value"
 
-    def _repr_html_(self) -> str:
-        facts = "".join(
-            f"<li>{html.escape(str(k))}: {html.escape(str(v))}</li>"
-            for k, v in self.assumptions.items()
-        )
-        table = self.summary.head(50).to_html(float_format=lambda x: f"{x:,.2f}")
-        more = (
-            f"<p>({len(self.summary)} rows; first 50 shown)</p>" if len(self.summary) > 50 else ""
-        )
-        return f"<div><strong>Customer lifetime value</strong><ul>{facts}</ul>{table}{more}</div>"
+    def _frames(self) -> list[tuple[str, pd.DataFrame]]:
+        return [("Assumptions", facts_frame(self.assumptions)), ("", self.summary.head(50))]
+
+    def _note(self) -> str:
+        n = len(self.summary)
+        return f"{n} rows; the first 50 shown." if n > 50 else ""
 
     def plot(self, *, ax=None):
         """Bar chart of CLV per segment (with bootstrap CIs), or a histogram per customer.
@@ -541,7 +531,7 @@ def _bootstrap(
 
 
 # ------------------------------------------------------------------------------- value at risk
-class ValueAtRisk:
+class ValueAtRisk(Result):
     """Active customers ranked by value at risk = P(churn within k periods) × residual CLV.
 
     Attributes
@@ -569,19 +559,15 @@ class ValueAtRisk:
         """
         return self.summary.head(check_count(n, name="n"))
 
-    def __repr__(self) -> str:
-        total = self.summary["value_at_risk"].sum()
-        return f"ValueAtRisk({len(self.summary)} active customers, total at risk {total:,.2f})"
+    _title = "Value at risk"
 
-    def _repr_html_(self) -> str:
-        facts = "".join(
-            f"<li>{html.escape(str(k))}: {html.escape(str(v))}</li>"
-            for k, v in self.assumptions.items()
-        )
-        table = self.summary.head(20).to_html(float_format=lambda x: f"{x:,.3f}")
+    def _frames(self) -> list[tuple[str, pd.DataFrame]]:
+        return [("Assumptions", facts_frame(self.assumptions)), ("", self.summary.head(20))]
+
+    def _note(self) -> str:
+        total = self.summary["value_at_risk"].sum()
         return (
-            f"<div><strong>Value at risk</strong> ({len(self.summary)} active customers; "
-            f"top 20 shown)<ul>{facts}</ul>{table}</div>"
+            f"{len(self.summary)} active customers, top 20 shown; total value at risk {total:,.2f}."
         )
 
     def plot(self, n: int = 20, *, ax=None):

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from churnsurv._render import fmt, html_block
+from churnsurv._render import fmt, html_block, text_block
 from churnsurv._validation import (
     as_list,
     check_choice,
@@ -470,13 +470,21 @@ class KaplanMeier:
         """
         return self.summarize(beyond_follow_up="nan")
 
-    def _repr_html_(self) -> str:
-        if not hasattr(self, "curves_"):
-            return f"<pre>{html.escape(repr(self))}</pre>"
+    def _note(self) -> str:
         note = f"Time unit: {self.time_unit_}."
         if self.empty_segments_:
             note += f" Empty segments (no customers, not fitted): {self.empty_segments_}."
-        return html_block("Kaplan–Meier", [("", self.summary)], note)
+        return note
+
+    def _repr_html_(self) -> str:
+        if not hasattr(self, "curves_"):
+            return f"<pre>{html.escape(repr(self))}</pre>"
+        return html_block("Kaplan–Meier", [("", self.summary)], self._note())
+
+    def __str__(self) -> str:
+        if not hasattr(self, "curves_"):
+            return f"{self!r}, not fitted"
+        return text_block("Kaplan–Meier", [("", self.summary)], self._note())
 
     def __repr__(self) -> str:
         return f"KaplanMeier(conf_level={self.conf_level!r}, conf_type={self.conf_type!r})"

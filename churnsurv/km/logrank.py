@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from churnsurv._render import fmt, html_block
+from churnsurv._render import Result, fmt
 from churnsurv._validation import as_list, check_choice
 from churnsurv.data import ChurnData
 from churnsurv.km.counts import count_tables, group_codes, weighted_logrank
@@ -31,7 +31,7 @@ _ADJUST = {"holm": "holm", "bonferroni": "bonferroni", "bh": "fdr_bh", None: Non
 # --------------------------------------------------------------------------------------------
 # log-rank tests
 # --------------------------------------------------------------------------------------------
-class LogrankResult:
+class LogrankResult(Result):
     """Result of :func:`logrank`: ``summary`` (the test) and ``table`` (per group O, E).
 
     Attributes
@@ -58,14 +58,13 @@ class LogrankResult:
         self.df = int(summary["df"].iloc[0])
         self.p_value = float(summary["p_value"].iloc[0])
 
-    def _repr_html_(self) -> str:
-        return html_block("Log-rank test", [("", self.summary), ("Per group", self.table)])
+    _title = "Log-rank test"
 
-    def __repr__(self) -> str:
-        return f"LogrankResult(statistic={self.statistic:.4g}, df={self.df}, p={self.p_value:.3g})"
+    def _frames(self) -> list[tuple[str, pd.DataFrame]]:
+        return [("", self.summary), ("Per group", self.table)]
 
 
-class PairwiseLogrankResult:
+class PairwiseLogrankResult(Result):
     """Result of :func:`pairwise_logrank`: ``table`` with one row per pair of groups.
 
     Examples
@@ -82,12 +81,10 @@ class PairwiseLogrankResult:
         self.summary = table
         self.adjust = adjust
 
-    def _repr_html_(self) -> str:
-        how = "none" if self.adjust is None else self.adjust
-        return html_block("Pairwise log-rank tests", [(f"p-value adjustment: {how}", self.table)])
+    _title = "Pairwise log-rank tests"
 
-    def __repr__(self) -> str:
-        return f"PairwiseLogrankResult({len(self.table)} pairs, adjust={self.adjust!r})"
+    def _note(self) -> str:
+        return f"p-value adjustment: {'none' if self.adjust is None else self.adjust}"
 
 
 def _grouped_tables(data, by, strata, case_weights):

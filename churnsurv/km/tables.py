@@ -11,6 +11,7 @@ import html
 import numpy as np
 import pandas as pd
 
+from churnsurv._render import Result
 from churnsurv.data import YEARS_PER_UNIT, ChurnData
 from churnsurv.km.counts import count_tables, product_limit
 
@@ -293,7 +294,7 @@ def life_table(data: ChurnData, width: float = 1.0, *, by=None) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # cohort table
 # --------------------------------------------------------------------------------------------
-class CohortTable:
+class CohortTable(Result):
     """Share of each signup cohort still active k periods after signup.
 
     Attributes
@@ -353,8 +354,17 @@ class CohortTable:
             "</em></p></div>"
         )
 
-    def __repr__(self) -> str:
-        return f"CohortTable({len(self.table)} cohorts × {self.table.shape[1]} periods)"
+    _title = "Share of each signup cohort still active"
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The table with a first column of cohort sizes."""
+        shown = self.table.copy()
+        shown.insert(0, "customers", self.sizes)
+        return shown
+
+    def _note(self) -> str:
+        return "Missing cells are not yet observed (censoring), not zero."
 
 
 def cohort_table(data: ChurnData, cohort: str = "month") -> CohortTable:

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from churnsurv._render import Result, text_block
 from churnsurv._validation import (
     check_conf_level,
     check_is_fitted,
@@ -200,6 +201,20 @@ class ParametricModel(ABC):
             f"AIC={self.aic_:.1f}</p>"
         )
         return head + self.summary.to_html(float_format="{:.4g}".format)
+
+    def __repr__(self) -> str:
+        formula = "" if self.formula is None else repr(self.formula)
+        return f"{type(self).__name__}({formula})"
+
+    def __str__(self) -> str:
+        if not hasattr(self, "params_"):
+            return f"{self!r}, not fitted"
+        head = (
+            f"{self.name} {self.formula or '(no covariates)'}: n={self.n_}, "
+            f"events={self.n_events_}, log-likelihood={self.log_likelihood_:.2f}, "
+            f"AIC={self.aic_:.1f}"
+        )
+        return text_block(head, [("", self.summary)])
 
     # -- the model's cumulative hazard, vectorised ------------------------------------------
     def _linear(self, X: pd.DataFrame, param: str) -> np.ndarray:
@@ -430,7 +445,7 @@ _MODELS = {
 }
 
 
-class ModelComparison:
+class ModelComparison(Result):
     """Result of :func:`compare_models`: a table, the fitted models, and a KM-overlay plot.
 
     Attributes
@@ -456,11 +471,12 @@ class ModelComparison:
         self.models = models
         self._data = data
 
-    def _repr_html_(self) -> str:
-        return (
-            "<p><strong>Parametric models compared</strong> (lower AIC is better)</p>"
-            + self.table.to_html(float_format="{:.2f}".format)
-        )
+    _title = "Parametric models compared (lower AIC is better)"
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The comparison table (same as :attr:`table`)."""
+        return self.table
 
     def plot(self, *, horizon=None, ax=None):
         """Fitted marginal survival curves against Kaplan-Meier (lifelines), to ``horizon``.

@@ -33,6 +33,7 @@ from churnsurv.clv.btyd.common import (
     html_report,
     rfm_arrays,
     summary_table,
+    text_report,
 )
 from churnsurv.clv.btyd.gamma_gamma import GammaGamma
 from churnsurv.clv.discount import per_period_rate
@@ -156,11 +157,17 @@ class BetaGeoNBD:
         self._check_fitted()
         return self._summary.copy()
 
-    def _repr_html_(self) -> str:
+    def _report(self, render) -> str:
         if not hasattr(self, "params_"):
-            return html_report("BG/NBD model", {}, None)
+            return render("BG/NBD model", {}, None)
         facts = {"customers": self.n_customers_, "log-likelihood": f"{self.log_likelihood_:.2f}"}
-        return html_report("BG/NBD model", facts, getattr(self, "_summary", None))
+        return render("BG/NBD model", facts, getattr(self, "_summary", None))
+
+    def _repr_html_(self) -> str:
+        return self._report(html_report)
+
+    def __str__(self) -> str:
+        return self._report(text_report)
 
     def __repr__(self) -> str:
         if not hasattr(self, "params_"):

@@ -114,6 +114,15 @@ def summary_table(
     return out
 
 
+def text_report(title: str, facts: dict[str, object], summary: pd.DataFrame | None) -> str:
+    """The text twin of :func:`html_report` (what ``str(model)`` prints)."""
+    if summary is None:
+        return f"{title}: not fitted yet (call fit)."
+    lines = [title] + [f"  {k}: {v}" for k, v in facts.items()]
+    lines.append(summary.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    return "\n".join(lines)
+
+
 def html_report(title: str, facts: dict[str, object], summary: pd.DataFrame | None) -> str:
     """A small HTML card for ``_repr_html_``: a title, key facts and the summary table."""
     items = "".join(

@@ -17,6 +17,7 @@ from churnsurv.clv.btyd.common import (
     fit_log_params,
     html_report,
     summary_table,
+    text_report,
 )
 from churnsurv.exceptions import DataValidationError
 
@@ -169,15 +170,21 @@ class GammaGamma:
         self._check_fitted()
         return self._summary.copy()
 
-    def _repr_html_(self) -> str:
+    def _report(self, render) -> str:
         if not hasattr(self, "params_"):
-            return html_report("Gamma-Gamma spend model", {}, None)
+            return render("Gamma-Gamma spend model", {}, None)
         facts = {
             "repeat buyers": self.n_customers_,
             "left out (no repeat purchase)": self.n_excluded_,
             "log-likelihood": f"{self.log_likelihood_:.2f}",
         }
-        return html_report("Gamma-Gamma spend model", facts, getattr(self, "_summary", None))
+        return render("Gamma-Gamma spend model", facts, getattr(self, "_summary", None))
+
+    def _repr_html_(self) -> str:
+        return self._report(html_report)
+
+    def __str__(self) -> str:
+        return self._report(text_report)
 
     def __repr__(self) -> str:
         if not hasattr(self, "params_"):

@@ -39,6 +39,7 @@ from churnsurv.clv.btyd.common import (
     fit_log_params,
     html_report,
     summary_table,
+    text_report,
 )
 from churnsurv.clv.discount import per_period_rate
 from churnsurv.exceptions import DataValidationError
@@ -262,14 +263,20 @@ class ShiftedBetaGeometric:
         self._check_fitted()
         return self._summary.copy()
 
-    def _repr_html_(self) -> str:
+    def _report(self, render) -> str:
         if not hasattr(self, "alpha_"):
-            return html_report("Shifted-beta-geometric model", {}, None)
+            return render("Shifted-beta-geometric model", {}, None)
         facts = {
             "periods used in fit": self.n_fit_periods_,
             "log-likelihood": f"{self.log_likelihood_:.3f}",
         }
-        return html_report("Shifted-beta-geometric model", facts, self._summary)
+        return render("Shifted-beta-geometric model", facts, self._summary)
+
+    def _repr_html_(self) -> str:
+        return self._report(html_report)
+
+    def __str__(self) -> str:
+        return self._report(text_report)
 
     def __repr__(self) -> str:
         if not hasattr(self, "alpha_"):

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from churnsurv._render import text_block
 from churnsurv._validation import (
     as_list,
     check_choice,
@@ -416,6 +417,13 @@ class CoxModel:
     def __repr__(self) -> str:
         state = f"fitted, n={self.n_}" if hasattr(self, "params_") else "not fitted"
         return f"CoxModel({self.formula!r}, ties={self.ties!r}) [{state}]"
+
+    def __str__(self) -> str:
+        if not hasattr(self, "params_"):
+            return repr(self)
+        head = f"Cox model {self.formula} (ties: {self.ties}, engine: {self.engine_})"
+        stats_ = self.fit_statistics
+        return text_block(head, [("", self.summary), ("Fit statistics", stats_)])
 
     # -------------------------------------------------------------------------- predictions
     def design_matrix(self, data) -> pd.DataFrame:
