@@ -102,6 +102,25 @@ class Violations:
             examples=_label(self.ids, positions),
         )
 
+    def keep_mask(self, on_invalid: str) -> np.ndarray:
+        """Rows to keep: raise on any broken rule (``"raise"``), else drop the broken rows.
+
+        Dropping every row is an error too: there would be nothing left to analyse.
+        """
+        if not self.records:
+            return np.ones(self.n_rows, dtype=bool)
+        if on_invalid == "raise":
+            self.raise_first()
+        keep = ~self.bad_mask()
+        if not keep.any():
+            self.hint = False
+            raise DataValidationError(
+                f"all {self.n_rows} rows broke a rule and were excluded:\n{self.message()}",
+                rule="empty table",
+                n_rows=self.n_rows,
+            )
+        return keep
+
     def excluded_frame(self, index_name: str) -> pd.DataFrame:
         rows: dict[int, list[str]] = {}
         columns: dict[int, list[str]] = {}

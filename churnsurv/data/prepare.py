@@ -35,7 +35,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from churnsurv._validation import Violations, as_list, check_unit
+from churnsurv._validation import Violations, as_list, check_choice, check_unit
 from churnsurv.data.churn_data import ChurnData, PanelData
 from churnsurv.data.rules import numeric_column, parse_dates, parse_events, require_table_columns
 from churnsurv.data.units import elapsed
@@ -149,17 +149,69 @@ def prepare(
     >>> data.frame[["duration", "event"]].values.tolist()
     [[2.0, True], [10.0, False]]
     """
+    _check_arguments(df, duration, event, start_date, cutoff, entry, entry_date, time_unit)
+    check_choice("on_invalid", on_invalid, ("raise", "drop"))
+    segments = as_list(segments)
+    entry_date_col = (
+        entry_date if isinstance(entry_date, str) and entry_date in df.columns else None
+    )
+    require_table_columns(
+        df,
+        [duration, event, start_date, end_date, entry, entry_date_col, id, margin]
+        + segments
+        + as_list(covariates),
+    )
+    if len(df) == 0:
+        raise DataValidationError("the table is empty (0 rows).", rule="empty table")
+    core = {duration, event, start_date, end_date, entry, entry_date_col, id} - {None}
+    carried = _carried_columns(df, core, covariates, segments, margin)
+
+    df = df.reset_index(drop=True)
+    ids = df[id] if id is not None else None
+    v = Violations(len(df), ids)
+    if id is not None:
+        v.add(id, "missing id", ids.isna().to_numpy())
+        v.add(id, "duplicate id", (ids.duplicated(keep=False) & ids.notna()).to_numpy())
+    if duration is not None:
+        out = _from_durations(df, v, duration, event, event_value, censor_value, entry)
+    else:
+        out, exit_date = _from_dates(
+            df, v, start_date, end_date, cutoff, event, event_value, censor_value, time_unit
+        )
+        if entry_date is not None:
+            _entry_from_date(df, v, out, exit_date, entry_date, entry_date_col, time_unit)
+    _check_carried(df, v, segments, covariates, margin, allow_negative_margin)
+    for col in carried:
+        out[col] = df[col] if col != margin else _numeric_quiet(df[col])
+
+    excluded = v.excluded_frame(id or "row")
+    out = out[v.keep_mask(on_invalid)]
+    out["duration"] = out["duration"].astype(float)
+    out["event"] = out["event"].astype(bool)
+    if id is not None:
+        out.index = pd.Index(df[id][out.index], name=id)
+    else:
+        out.index.name = "row"
+    return ChurnData(
+        out,
+        time_unit=time_unit,
+        excluded=excluded,
+        n_input=len(df),
+        id_col=id,
+        covariates=[c for c in carried if c != margin],
+        segments=segments,
+        margin=margin,
+        cutoff=pd.Timestamp(cutoff) if cutoff is not None else None,
+    )
+
+
+def _check_arguments(df, duration, event, start_date, cutoff, entry, entry_date, time_unit):
+    """The argument rules of :func:`prepare` (which columns must be named together)."""
     if not isinstance(df, pd.DataFrame):
         raise DataValidationError(
             f"expected a pandas DataFrame, got {type(df).__name__}.", rule="not a DataFrame"
         )
     check_unit(time_unit)
-    if on_invalid not in ("raise", "drop"):
-        raise DataValidationError(
-            f"on_invalid={on_invalid!r} is not understood; use 'raise' or 'drop'.",
-            column="on_invalid",
-            rule="unknown option",
-        )
     if (duration is None) == (start_date is None):
         raise DataValidationError(
             "give exactly one of duration= (a tenure column) or start_date= (with end_date= "
@@ -188,20 +240,10 @@ def prepare(
             column="entry_date",
             rule="entry_date without dates",
         )
-    segments = as_list(segments)
-    entry_date_col = (
-        entry_date if isinstance(entry_date, str) and entry_date in df.columns else None
-    )
-    require_table_columns(
-        df,
-        [duration, event, start_date, end_date, entry, entry_date_col, id, margin]
-        + segments
-        + as_list(covariates),
-    )
-    if len(df) == 0:
-        raise DataValidationError("the table is empty (0 rows).", rule="empty table")
 
-    core = {duration, event, start_date, end_date, entry, entry_date_col, id} - {None}
+
+def _carried_columns(df, core: set, covariates, segments: list, margin) -> list:
+    """The columns carried into ChurnData: declared ones, or every non-core column."""
     if covariates is None:
         carried = [c for c in df.columns if c not in core]
     else:
@@ -214,65 +256,77 @@ def prepare(
             column=str(clash[0]),
             rule="reserved column name",
         )
+    return carried
 
-    df = df.reset_index(drop=True)
-    n = len(df)
-    ids = df[id] if id is not None else None
-    v = Violations(n, ids)
 
-    if id is not None:
-        v.add(id, "missing id", ids.isna().to_numpy())
-        v.add(id, "duplicate id", (ids.duplicated(keep=False) & ids.notna()).to_numpy())
-
+def _from_durations(df, v, duration, event, event_value, censor_value, entry) -> pd.DataFrame:
+    """Tenure and churn columns (and entry times) with their row rules."""
     out = pd.DataFrame(index=df.index)
-    if duration is not None:
-        dur = numeric_column(df[duration], duration, v, "duration")
-        v.add(duration, "negative duration", dur < 0)
-        events = parse_events(df[event], event, v, event_value, censor_value)
-        out["duration"] = dur
-        out["event"] = events
-        if entry is not None:
-            ent = numeric_column(df[entry], entry, v, "entry")
-            v.add(entry, "negative entry", ent < 0)
-            v.add(entry, "entry not before exit (entry >= duration)", ent >= dur)
-            out["entry"] = ent
-    else:
-        cut = pd.Timestamp(cutoff)
-        start = parse_dates(df[start_date], start_date, v, required=True)
-        if end_date is not None:
-            end = parse_dates(df[end_date], end_date, v, required=False)
-        else:
-            end = pd.Series(pd.NaT, index=df.index)
-        v.add(end_date or start_date, "end before start", (end < start).to_numpy())
-        v.add(start_date, f"start after cutoff {cut.date()}", (start > cut).to_numpy())
-        ended = (end.notna() & (end <= cut)).to_numpy()
-        if event is not None:
-            flag = parse_events(df[event], event, v, event_value, censor_value)
-            v.add(event, "event without an end date", flag & end.isna().to_numpy())
-            events = flag & ended
-        else:
-            events = ended
-        exit_date = end.where(pd.Series(ended, index=df.index), cut)
-        out["duration"] = elapsed(start, exit_date, time_unit)
-        out["event"] = events
-        if entry_date is not None:
-            obs = df[entry_date_col] if entry_date_col else pd.Series(entry_date, index=df.index)
-            obs = parse_dates(obs, entry_date_col or "entry_date", v, required=True)
-            begin = pd.Series(np.maximum(start.values, obs.values), index=df.index)
-            out["entry"] = elapsed(start, begin, time_unit)
-            v.add(
-                entry_date_col or "entry_date",
-                "exit before entry date (churned before observation began)",
-                (exit_date < obs).to_numpy(),
-            )
-            v.add(
-                entry_date_col or "entry_date",
-                "entry not before exit",
-                (out["entry"] >= out["duration"]).to_numpy() & (exit_date >= obs).to_numpy(),
-            )
-        out["start_date"] = start
-        out["end_date"] = end.where(pd.Series(ended, index=df.index))
+    dur = numeric_column(df[duration], duration, v, "duration")
+    v.add(duration, "negative duration", dur < 0)
+    out["duration"] = dur
+    out["event"] = parse_events(df[event], event, v, event_value, censor_value)
+    if entry is not None:
+        ent = numeric_column(df[entry], entry, v, "entry")
+        v.add(entry, "negative entry", ent < 0)
+        v.add(entry, "entry not before exit (entry >= duration)", ent >= dur)
+        out["entry"] = ent
+    return out
 
+
+def _from_dates(
+    df, v, start_date, end_date, cutoff, event, event_value, censor_value, time_unit
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Durations from signup and churn dates, censored at the cutoff, with their row rules.
+
+    Returns the columns and each row's exit date (churn date, or the cutoff when censored).
+    """
+    out = pd.DataFrame(index=df.index)
+    cut = pd.Timestamp(cutoff)
+    start = parse_dates(df[start_date], start_date, v, required=True)
+    if end_date is not None:
+        end = parse_dates(df[end_date], end_date, v, required=False)
+    else:
+        end = pd.Series(pd.NaT, index=df.index)
+    v.add(end_date or start_date, "end before start", (end < start).to_numpy())
+    v.add(start_date, f"start after cutoff {cut.date()}", (start > cut).to_numpy())
+    ended = (end.notna() & (end <= cut)).to_numpy()
+    if event is not None:
+        flag = parse_events(df[event], event, v, event_value, censor_value)
+        v.add(event, "event without an end date", flag & end.isna().to_numpy())
+        events = flag & ended
+    else:
+        events = ended
+    exit_date = end.where(pd.Series(ended, index=df.index), cut)
+    out["duration"] = elapsed(start, exit_date, time_unit)
+    out["event"] = events
+    out["start_date"] = start
+    out["end_date"] = end.where(pd.Series(ended, index=df.index))
+    return out, exit_date
+
+
+def _entry_from_date(df, v, out, exit_date, entry_date, entry_date_col, time_unit) -> None:
+    """Entry times (tenure reached when observation began) from an entry date or column."""
+    start = out["start_date"]
+    obs = df[entry_date_col] if entry_date_col else pd.Series(entry_date, index=df.index)
+    name = entry_date_col or "entry_date"
+    obs = parse_dates(obs, name, v, required=True)
+    begin = pd.Series(np.maximum(start.values, obs.values), index=df.index)
+    out["entry"] = elapsed(start, begin, time_unit)
+    v.add(
+        name,
+        "exit before entry date (churned before observation began)",
+        (exit_date < obs).to_numpy(),
+    )
+    v.add(
+        name,
+        "entry not before exit",
+        (out["entry"] >= out["duration"]).to_numpy() & (exit_date >= obs).to_numpy(),
+    )
+
+
+def _check_carried(df, v, segments, covariates, margin, allow_negative_margin) -> None:
+    """No missing segment or covariate values; a numeric, non-negative margin."""
     for seg in segments:
         v.add(seg, "missing segment value", df[seg].isna().to_numpy())
     for cov in as_list(covariates):
@@ -282,40 +336,6 @@ def prepare(
         m = numeric_column(df[margin], margin, v, "margin")
         if not allow_negative_margin:
             v.add(margin, "negative margin (pass allow_negative_margin=True to allow)", m < 0)
-
-    for col in carried:
-        out[col] = df[col] if col != margin else _numeric_quiet(df[col])
-
-    excluded = v.excluded_frame(id or "row")
-    if v.records:
-        if on_invalid == "raise":
-            v.raise_first()
-        keep = ~v.bad_mask()
-        if not keep.any():
-            v.hint = False
-            raise DataValidationError(
-                f"all {n} rows broke a rule and were excluded:\n{v.message()}",
-                rule="empty table",
-                n_rows=n,
-            )
-        out = out[keep]
-    out["duration"] = out["duration"].astype(float)
-    out["event"] = out["event"].astype(bool)
-    if id is not None:
-        out.index = pd.Index(df[id][out.index], name=id)
-    else:
-        out.index.name = "row"
-    return ChurnData(
-        out,
-        time_unit=time_unit,
-        excluded=excluded,
-        n_input=n,
-        id_col=id,
-        covariates=[c for c in carried if c != margin],
-        segments=segments,
-        margin=margin,
-        cutoff=pd.Timestamp(cutoff) if cutoff is not None else None,
-    )
 
 
 def _numeric_quiet(series: pd.Series) -> pd.Series:
@@ -372,11 +392,10 @@ def prepare_panel(
     (3, 1, True)
     """
     check_unit(time_unit)
-    if on_invalid not in ("raise", "drop"):
+    check_choice("on_invalid", on_invalid, ("raise", "drop"))
+    if not isinstance(df, pd.DataFrame):
         raise DataValidationError(
-            f"on_invalid={on_invalid!r} is not understood; use 'raise' or 'drop'.",
-            column="on_invalid",
-            rule="unknown option",
+            f"expected a pandas DataFrame, got {type(df).__name__}.", rule="not a DataFrame"
         )
     require_table_columns(df, [id, start, stop, event] + as_list(covariates))
     if len(df) == 0:
@@ -406,24 +425,13 @@ def prepare_panel(
     not_last = np.zeros(n, dtype=bool)
     not_last[order] = np.r_[sid[1:] == sid[:-1], False]
     v.add(event, "event on an interval that is not the customer's last", events & not_last)
+    if v.records and on_invalid == "drop":
+        # a partial history would bias the fit: drop every interval of a customer with a
+        # broken rule, and say why for the intervals that broke none
+        others = ids.isin(set(ids[v.bad_mask()])).to_numpy() & ~v.bad_mask()
+        v.add(id, "another interval of this customer broke a rule", others)
     excluded = v.excluded_frame(id)
-    keep = np.ones(n, dtype=bool)
-    if v.records:
-        if on_invalid == "raise":
-            v.raise_first()
-        bad_ids = set(ids[v.bad_mask()])
-        keep = ~ids.isin(bad_ids).to_numpy()
-        extra = np.flatnonzero(~keep & ~v.bad_mask())
-        if extra.size:
-            v.add(id, "another interval of this customer broke a rule", ~keep & ~v.bad_mask())
-            excluded = v.excluded_frame(id)
-        if not keep.any():
-            v.hint = False
-            raise DataValidationError(
-                f"all {n} rows broke a rule and were excluded:\n{v.message()}",
-                rule="empty table",
-                n_rows=n,
-            )
+    keep = v.keep_mask(on_invalid)
     frame = pd.DataFrame({"start": t0, "duration": t1, "event": events}, index=df.index)
     for col in carried:
         frame[col] = df[col]

@@ -18,7 +18,7 @@ _REPORT_EXAMPLES = """\
 examples:
   churnsurv report customers.csv --duration tenure --event Churn --event-value Yes \\
       --id customerID --by Contract --by InternetService \\
-      --covariates "Contract + MonthlyCharges" --margin MonthlyCharges --out report/
+      --formula "Contract + MonthlyCharges" --margin MonthlyCharges --out report/
   churnsurv report subscriptions.parquet --start-date signup --end-date cancelled \\
       --cutoff 2024-12-31 --time-unit month --by plan --out report/
   churnsurv report --dataset telco --out report/      # bundled data, sensible defaults
@@ -76,7 +76,13 @@ def _progress(done: int, total: int, seconds: float, section: str) -> None:
 
 
 def _add_report_options(p: argparse.ArgumentParser) -> None:
-    src = p.add_argument_group("input (a file, or --dataset)")
+    _input_options(p.add_argument_group("input (a file, or --dataset)"))
+    _column_options(p.add_argument_group("columns (names as in the file's header)"))
+    _analysis_options(p.add_argument_group("analysis"))
+    _output_options(p.add_argument_group("output"))
+
+
+def _input_options(src) -> None:
     src.add_argument(
         "input",
         nargs="?",
@@ -91,7 +97,9 @@ def _add_report_options(p: argparse.ArgumentParser) -> None:
         "(telco: --id customerID --duration tenure --event Churn --event-value Yes "
         "--by Contract --by InternetService --margin MonthlyCharges). Example: --dataset telco",
     )
-    cols = p.add_argument_group("columns (names as in the file's header)")
+
+
+def _column_options(cols) -> None:
     cols.add_argument(
         "--duration",
         metavar="COL",
@@ -139,7 +147,9 @@ def _add_report_options(p: argparse.ArgumentParser) -> None:
         "year; default month. "
         "Example: --time-unit month",
     )
-    ana = p.add_argument_group("analysis")
+
+
+def _analysis_options(ana) -> None:
     ana.add_argument(
         "--by",
         action="append",
@@ -148,11 +158,11 @@ def _add_report_options(p: argparse.ArgumentParser) -> None:
         "several. Example: --by Contract --by InternetService",
     )
     ana.add_argument(
-        "--covariates",
+        "--formula",
         metavar="FORMULA",
         help="right-hand side of the Cox model (categorical columns get a reference level; "
         "quote names with spaces in backticks). "
-        'Example: --covariates "Contract + MonthlyCharges"',
+        'Example: --formula "Contract + MonthlyCharges"',
     )
     ana.add_argument(
         "--margin",
@@ -208,7 +218,9 @@ def _add_report_options(p: argparse.ArgumentParser) -> None:
         help="random seed; the same input, options and seed give the same numbers; default 0. "
         "Example: --seed 42",
     )
-    out = p.add_argument_group("output")
+
+
+def _output_options(out) -> None:
     out.add_argument(
         "--out",
         required=True,
@@ -240,7 +252,7 @@ def _report(args: argparse.Namespace, command: str) -> int:
                 cutoff=args.cutoff,
                 time_unit=args.time_unit,
                 by=args.by,
-                covariates=args.covariates,
+                formula=args.formula,
                 margin=args.margin,
                 annual_discount_rate=args.annual_discount_rate,
                 horizon=args.horizon,

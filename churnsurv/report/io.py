@@ -238,7 +238,7 @@ def formula_columns(formula: str) -> list[str]:
         raise DataValidationError(
             f"formula {formula!r}: give only the right-hand side, e.g. 'Contract + "
             "MonthlyCharges' (durations and events come from the other options).",
-            column="covariates",
+            column="--formula",
             rule="bad formula",
         )
     try:
@@ -246,7 +246,7 @@ def formula_columns(formula: str) -> list[str]:
     except ValueError as exc:
         # formulaic marks the error position with colour codes and a second line; keep line 1
         first = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip().splitlines()[0]
-        raise DataValidationError(first, column="covariates", rule="bad formula") from None
+        raise DataValidationError(first, column="--formula", rule="bad formula") from None
 
 
 def sbg_periods(durations, events) -> np.ndarray:

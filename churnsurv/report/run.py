@@ -71,7 +71,7 @@ DATASETS: dict[str, dict] = {
         event_value="Yes",
         time_unit="month",
         by=["Contract", "InternetService"],
-        covariates="Contract + InternetService + PaymentMethod + SeniorCitizen + MonthlyCharges",
+        formula="Contract + InternetService + PaymentMethod + SeniorCitizen + MonthlyCharges",
         margin="MonthlyCharges",
     ),
 }
@@ -206,12 +206,12 @@ def _validate(params: dict, raw: pd.DataFrame) -> None:
             rule="event_value never occurs",
         )
     cs.prepare(raw, on_invalid="drop", **prepare_args)
-    if params["covariates"]:
+    if params["formula"]:
         try:
-            needed = formula_columns(params["covariates"])
+            needed = formula_columns(params["formula"])
         except DataValidationError as exc:
             raise DataValidationError(
-                f"--covariates: {exc}", column="--covariates", rule=exc.rule
+                f"--formula: {exc}", column="--formula", rule=exc.rule
             ) from None
         cs.prepare(raw, on_invalid="drop", covariates=needed + list(params["by"]), **prepare_args)
 
@@ -428,7 +428,7 @@ def run_report(
     cutoff: str | None = None,
     time_unit: str | None = None,
     by: Sequence[str] | None = None,
-    covariates: str | None = None,
+    formula: str | None = None,
     margin: str | None = None,
     annual_discount_rate: float = 0.10,
     horizon: int = 60,
@@ -458,7 +458,7 @@ def run_report(
         (:func:`coerce_event_value`).
     by : list of str, optional
         Segment columns: one set of Kaplan–Meier curves, log-rank tests and rates per column.
-    covariates : str, optional
+    formula : str, optional
         Right-hand side of the Cox model, e.g. ``"Contract + MonthlyCharges"``.
     annual_discount_rate : float
         CLV discounting: an annual fraction, greater than -1 and at most 1 (0.10 = 10% a year).
@@ -520,7 +520,7 @@ def run_report(
         cutoff=cutoff,
         time_unit=time_unit,
         by=list(by) if by else None,
-        covariates=covariates,
+        formula=formula,
         margin=margin,
     )
     if start_date is not None and dataset is not None:

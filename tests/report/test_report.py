@@ -121,7 +121,7 @@ def hostile_frame(n: int = 120) -> pd.DataFrame:
 
 HOSTILE_ARGS = [
     "--id", "id", "--duration", "tenure", "--event", "status", "--event-value", TEMPLATE,
-    "--by", "plan", "--by", SCRIPT, "--covariates", "plan",
+    "--by", "plan", "--by", SCRIPT, "--formula", "plan",
     "--margin", 'spend"); import os; os._exit(3) #', "--horizon", "24", "--within", "3",
     "--seed", "3",
 ]  # fmt: skip
@@ -371,7 +371,7 @@ def test_dates_parquet_and_too_few_events_skip_the_cox_model_only(tmp_path):
         frame.to_csv(path, index=False)
     args = [
         "--id", "id", "--start-date", "signup", "--end-date", "cancelled",
-        "--cutoff", "2024-06-30", "--by", "plan", "--covariates", "plan", "--margin", "spend",
+        "--cutoff", "2024-06-30", "--by", "plan", "--formula", "plan", "--margin", "spend",
         "--horizon", "12",
     ]  # fmt: skip
     proc = run_cli("report", str(path), *args, "--out", str(tmp_path / "out"))
@@ -403,9 +403,9 @@ def test_dates_parquet_and_too_few_events_skip_the_cox_model_only(tmp_path):
         (["--duration", "tenure", "--event", "Churn", "--event-value", "Yes", "--by", "Contrct"],
          "Did you mean ['Contract']?"),
         (["--duration", "tenure", "--event", "Churn", "--event-value", "Yes",
-          "--covariates", "Contract + Foo"], "column 'Foo': missing column"),
+          "--formula", "Contract + Foo"], "column 'Foo': missing column"),
         (["--duration", "tenure", "--event", "Churn", "--event-value", "Yes",
-          "--covariates", "Contract +"], "--covariates: formula 'Contract +' could not be parsed"),
+          "--formula", "Contract +"], "--formula: formula 'Contract +' could not be parsed"),
         (["--event", "Churn"], "give --duration COL"),
         (["--duration", "tenure", "--event", "Churn", "--event-value", "Yes",
           "--horizon", "0"], "--horizon=0 must be a positive whole number of periods."),
@@ -453,7 +453,7 @@ def test_help_explains_every_option_with_an_example(capsys, monkeypatch):
     text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
     options = [
         "--dataset", "--duration", "--event", "--event-value", "--id", "--start-date",
-        "--end-date", "--cutoff", "--time-unit", "--by", "--covariates", "--margin",
+        "--end-date", "--cutoff", "--time-unit", "--by", "--formula", "--margin",
         "--annual-discount-rate", "--horizon", "--within", "--top", "--min-cox-events",
         "--seed", "--out",
     ]  # fmt: skip
