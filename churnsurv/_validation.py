@@ -9,11 +9,14 @@ raise :class:`~churnsurv.exceptions.DataValidationError` (a ``ValueError``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from churnsurv._typing import ArrayLike, Columns
 from churnsurv.exceptions import DataValidationError, NotFittedError
 
 __all__ = [
@@ -69,7 +72,7 @@ class Violations:
     records: list = field(default_factory=list)  # (column, rule, positions, detail)
     hint: bool = True  # suggest on_invalid='drop' (only where that option exists)
 
-    def add(self, column: str, rule: str, mask, detail: str = "") -> None:
+    def add(self, column: str, rule: str, mask: ArrayLike, detail: str = "") -> None:
         positions = np.flatnonzero(np.asarray(mask, dtype=bool))
         if positions.size:
             self.records.append((column, rule, positions, detail))
@@ -137,7 +140,7 @@ class Violations:
         return pd.DataFrame(frame).astype({"column": object, "reason": object})
 
 
-def as_list(value) -> list[str]:
+def as_list(value: Columns) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
@@ -149,7 +152,7 @@ def as_list(value) -> list[str]:
 TIME_UNITS: tuple[str, ...] = ("day", "week", "month", "year")
 
 
-def check_choice(name: str, value, allowed) -> None:
+def check_choice(name: str, value: object, allowed: Iterable[object]) -> None:
     """Raise :class:`DataValidationError` unless ``value`` is one of ``allowed``.
 
     Examples
@@ -167,7 +170,7 @@ def check_choice(name: str, value, allowed) -> None:
         )
 
 
-def check_unit(time_unit, *, name: str = "time_unit") -> str:
+def check_unit(time_unit: object, *, name: str = "time_unit") -> str:
     """Validate a time unit: one of :data:`TIME_UNITS`.
 
     Examples
@@ -188,7 +191,7 @@ def check_unit(time_unit, *, name: str = "time_unit") -> str:
     return time_unit
 
 
-def check_annual_rate(rate, *, name: str = "annual_discount_rate") -> float:
+def check_annual_rate(rate: object, *, name: str = "annual_discount_rate") -> float:
     """Validate an annual discount rate: finite, > -1 and at most 1 (100% a year).
 
     Examples
@@ -233,7 +236,7 @@ def _is_whole(value) -> bool:
     )
 
 
-def check_horizon(horizon, *, name: str = "horizon", whole: bool = True):
+def check_horizon(horizon: object, *, name: str = "horizon", whole: bool = True) -> Any:
     """Validate a horizon: a positive number of periods, at most :data:`MAX_HORIZON`.
 
     Whole unless ``whole=False``; returns an ``int`` for whole horizons, a ``float`` otherwise.
@@ -280,7 +283,7 @@ def check_horizon(horizon, *, name: str = "horizon", whole: bool = True):
     return int(horizon) if whole else float(horizon)
 
 
-def check_count(value, *, name: str, minimum: int = 1) -> int:
+def check_count(value: object, *, name: str, minimum: int = 1) -> int:
     """Validate a count (customers listed, events required): a whole number >= ``minimum``.
 
     Examples
@@ -301,7 +304,7 @@ def check_count(value, *, name: str, minimum: int = 1) -> int:
     return int(value)
 
 
-def check_seed(seed, *, name: str = "seed") -> int:
+def check_seed(seed: object, *, name: str = "seed") -> int:
     """Validate a random seed: a whole number from 0 to :data:`MAX_SEED` (``2**32 - 1``).
 
     The range is numpy's for ``np.random.seed``, which the report notebook calls.
@@ -324,7 +327,9 @@ def check_seed(seed, *, name: str = "seed") -> int:
     return int(seed)
 
 
-def check_margin_values(values, name: str, allow_negative: bool, *, ids=None) -> np.ndarray:
+def check_margin_values(
+    values: ArrayLike, name: str, allow_negative: bool, *, ids: Iterable[object] | None = None
+) -> np.ndarray:
     """Validate margins: numeric, finite, and non-negative unless allowed.
 
     Examples
@@ -345,7 +350,7 @@ def check_margin_values(values, name: str, allow_negative: bool, *, ids=None) ->
     return arr
 
 
-def check_survival_curve(values, name: str = "curve") -> np.ndarray:
+def check_survival_curve(values: ArrayLike, name: str = "curve") -> np.ndarray:
     """Validate a survival curve: values in [0, 1] that never increase.
 
     Examples
@@ -380,7 +385,7 @@ def check_survival_curve(values, name: str = "curve") -> np.ndarray:
     return arr
 
 
-def as_float_array(values, name: str) -> np.ndarray:
+def as_float_array(values: ArrayLike, name: str) -> np.ndarray:
     """1-D float array from an array-like; NaN/inf raise :class:`DataValidationError`.
 
     Examples
@@ -402,7 +407,7 @@ def as_float_array(values, name: str) -> np.ndarray:
     return arr
 
 
-def check_survivor_counts(survivors) -> np.ndarray:
+def check_survivor_counts(survivors: ArrayLike) -> np.ndarray:
     """Check a cohort's survivor counts (sBG input) and return them as whole-number floats.
 
     Examples
@@ -462,7 +467,7 @@ def check_survivor_counts(survivors) -> np.ndarray:
     return np.round(arr)
 
 
-def check_is_fitted(model, attribute: str = "params_") -> None:
+def check_is_fitted(model: object, attribute: str = "params_") -> None:
     """Raise :class:`~churnsurv.exceptions.NotFittedError` unless ``model`` has ``attribute``.
 
     Examples
@@ -480,7 +485,7 @@ def check_is_fitted(model, attribute: str = "params_") -> None:
         )
 
 
-def check_conf_level(conf_level, *, name: str = "conf_level") -> float:
+def check_conf_level(conf_level: object, *, name: str = "conf_level") -> float:
     """Validate a confidence level: a number strictly between 0 and 1 (0.95 for 95%).
 
     Examples
@@ -518,7 +523,7 @@ def z_quantile(conf_level: float) -> float:
     return float(stats.norm.ppf(0.5 + conf_level / 2.0))
 
 
-def check_penalizer(penalizer, *, name: str = "penalizer") -> float:
+def check_penalizer(penalizer: object, *, name: str = "penalizer") -> float:
     """Validate a ridge penalizer: a finite number >= 0.
 
     Examples

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from churnsurv._typing import ArrayLike
 from churnsurv._validation import check_annual_rate, check_unit
 from churnsurv.data.units import YEARS_PER_UNIT
 from churnsurv.exceptions import DataValidationError
@@ -18,7 +19,9 @@ from churnsurv.exceptions import DataValidationError
 __all__ = ["discount_factors", "per_period_rate"]
 
 
-def discount_factors(times, *, annual_discount_rate: float, time_unit: str) -> np.ndarray:
+def discount_factors(
+    times: ArrayLike, *, annual_discount_rate: float, time_unit: str
+) -> np.ndarray:
     """Exact discount factors :math:`(1+d)^{-t \\cdot y}` for times in ``time_unit``.
 
     Parameters

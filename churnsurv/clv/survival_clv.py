@@ -31,12 +31,14 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from churnsurv._render import Result, facts_frame
-from churnsurv._validation import check_count
+from churnsurv._typing import ArrayLike, Axes, Seed
+from churnsurv._validation import check_conf_level, check_count
 from churnsurv.clv.discount import discount_factors
 from churnsurv.data import (
     YEARS_PER_UNIT,
@@ -165,7 +167,7 @@ class CLVResult(Result):
         n = len(self.summary)
         return f"{n} rows; the first 50 shown." if n > 50 else ""
 
-    def plot(self, *, ax=None):
+    def plot(self, *, ax: Axes | None = None) -> Axes:
         """Bar chart of CLV per segment (with bootstrap CIs), or a histogram per customer.
 
         Returns
@@ -186,20 +188,20 @@ class CLVResult(Result):
 
 # ------------------------------------------------------------------------------------------ clv
 def clv(
-    model_or_curve,
+    model_or_curve: Any,
     data: ChurnData | None = None,
     *,
-    margin=None,
+    margin: float | str | ArrayLike | None = None,
     annual_discount_rate: float,
     horizon: int,
     timing: str = "start",
     time_unit: str | None = None,
     residual: bool = False,
-    tail=None,
+    tail: Any = None,
     ci: bool = False,
     n_boot: int = 200,
-    alpha: float = 0.05,
-    rng=None,
+    conf_level: float = 0.95,
+    rng: Seed = None,
     progress: bool = False,
     allow_negative_margin: bool = False,
 ) -> CLVResult:
@@ -239,8 +241,8 @@ def clv(
         Bootstrap percentile intervals: customers resampled (within ``data``), the model
         refitted, CLV recomputed ``n_boot`` times. Seeded through ``rng``.
     n_boot : int, default 200
-    alpha : float, default 0.05
-        1 − confidence level of the bootstrap intervals.
+    conf_level : float, default 0.95
+        Confidence level of the bootstrap percentile intervals.
     rng : int or numpy.random.Generator, optional
     progress : bool, default False
         Show a tqdm progress bar during the bootstrap.
@@ -319,7 +321,7 @@ def clv(
             disc,
             residual,
             n_boot,
-            alpha,
+            check_conf_level(conf_level),
             rng,
             progress,
             allow_negative_margin,
@@ -337,7 +339,7 @@ def clv(
         "tail": tail_used,
     }
     if ci:
-        assumptions["bootstrap"] = f"{n_boot} resamples, {1 - alpha:.0%} percentile intervals"
+        assumptions["bootstrap"] = f"{n_boot} resamples, {conf_level:.0%} percentile intervals"
     return CLVResult(values, assumptions)
 
 
@@ -500,7 +502,7 @@ def _bootstrap(
     disc,
     residual,
     n_boot,
-    alpha,
+    conf_level,
     rng,
     progress,
     allow_negative,
@@ -525,8 +527,8 @@ def _bootstrap(
             v = _customer_values(fit, data, grid, margin, disc, residual, allow_negative, tail)
             draws.append(v["clv"].reindex(values.index))
     boot = np.vstack([d.to_numpy(dtype=float) for d in draws])
-    lower = np.nanquantile(boot, alpha / 2, axis=0)
-    upper = np.nanquantile(boot, 1 - alpha / 2, axis=0)
+    lower = np.nanquantile(boot, (1 - conf_level) / 2, axis=0)
+    upper = np.nanquantile(boot, (1 + conf_level) / 2, axis=0)
     return lower, upper
 
 
@@ -570,7 +572,7 @@ class ValueAtRisk(Result):
             f"{len(self.summary)} active customers, top 20 shown; total value at risk {total:,.2f}."
         )
 
-    def plot(self, n: int = 20, *, ax=None):
+    def plot(self, n: int = 20, *, ax: Axes | None = None) -> Axes:
         """Horizontal bars of the top-``n`` customers' value at risk, coloured by tier.
 
         Returns
@@ -587,16 +589,16 @@ class ValueAtRisk(Result):
 
 
 def value_at_risk(
-    model,
+    model: Any,
     data: ChurnData,
     *,
     within: int,
     annual_discount_rate: float,
     horizon: int,
-    margin=None,
+    margin: float | str | ArrayLike | None = None,
     timing: str = "start",
-    tiers=(0.2, 0.5),
-    tail=None,
+    tiers: tuple[float, float] = (0.2, 0.5),
+    tail: Any = None,
     allow_negative_margin: bool = False,
 ) -> ValueAtRisk:
     """Rank active customers by P(churn within ``within`` periods) × residual CLV.

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from churnsurv._typing import ArrayLike, Weights
 from churnsurv._validation import N_EXAMPLES, Violations, check_count
 from churnsurv.exceptions import DataValidationError
 
@@ -219,7 +220,7 @@ class ChurnData:
                 rule="no dates",
             )
 
-    def case_weights(self, weights, *, purpose: str = "case weights") -> np.ndarray | None:
+    def case_weights(self, weights: Weights, *, purpose: str = "case weights") -> np.ndarray | None:
         """Validated case weights: a carried column's name or one value per row, finite, ≥ 0.
 
         ``None`` (no weights) is returned as ``None``.
@@ -280,7 +281,7 @@ class ChurnData:
         return np.bincount(codes, minlength=n_groups)
 
     # -- derived data ----------------------------------------------------------------------
-    def take(self, positions) -> ChurnData:
+    def take(self, positions: ArrayLike) -> ChurnData:
         """A new ChurnData with the rows at ``positions`` (e.g. a bootstrap resample).
 
         Rows may repeat; the index then repeats too.

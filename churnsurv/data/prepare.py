@@ -35,6 +35,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from churnsurv._typing import DateLike, Label
 from churnsurv._validation import Violations, as_list, check_choice, check_unit
 from churnsurv.data.churn_data import ChurnData, PanelData
 from churnsurv.data.rules import numeric_column, parse_dates, parse_events, require_table_columns
@@ -55,13 +56,13 @@ def prepare(
     *,
     duration: str | None = None,
     event: str | None = None,
-    event_value=None,
-    censor_value=None,
+    event_value: Label = None,
+    censor_value: Label = None,
     start_date: str | None = None,
     end_date: str | None = None,
-    cutoff=None,
+    cutoff: DateLike | None = None,
     entry: str | None = None,
-    entry_date=None,
+    entry_date: str | DateLike | None = None,
     time_unit: str = "month",
     id: str | None = None,  # noqa: A002 - the natural name for users
     covariates: Sequence[str] | None = None,
@@ -348,9 +349,9 @@ def prepare_panel(
     id: str,  # noqa: A002
     start: str,
     stop: str,
-    event,
-    event_value=None,
-    censor_value=None,
+    event: str,
+    event_value: Label = None,
+    censor_value: Label = None,
     time_unit: str = "month",
     covariates: Sequence[str] | None = None,
     on_invalid: str = "raise",

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from churnsurv._typing import Label
 from churnsurv._validation import Violations
 from churnsurv.exceptions import DataValidationError
 
@@ -46,7 +47,7 @@ def numeric_column(series: pd.Series, column: str, v: Violations, what: str) -> 
     return values
 
 
-def parse_dates(series: pd.Series, column: str, v: Violations, *, required: bool):
+def parse_dates(series: pd.Series, column: str, v: Violations, *, required: bool) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(series):
         parsed = series
     else:
@@ -62,7 +63,9 @@ def parse_dates(series: pd.Series, column: str, v: Violations, *, required: bool
     return parsed
 
 
-def parse_events(series: pd.Series, column: str, v: Violations, event_value, censor_value):
+def parse_events(
+    series: pd.Series, column: str, v: Violations, event_value: Label, censor_value: Label
+) -> np.ndarray:
     missing = series.isna().to_numpy()
     v.add(column, "missing event", missing)
     present = series[~missing]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from churnsurv._typing import DateLike
 from churnsurv._validation import Violations, check_unit
 from churnsurv.data.rules import numeric_column, parse_dates, require_table_columns
 from churnsurv.data.units import elapsed
@@ -19,8 +20,8 @@ def rfm_summary(
     customer_id: str = "customer_id",
     date: str = "date",
     amount: str | None = "amount",
-    calibration_end=None,
-    observation_end=None,
+    calibration_end: DateLike | None = None,
+    observation_end: DateLike | None = None,
     time_unit: str = "week",
 ) -> pd.DataFrame:
     """Per-customer frequency, recency, T and mean repeat spend from a transaction log.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from churnsurv._typing import ArrayLike
 from churnsurv._validation import TIME_UNITS, check_unit
 
 __all__ = ["TIME_UNITS", "YEARS_PER_UNIT", "elapsed"]
@@ -33,7 +34,7 @@ def _add_months(start: np.ndarray, months: np.ndarray) -> np.ndarray:
     return target.astype("datetime64[D]") + np.minimum(day0, days_in_target - 1)
 
 
-def elapsed(start, end, time_unit: str) -> np.ndarray:
+def elapsed(start: ArrayLike, end: ArrayLike, time_unit: str) -> np.ndarray:
     """Exact elapsed time between dates in a calendar unit.
 
     Parameters

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from churnsurv._typing import ArrayLike
+
 __all__ = [
     "CountTable",
     "group_codes",
@@ -60,7 +62,7 @@ class CountTable:
     entry_weights: np.ndarray
     n_rows: int
 
-    def at_risk(self, t) -> np.ndarray:
+    def at_risk(self, t: ArrayLike) -> np.ndarray:
         """Weighted number at risk at each ``t``: rows with ``entry < t <= exit``.
 
         Examples
@@ -427,7 +429,9 @@ def weighted_logrank(
     }
 
 
-def group_codes(frame: pd.DataFrame, cols: list[str]):
+def group_codes(
+    frame: pd.DataFrame, cols: list[str]
+) -> tuple[np.ndarray | None, pd.DataFrame, list[str], list[str]]:
     """Integer group codes of ``frame`` by the columns ``cols``, for :func:`count_tables`.
 
     Returns ``(codes, values, labels, empty)``: one code per row (None without ``cols``: one

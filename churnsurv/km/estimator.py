@@ -41,6 +41,7 @@ import pandas as pd
 from scipy import stats
 
 from churnsurv._render import fmt, html_block, text_block
+from churnsurv._typing import ArrayLike, Axes, Columns, Weights
 from churnsurv._validation import (
     as_list,
     check_choice,
@@ -113,7 +114,7 @@ class KaplanMeier:
         self.conf_type = conf_type
 
     # -- fitting ---------------------------------------------------------------------------
-    def fit(self, data: ChurnData, *, by=None, weights=None) -> KaplanMeier:
+    def fit(self, data: ChurnData, *, by: Columns = None, weights: Weights = None) -> KaplanMeier:
         """Estimate one curve per segment.
 
         Parameters
@@ -219,7 +220,7 @@ class KaplanMeier:
         }
 
     # -- curve values ----------------------------------------------------------------------
-    def survival_at(self, times) -> pd.DataFrame:
+    def survival_at(self, times: ArrayLike) -> pd.DataFrame:
         """Retention S(t) with confidence limits at the given tenures, per segment.
 
         Raises ``ValueError`` for a time beyond a segment's follow-up (unless its curve has
@@ -309,7 +310,7 @@ class KaplanMeier:
             }
         )
 
-    def at_risk(self, times) -> pd.DataFrame:
+    def at_risk(self, times: ArrayLike) -> pd.DataFrame:
         """Number at risk at each time, with events and censorings, per segment.
 
         ``at_risk`` counts customers under observation just before ``t`` (entered before ``t``,
@@ -355,7 +356,11 @@ class KaplanMeier:
 
     # -- summary ---------------------------------------------------------------------------
     def summarize(
-        self, horizons=None, rmst_horizon: float | None = None, *, beyond_follow_up: str = "raise"
+        self,
+        horizons: ArrayLike | None = None,
+        rmst_horizon: float | None = None,
+        *,
+        beyond_follow_up: str = "raise",
     ) -> pd.DataFrame:
         """Per segment: n, events, censored, median (CI), retention at horizons (CI), RMST ± SE.
 
@@ -490,7 +495,14 @@ class KaplanMeier:
         return f"KaplanMeier(conf_level={self.conf_level!r}, conf_type={self.conf_type!r})"
 
     # -- tests between segments --------------------------------------------------------------
-    def logrank(self, *, weighting: str = "logrank", strata=None, p=1.0, q=0.0) -> LogrankResult:
+    def logrank(
+        self,
+        *,
+        weighting: str = "logrank",
+        strata: Columns = None,
+        p: float = 1.0,
+        q: float = 0.0,
+    ) -> LogrankResult:
         """k-sample log-rank test between the fitted segments (see :func:`logrank`).
 
         Examples
@@ -518,9 +530,9 @@ class KaplanMeier:
         *,
         adjust: str | None = "holm",
         weighting: str = "logrank",
-        strata=None,
-        p=1.0,
-        q=0.0,
+        strata: Columns = None,
+        p: float = 1.0,
+        q: float = 0.0,
     ) -> PairwiseLogrankResult:
         """Log-rank test for every pair of segments (see :func:`pairwise_logrank`).
 
@@ -546,7 +558,14 @@ class KaplanMeier:
         )
 
     # -- plot ------------------------------------------------------------------------------
-    def plot(self, *, ax=None, at_risk: bool = True, ci: bool = True, censor_marks: bool = True):
+    def plot(
+        self,
+        *,
+        ax: Axes | None = None,
+        at_risk: bool = True,
+        ci: bool = True,
+        censor_marks: bool = True,
+    ) -> Axes:
         """Step curves with censor marks, confidence bands and a number-at-risk table beneath.
 
         The risk table shows :meth:`at_risk` evaluated at the x-axis tick positions.

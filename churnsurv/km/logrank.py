@@ -15,6 +15,7 @@ import pandas as pd
 from scipy import stats
 
 from churnsurv._render import Result, fmt
+from churnsurv._typing import Columns, Weights
 from churnsurv._validation import as_list, check_choice
 from churnsurv.data import ChurnData
 from churnsurv.km.counts import count_tables, group_codes, weighted_logrank
@@ -125,13 +126,13 @@ def _check_weighting(data, weighting, weights) -> None:
 
 def logrank(
     data: ChurnData,
-    by,
+    by: Columns,
     *,
-    strata=None,
+    strata: Columns = None,
     weighting: str = "logrank",
     p: float = 1.0,
     q: float = 0.0,
-    weights=None,
+    weights: Weights = None,
 ) -> LogrankResult:
     """k-sample (weighted, optionally stratified) log-rank test, as R ``survdiff``.
 
@@ -195,14 +196,14 @@ def logrank(
 
 def pairwise_logrank(
     data: ChurnData,
-    by,
+    by: Columns,
     *,
     adjust: str | None = "holm",
-    strata=None,
+    strata: Columns = None,
     weighting: str = "logrank",
     p: float = 1.0,
     q: float = 0.0,
-    weights=None,
+    weights: Weights = None,
 ) -> PairwiseLogrankResult:
     """Log-rank test for every pair of groups, with adjusted p-values.
 

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from churnsurv._render import Result
+from churnsurv._typing import Axes, Columns
 from churnsurv.data import YEARS_PER_UNIT, ChurnData
 from churnsurv.km.counts import count_tables, product_limit
 
@@ -55,7 +56,9 @@ def _groups(data: ChurnData, by):
 # --------------------------------------------------------------------------------------------
 # churn rates
 # --------------------------------------------------------------------------------------------
-def churn_rates(data: ChurnData, period: str = "month", *, by=None, basis: str | None = None):
+def churn_rates(
+    data: ChurnData, period: str = "month", *, by: Columns = None, basis: str | None = None
+) -> pd.DataFrame:
     """Churn and retention rate per period, as managers compute them.
 
     **Calendar basis** (default for data built from dates): for each calendar period,
@@ -202,7 +205,7 @@ def _tenure_rates(data: ChurnData, mask: np.ndarray, period: str) -> pd.DataFram
 # --------------------------------------------------------------------------------------------
 # life table
 # --------------------------------------------------------------------------------------------
-def life_table(data: ChurnData, width: float = 1.0, *, by=None) -> pd.DataFrame:
+def life_table(data: ChurnData, width: float = 1.0, *, by: Columns = None) -> pd.DataFrame:
     """Actuarial (Cutler–Ederer) life table in intervals of ``width`` time units.
 
     For each interval ``[start, end)``: ``at_start`` customers reached its start, ``events`` and
@@ -323,7 +326,7 @@ class CohortTable(Result):
         self.sizes = sizes
         self.cohort = cohort
 
-    def plot(self, *, ax=None, annotate: bool | None = None):
+    def plot(self, *, ax: Axes | None = None, annotate: bool | None = None) -> Axes:
         """Heatmap of the table (see :func:`churnsurv.plotting_km.plot_cohort_heatmap`).
 
         Examples

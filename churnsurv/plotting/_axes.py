@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from churnsurv._typing import Axes
+
 __all__ = ["new_or_given"]
 
 
-def new_or_given(ax=None, *, figsize: tuple[float, float] = (7.0, 4.5)):
+def new_or_given(ax: Axes | None = None, *, figsize: tuple[float, float] = (7.0, 4.5)) -> Axes:
     """``ax`` itself, or the Axes of a new figure of ``figsize`` (constrained layout).
 
     Never touches rcParams and never shows the figure.

@@ -6,8 +6,12 @@ optional ``ax`` and returns the :class:`matplotlib.axes.Axes` it drew on; none c
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Any
 
+import numpy as np
+import pandas as pd
+
+from churnsurv._typing import ArrayLike, Axes, DateLike
 from churnsurv.plotting._axes import new_or_given
 
 __all__ = [
@@ -17,7 +21,9 @@ __all__ = [
 ]
 
 
-def plot_sbg_projection(model, survivors, *, n_fit_periods: int, ax=None):
+def plot_sbg_projection(
+    model: Any, survivors: ArrayLike, *, n_fit_periods: int, ax: Axes | None = None
+) -> Axes:
     """Actual vs sBG-projected % of a cohort still active (Fader & Hardie 2007).
 
     Parameters
@@ -69,7 +75,9 @@ def plot_sbg_projection(model, survivors, *, n_fit_periods: int, ax=None):
     return ax
 
 
-def plot_calibration_purchases(model, rfm, *, max_frequency: int = 7, ax=None):
+def plot_calibration_purchases(
+    model: Any, rfm: pd.DataFrame, *, max_frequency: int = 7, ax: Axes | None = None
+) -> Axes:
     """Actual vs expected holdout transactions by calibration frequency (FHL 2005a).
 
     Draws the table from :meth:`churnsurv.bgnbd.BetaGeoNBD.expected_repeat_by_frequency`.
@@ -117,16 +125,16 @@ def plot_calibration_purchases(model, rfm, *, max_frequency: int = 7, ax=None):
 
 
 def plot_cumulative_tracking(
-    model,
-    transactions,
+    model: Any,
+    transactions: pd.DataFrame,
     *,
-    observation_end,
-    calibration_end=None,
+    observation_end: DateLike,
+    calibration_end: DateLike | None = None,
     customer_id: str = "customer_id",
     date: str = "date",
     time_unit: str = "week",
-    ax=None,
-):
+    ax: Axes | None = None,
+) -> Axes:
     """Cumulative repeat transactions, actual vs BG/NBD expected (FHL 2005a).
 
     Draws the table from :meth:`churnsurv.bgnbd.BetaGeoNBD.cumulative_repeat_transactions`

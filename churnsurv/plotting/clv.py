@@ -6,12 +6,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Rectangle
 
+from churnsurv._typing import Axes
 from churnsurv.plotting._axes import new_or_given
 
 __all__ = ["plot_clv", "plot_value_at_risk"]
 
 
-def plot_clv(summary: pd.DataFrame, assumptions: dict, *, ax=None):
+def plot_clv(summary: pd.DataFrame, assumptions: dict, *, ax: Axes | None = None) -> Axes:
     """Bars of CLV per segment (with interval whiskers when present), or a per-customer histogram.
 
     Parameters
@@ -53,7 +54,7 @@ def plot_clv(summary: pd.DataFrame, assumptions: dict, *, ax=None):
     return ax
 
 
-def plot_value_at_risk(top: pd.DataFrame, *, ax=None):
+def plot_value_at_risk(top: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Horizontal bars of value at risk for the given (top) customers, coloured by value tier.
 
     Parameters

@@ -7,13 +7,23 @@ when missing) and returns the Axes; none calls ``plt.show()`` or changes rcParam
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
+from churnsurv._typing import ArrayLike, Axes
 from churnsurv.plotting._axes import new_or_given
 
 __all__ = ["forest_plot", "plot_curves", "plot_schoenfeld", "plot_model_comparison"]
 
 
-def forest_plot(labels, hr, lower, upper, *, ci_level=0.95, ax=None):
+def forest_plot(
+    labels: list[str],
+    hr: ArrayLike,
+    lower: ArrayLike,
+    upper: ArrayLike,
+    *,
+    ci_level: float = 0.95,
+    ax: Axes | None = None,
+) -> Axes:
     """Hazard ratios with confidence intervals on a log axis, the top term first.
 
     Examples
@@ -35,8 +45,14 @@ def forest_plot(labels, hr, lower, upper, *, ci_level=0.95, ax=None):
 
 
 def plot_curves(
-    frame, *, xlabel="time", ylabel="survival probability", title=None, ax=None, step=False
-):
+    frame: pd.DataFrame,
+    *,
+    xlabel: str = "time",
+    ylabel: str = "survival probability",
+    title: str | None = None,
+    ax: Axes | None = None,
+    step: bool = False,
+) -> Axes:
     """One curve per row of a customers × times frame (as returned by ``predict_survival``).
 
     Examples
@@ -62,7 +78,9 @@ def plot_curves(
     return ax
 
 
-def plot_schoenfeld(panels, *, xlabel="g(t)", axes=None):
+def plot_schoenfeld(
+    panels: list[tuple], *, xlabel: str = "g(t)", axes: list[Axes] | None = None
+) -> list[Axes]:
     """Scaled Schoenfeld residuals per term: points, lowess smooth, the fitted log-HR.
 
     ``panels`` is a list of ``(label, g, residuals, smooth, coef)`` with ``smooth`` a (k, 2)
@@ -99,7 +117,14 @@ def plot_schoenfeld(panels, *, xlabel="g(t)", axes=None):
     return axes[: len(panels)]
 
 
-def plot_model_comparison(km_times, km_surv, curves, *, xlabel="tenure", ax=None):
+def plot_model_comparison(
+    km_times: ArrayLike,
+    km_surv: ArrayLike,
+    curves: dict,
+    *,
+    xlabel: str = "tenure",
+    ax: Axes | None = None,
+) -> Axes:
     """Kaplan-Meier (step) against fitted marginal survival curves of several models.
 
     ``curves`` maps a model name to ``(times, survival)``.

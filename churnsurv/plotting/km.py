@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from churnsurv._typing import Axes
 from churnsurv.plotting._axes import new_or_given
 
 __all__ = [
@@ -28,12 +29,12 @@ _LABEL_GAP_PT = 20.0  # least gap between the row labels and the axes' left edge
 def plot_survival_curves(
     curves: pd.DataFrame,
     *,
-    ax=None,
+    ax: Axes | None = None,
     ci: bool = True,
     censor_marks: bool = True,
     time_unit: str | None = None,
     ci_label: str = "95% CI",
-):
+) -> Axes:
     """Kaplan–Meier step curves, one per segment, with confidence bands and censor marks.
 
     Parameters
@@ -104,7 +105,7 @@ def plot_survival_curves(
     return ax
 
 
-def tick_positions(ax) -> np.ndarray:
+def tick_positions(ax: Axes) -> np.ndarray:
     """The x tick positions inside the current limits, fixed on the axis so they stay put.
 
     Examples
@@ -124,7 +125,7 @@ def tick_positions(ax) -> np.ndarray:
     return ticks
 
 
-def draw_risk_table(ax, table: pd.DataFrame, *, title: str = "Number at risk"):
+def draw_risk_table(ax: Axes, table: pd.DataFrame, *, title: str = "Number at risk") -> Axes:
     """Write a number-at-risk table beneath ``ax``, one row per segment, aligned with the ticks.
 
     Parameters
@@ -211,11 +212,11 @@ def plot_cohort_heatmap(
     table: pd.DataFrame,
     *,
     sizes: pd.Series | None = None,
-    ax=None,
+    ax: Axes | None = None,
     annotate: bool | None = None,
     period: str = "month",
     cmap: str = "viridis",
-):
+) -> Axes:
     """Heatmap of a signup-cohort table; unobserved cells (NaN) stay blank, not coloured as 0.
 
     Parameters

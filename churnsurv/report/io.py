@@ -20,7 +20,9 @@ import numpy as np
 import pandas as pd
 
 import churnsurv as cs
+from churnsurv._typing import ArrayLike
 from churnsurv._validation import as_float_array, check_choice, check_horizon
+from churnsurv.data import ChurnData
 from churnsurv.exceptions import DataValidationError
 
 __all__ = [
@@ -249,7 +251,7 @@ def formula_columns(formula: str) -> list[str]:
         raise DataValidationError(first, column="--formula", rule="bad formula") from None
 
 
-def sbg_periods(durations, events) -> np.ndarray:
+def sbg_periods(durations: ArrayLike, events: ArrayLike) -> np.ndarray:
     """Tenures in time units as shifted-beta-geometric periods (one period = one time unit).
 
     A churner churned in period ``ceil(t)``, at least 1 (a churn at tenure 0 counts in the first
@@ -277,7 +279,7 @@ def sbg_periods(durations, events) -> np.ndarray:
     return np.where(churned, np.maximum(np.ceil(t), 1), np.floor(t)).astype(int)
 
 
-def sbg_tail(data, horizon: int) -> tuple[cs.ShiftedBetaGeometric, pd.Series]:
+def sbg_tail(data: ChurnData, horizon: int) -> tuple[cs.ShiftedBetaGeometric, pd.Series]:
     """The sBG model of all customers, and its survival curve as a tail for value at risk.
 
     The model is fitted to every customer of ``data`` (periods from :func:`sbg_periods`); the

@@ -148,7 +148,7 @@ def template_path(name: str = "report.ipynb") -> Path:
     return Path(str(resources.files("churnsurv.report").joinpath("templates", name)))
 
 
-def coerce_event_value(series: pd.Series, value):
+def coerce_event_value(series: pd.Series, value: object) -> object:
     """Turn an event value typed on the command line into the column's type.
 
     ``--event-value 1`` arrives as the text ``"1"``; for a numeric column it means the number 1,
@@ -421,7 +421,7 @@ def run_report(
     dataset: str | None = None,
     duration: str | None = None,
     event: str | None = None,
-    event_value=None,
+    event_value: object = None,
     id_col: str | None = None,
     start_date: str | None = None,
     end_date: str | None = None,

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from churnsurv._typing import ArrayLike, DateLike
 from churnsurv._validation import check_conf_level, check_is_fitted, check_unit
 from churnsurv.clv.btyd.common import (
     fit_log_params,
@@ -84,7 +85,14 @@ class BetaGeoNBD:
     def __init__(self, conf_level: float = 0.95) -> None:
         self.conf_level = check_conf_level(conf_level)
 
-    def fit(self, rfm=None, *, frequency=None, recency=None, T=None) -> BetaGeoNBD:
+    def fit(
+        self,
+        rfm: pd.DataFrame | None = None,
+        *,
+        frequency: ArrayLike | None = None,
+        recency: ArrayLike | None = None,
+        T: ArrayLike | None = None,  # noqa: N803 - the papers' name
+    ) -> BetaGeoNBD:
         """Fit by maximum likelihood (Fader, Hardie & Lee 2005a, eq. 6).
 
         Parameters
@@ -176,7 +184,12 @@ class BetaGeoNBD:
         return f"<BetaGeoNBD: {p}>"
 
     # ------------------------------------------------------------------ predictions
-    def probability_alive(self, frequency, recency, T) -> np.ndarray:
+    def probability_alive(
+        self,
+        frequency: ArrayLike,
+        recency: ArrayLike,
+        T: ArrayLike,  # noqa: N803
+    ) -> np.ndarray:
         """Probability that a customer with history ``(x, t_x, T)`` is still alive at ``T``.
 
         ``P(alive) = 1 / (1 + [x > 0] a / (b + x - 1) ((alpha + T) / (alpha + t_x))^(r + x))``
@@ -201,7 +214,7 @@ class BetaGeoNBD:
             )
         return np.where(x > 0, special.expit(-log_odds), 1.0)
 
-    def expected_transactions(self, t) -> np.ndarray:
+    def expected_transactions(self, t: ArrayLike) -> np.ndarray:
         """Expected repeat transactions of a new customer in ``(0, t]``, ``E[X(t)]``.
 
         Fader, Hardie & Lee (2005a), eq. 9:
@@ -223,7 +236,7 @@ class BetaGeoNBD:
         hyp = special.hyp2f1(r, a - 1.0, a + b - 1.0, -t / alpha)
         return (a + b - 1.0) / (a - 1.0) * (1.0 - hyp)
 
-    def probability_of_purchases(self, n, t) -> np.ndarray:
+    def probability_of_purchases(self, n: ArrayLike, t: ArrayLike) -> np.ndarray:
         """Probability of exactly ``n`` repeat purchases in ``(0, t]``, ``P(X(t) = n)``.
 
         Fader, Hardie & Lee (2005a), eq. 8, written with the NBD mass and tail:
@@ -251,7 +264,13 @@ class BetaGeoNBD:
         drop = np.exp(special.betaln(a + 1.0, b + n1 - 1.0) - special.betaln(a, b))
         return stay + np.where(n > 0, drop * nbd.sf(n1 - 1.0), 0.0)
 
-    def conditional_expected_transactions(self, t, frequency, recency, T) -> np.ndarray:
+    def conditional_expected_transactions(
+        self,
+        t: ArrayLike,
+        frequency: ArrayLike,
+        recency: ArrayLike,
+        T: ArrayLike,  # noqa: N803
+    ) -> np.ndarray:
         """Expected repeat transactions in ``(T, T + t]`` given the history ``(x, t_x, T)``.
 
         Fader, Hardie & Lee (2005a), eq. 10, with the hypergeometric term evaluated through
@@ -278,7 +297,9 @@ class BetaGeoNBD:
         expected_if_alive = (a + b + x - 1.0) / (a - 1.0) * (1.0 - hyp)
         return expected_if_alive * self.probability_alive(x, tx, big_t)
 
-    def expected_repeat_by_frequency(self, rfm: pd.DataFrame, *, max_frequency: int = 7):
+    def expected_repeat_by_frequency(
+        self, rfm: pd.DataFrame, *, max_frequency: int = 7
+    ) -> pd.DataFrame:
         """Mean actual vs expected holdout transactions by calibration frequency.
 
         The conditional-expectation check of Fader, Hardie & Lee (2005a): customers
@@ -343,7 +364,9 @@ class BetaGeoNBD:
         table.index.name = "calibration_frequency"
         return table
 
-    def expected_customers_by_frequency(self, rfm: pd.DataFrame, *, max_frequency: int = 7):
+    def expected_customers_by_frequency(
+        self, rfm: pd.DataFrame, *, max_frequency: int = 7
+    ) -> pd.DataFrame:
         """Actual vs expected number of customers by calibration frequency.
 
         The in-sample fit check of Fader, Hardie & Lee (2005a): the expected count
@@ -372,8 +395,8 @@ class BetaGeoNBD:
         self,
         transactions: pd.DataFrame,
         *,
-        observation_end,
-        calibration_end=None,
+        observation_end: DateLike,
+        calibration_end: DateLike | None = None,
         customer_id: str = "customer_id",
         date: str = "date",
         time_unit: str = "week",

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+from churnsurv._typing import ArrayLike
 from churnsurv._validation import as_float_array, z_quantile
 from churnsurv.exceptions import ConvergenceError, DataValidationError
 
@@ -138,7 +139,7 @@ def html_report(title: str, facts: dict[str, object], summary: pd.DataFrame | No
     return f"<div>{body}</div>"
 
 
-def fail_rows(column: str, rule: str, message: str, mask: np.ndarray, ids) -> None:
+def fail_rows(column: str, rule: str, message: str, mask: np.ndarray, ids: list | None) -> None:
     """Raise a DataValidationError for the rows flagged in ``mask`` (if any)."""
     if not mask.any():
         return
@@ -153,7 +154,12 @@ def fail_rows(column: str, rule: str, message: str, mask: np.ndarray, ids) -> No
     )
 
 
-def rfm_arrays(rfm, frequency=None, recency=None, T=None):
+def rfm_arrays(
+    rfm: pd.DataFrame | None,
+    frequency: ArrayLike | None = None,
+    recency: ArrayLike | None = None,
+    T: ArrayLike | None = None,  # noqa: N803
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list | None]:
     """Frequency, recency, T (and customer ids) from a DataFrame or from arrays, validated."""
     ids = None
     if rfm is not None:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from churnsurv._typing import ArrayLike
 from churnsurv._validation import as_float_array, check_conf_level, check_is_fitted
 from churnsurv.clv.btyd.common import (
     fail_rows,
@@ -60,7 +61,7 @@ class GammaGamma:
     def __init__(self, conf_level: float = 0.95) -> None:
         self.conf_level = check_conf_level(conf_level)
 
-    def fit(self, frequency, monetary_value) -> GammaGamma:
+    def fit(self, frequency: ArrayLike, monetary_value: ArrayLike) -> GammaGamma:
         """Fit by maximum likelihood (Fader & Hardie 2013) to the repeat buyers.
 
         Parameters
@@ -206,7 +207,9 @@ class GammaGamma:
         p, q, gamma = self._check_fitted()
         return float("inf") if q <= 1.0 else p * gamma / (q - 1.0)
 
-    def conditional_expected_spend(self, frequency, monetary_value) -> np.ndarray:
+    def conditional_expected_spend(
+        self, frequency: ArrayLike, monetary_value: ArrayLike
+    ) -> np.ndarray:
         """Expected transaction value of a customer with ``x`` repeat purchases of mean ``m``.
 
         ``E(Z | x, m) = p (gamma + m x) / (p x + q - 1)`` (Fader & Hardie 2013): a

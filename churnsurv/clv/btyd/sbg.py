@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from churnsurv._typing import ArrayLike, Axes
 from churnsurv._validation import (
     as_float_array,
     check_choice,
@@ -103,7 +104,7 @@ class ShiftedBetaGeometric:
 
     # ------------------------------------------------------------------ fitting
     def fit(
-        self, survivors, *, n_fit_periods: int | None = None, time_unit: str = "year"
+        self, survivors: ArrayLike, *, n_fit_periods: int | None = None, time_unit: str = "year"
     ) -> ShiftedBetaGeometric:
         """Fit by maximum likelihood to a cohort's survivor counts.
 
@@ -161,7 +162,9 @@ class ShiftedBetaGeometric:
         self.n_fit_periods_ = n_fit_periods
         return self
 
-    def fit_individual(self, durations, events, *, time_unit: str = "year") -> ShiftedBetaGeometric:
+    def fit_individual(
+        self, durations: ArrayLike, events: ArrayLike, *, time_unit: str = "year"
+    ) -> ShiftedBetaGeometric:
         """Fit by maximum likelihood to one row per customer.
 
         Parameters
@@ -287,7 +290,7 @@ class ShiftedBetaGeometric:
         )
 
     # ------------------------------------------------------------------ predictions
-    def survival(self, t) -> np.ndarray:
+    def survival(self, t: ArrayLike) -> np.ndarray:
         """Probability of still being active after ``t`` periods, ``S(t) = P(T > t)``.
 
         Examples
@@ -301,7 +304,7 @@ class ShiftedBetaGeometric:
         a, b = self.alpha_, self.beta_
         return np.exp(special.betaln(a, b + t) - special.betaln(a, b))
 
-    def churn_probability(self, t) -> np.ndarray:
+    def churn_probability(self, t: ArrayLike) -> np.ndarray:
         """Probability of churning in period ``t`` (t >= 1), ``P(T = t)``.
 
         Examples
@@ -315,7 +318,7 @@ class ShiftedBetaGeometric:
         a, b = self.alpha_, self.beta_
         return np.exp(special.betaln(a + 1.0, b + t - 1.0) - special.betaln(a, b))
 
-    def retention_rate(self, t) -> np.ndarray:
+    def retention_rate(self, t: ArrayLike) -> np.ndarray:
         """Cohort retention rate in period ``t`` (t >= 1), ``r_t = S(t) / S(t - 1)``.
 
         Equals ``(beta + t - 1) / (alpha + beta + t - 1)`` (Fader & Hardie 2007): it
@@ -331,7 +334,7 @@ class ShiftedBetaGeometric:
         t = _as_periods(t, minimum=1)
         return (self.beta_ + t - 1.0) / (self.alpha_ + self.beta_ + t - 1.0)
 
-    def project(self, periods, *, cohort_size: float | None = None) -> np.ndarray:
+    def project(self, periods: ArrayLike, *, cohort_size: float | None = None) -> np.ndarray:
         """Expected number of survivors at the end of ``periods``.
 
         Parameters
@@ -462,7 +465,13 @@ class ShiftedBetaGeometric:
             dle /= 1.0 + per_period_rate(annual_discount_rate, self.time_unit_)
         return float(margin) * dle
 
-    def plot_projection(self, survivors=None, *, n_fit_periods: int | None = None, ax=None):
+    def plot_projection(
+        self,
+        survivors: ArrayLike | None = None,
+        *,
+        n_fit_periods: int | None = None,
+        ax: Axes | None = None,
+    ) -> Axes:
         """Actual vs model-projected percentage of the cohort alive, calibration and holdout.
 
         Thin wrapper around :func:`churnsurv.plotting.plot_sbg_projection`.
