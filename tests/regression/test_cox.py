@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels
+from lifelines import KaplanMeierFitter
 from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.tests.results import survival_r_results as R
 
@@ -380,7 +381,14 @@ def test_ph_test_equals_split_data_score_test(ties):
     np.testing.assert_allclose(ph.loc["GLOBAL", "chisq"], ref, rtol=1e-6)
     ph_km = m.check_proportional_hazards(significance=1e-12)  # transform="km" (R's default)
     assert ph_km.attrs["transform"] == "km" and list(ph_km.index) == ["x1", "x2", "GLOBAL"]
-    g = m._transform("km")
+    # R cox.zph, transform="km": g(t) = 1 - S(t-), the left-continuous Kaplan-Meier of all rows;
+    # built here from lifelines' KM, not from the model's own transform
+    sf = KaplanMeierFitter().fit(data.durations, data.events).survival_function_.iloc[:, 0]
+    knots, surv = sf.index.to_numpy(), sf.to_numpy()  # S at 0 and at every observed time
+
+    def g(t):
+        return 1 - surv[np.searchsorted(knots, t, side="left") - 1]  # last knot before t
+
     ref_km = _split_reference(tr["X"], tr["time"], tr["event"], m.params_.to_numpy(), g, ties)
     np.testing.assert_allclose(ph_km.loc["GLOBAL", "chisq"], ref_km, rtol=1e-6)
 
