@@ -470,13 +470,13 @@ def test_panel_kaplan_meier_equals_the_unsplit_customers():
 
 def test_panel_is_refused_where_one_row_per_customer_is_needed():
     panel = cs.prepare_panel(_split_panel(), id="id", start="start", stop="stop", event="churn")
+    km = cs.KaplanMeier().fit(panel)  # Kaplan-Meier takes a panel; the CLV of it does not
+    weibull = cs.WeibullAFT()
     for call in (
         lambda: cs.churn_rates(panel),
         lambda: cs.life_table(panel),
-        lambda: cs.clv(
-            cs.KaplanMeier().fit(panel), panel, margin=1.0, annual_discount_rate=0.1, horizon=3
-        ),
-        lambda: cs.WeibullAFT().fit(panel),
+        lambda: cs.clv(km, panel, margin=1.0, annual_discount_rate=0.1, horizon=3),
+        lambda: weibull.fit(panel),
     ):
         with pytest.raises(DataValidationError, match="one row per customer"):
             call()

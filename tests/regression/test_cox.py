@@ -296,8 +296,9 @@ def test_error_all_missing_and_constant_covariate():
     data = _small(z=np.nan)
     with pytest.raises(DataValidationError, match="column 'z': missing values in 60 row"):
         CoxModel("x + z").fit(data)
+    constant = _small(c=2.0)
     with pytest.raises(ValueError, match="term 'c' is constant"):
-        CoxModel("x + c").fit(_small(c=2.0))
+        CoxModel("x + c").fit(constant)
 
 
 def test_error_collinear_terms():
