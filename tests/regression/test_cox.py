@@ -505,16 +505,26 @@ def test_time_varying_panel_agrees_with_phreg(ties):
 
 
 # ------------------------------------------------------------------------ plots
-def test_plots_return_axes(telco):
+def test_plots_draw_the_model_numbers(telco):
     m = CoxModel("Contract + SeniorCitizen").fit(telco)
+    s = m.summary
     ax = m.plot()
-    assert ax.get_xscale() == "log" and len(ax.get_yticklabels()) == 3
-    ax2 = m.plot_partial_effects("Contract", ["Month-to-month", "One year", "Two year"], data=telco)
-    assert [line.get_label() for line in ax2.get_lines()] == [
-        "Contract = Month-to-month",
-        "Contract = One year",
-        "Contract = Two year",
-    ]
+    assert ax.get_xscale() == "log"
+    # forest plot: one row per term, top first; the point is the HR, the bar its interval
+    assert [t.get_text() for t in ax.get_yticklabels()] == s["label"].tolist()
+    np.testing.assert_allclose(ax.lines[0].get_xdata(), s["hr"], rtol=1e-12)
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), [2, 1, 0])
+    bars = np.array([seg[:, 0] for seg in ax.collections[0].get_segments()])
+    np.testing.assert_allclose(bars, s[["hr_lower", "hr_upper"]].to_numpy(float), rtol=1e-12)
+    levels = ["Month-to-month", "One year", "Two year"]
+    ax2 = m.plot_partial_effects("Contract", levels, data=telco)
+    lines = ax2.get_lines()
+    assert [line.get_label() for line in lines] == [f"Contract = {v}" for v in levels]
+    # each curve is the survival from signup of that contract, SeniorCitizen at its median (0)
+    for level, line in zip(levels, lines, strict=True):
+        who = pd.DataFrame({"Contract": [level], "SeniorCitizen": [0]})
+        curve = m.predict_survival(who, line.get_xdata(), conditional=False).to_numpy()[0]
+        np.testing.assert_allclose(line.get_ydata(), curve, rtol=1e-12)
 
 
 def test_core_matches_phreg_likelihood_derivatives():
