@@ -636,7 +636,16 @@ def test_cohort_table_triangle_is_empty_not_zero(dated):
     expected = 1 - (members["event"] & (members["duration"] <= 6)).mean()
     assert tab.iloc[0, k] == pytest.approx(expected)
     assert "not yet observed" in ct._repr_html_()
-    assert ct.plot().get_xlabel() == "Quarters since signup"
+    ax = ct.plot()
+    assert ax.get_xlabel() == "Quarters since signup"
+    # the heatmap shows the table: unobserved cells masked (blank), never drawn as 0
+    shown = ax.get_images()[0].get_array()
+    observed = tab.notna().to_numpy()
+    np.testing.assert_array_equal(np.ma.getmaskarray(shown), ~observed)
+    np.testing.assert_allclose(shown.compressed(), tab.to_numpy()[observed])
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[0] == f"{first} (n={len(members)})" and len(labels) == len(tab)
+    assert len(ax.texts) == observed.sum()  # one percentage per observed cell
 
 
 # --------------------------------------------------------------------------------------------
