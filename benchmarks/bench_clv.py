@@ -1,10 +1,17 @@
-"""Per-customer CLV for 1 million customers × 72 monthly periods from a fitted Cox model.
+"""Benchmark: per-customer CLV over 72 monthly periods from a fitted Cox model.
 
-Target (issue #5): the CLV arithmetic itself under 1 s (vectorised); report prediction + CLV
-end to end and peak memory. Prints the figures and rewrites the "CLV" section of
-benchmarks/RESULTS.md.
+Simulates ``n_customers`` (default 1 million) with ``cs.simulate_customers``, fits a
+``CoxModel`` on a random 50,000 of them, and measures:
 
-    .venv/bin/python benchmarks/bench_clv.py [n_customers]
+* the prediction of unconditional survival for every customer at 72 monthly periods;
+* the CLV arithmetic itself (survival × discount factors × margin), and a plain numpy
+  broadcast-and-sum of the same arithmetic in the same run (the results must agree);
+* ``cs.clv`` end to end (prediction + CLV + result);
+* the peak memory traced (``tracemalloc``) during prediction + CLV.
+
+Prints the figures and rewrites the "CLV" section of ``benchmarks/RESULTS.md``.
+
+Run: ``.venv/bin/python benchmarks/bench_clv.py [n_customers]``. Not part of the test suite.
 """
 
 from __future__ import annotations
