@@ -95,7 +95,7 @@ def main() -> None:
     path = Path(__file__).with_name("RESULTS.md")
     text = path.read_text() if path.exists() else "# Benchmark results\n"
     if "## CLV" in text:
-        text = re.sub(r"## CLV\n.*?(?=\n## |\Z)", section.rstrip("\n"), text, flags=re.S)
+        text = re.sub(r"## CLV\n.*?(?=\n## |\Z)", lambda _: section, text, flags=re.S)
     else:
         text = text.rstrip("\n") + "\n\n" + section
     path.write_text(text.rstrip("\n") + "\n")
