@@ -40,7 +40,7 @@ test: lint browser
 	MPLBACKEND=Agg $(BIN)/python -m pytest -q --nbmake --nbmake-timeout=300 notebooks/
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_km.py
+	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info report

@@ -1,14 +1,25 @@
-"""Benchmark of churnsurv.cox.CoxModel against lifelines' CoxPHFitter called directly.
+"""Benchmark: churnsurv.regression.CoxModel against lifelines' CoxPHFitter called directly.
+
+Simulated data: 10 covariates (4 numeric + 6 categorical; ``breslow_*`` cases: 10 binary
+categorical), Weibull proportional-hazards churn, tenure in whole months or whole days. For each
+size ``--n`` and unit ``--units`` it measures the wall time and peak memory of:
+
+* ``lifelines_direct``: lifelines ``CoxPHFitter`` from a frame and a formula, as a user calls it;
+* ``coxmodel_efron``: ``CoxModel`` (Efron ties) from the same formula;
+* ``numpy_baseline``: a bare numpy Newton-Raphson for the Breslow partial likelihood on the
+  ready design matrix (:func:`numpy_breslow`);
+* ``breslow_collapsed`` / ``breslow_uncollapsed``: all-categorical Breslow fits with
+  ``collapse='auto'`` and ``collapse=False``;
+* ``predict``: ``predict_survival`` of conditional survival for every customer over 72 periods
+  (monthly data only).
 
 Each case runs in its own subprocess so that its peak memory (max RSS, from ``resource``) is its
-own. Cases: lifelines ``CoxPHFitter`` from a frame and a formula, as a user calls it;
-``CoxModel`` (Efron, churnsurv's own engine) from the same formula; all-categorical Breslow fits
-with and without collapsing identical rows; prediction of conditional survival for every
-customer over 72 periods.
+own. Prints one line per case and, unless ``--no-write``, rewrites the "Cox" section of
+``benchmarks/RESULTS.md``.
 
 Usage::
 
-    python benchmarks/bench_cox.py                 # default sizes, writes RESULTS.md section
+    python benchmarks/bench_cox.py                 # n = 200000 and 1000000, month and day
     python benchmarks/bench_cox.py --n 200000 500000 --no-write
 """
 

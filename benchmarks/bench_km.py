@@ -1,20 +1,22 @@
-"""Benchmark: Kaplan–Meier on 10 million customers (monthly and daily integer tenure).
+"""Benchmark: Kaplan–Meier on simulated customers, monthly and daily whole-number tenure.
 
-Times, best of ``REPEATS`` runs:
+Measures, for ``n_customers`` (default 10 million) with tenure 0–72 and with tenure 0–2190,
+30% churned, the best of ``REPEATS`` runs of:
 
 (a) a bare numpy counting pass: ``np.unique(t, return_inverse=True)`` and two ``np.bincount``
-    calls (events and exits per distinct time), the baseline named in issue #3; and, because
-    ``np.unique`` sorts, also a stricter lower bound for whole-number times: cast to int, one
-    shift, one ``np.bincount`` (no sorting);
+    calls (events and exits per distinct time); and, because ``np.unique`` sorts, a stricter
+    lower bound for whole-number times: cast to int, one shift, one ``np.bincount`` (no sorting);
 (b) ``churnsurv.km.KaplanMeier().fit(data)`` (data prepared beforehand, not timed);
-(c) ``lifelines.KaplanMeierFitter().fit(durations, events)`` on the raw columns. If one fit
-    on 1 million rows extrapolates to more than 2 minutes at 10 million it is measured on 1M and
-    2M rows instead, and the script says so.
+(c) ``lifelines.KaplanMeierFitter().fit(durations, events)`` on the raw columns, one run. If one
+    fit on 1 million rows extrapolates to more than ``LIFELINES_BUDGET_S`` at ``n_customers`` it
+    is measured on 1M and 2M rows instead, and the script says so;
 
 and the peak memory allocated during (b) (``tracemalloc``, measured in a separate run) relative
-to the size of the input columns (float64 durations + bool events).
+to the size of the input columns (float64 durations + bool events). Prints a Markdown table; it
+does not write ``benchmarks/RESULTS.md``.
 
-Run: ``.venv/bin/python benchmarks/bench_km.py [n_customers]``. Not part of the test suite.
+Run: ``.venv/bin/python benchmarks/bench_km.py [n_customers]`` (``make bench`` runs it with the
+default size). Not part of the test suite.
 """
 
 from __future__ import annotations

@@ -78,14 +78,21 @@ def test_km_segment_clv_equals_an_independent_lifelines_sum(telco):
     km = KaplanMeier().fit(telco, by="Contract")
     res = clv(km, telco, annual_discount_rate=0.1, horizon=60)
     disc = 1.1 ** (-np.arange(60) / 12)
+    expected = {}
     for contract, frame in telco.frame.groupby("Contract", observed=True):
         kmf = KaplanMeierFitter().fit(frame["duration"], frame["event"])
         s = kmf.survival_function_at_times(np.arange(60)).to_numpy()
-        expected = frame["MonthlyCharges"].mean() * (s * disc).sum()
-        assert res.summary.loc[contract, "clv"] == pytest.approx(expected, rel=1e-10)
+        expected[contract] = frame["MonthlyCharges"].mean() * (s * disc).sum()
+        assert res.summary.loc[contract, "clv"] == pytest.approx(expected[contract], rel=1e-10)
     assert res.assumptions["tail"].startswith("none")
     assert "Month-to-month" in res._repr_html_()
-    assert isinstance(res.plot(), matplotlib.axes.Axes)
+    # the plot: one bar per segment, as tall as the lifelines sum, labelled with the segment
+    ax = res.plot()
+    assert [t.get_text() for t in ax.get_xticklabels()] == list(expected)
+    heights = [bar.get_height() for bar in ax.patches]
+    np.testing.assert_allclose(heights, list(expected.values()), rtol=1e-10)
+    assert ax.get_ylabel() == "CLV over 60 months"
+    assert not ax.lines and not ax.collections  # no interval whiskers without ci=True
 
 
 def test_km_horizon_beyond_follow_up_needs_an_explicit_tail(telco):
@@ -171,7 +178,21 @@ def test_value_at_risk_ranks_active_customers(telco):
     assert shares["bottom 50%"] == pytest.approx(0.5, abs=1e-3)
     top = s[s["value_tier"] == "top 20%"]["residual_clv"].min()
     assert top >= s[s["value_tier"] != "top 20%"]["residual_clv"].max()
-    assert len(var.top(10)) == 10 and isinstance(var.plot(), matplotlib.axes.Axes)
+    assert len(var.top(10)) == 10
+    # the plot: the 20 largest values at risk, largest on top, labelled with the customer ids;
+    # P(churn) is the same for everyone here, so all 20 are in the top value tier
+    ax = var.plot()
+    shown = s.head(20)
+    widths = [bar.get_width() for bar in ax.patches]
+    rows = [round(bar.get_y() + bar.get_height() / 2) for bar in ax.patches]
+    np.testing.assert_allclose(widths, shown["value_at_risk"], rtol=1e-12)
+    assert rows == list(range(19, -1, -1))
+    labels = {round(t.get_position()[1]): t.get_text() for t in ax.get_yticklabels()}
+    assert [labels[y] for y in rows] == [str(i) for i in shown.index]
+    legend = ax.get_legend()
+    assert legend.get_title().get_text() == "value tier"
+    assert [t.get_text() for t in legend.get_texts()] == ["top 20%"]
+    assert ax.get_xlabel().startswith("value at risk")
     assert "Value at risk" in var._repr_html_()
 
 

@@ -288,8 +288,9 @@ def test_transactions_without_spend_and_time_units():
 
 
 def test_baseline_survival_rejects_negative_time():
+    base = simulate_customers(5, rng=0)
     with pytest.raises(ValueError, match="t must be >= 0"):
-        simulate_customers(5, rng=0).baseline_survival(-1.0)
+        base.baseline_survival(-1.0)
 
 
 # -------------------------------------------------------------------------- validation

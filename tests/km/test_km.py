@@ -150,8 +150,9 @@ def test_aml_matches_r_print_with_rmean(aml):
     assert s["median_upper"].isna().all()
     assert s["rmst_161"].round(1).tolist() == [52.6, 22.7]
     assert s["rmst_161_std_err"].round(2).tolist() == [19.83, 4.18]
-    r = km.rmst(161)
-    assert r["std_err"].tolist() == pytest.approx(s["rmst_161_std_err"].tolist(), abs=1e-12)
+    r = km.rmst(161)  # the same R output, through the rmst() method
+    assert r["rmst"].round(1).tolist() == [52.6, 22.7]
+    assert r["std_err"].round(2).tolist() == [19.83, 4.18]
     # Greenwood-type formula by hand for the Nonmaintained arm (curve reaches 0 at 45):
     # R: sum over event times of A_i^2 d_i / (n_i (n_i - d_i)).
     ct = count_tables(aml.durations[11:], aml.events[11:])[0]
@@ -635,7 +636,16 @@ def test_cohort_table_triangle_is_empty_not_zero(dated):
     expected = 1 - (members["event"] & (members["duration"] <= 6)).mean()
     assert tab.iloc[0, k] == pytest.approx(expected)
     assert "not yet observed" in ct._repr_html_()
-    assert ct.plot().get_xlabel() == "Quarters since signup"
+    ax = ct.plot()
+    assert ax.get_xlabel() == "Quarters since signup"
+    # the heatmap shows the table: unobserved cells masked (blank), never drawn as 0
+    shown = ax.get_images()[0].get_array()
+    observed = tab.notna().to_numpy()
+    np.testing.assert_array_equal(np.ma.getmaskarray(shown), ~observed)
+    np.testing.assert_allclose(shown.compressed(), tab.to_numpy()[observed])
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[0] == f"{first} (n={len(members)})" and len(labels) == len(tab)
+    assert len(ax.texts) == observed.sum()  # one percentage per observed cell
 
 
 # --------------------------------------------------------------------------------------------

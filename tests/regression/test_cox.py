@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels
+from lifelines import KaplanMeierFitter
 from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.tests.results import survival_r_results as R
 
@@ -29,7 +30,6 @@ from churnsurv.data.simulate import simulate_customers
 from churnsurv.exceptions import AssumptionWarning, ConvergenceError, DataValidationError
 from churnsurv.regression import CoxModel
 from churnsurv.regression.cox import likelihood as core
-from churnsurv.regression.cox.diagnostics import time_transform
 
 matplotlib.use("Agg")
 
@@ -296,8 +296,9 @@ def test_error_all_missing_and_constant_covariate():
     data = _small(z=np.nan)
     with pytest.raises(DataValidationError, match="column 'z': missing values in 60 row"):
         CoxModel("x + z").fit(data)
+    constant = _small(c=2.0)
     with pytest.raises(ValueError, match="term 'c' is constant"):
-        CoxModel("x + c").fit(_small(c=2.0))
+        CoxModel("x + c").fit(constant)
 
 
 def test_error_collinear_terms():
@@ -379,7 +380,14 @@ def test_ph_test_equals_split_data_score_test(ties):
     np.testing.assert_allclose(ph.loc["GLOBAL", "chisq"], ref, rtol=1e-6)
     ph_km = m.check_proportional_hazards(significance=1e-12)  # transform="km" (R's default)
     assert ph_km.attrs["transform"] == "km" and list(ph_km.index) == ["x1", "x2", "GLOBAL"]
-    g = time_transform(tr, "km")
+    # R cox.zph, transform="km": g(t) = 1 - S(t-), the left-continuous Kaplan-Meier of all rows;
+    # built here from lifelines' KM, not from the model's own transform
+    sf = KaplanMeierFitter().fit(data.durations, data.events).survival_function_.iloc[:, 0]
+    knots, surv = sf.index.to_numpy(), sf.to_numpy()  # S at 0 and at every observed time
+
+    def g(t):
+        return 1 - surv[np.searchsorted(knots, t, side="left") - 1]  # last knot before t
+
     ref_km = _split_reference(tr.X, tr.time, tr.event, m.params_.to_numpy(), g, ties)
     np.testing.assert_allclose(ph_km.loc["GLOBAL", "chisq"], ref_km, rtol=1e-6)
 
@@ -495,16 +503,26 @@ def test_time_varying_panel_agrees_with_phreg(ties):
 
 
 # ------------------------------------------------------------------------ plots
-def test_plots_return_axes(telco):
+def test_plots_draw_the_model_numbers(telco):
     m = CoxModel("Contract + SeniorCitizen").fit(telco)
+    s = m.summary
     ax = m.plot()
-    assert ax.get_xscale() == "log" and len(ax.get_yticklabels()) == 3
-    ax2 = m.plot_partial_effects("Contract", ["Month-to-month", "One year", "Two year"], data=telco)
-    assert [line.get_label() for line in ax2.get_lines()] == [
-        "Contract = Month-to-month",
-        "Contract = One year",
-        "Contract = Two year",
-    ]
+    assert ax.get_xscale() == "log"
+    # forest plot: one row per term, top first; the point is the HR, the bar its interval
+    assert [t.get_text() for t in ax.get_yticklabels()] == s["label"].tolist()
+    np.testing.assert_allclose(ax.lines[0].get_xdata(), s["hr"], rtol=1e-12)
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), [2, 1, 0])
+    bars = np.array([seg[:, 0] for seg in ax.collections[0].get_segments()])
+    np.testing.assert_allclose(bars, s[["hr_lower", "hr_upper"]].to_numpy(float), rtol=1e-12)
+    levels = ["Month-to-month", "One year", "Two year"]
+    ax2 = m.plot_partial_effects("Contract", levels, data=telco)
+    lines = ax2.get_lines()
+    assert [line.get_label() for line in lines] == [f"Contract = {v}" for v in levels]
+    # each curve is the survival from signup of that contract, SeniorCitizen at its median (0)
+    for level, line in zip(levels, lines, strict=True):
+        who = pd.DataFrame({"Contract": [level], "SeniorCitizen": [0]})
+        curve = m.predict_survival(who, line.get_xdata(), conditional=False).to_numpy()[0]
+        np.testing.assert_allclose(line.get_ydata(), curve, rtol=1e-12)
 
 
 def test_core_matches_phreg_likelihood_derivatives():

@@ -132,8 +132,21 @@ def test_compare_models_table_and_plot():
     np.testing.assert_allclose(t["aic"], -2 * t["log_likelihood"] + 2 * t["n_params"])
     assert "lower AIC" in cmp._repr_html_()
     ax = cmp.plot(horizon=144)
-    labels = [line.get_label() for line in ax.get_lines()]
-    assert labels[0] == "Kaplan-Meier" and set(t.index) <= set(labels)
+    km_line, *model_lines, follow_up = ax.get_lines()
+    # the step curve is the Kaplan-Meier estimate (churnsurv's own, as an independent check)
+    km = cs.KaplanMeier().fit(data).curves_
+    assert km_line.get_label() == "Kaplan-Meier"
+    np.testing.assert_allclose(km_line.get_xdata(), km["time"])
+    np.testing.assert_allclose(km_line.get_ydata(), km["survival"], atol=1e-12)
+    # one curve per model to the horizon, equal to that model's marginal survival
+    assert [line.get_label() for line in model_lines] == list(cmp.models)
+    assert set(cmp.models) == set(t.index)
+    for line in model_lines:
+        grid = line.get_xdata()
+        assert grid[0] == 0 and grid[-1] == 144
+        expected = cmp.models[line.get_label()].marginal_survival(data, grid)
+        np.testing.assert_allclose(line.get_ydata(), expected, rtol=1e-12)
+    assert list(follow_up.get_xdata()) == [72, 72]  # the longest observed tenure
     w = cmp.models["Weibull AFT"]
     assert w.n_zero_dropped_ == 11  # the 11 Telco customers censored at tenure 0
 

