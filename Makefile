@@ -23,6 +23,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check churnsurv tests benchmarks conftest.py
 	$(BIN)/ruff format --check churnsurv tests benchmarks conftest.py
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix churnsurv tests benchmarks

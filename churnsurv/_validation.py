@@ -132,7 +132,7 @@ class Violations:
                 rows.setdefault(int(p), []).append(rule)
                 columns.setdefault(int(p), []).append(column)
         pos = sorted(rows)
-        frame = {"row": pos}
+        frame: dict[str, list] = {"row": pos}
         if self.ids is not None:
             frame[index_name] = [_py(self.ids.iloc[p]) for p in pos]
         frame["column"] = ["; ".join(dict.fromkeys(columns[p])) for p in pos]
@@ -152,7 +152,7 @@ def as_list(value: Columns) -> list[str]:
 TIME_UNITS: tuple[str, ...] = ("day", "week", "month", "year")
 
 
-def check_choice(name: str, value: object, allowed: Iterable[object]) -> None:
+def check_choice(name: str, value: Any, allowed: Iterable[Any]) -> None:
     """Raise :class:`DataValidationError` unless ``value`` is one of ``allowed``.
 
     Examples
@@ -170,7 +170,7 @@ def check_choice(name: str, value: object, allowed: Iterable[object]) -> None:
         )
 
 
-def check_unit(time_unit: object, *, name: str = "time_unit") -> str:
+def check_unit(time_unit: Any, *, name: str = "time_unit") -> str:
     """Validate a time unit: one of :data:`TIME_UNITS`.
 
     Examples
@@ -191,7 +191,7 @@ def check_unit(time_unit: object, *, name: str = "time_unit") -> str:
     return time_unit
 
 
-def check_annual_rate(rate: object, *, name: str = "annual_discount_rate") -> float:
+def check_annual_rate(rate: Any, *, name: str = "annual_discount_rate") -> float:
     """Validate an annual discount rate: finite, > -1 and at most 1 (100% a year).
 
     Examples
@@ -236,7 +236,7 @@ def _is_whole(value) -> bool:
     )
 
 
-def check_horizon(horizon: object, *, name: str = "horizon", whole: bool = True) -> Any:
+def check_horizon(horizon: Any, *, name: str = "horizon", whole: bool = True) -> Any:
     """Validate a horizon: a positive number of periods, at most :data:`MAX_HORIZON`.
 
     Whole unless ``whole=False``; returns an ``int`` for whole horizons, a ``float`` otherwise.
@@ -283,7 +283,7 @@ def check_horizon(horizon: object, *, name: str = "horizon", whole: bool = True)
     return int(horizon) if whole else float(horizon)
 
 
-def check_count(value: object, *, name: str, minimum: int = 1) -> int:
+def check_count(value: Any, *, name: str, minimum: int = 1) -> int:
     """Validate a count (customers listed, events required): a whole number >= ``minimum``.
 
     Examples
@@ -304,7 +304,7 @@ def check_count(value: object, *, name: str, minimum: int = 1) -> int:
     return int(value)
 
 
-def check_seed(seed: object, *, name: str = "seed") -> int:
+def check_seed(seed: Any, *, name: str = "seed") -> int:
     """Validate a random seed: a whole number from 0 to :data:`MAX_SEED` (``2**32 - 1``).
 
     The range is numpy's for ``np.random.seed``, which the report notebook calls.
@@ -467,7 +467,7 @@ def check_survivor_counts(survivors: ArrayLike) -> np.ndarray:
     return np.round(arr)
 
 
-def check_is_fitted(model: object, attribute: str = "params_") -> None:
+def check_is_fitted(model: Any, attribute: str = "params_") -> None:
     """Raise :class:`~churnsurv.exceptions.NotFittedError` unless ``model`` has ``attribute``.
 
     Examples
@@ -485,7 +485,7 @@ def check_is_fitted(model: object, attribute: str = "params_") -> None:
         )
 
 
-def check_conf_level(conf_level: object, *, name: str = "conf_level") -> float:
+def check_conf_level(conf_level: Any, *, name: str = "conf_level") -> float:
     """Validate a confidence level: a number strictly between 0 and 1 (0.95 for 95%).
 
     Examples
@@ -523,7 +523,7 @@ def z_quantile(conf_level: float) -> float:
     return float(stats.norm.ppf(0.5 + conf_level / 2.0))
 
 
-def check_penalizer(penalizer: object, *, name: str = "penalizer") -> float:
+def check_penalizer(penalizer: Any, *, name: str = "penalizer") -> float:
     """Validate a ridge penalizer: a finite number >= 0.
 
     Examples

@@ -60,7 +60,7 @@ _TELCO_CATEGORICAL = [
 
 
 def _path(folder: str, name: str):
-    return resources.files("churnsurv._data").joinpath(folder, name)
+    return resources.files("churnsurv._data").joinpath(folder).joinpath(name)
 
 
 def load_telco() -> pd.DataFrame:

@@ -158,9 +158,18 @@ def prepare(
     )
     require_table_columns(
         df,
-        [duration, event, start_date, end_date, entry, entry_date_col, id, margin]
-        + segments
-        + as_list(covariates),
+        [
+            duration,
+            event,
+            start_date,
+            end_date,
+            entry,
+            entry_date_col,
+            id,
+            margin,
+            *segments,
+            *as_list(covariates),
+        ],
     )
     if len(df) == 0:
         raise DataValidationError("the table is empty (0 rows).", rule="empty table")
@@ -170,7 +179,7 @@ def prepare(
     df = df.reset_index(drop=True)
     ids = df[id] if id is not None else None
     v = Violations(len(df), ids)
-    if id is not None:
+    if ids is not None and id is not None:
         v.add(id, "missing id", ids.isna().to_numpy())
         v.add(id, "duplicate id", (ids.duplicated(keep=False) & ids.notna()).to_numpy())
     if duration is not None:

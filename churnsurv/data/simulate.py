@@ -565,9 +565,9 @@ def simulate_transactions(
         },
         index=pd.Index(ids, name="customer_id"),
     )
-    if p is not None:
-        nu = gen.gamma(spend["q"], 1.0 / spend["gamma"], size=n)
-        log["amount"] = gen.gamma(spend["p"], 1.0 / nu[owner])
+    if p is not None and q is not None and gamma is not None:
+        nu = gen.gamma(q, 1.0 / gamma, size=n)
+        log["amount"] = gen.gamma(p, 1.0 / nu[owner])
         latent["nu"] = nu
     truth = dict(r=r, alpha=alpha, a=a, b=b, **spend, T=T, time_unit=time_unit, start=t0)
     truth |= {"end": t0 + pd.Timedelta(days=T * unit_days), "latent": latent}

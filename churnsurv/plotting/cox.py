@@ -103,7 +103,7 @@ def plot_schoenfeld(
         axes = list(grid.ravel())
         for extra in axes[len(panels) :]:
             extra.set_visible(False)
-    axes = list(np.atleast_1d(axes))
+    axes = list(np.atleast_1d(np.asarray(axes, dtype=object)))
     for ax, (label, g, resid, smooth, coef) in zip(axes, panels, strict=False):
         ax.scatter(g, resid, s=4, alpha=0.25, color="0.4")
         ax.plot(smooth[:, 0], smooth[:, 1], color="C3", label="lowess")
@@ -141,7 +141,8 @@ def plot_model_comparison(
     ax.step(km_times, km_surv, where="post", color="black", linewidth=1.5, label="Kaplan-Meier")
     for name, (t, s) in curves.items():
         ax.plot(t, s, label=name)
-    if len(km_times):
+    km_times = np.asarray(km_times, dtype=float)
+    if km_times.size:
         ax.axvline(np.max(km_times), color="0.6", linestyle=":", linewidth=1)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("survival probability")

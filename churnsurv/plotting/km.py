@@ -264,7 +264,7 @@ def plot_cohort_heatmap(
     if annotate:
         for i in range(n_rows):
             for j in range(n_cols):
-                if not values.mask[i, j] if np.ndim(values.mask) else True:
+                if not np.ma.getmaskarray(values)[i, j]:
                     v = values[i, j]
                     ax.text(
                         j,

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from formulaic import Formula, model_matrix
 
+from churnsurv._validation import check_horizon
 from churnsurv.exceptions import DataValidationError
 
 __all__ = ["Design", "check_design", "churn_probability", "customer_rows", "survival_frame"]
@@ -65,8 +66,7 @@ def churn_probability(model, data, within) -> pd.Series:
     >>> churn_probability(Flat(), None, 6).tolist()
     [0.25]
     """
-    if not np.isscalar(within) or not within > 0:
-        raise ValueError(f"within must be a positive number of periods; got {within!r}.")
+    within = check_horizon(within, name="within", whole=False)
     surv = model.predict_survival(data, [within], conditional=True)
     return (1 - surv.iloc[:, 0]).rename(f"p_churn_within_{within:g}")
 

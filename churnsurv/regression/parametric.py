@@ -437,7 +437,7 @@ class PiecewiseExponential(ParametricModel):
         return h
 
 
-_MODELS = {
+_MODELS: dict[str, type[ParametricModel]] = {
     "weibull": WeibullAFT,
     "loglogistic": LogLogisticAFT,
     "lognormal": LogNormalAFT,

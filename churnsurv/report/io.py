@@ -159,7 +159,7 @@ def dataset_path(name: str) -> Path:
     """
     check_choice("dataset", name, sorted(DATASET_FILES))
     folder, filename = DATASET_FILES[name]
-    return Path(str(resources.files("churnsurv._data").joinpath(folder, filename)))
+    return Path(str(resources.files("churnsurv._data").joinpath(folder).joinpath(filename)))
 
 
 def read_input(
@@ -196,6 +196,11 @@ def read_input(
     ((7043, 21), "bundled data set 'telco'", 64)
     """
     if input_path is None:
+        if dataset is None:
+            raise DataValidationError(
+                "give a customer file (CSV or Parquet) or a bundled data set name.",
+                rule="no input",
+            )
         path = dataset_path(dataset)
         frame = getattr(cs.datasets, f"load_{dataset}")()
         return frame, f"bundled data set {dataset!r}", file_sha256(path)

@@ -38,6 +38,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -145,7 +146,7 @@ def template_path(name: str = "report.ipynb") -> Path:
     >>> template_path().name, template_path().is_file()
     ('report.ipynb', True)
     """
-    return Path(str(resources.files("churnsurv.report").joinpath("templates", name)))
+    return Path(str(resources.files("churnsurv.report").joinpath("templates").joinpath(name)))
 
 
 def coerce_event_value(series: pd.Series, value: object) -> object:
@@ -510,7 +511,7 @@ def run_report(
     if dataset is not None:
         check_choice("--dataset", dataset, sorted(DATASETS))
         defaults = DATASETS[dataset]
-    given = dict(
+    given: dict[str, Any] = dict(
         duration=duration,
         event=event,
         event_value=event_value,

@@ -145,7 +145,8 @@ class BetaGeoNBD:
 
     def _check_fitted(self) -> tuple[float, float, float, float]:
         check_is_fitted(self)
-        return tuple(float(self.params_[k]) for k in ("r", "alpha", "a", "b"))
+        r, alpha, a, b = (float(self.params_[k]) for k in ("r", "alpha", "a", "b"))
+        return r, alpha, a, b
 
     @property
     def summary(self) -> pd.DataFrame:

@@ -152,7 +152,8 @@ class GammaGamma:
 
     def _check_fitted(self) -> tuple[float, float, float]:
         check_is_fitted(self)
-        return tuple(float(self.params_[k]) for k in ("p", "q", "gamma"))
+        p, q, gamma = (float(self.params_[k]) for k in ("p", "q", "gamma"))
+        return p, q, gamma
 
     @property
     def summary(self) -> pd.DataFrame:

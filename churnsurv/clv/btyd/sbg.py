@@ -158,7 +158,7 @@ class ShiftedBetaGeometric:
         weights = np.append(churned, fit_counts[-1])
         self._fit_weighted(durations, is_churn, weights, alpha)
         self.time_unit_ = check_unit(time_unit)
-        self.survivors_ = counts
+        self.survivors_: np.ndarray | None = counts
         self.n_fit_periods_ = n_fit_periods
         return self
 

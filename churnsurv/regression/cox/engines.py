@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -88,7 +89,7 @@ class EngineResult:
     beta: np.ndarray
     cov: np.ndarray
     engine: str
-    fitter: object = None  # the lifelines fitter, when lifelines fitted
+    fitter: Any = None  # the lifelines fitter, when lifelines fitted
     approx_cov: bool = False  # robust SEs with model-based correlations (lifelines)
 
 
