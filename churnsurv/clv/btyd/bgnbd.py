@@ -30,11 +30,10 @@ from scipy import special, stats
 from churnsurv._typing import ArrayLike, DateLike
 from churnsurv._validation import check_conf_level, check_is_fitted, check_unit
 from churnsurv.clv.btyd.common import (
+    BTYDModel,
     fit_log_params,
-    html_report,
     rfm_arrays,
     summary_table,
-    text_report,
 )
 from churnsurv.clv.btyd.gamma_gamma import GammaGamma
 from churnsurv.clv.discount import per_period_rate
@@ -53,7 +52,7 @@ def _as_time(t, name: str = "t") -> np.ndarray:
     return arr
 
 
-class BetaGeoNBD:
+class BetaGeoNBD(BTYDModel):
     """Beta-geometric/NBD model of repeat purchasing (Fader, Hardie & Lee 2005a).
 
     Parameters
@@ -166,23 +165,11 @@ class BetaGeoNBD:
         self._check_fitted()
         return self._summary.copy()
 
-    def _report(self, render) -> str:
-        if not hasattr(self, "params_"):
-            return render("BG/NBD model", {}, None)
-        facts = {"customers": self.n_customers_, "log-likelihood": f"{self.log_likelihood_:.2f}"}
-        return render("BG/NBD model", facts, getattr(self, "_summary", None))
+    _title = "BG/NBD model"
+    _fitted_attribute = "params_"
 
-    def _repr_html_(self) -> str:
-        return self._report(html_report)
-
-    def __str__(self) -> str:
-        return self._report(text_report)
-
-    def __repr__(self) -> str:
-        if not hasattr(self, "params_"):
-            return f"BetaGeoNBD(conf_level={self.conf_level!r})"
-        p = ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
-        return f"<BetaGeoNBD: {p}>"
+    def _facts(self) -> dict[str, object]:
+        return {"customers": self.n_customers_, "log-likelihood": f"{self.log_likelihood_:.2f}"}
 
     # ------------------------------------------------------------------ predictions
     def probability_alive(

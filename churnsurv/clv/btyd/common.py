@@ -18,7 +18,7 @@ from churnsurv._typing import ArrayLike
 from churnsurv._validation import as_float_array, z_quantile
 from churnsurv.exceptions import ConvergenceError, DataValidationError
 
-__all__: list[str] = []
+__all__ = ["BTYDModel", "check_frequency", "rfm_arrays"]
 
 
 def numerical_hessian(f: Callable[[np.ndarray], float], x: np.ndarray) -> np.ndarray:
@@ -154,6 +154,52 @@ def fail_rows(column: str, rule: str, message: str, mask: np.ndarray, ids: list 
     )
 
 
+def check_frequency(x: np.ndarray, ids: list | None) -> None:
+    """Repeat-purchase counts: whole numbers >= 0 (the rule of every BTYD model)."""
+    fail_rows("frequency", "negative frequency", "must be >= 0", x < 0, ids)
+    fail_rows(
+        "frequency",
+        "non-integer frequency",
+        "must be a whole number of repeat purchases",
+        np.abs(x - np.round(x)) > 1e-8,
+        ids,
+    )
+
+
+class BTYDModel:
+    """What the BTYD models share: the text and HTML reports and the constructor repr.
+
+    A subclass names itself in ``_title`` and lists its facts in ``_facts`` (called only when
+    fitted); ``_fitted_attribute`` is the attribute ``fit`` sets.
+    """
+
+    _title = "model"
+    _fitted_attribute = "params_"
+    conf_level: float
+
+    def _facts(self) -> dict[str, object]:
+        return {}
+
+    def _report(self, render: Callable) -> str:
+        if not hasattr(self, self._fitted_attribute):
+            return render(self._title, {}, None)
+        return render(self._title, self._facts(), getattr(self, "_summary", None))
+
+    def _repr_html_(self) -> str:
+        return self._report(html_report)
+
+    def __str__(self) -> str:
+        return self._report(text_report)
+
+    def __repr__(self) -> str:
+        name = type(self).__name__
+        if not hasattr(self, self._fitted_attribute):
+            return f"{name}(conf_level={self.conf_level!r})"
+        params = getattr(self, "params_", None)
+        shown = ", ".join(f"{k}={v:.4g}" for k, v in params.items()) if params is not None else ""
+        return f"<{name}: {shown}>"
+
+
 def rfm_arrays(
     rfm: pd.DataFrame | None,
     frequency: ArrayLike | None = None,
@@ -196,14 +242,7 @@ def rfm_arrays(
             column="recency",
             rule="length mismatch",
         )
-    fail_rows("frequency", "negative frequency", "must be >= 0", x < 0, ids)
-    fail_rows(
-        "frequency",
-        "non-integer frequency",
-        "must be a whole number of repeat purchases",
-        np.abs(x - np.round(x)) > 1e-8,
-        ids,
-    )
+    check_frequency(x, ids)
     fail_rows("recency", "negative recency", "must be >= 0", tx < 0, ids)
     fail_rows("T", "negative T", "must be >= 0", big_t < 0, ids)
     fail_rows(

@@ -14,18 +14,18 @@ from scipy import special
 from churnsurv._typing import ArrayLike
 from churnsurv._validation import as_float_array, check_conf_level, check_is_fitted
 from churnsurv.clv.btyd.common import (
+    BTYDModel,
+    check_frequency,
     fail_rows,
     fit_log_params,
-    html_report,
     summary_table,
-    text_report,
 )
 from churnsurv.exceptions import DataValidationError
 
 __all__ = ["GammaGamma"]
 
 
-class GammaGamma:
+class GammaGamma(BTYDModel):
     """Gamma-Gamma model of average transaction value (Fader, Hardie & Lee 2005b).
 
     A customer's transaction values are i.i.d. ``Gamma(p, nu)`` with ``nu ~ Gamma(q, gamma)``
@@ -133,14 +133,7 @@ class GammaGamma:
                 column="monetary_value",
                 rule="length mismatch",
             )
-        fail_rows("frequency", "negative frequency", "must be >= 0", x < 0, ids)
-        fail_rows(
-            "frequency",
-            "non-integer frequency",
-            "must be a whole number of repeat purchases",
-            np.abs(x - np.round(x)) > 1e-8,
-            ids,
-        )
+        check_frequency(x, ids)
         fail_rows(
             "monetary_value",
             "non-positive spend",
@@ -172,27 +165,15 @@ class GammaGamma:
         self._check_fitted()
         return self._summary.copy()
 
-    def _report(self, render) -> str:
-        if not hasattr(self, "params_"):
-            return render("Gamma-Gamma spend model", {}, None)
-        facts = {
-            "repeat buyers": self.n_customers_,
+    _title = "Gamma-Gamma spend model"
+    _fitted_attribute = "params_"
+
+    def _facts(self) -> dict[str, object]:
+        return {
+            "customers": self.n_customers_,
             "left out (no repeat purchase)": self.n_excluded_,
             "log-likelihood": f"{self.log_likelihood_:.2f}",
         }
-        return render("Gamma-Gamma spend model", facts, getattr(self, "_summary", None))
-
-    def _repr_html_(self) -> str:
-        return self._report(html_report)
-
-    def __str__(self) -> str:
-        return self._report(text_report)
-
-    def __repr__(self) -> str:
-        if not hasattr(self, "params_"):
-            return f"GammaGamma(conf_level={self.conf_level!r})"
-        p = ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
-        return f"<GammaGamma: {p}>"
 
     def mean_spend(self) -> float:
         """Population mean transaction value, ``E(Z) = p gamma / (q - 1)`` (infinite if q <= 1).

@@ -37,10 +37,9 @@ from churnsurv._validation import (
     check_unit,
 )
 from churnsurv.clv.btyd.common import (
+    BTYDModel,
     fit_log_params,
-    html_report,
     summary_table,
-    text_report,
 )
 from churnsurv.clv.discount import per_period_rate
 from churnsurv.exceptions import DataValidationError
@@ -64,7 +63,7 @@ def _as_periods(t, *, name: str = "t", minimum: int = 0) -> np.ndarray:
     return np.round(arr)
 
 
-class ShiftedBetaGeometric:
+class ShiftedBetaGeometric(BTYDModel):
     """Shifted-beta-geometric model of contract renewals (Fader & Hardie 2007).
 
     Parameters
@@ -266,28 +265,14 @@ class ShiftedBetaGeometric:
         self._check_fitted()
         return self._summary.copy()
 
-    def _report(self, render) -> str:
-        if not hasattr(self, "alpha_"):
-            return render("Shifted-beta-geometric model", {}, None)
-        facts = {
+    _title = "Shifted-beta-geometric model"
+    _fitted_attribute = "alpha_"
+
+    def _facts(self) -> dict[str, object]:
+        return {
             "periods used in fit": self.n_fit_periods_,
             "log-likelihood": f"{self.log_likelihood_:.3f}",
         }
-        return render("Shifted-beta-geometric model", facts, self._summary)
-
-    def _repr_html_(self) -> str:
-        return self._report(html_report)
-
-    def __str__(self) -> str:
-        return self._report(text_report)
-
-    def __repr__(self) -> str:
-        if not hasattr(self, "alpha_"):
-            return f"ShiftedBetaGeometric(conf_level={self.conf_level!r})"
-        return (
-            f"<ShiftedBetaGeometric: alpha_={self.alpha_:.4g}, beta_={self.beta_:.4g}, "
-            f"log_likelihood_={self.log_likelihood_:.2f}>"
-        )
 
     # ------------------------------------------------------------------ predictions
     def survival(self, t: ArrayLike) -> np.ndarray:
