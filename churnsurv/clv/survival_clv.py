@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -282,20 +283,17 @@ def clv(
     grid = _grid(int(horizon), timing)
     disc = discount_factors(grid, annual_discount_rate=annual_discount_rate, time_unit=unit)
     tail_used = "none"
+    how = _Valuation(grid, disc, margin, tail, residual, allow_negative_margin)
     if _is_km(model_or_curve):
         segs = _km_segments(model_or_curve)
         t_max = max(t[-1] for t, _ in segs.values())
         tail_used = _tail_name(tail) if grid.max() > t_max else "none (horizon within follow-up)"
-        values = _segment_values(
-            model_or_curve, data, grid, tail, margin, disc, allow_negative_margin
-        )
+        values = _segment_values(model_or_curve, data, how)
         kind = "Kaplan-Meier by segment"
     elif hasattr(model_or_curve, "predict_survival"):
         if data is None:
             raise ValueError("clv() from a model needs data= (the customers to value).")
-        values = _customer_values(
-            model_or_curve, data, grid, margin, disc, residual, allow_negative_margin, tail
-        )
+        values = _customer_values(model_or_curve, data, how)
         kind = "residual, per active customer" if residual else "per customer"
         if tail is not None:
             tail_used = f"{_tail_name(tail)} (spliced where the model's curve ends)"
@@ -311,20 +309,9 @@ def clv(
             raise ValueError(
                 "ci=True needs a fitted model or Kaplan-Meier and its data= to resample."
             )
+        level = check_conf_level(conf_level)
         lower, upper = _bootstrap(
-            model_or_curve,
-            data,
-            values,
-            grid,
-            tail,
-            margin,
-            disc,
-            residual,
-            n_boot,
-            check_conf_level(conf_level),
-            rng,
-            progress,
-            allow_negative_margin,
+            model_or_curve, data, values.index, how, n_boot, level, rng, progress
         )
         values["clv_lower"] = lower
         values["clv_upper"] = upper
@@ -406,7 +393,19 @@ def _curve_values(curve, grid, margin, disc, allow_negative) -> pd.DataFrame:
     return pd.DataFrame({"expected_periods": periods, "clv": per}, index=pd.Index(["curve"]))
 
 
-def _segment_values(km, data, grid, tail, margin, disc, allow_negative) -> pd.DataFrame:
+@dataclass(frozen=True)
+class _Valuation:
+    """How values are computed: periods, their discount factors, the margin and the tail."""
+
+    grid: np.ndarray
+    disc: np.ndarray
+    margin: Any
+    tail: Any
+    residual: bool
+    allow_negative: bool
+
+
+def _segment_values(km, data, how: _Valuation) -> pd.DataFrame:
     segs = _km_segments(km)
     rows = {}
     by = getattr(km, "by_", None) or []
@@ -418,10 +417,10 @@ def _segment_values(km, data, grid, tail, margin, disc, allow_negative) -> pd.Da
                 mask &= (data.frame[col] == km.segment_values_.loc[label, col]).to_numpy()
             sub = data.take(np.flatnonzero(mask))
         # a per-customer tail model is averaged over the segment's own customers
-        s = _splice(times, surv, grid, tail, sub, f"segment {label!r}")
-        factor, schedule = _resolve_margin(margin, sub, grid.size, allow_negative)
+        s = _splice(times, surv, how.grid, how.tail, sub, f"segment {label!r}")
+        factor, schedule = _resolve_margin(how.margin, sub, how.grid.size, how.allow_negative)
         # a segment's CLV uses the segment's mean margin per period
-        per, periods = _weighted(s[None, :], disc, np.mean(factor), schedule)
+        per, periods = _weighted(s[None, :], how.disc, np.mean(factor), schedule)
         rows[label] = {"expected_periods": periods[0], "clv": per[0]}
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "segment"
@@ -463,15 +462,16 @@ def _customer_survival(model, data, grid, residual, tail) -> np.ndarray:
     return np.where(missing, spliced, surv)
 
 
-def _customer_values(model, data, grid, margin, disc, residual, allow_negative, tail=None):
-    if residual:
+def _customer_values(model, data, how: _Valuation) -> pd.DataFrame:
+    """Values of each customer of ``data`` (active customers only for residual values)."""
+    if how.residual:
         data = data.take(np.flatnonzero(~data.events))
-    factor, schedule = _resolve_margin(margin, data, grid.size, allow_negative)
-    surv = _customer_survival(model, data, grid, residual, tail)
-    per, periods = _weighted(surv, disc, factor, schedule)
+    factor, schedule = _resolve_margin(how.margin, data, how.grid.size, how.allow_negative)
+    surv = _customer_survival(model, data, how.grid, how.residual, how.tail)
+    per, periods = _weighted(surv, how.disc, factor, schedule)
     frame = data.frame
     out = pd.DataFrame({"expected_periods": periods, "clv": per}, index=frame.index)
-    if residual:
+    if how.residual:
         tenure = frame["duration"].to_numpy()
         out.insert(0, "tenure", tenure)
         # realised: the margin per period (its mean for a schedule) times the tenure reached
@@ -492,21 +492,8 @@ def _refit(model, sample: ChurnData, positions: np.ndarray):
     return copy.copy(model).fit(sample, **params)
 
 
-def _bootstrap(
-    model,
-    data,
-    values,
-    grid,
-    tail,
-    margin,
-    disc,
-    residual,
-    n_boot,
-    conf_level,
-    rng,
-    progress,
-    allow_negative,
-):
+def _bootstrap(model, data, index, how, n_boot, conf_level, rng, progress):
+    """Percentile interval of each value: customers resampled, the model refitted."""
     rng = np.random.default_rng(rng)
     is_km = _is_km(model)
     draws = []
@@ -520,12 +507,11 @@ def _bootstrap(
         sample = data.take(idx)
         fit = _refit(model, sample, idx)
         if is_km:
-            v = _segment_values(fit, sample, grid, tail, margin, disc, allow_negative)
-            draws.append(v["clv"].reindex(values.index))
+            v = _segment_values(fit, sample, how)
         else:
             # per-customer values of the ORIGINAL customers under the refitted model
-            v = _customer_values(fit, data, grid, margin, disc, residual, allow_negative, tail)
-            draws.append(v["clv"].reindex(values.index))
+            v = _customer_values(fit, data, how)
+        draws.append(v["clv"].reindex(index))
     boot = np.vstack([d.to_numpy(dtype=float) for d in draws])
     lower = np.nanquantile(boot, (1 - conf_level) / 2, axis=0)
     upper = np.nanquantile(boot, (1 + conf_level) / 2, axis=0)
