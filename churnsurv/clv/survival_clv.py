@@ -181,6 +181,8 @@ class CLVResult(Result):
         >>> res = clv(pd.Series([1.0, 0.9], index=[0, 1]), margin=10, annual_discount_rate=0.1,
         ...           horizon=2, time_unit="month")
         >>> ax = res.plot()
+        >>> [round(float(b.get_height()), 2) for b in ax.patches]
+        [18.93]
         """
         from churnsurv.plotting.clv import plot_clv
 

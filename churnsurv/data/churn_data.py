@@ -263,7 +263,8 @@ class ChurnData:
         --------
         >>> import pandas as pd, churnsurv as cs
         >>> d = cs.prepare(pd.DataFrame({"t": [1, 2], "e": [0, 1]}), duration="t", event="e")
-        >>> d.require_customer_rows(purpose="a churn table")
+        >>> d.require_customer_rows(purpose="a churn table") is None
+        True
         """
 
     def group_sizes(self, codes: np.ndarray | None, n_groups: int) -> np.ndarray:

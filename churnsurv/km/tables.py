@@ -1,6 +1,6 @@
 """Period tables of churn: managers' churn rates, actuarial life tables, signup-cohort tables.
 
-Re-exported by :mod:`churnsurv.km.estimator`; see :func:`churn_rates`, :func:`life_table` and
+Re-exported by :mod:`churnsurv.km`; see :func:`churn_rates`, :func:`life_table` and
 :func:`cohort_table`.
 """
 
@@ -31,10 +31,6 @@ def _check_period(name: str, period: str) -> None:
 def _period_width(period: str, time_unit: str) -> float:
     """Length of one calendar ``period`` in the data's ``time_unit`` (mean lengths)."""
     return _PERIOD_YEARS[period] / YEARS_PER_UNIT[time_unit]
-
-
-def _require_dates(data: ChurnData, purpose: str) -> None:
-    data.require_dates(purpose=purpose)
 
 
 def _groups(data: ChurnData, by):
@@ -123,7 +119,7 @@ def churn_rates(
     frames = []
     for label, mask in groups:
         if basis == "calendar":
-            _require_dates(data, "churn_rates(basis='calendar')")
+            data.require_dates(purpose="churn_rates(basis='calendar')")
             frame = _calendar_rates(data, mask, period)
         else:
             frame = _tenure_rates(data, mask, period)
@@ -327,7 +323,7 @@ class CohortTable(Result):
         self.cohort = cohort
 
     def plot(self, *, ax: Axes | None = None, annotate: bool | None = None) -> Axes:
-        """Heatmap of the table (see :func:`churnsurv.plotting_km.plot_cohort_heatmap`).
+        """Heatmap of the table (see :func:`churnsurv.plot_cohort_heatmap`).
 
         Examples
         --------
@@ -400,7 +396,7 @@ def cohort_table(data: ChurnData, cohort: str = "month") -> CohortTable:
     """
     _check_period("cohort", cohort)
     data.require_customer_rows(purpose="cohort_table")
-    _require_dates(data, "cohort_table")
+    data.require_dates(purpose="cohort_table")
     width = _period_width(cohort, data.time_unit)
     labels = data.frame["start_date"].dt.to_period(PERIODS[cohort])
     dur, ev = data.durations, data.events

@@ -80,7 +80,7 @@ def plot_calibration_purchases(
 ) -> Axes:
     """Actual vs expected holdout transactions by calibration frequency (FHL 2005a).
 
-    Draws the table from :meth:`churnsurv.bgnbd.BetaGeoNBD.expected_repeat_by_frequency`.
+    Draws the table from :meth:`churnsurv.BetaGeoNBD.expected_repeat_by_frequency`.
 
     Parameters
     ----------
@@ -137,7 +137,7 @@ def plot_cumulative_tracking(
 ) -> Axes:
     """Cumulative repeat transactions, actual vs BG/NBD expected (FHL 2005a).
 
-    Draws the table from :meth:`churnsurv.bgnbd.BetaGeoNBD.cumulative_repeat_transactions`
+    Draws the table from :meth:`churnsurv.BetaGeoNBD.cumulative_repeat_transactions`
     (same arguments) and marks the end of the calibration period.
 
     Parameters
@@ -147,7 +147,7 @@ def plot_cumulative_tracking(
     transactions : pandas.DataFrame
         The transaction log.
     observation_end, calibration_end, customer_id, date, time_unit
-        As in :meth:`~churnsurv.bgnbd.BetaGeoNBD.cumulative_repeat_transactions`.
+        As in :meth:`~churnsurv.BetaGeoNBD.cumulative_repeat_transactions`.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on.
 

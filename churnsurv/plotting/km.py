@@ -1,4 +1,4 @@
-"""Drawing for :mod:`churnsurv.km.estimator`: retention curves with a risk table, cohort heatmaps.
+"""Drawing for :mod:`churnsurv.km`: retention curves with a risk table, cohort heatmaps.
 
 Functions here only draw what the estimators computed (tidy DataFrames from
 :class:`~churnsurv.km.KaplanMeier` and :func:`~churnsurv.km.cohort_table`). Each takes an

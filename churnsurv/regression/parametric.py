@@ -3,7 +3,7 @@
 A Kaplan-Meier curve or a Cox baseline stops at the longest observed tenure; a customer lifetime
 value needs the curve beyond it. The models here -- Weibull, log-logistic and log-normal
 accelerated failure time (AFT) models and a piecewise-exponential model -- are fitted by lifelines
-on the same formula interface as :class:`~churnsurv.cox.CoxModel`, and predict (conditionally on
+on the same formula interface as :class:`~churnsurv.CoxModel`, and predict (conditionally on
 the tenure reached, as the Cox model does) at any horizon. :func:`compare_models` ranks them by
 AIC and draws their fitted curves against Kaplan-Meier.
 

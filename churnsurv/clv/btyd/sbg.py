@@ -245,8 +245,6 @@ class ShiftedBetaGeometric(BTYDModel):
         self.alpha_, self.beta_ = (float(v) for v in np.exp(log_params))
         self.params_ = pd.Series({"alpha": self.alpha_, "beta": self.beta_}, name="estimate")
         self.log_likelihood_ = loglik
-        self._log_params = log_params
-        self._cov_log = cov
         self._summary = summary_table(["alpha", "beta"], log_params, cov, alpha)
 
     def _check_fitted(self) -> None:
