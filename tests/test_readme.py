@@ -1,4 +1,4 @@
-"""Every Python example in README.md runs, in order, in one namespace (as a user would paste them)."""
+"""Every Python example in README.md runs, in order, in one namespace, as a user pastes them."""
 
 import re
 import warnings

@@ -4,10 +4,15 @@ A formula is turned into a design matrix once, with formulaic (the library lifel
 and the resulting *model spec* is stored so that predictions use exactly the same coding.
 Categorical columns get treatment coding; the reference level is the first level in sorted order
 (or the pandas category order), or the one named with ``C(x, contr.treatment('level'))``.
+
+A formula is data, not code: :func:`check_formula` parses it (formulaic's parser evaluates
+nothing) and accepts only column names, ``C(...)`` with its contrast options, the transforms in
+:data:`ALLOWED_TRANSFORMS`, ``I(...)`` arithmetic and interactions, before anything is evaluated.
 """
 
 from __future__ import annotations
 
+import ast
 import warnings
 
 import numpy as np
@@ -17,7 +22,15 @@ from formulaic import Formula, model_matrix
 from churnsurv._validation import check_horizon
 from churnsurv.exceptions import DataValidationError
 
-__all__ = ["Design", "check_design", "churn_probability", "customer_rows", "survival_frame"]
+__all__ = [
+    "ALLOWED_TRANSFORMS",
+    "Design",
+    "check_design",
+    "check_formula",
+    "churn_probability",
+    "customer_rows",
+    "survival_frame",
+]
 
 
 def _is_categorical(series: pd.Series) -> bool:
@@ -88,6 +101,124 @@ def _float_frame(mm: pd.DataFrame, columns: list, index: pd.Index) -> pd.DataFra
     return pd.DataFrame(out, columns=columns, index=index, copy=False)
 
 
+#: Functions a formula may call besides ``C(...)`` and ``I(...)``.
+ALLOWED_TRANSFORMS = ("np.log", "np.log1p", "np.log2", "np.log10", "np.sqrt", "np.exp", "np.abs")
+#: Contrast codings allowed inside ``C(x, ...)``.
+_CONTRASTS = ("treatment", "sum", "helmert", "poly", "diff")
+_OPERATORS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.USub, ast.UAdd)
+
+
+def _dotted(node: ast.AST) -> str | None:
+    """``np.log`` for the attribute chain np -> log; None for anything else."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return None if base is None else f"{base}.{node.attr}"
+    return None
+
+
+def _check_constant(node: ast.AST) -> bool:
+    """A literal, or a list / tuple of literals (contrast levels, reference level)."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.List | ast.Tuple):
+        return all(_check_constant(e) for e in node.elts)
+    return isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd)
+
+
+def _check_expression(node: ast.AST, *, arithmetic: bool) -> bool:
+    """True when ``node`` is a column, an allowed call, or (inside I()) arithmetic on them."""
+    if isinstance(node, ast.Name):
+        return not node.id.startswith("_")
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, int | float) and not isinstance(node.value, bool)
+    if arithmetic and isinstance(node, ast.BinOp) and isinstance(node.op, _OPERATORS):
+        return _check_expression(node.left, arithmetic=True) and _check_expression(
+            node.right, arithmetic=True
+        )
+    if arithmetic and isinstance(node, ast.UnaryOp) and isinstance(node.op, _OPERATORS):
+        return _check_expression(node.operand, arithmetic=True)
+    if not isinstance(node, ast.Call):
+        return False
+    name = _dotted(node.func)
+    if name in ALLOWED_TRANSFORMS or name == "I":
+        return (
+            len(node.args) == 1
+            and not node.keywords
+            and _check_expression(node.args[0], arithmetic=name == "I" or arithmetic)
+        )
+    if name == "C":
+        if not node.args or not _check_expression(node.args[0], arithmetic=False):
+            return False
+        options = list(node.args[1:]) + [k.value for k in node.keywords]
+        return all(_check_contrast(o) for o in options)
+    return False
+
+
+def _check_contrast(node: ast.AST) -> bool:
+    """A contrast option of ``C(...)``: a literal, or ``contr.treatment('level')`` and kin."""
+    if _check_constant(node):
+        return True
+    if isinstance(node, ast.Name):
+        return node.id in _CONTRASTS
+    if isinstance(node, ast.Attribute):
+        return _dotted(node) in {f"contr.{c}" for c in _CONTRASTS}
+    if isinstance(node, ast.Call):
+        name = _dotted(node.func)
+        allowed = {f"contr.{c}" for c in _CONTRASTS} | set(_CONTRASTS)
+        return (
+            name in allowed
+            and all(_check_constant(a) for a in node.args)
+            and all(_check_constant(k.value) for k in node.keywords)
+        )
+    return False
+
+
+def check_formula(formula: str) -> None:
+    """Refuse a formula that is anything but columns, contrasts and allowed transforms.
+
+    formulaic evaluates the Python parts of a formula (``np.log(x)``, ``C(x)``, ``I(x ** 2)``)
+    with ``eval``; this check runs first, on the parsed terms, and accepts only: column names
+    (backquoted names with spaces too), ``C(column, contrast options)``, the functions in
+    :data:`ALLOWED_TRANSFORMS`, ``I(...)`` with ``+ - * / **`` on columns and numbers, and the
+    operators ``+ - : * /`` between terms. Anything else (attribute access, other calls,
+    subscripts, dunder names) raises :class:`~churnsurv.exceptions.DataValidationError`.
+
+    Examples
+    --------
+    >>> check_formula("C(Contract, contr.treatment('Two year')) + np.log(MonthlyCharges)")
+    >>> check_formula('np.log(__import__("os").system("true"))')
+    Traceback (most recent call last):
+    ...
+    churnsurv.exceptions.DataValidationError: formula ... is not allowed. A formula may use ...
+    """
+    try:
+        terms = list(Formula(formula))
+    except Exception as exc:  # formulaic parse errors have many types
+        raise DataValidationError(
+            f"formula {formula!r} could not be parsed: {exc}", column="formula", rule="bad formula"
+        ) from exc
+    for term in terms:
+        for factor in term.factors:
+            method = getattr(factor.eval_method, "value", str(factor.eval_method))
+            if method in ("literal", "lookup"):
+                continue  # a number or a column name: nothing is evaluated
+            try:
+                tree = ast.parse(factor.expr, mode="eval")
+                ok = _check_expression(tree.body, arithmetic=False)
+            except SyntaxError:
+                ok = False
+            if not ok:
+                raise DataValidationError(
+                    f"formula {formula!r}: {factor.expr!r} is not allowed. A formula may use "
+                    "column names, C(column, contrast), I(arithmetic on columns) and "
+                    f"{', '.join(ALLOWED_TRANSFORMS)}; nothing else is evaluated.",
+                    column="formula",
+                    rule="disallowed expression",
+                )
+
+
 class Design:
     """Formula → design matrix, with the model spec, term groups and reference levels.
 
@@ -108,6 +239,7 @@ class Design:
                 f"got {formula!r}."
             )
         self.formula = formula
+        check_formula(formula)
         try:
             self.variables = sorted(Formula(formula).required_variables)
         except Exception as exc:  # formulaic parse errors have many types
