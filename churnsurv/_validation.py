@@ -134,16 +134,25 @@ class Violations:
         pos = sorted(rows)
         frame: dict[str, list] = {"row": pos}
         if self.ids is not None:
-            frame[index_name] = [_py(self.ids.iloc[p]) for p in pos]
+            # an id column named like one of this table's own columns is listed as "id"
+            name = "id" if index_name in ("row", "column", "reason") else index_name
+            frame[name] = [_py(self.ids.iloc[p]) for p in pos]
         frame["column"] = ["; ".join(dict.fromkeys(columns[p])) for p in pos]
         frame["reason"] = ["; ".join(dict.fromkeys(rows[p])) for p in pos]
         return pd.DataFrame(frame).astype({"column": object, "reason": object})
 
 
-def as_list(value: Columns) -> list[str]:
+def as_list(value: Columns) -> list:
+    """One column name or several as a list (a single name may be any hashable, e.g. ``0``).
+
+    Examples
+    --------
+    >>> as_list("plan"), as_list(["plan", "channel"]), as_list(0), as_list(None)
+    (['plan'], ['plan', 'channel'], [0], [])
+    """
     if value is None:
         return []
-    if isinstance(value, str):
+    if isinstance(value, str | int | np.integer) or not hasattr(value, "__iter__"):
         return [value]
     return list(value)
 

@@ -49,6 +49,7 @@ from churnsurv.data import (
     check_margin_values,
     check_survival_curve,
 )
+from churnsurv.exceptions import DataValidationError
 
 __all__ = ["CLVResult", "ValueAtRisk", "clv", "value_at_risk"]
 
@@ -79,11 +80,29 @@ def _tail_survival(tail, times: np.ndarray, data: ChurnData | None) -> np.ndarra
         pred = tail.predict_survival(data, times=times, conditional=False)
         return pred.to_numpy(dtype=float).mean(axis=0)
     if isinstance(tail, pd.Series):
-        return _curve_at(tail.sort_index(), times)
+        curve = tail.sort_index()
+        check_survival_curve(curve.to_numpy(dtype=float), "tail")
+        return _curve_at(curve, times)
     raise TypeError(
         f"tail= must be a fitted parametric model, a ShiftedBetaGeometric fit or a pd.Series "
         f"curve, got {type(tail).__name__}."
     )
+
+
+def _check_tiers(tiers) -> tuple[float, float]:
+    """Value-tier cut points: two shares with 0 < top < top + next < 1."""
+    try:
+        lo, hi = (float(t) for t in tiers)
+    except (TypeError, ValueError):
+        lo, hi = np.nan, np.nan
+    if not (0 < lo < hi < 1):
+        raise DataValidationError(
+            f"tiers={tiers!r} must be two increasing shares between 0 and 1, e.g. (0.2, 0.5): "
+            "the top 20% of residual value, then the next 30%.",
+            column="tiers",
+            rule="bad tiers",
+        )
+    return lo, hi
 
 
 def _tail_name(tail) -> str:
@@ -307,6 +326,7 @@ def clv(
         values = _curve_values(model_or_curve, grid, margin, disc, allow_negative_margin)
         kind = "survival curve"
     if ci:
+        check_count(n_boot, name="n_boot", minimum=2)
         if data is None or isinstance(model_or_curve, pd.Series | np.ndarray | list):
             raise ValueError(
                 "ci=True needs a fitted model or Kaplan-Meier and its data= to resample."
@@ -654,7 +674,7 @@ def value_at_risk(
         index=sub.frame.index,
     )
     q = out["residual_clv"].rank(ascending=False, pct=True, method="first")
-    lo, hi = tiers
+    lo, hi = _check_tiers(tiers)
     out["value_tier"] = np.select(
         [q <= lo, q <= hi], [f"top {lo:.0%}", f"next {hi - lo:.0%}"], f"bottom {1 - hi:.0%}"
     )

@@ -252,6 +252,13 @@ class ChurnData:
         v.add(name, "negative or non-finite weight", ~np.isfinite(w) | (w < 0))
         if v.records:
             v.raise_first()
+        if not (w > 0).any():
+            raise DataValidationError(
+                f"column {name!r}: every weight is 0; at least one customer must count.",
+                column=name,
+                rule="all weights zero",
+                n_rows=self.n,
+            )
         return w
 
     def require_customer_rows(self, *, purpose: str = "this estimator") -> None:

@@ -38,7 +38,14 @@ import pandas as pd
 from churnsurv._typing import DateLike, Label
 from churnsurv._validation import Violations, as_list, check_choice, check_unit
 from churnsurv.data.churn_data import ChurnData, PanelData
-from churnsurv.data.rules import numeric_column, parse_dates, parse_events, require_table_columns
+from churnsurv.data.rules import (
+    numeric_column,
+    parse_cutoff,
+    parse_dates,
+    parse_events,
+    require_table_columns,
+    require_unique_columns,
+)
 from churnsurv.data.units import elapsed
 from churnsurv.exceptions import DataValidationError
 
@@ -211,7 +218,7 @@ def prepare(
         covariates=[c for c in carried if c != margin],
         segments=segments,
         margin=margin,
-        cutoff=pd.Timestamp(cutoff) if cutoff is not None else None,
+        cutoff=parse_cutoff(cutoff) if cutoff is not None else None,
     )
 
 
@@ -222,6 +229,7 @@ def _check_arguments(df, duration, event, start_date, cutoff, entry, entry_date,
             f"expected a pandas DataFrame, got {type(df).__name__}.", rule="not a DataFrame"
         )
     check_unit(time_unit)
+    require_unique_columns(df)
     if (duration is None) == (start_date is None):
         raise DataValidationError(
             "give exactly one of duration= (a tenure column) or start_date= (with end_date= "
@@ -240,6 +248,8 @@ def _check_arguments(df, duration, event, start_date, cutoff, entry, entry_date,
             column="cutoff",
             rule="missing argument",
         )
+    if cutoff is not None:
+        parse_cutoff(cutoff)
     if entry is not None and entry_date is not None:
         raise DataValidationError(
             "give entry= (a tenure column) or entry_date=, not both.", rule="entry or entry_date"
@@ -292,7 +302,7 @@ def _from_dates(
     Returns the columns and each row's exit date (churn date, or the cutoff when censored).
     """
     out = pd.DataFrame(index=df.index)
-    cut = pd.Timestamp(cutoff)
+    cut = parse_cutoff(cutoff)
     start = parse_dates(df[start_date], start_date, v, required=True)
     if end_date is not None:
         end = parse_dates(df[end_date], end_date, v, required=False)
@@ -407,11 +417,20 @@ def prepare_panel(
         raise DataValidationError(
             f"expected a pandas DataFrame, got {type(df).__name__}.", rule="not a DataFrame"
         )
+    require_unique_columns(df)
     require_table_columns(df, [id, start, stop, event] + as_list(covariates))
     if len(df) == 0:
         raise DataValidationError("the table is empty (0 rows).", rule="empty table")
     core = {id, start, stop, event}
     carried = [c for c in df.columns if c not in core] if covariates is None else list(covariates)
+    clash = [c for c in carried if c in (*_RESERVED, "start")]
+    if clash:
+        raise DataValidationError(
+            f"column {clash[0]!r}: this name is reserved for churnsurv's own columns "
+            f"{[*_RESERVED, 'start']}; rename it or leave it out with covariates=[...].",
+            column=str(clash[0]),
+            rule="reserved column name",
+        )
     df = df.reset_index(drop=True)
     n = len(df)
     ids = df[id]
@@ -424,7 +443,7 @@ def prepare_panel(
     events = parse_events(df[event], event, v, event_value, censor_value)
     for col in carried:
         v.add(col, "missing covariate value", df[col].isna().to_numpy())
-    sid_all = ids.astype(str).to_numpy()
+    sid_all = pd.factorize(ids)[0]  # ids as they are: 1 and "1" are two customers
     order = np.lexsort((t0, sid_all))
     sid = sid_all[order]
     same = np.r_[False, sid[1:] == sid[:-1]]  # sorted row has the same id as the one before

@@ -20,6 +20,18 @@ from churnsurv._validation import Violations
 from churnsurv.exceptions import DataValidationError
 
 
+def require_unique_columns(df: pd.DataFrame) -> None:
+    """Refuse a table whose header names a column twice (which one would be meant?)."""
+    dup = df.columns[df.columns.duplicated()].unique().tolist()
+    if dup:
+        raise DataValidationError(
+            f"column {dup[0]!r}: the table has {len(dup)} duplicate column name(s) {dup[:5]}; "
+            "rename them so that each name means one column.",
+            column=str(dup[0]),
+            rule="duplicate column name",
+        )
+
+
 def require_table_columns(df: pd.DataFrame, names: Iterable[str | None]) -> None:
     for name in names:
         if name is None:
@@ -35,11 +47,52 @@ def require_table_columns(df: pd.DataFrame, names: Iterable[str | None]) -> None
             )
 
 
+def _kind(series: pd.Series) -> str:
+    """What a column holds, as pandas infers it (``"boolean"``, ``"timedelta"``, ...)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return pd.api.types.infer_dtype(series.cat.categories, skipna=True)
+    return pd.api.types.infer_dtype(series, skipna=True)
+
+
+#: Column kinds that are never numbers of time units or of money, whatever numpy could make of
+#: them, with the advice given.
+_NOT_NUMBERS = {
+    "boolean": "True/False values are not amounts; give numbers",
+    "complex": "complex numbers are not amounts; give real numbers",
+    "timedelta": "time spans (timedelta) carry no unit churnsurv can trust; convert them, e.g. "
+    "df[col].dt.days, and say the unit with time_unit=",
+    "timedelta64": "time spans (timedelta) carry no unit churnsurv can trust; convert them, e.g. "
+    "df[col].dt.days, and say the unit with time_unit=",
+    "datetime64": "dates are not durations; give signup and churn dates with start_date= and "
+    "end_date=",
+    "datetime": "dates are not durations; give signup and churn dates with start_date= and "
+    "end_date=",
+    "date": "dates are not durations; give signup and churn dates with start_date= and end_date=",
+    "period": "periods are not durations; give numbers of time units",
+}
+
+
 def numeric_column(series: pd.Series, column: str, v: Violations, what: str) -> np.ndarray:
-    """Coerce to float, recording non-numeric, missing and infinite values."""
-    if pd.api.types.is_bool_dtype(series) or isinstance(series.dtype, pd.CategoricalDtype):
+    """Coerce to float, recording non-numeric, missing and infinite values.
+
+    A column that is booleans, complex numbers, time spans or dates as a whole is refused at
+    once (numpy would silently read them as 0/1, drop imaginary parts or count nanoseconds).
+    """
+    kind = _kind(series)
+    if kind in _NOT_NUMBERS:
+        raise DataValidationError(
+            f"column {column!r}: a {what} must be a number, but the column holds {kind} "
+            f"values: {_NOT_NUMBERS[kind]}.",
+            column=column,
+            rule=f"{kind} {what}",
+            n_rows=len(series),
+        )
+    if isinstance(series.dtype, pd.CategoricalDtype):
         series = series.astype(object)
-    values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    values = pd.to_numeric(series, errors="coerce")
+    if pd.api.types.is_complex_dtype(values):  # an object column with some complex cells
+        values = pd.Series(np.where(np.imag(values) == 0, np.real(values), np.nan))
+    values = values.to_numpy(dtype=float, na_value=np.nan)
     missing = series.isna().to_numpy()
     v.add(column, f"missing {what}", missing)
     v.add(column, f"non-numeric {what}", np.isnan(values) & ~missing)
@@ -47,7 +100,38 @@ def numeric_column(series: pd.Series, column: str, v: Violations, what: str) -> 
     return values
 
 
+#: ISO 8601 dates (with or without a time and a UTC offset).
+_ISO_DATE = r"^\s*\d{4}-\d{2}-\d{2}([T ][0-9:.]+)?(Z|[+-]\d{2}:?\d{2})?\s*$"
+
+
+def to_naive_utc(parsed: pd.Series) -> pd.Series:
+    """Timestamps with a UTC offset as naive UTC timestamps (naive ones are left as they are).
+
+    Durations are differences of dates, so every date of a table must be on one clock; an offset
+    (``+02:00``, ``Z``, a tz-aware column) is converted to UTC and dropped.
+    """
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        return parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+    return parsed
+
+
 def parse_dates(series: pd.Series, column: str, v: Violations, *, required: bool) -> pd.Series:
+    """Dates of a column as naive (UTC) timestamps, recording missing and unparseable cells.
+
+    Text (ISO 8601, with or without a UTC offset) and datetime columns are read; a column of
+    numbers is refused (``20200115`` would be read as nanoseconds since 1970).
+    """
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        example = series.dropna().iloc[0] if series.notna().any() else None
+        raise DataValidationError(
+            f"column {column!r}: dates are numbers (e.g. {example!r}); "
+            "numbers would be read as nanoseconds since 1970. Give dates as text "
+            "('2020-01-15') or datetime values, e.g. pd.to_datetime(df[col].astype(str), "
+            "format='%Y%m%d').",
+            column=column,
+            rule="numeric dates",
+            n_rows=len(series),
+        )
     if pd.api.types.is_datetime64_any_dtype(series):
         parsed = series
     else:
@@ -55,12 +139,46 @@ def parse_dates(series: pd.Series, column: str, v: Violations, *, required: bool
             # pandas warns when it cannot infer one format and parses element by element; that
             # is what we want for user files, and bad cells become NaT and are reported below.
             warnings.filterwarnings("ignore", "Could not infer format", UserWarning)
-            parsed = pd.to_datetime(series, errors="coerce")
+            # utc=True puts every value on one clock: an offset is converted to UTC, a naive
+            # value is taken as it is (and is naive again after to_naive_utc). ISO 8601 text
+            # may mix dates, times and offsets from row to row.
+            text = series.dropna().astype(str)
+            iso = bool(len(text)) and bool(text.str.match(_ISO_DATE).all())
+            fmt = "ISO8601" if iso else None
+            parsed = pd.to_datetime(series, errors="coerce", utc=True, format=fmt)
+    parsed = to_naive_utc(parsed)
     missing = series.isna().to_numpy()
     if required:
         v.add(column, "missing date", missing)
     v.add(column, "unparseable date", parsed.isna().to_numpy() & ~missing)
     return parsed
+
+
+def parse_cutoff(cutoff: object, *, name: str = "cutoff") -> pd.Timestamp:
+    """One date (the observation cutoff) as a naive UTC timestamp; anything else is refused.
+
+    Examples
+    --------
+    >>> parse_cutoff("2024-12-31T00:00:00+02:00")
+    Timestamp('2024-12-30 22:00:00')
+    >>> parse_cutoff("soon")
+    Traceback (most recent call last):
+    ...
+    churnsurv.exceptions.DataValidationError: cutoff='soon' is not a date; ...
+    """
+    try:
+        value = pd.Timestamp(cutoff)
+    except (ValueError, TypeError):
+        value = pd.NaT
+    if value is pd.NaT or pd.isna(value):
+        raise DataValidationError(
+            f"{name}={cutoff!r} is not a date; give the end of observation, e.g. '2024-12-31'.",
+            column=name,
+            rule="not a date",
+        )
+    if value.tzinfo is not None:
+        value = value.tz_convert("UTC").tz_localize(None)
+    return value
 
 
 def parse_events(

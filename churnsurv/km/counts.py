@@ -455,6 +455,8 @@ def group_codes(
         codes = grouped.ngroup().to_numpy()
         values = grouped.size().index.to_frame(index=False)
     labels = [" / ".join(map(str, row)) for row in values.itertuples(index=False)]
+    if len(set(labels)) < len(labels):  # e.g. 1 and "1": keep the groups apart in the labels
+        labels = [" / ".join(map(repr, row)) for row in values.itertuples(index=False)]
     empty = []
     for col in cols:
         if isinstance(frame[col].dtype, pd.CategoricalDtype):

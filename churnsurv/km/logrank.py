@@ -18,6 +18,7 @@ from churnsurv._render import Result, fmt
 from churnsurv._typing import Columns, Weights
 from churnsurv._validation import as_list, check_choice
 from churnsurv.data import ChurnData
+from churnsurv.exceptions import DataValidationError
 from churnsurv.km.counts import count_tables, group_codes, weighted_logrank
 
 __all__ = ["LogrankResult", "PairwiseLogrankResult", "logrank", "pairwise_logrank"]
@@ -94,6 +95,13 @@ def _grouped_tables(data, by, strata, case_weights):
         raise ValueError("by: name the column(s) whose groups are compared, e.g. by='Contract'.")
     data.require_columns(by_cols + strata_cols, purpose="a log-rank test")
     codes, _, labels, _ = group_codes(data.frame, by_cols)
+    if len(labels) < 2:
+        raise DataValidationError(
+            f"column {by_cols[0]!r}: a log-rank test compares groups, but {by_cols} has "
+            f"{len(labels)} value(s) {labels}; choose a column with at least two.",
+            column=str(by_cols[0]),
+            rule="fewer than two groups",
+        )
     s_codes, _, s_labels, _ = group_codes(data.frame, strata_cols)
     k = len(labels)
     combined = codes if s_codes is None else s_codes * k + codes
