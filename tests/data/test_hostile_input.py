@@ -4,6 +4,8 @@ DataValidationError naming the column and the rule, or a correct answer."""
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import churnsurv as cs
 from churnsurv import DataValidationError
@@ -143,3 +145,52 @@ def test_clv_arguments_that_made_no_sense(telco):
     rising = pd.Series(np.linspace(1.0, 1.5, 200))  # not a survival curve
     with pytest.raises(DataValidationError, match="tail"):
         cs.value_at_risk(cox, telco, within=6, annual_discount_rate=0.1, horizon=100, tail=rising)
+
+
+# --------------------------------------------------------- randomized corruption (evidence)
+_TELCO_HEAD = (
+    cs.datasets.load_telco()
+    .head(200)
+    .astype({"tenure": object, "MonthlyCharges": object, "Churn": object, "Contract": object})
+)
+_CORRUPTIONS = {
+    "tenure": [-1.0, np.nan, np.inf, "twelve"],
+    "Churn": ["Maybe", None],
+    "MonthlyCharges": [-5.0, np.nan, "n/a"],
+    "Contract": [None],
+}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    picks=st.lists(
+        st.tuples(
+            st.integers(0, 199),
+            st.sampled_from(sorted(_CORRUPTIONS)),
+            st.integers(0, 3),
+        ),
+        max_size=25,
+    )
+)
+def test_excluded_rows_are_exactly_the_corrupted_rows(picks):
+    """rows in = rows kept + rows excluded, and the excluded rows are the corrupted ones."""
+    raw = _TELCO_HEAD.copy()
+    corrupted = set()
+    for row, column, k in picks:
+        values = _CORRUPTIONS[column]
+        raw.loc[row, column] = values[k % len(values)]
+        corrupted.add(row)
+    data = cs.prepare(
+        raw,
+        id="customerID",
+        duration="tenure",
+        event="Churn",
+        event_value="Yes",
+        censor_value="No",
+        segments="Contract",
+        margin="MonthlyCharges",
+        on_invalid="drop",
+    )
+    assert data.n + len(data.excluded) == data.n_input == 200
+    assert set(data.excluded["row"]) == corrupted
+    assert set(data.excluded["customerID"]) == set(raw.loc[sorted(corrupted), "customerID"])
