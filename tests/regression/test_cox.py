@@ -184,6 +184,13 @@ def test_collapsing_is_exact_and_automatic(sim):
     monthly = data.frame.assign(duration=np.ceil(data.frame["duration"]))
     whole = cs.prepare(monthly, duration="duration", event="event")
     assert "collapsed" in CoxModel("plan + senior", ties="breslow").fit(whole).engine_
+    # with tied times too (whole months): Efron's steps count the merged customers
+    for ties in ("breslow", "efron"):
+        full = CoxModel("plan + senior", ties=ties, collapse=False).fit(whole)
+        short = CoxModel("plan + senior", ties=ties).fit(whole)
+        assert "collapsed" in short.engine_
+        np.testing.assert_allclose(short.params_, full.params_, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(short.standard_errors_, full.standard_errors_, rtol=1e-9)
     assert "collapsed" not in CoxModel("plan + monthly_charges").fit(whole).engine_
 
 

@@ -2,14 +2,20 @@
 
 Private to :mod:`churnsurv.regression.cox`. One vectorised implementation of the (weighted,
 stratified, left-truncated) Cox partial likelihood with Breslow or Efron ties, in the form R
-``survival`` uses: with case weights, the Efron correction spreads the *summed* death weight over
-the tied deaths (R's ``meanwt``), so collapsing identical rows into weights is exact for both
-methods.
+``survival`` uses (``coxfit6.c``, ``agfit4.c``): with ``m`` tied deaths (rows) at a time, the Efron
+step ``r = 0, ..., m - 1`` removes the fraction ``r / m`` of the deaths' risk from the
+denominator and carries the mean death weight (R's ``meanwt``). With case weights the steps are
+therefore counted in *rows*, not in weight, so merging identical rows into one weighted row
+changes Efron's correction unless the number of rows each merged row stands for is kept:
+:class:`RiskSets` takes it as ``counts`` (see ``engines._collapsed``), which makes collapsing exact
+for Efron as it is for Breslow.
 
 It supplies what lifelines and statsmodels do not: a weighted Breslow fit (used for case weights,
 penalised Breslow fits and collapsed rows), an Efron fit within the project's memory budget at a
 million customers (:class:`RiskSets` + :func:`fit_newton`), the score test, the Breslow baseline
-hazard, the Schoenfeld residuals and the ``cox.zph`` score test of proportional hazards.
+hazard, the Schoenfeld residuals, the score residuals and sandwich covariance of R
+``coxph(robust = TRUE)`` (:func:`robust_covariance`, Efron or Breslow) and the ``cox.zph`` score
+test of proportional hazards.
 
 :class:`RiskSets` builds what does not depend on ``beta`` once per fit; each Newton step then needs
 scalar work per death and a few passes over ``X``, so memory is O(n p) and time O(n p^2) per step.
@@ -160,11 +166,15 @@ class RiskSets:
     beyond a chunk). With ``m`` tied deaths at a time, the Efron sums over its ``m`` steps are
     accumulated as scalars (``sum 1/den``, ``sum f/den``, ...) and combined with the ``p``-vectors
     ``S1`` and ``D1`` once per time.
+
+    ``counts`` (optional) is the number of original rows each row stands for when identical rows
+    were merged (``w`` then holds the same numbers): Efron's ``m`` is the number of tied deaths
+    among the original rows, so the merged fit equals the fit on the original rows.
     """
 
     _CHUNK = 1 << 17
 
-    def __init__(self, X, time, event, w, *, entry=None, strata=None, ties="efron"):
+    def __init__(self, X, time, event, w, *, entry=None, strata=None, ties="efron", counts=None):
         self.X, self.w, self.ties = np.ascontiguousarray(X, dtype=float), w, ties
         self.n, self.p = X.shape
         self.labels = None if strata is None else np.asarray(strata)
@@ -180,7 +190,10 @@ class RiskSets:
             lo = None if entry is None else np.searchsorted(times, entry[rows], "right")
             dead = np.flatnonzero(e)
             dk = hi[dead] - 1
-            m = np.bincount(dk, minlength=K)
+            if counts is None:  # tied deaths are counted in rows (R)
+                m = np.bincount(dk, minlength=K)
+            else:  # a collapsed row stands for counts[i] rows
+                m = np.rint(np.bincount(dk, counts[rows][dead], K)).astype(np.int64)
             k = np.repeat(np.arange(K), m)
             step = np.arange(k.size) - np.repeat(np.cumsum(m) - m, m)
             d = np.bincount(dk, w[rows][dead], K)
