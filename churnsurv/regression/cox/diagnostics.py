@@ -73,7 +73,7 @@ def zph(fit: CoxFit, transform: str = "km") -> pd.DataFrame:
     >>> data = cs.prepare(cs.datasets.load_telco(), duration="tenure", event="Churn",
     ...                   event_value="Yes")
     >>> zph(cs.CoxModel("gender").fit(data).fit_state_).round(3).loc["GLOBAL"].tolist()
-    [1.822, 1.0, 0.177]
+    [1.826, 1.0, 0.177]
     """
     g_of_time = time_transform(fit.train, transform)
     names = list(fit.design.terms)

@@ -93,7 +93,7 @@ class CoxModel:
     {'Contract': 'Month-to-month'}
     >>> cox.summary["hr"].round(3)
     term
-    Contract[T.One year]    0.113
+    Contract[T.One year]    0.112
     Contract[T.Two year]    0.015
     SeniorCitizen           1.025
     Name: hr, dtype: float64
@@ -404,7 +404,7 @@ class CoxModel:
         >>> print(CoxModel("SeniorCitizen").fit(data).to_latex())  # doctest: +ELLIPSIS
         \begin{tabular}{lrrrr}
         ...
-        SeniorCitizen & 1.726 & [1.555, 1.915] & 0.0531 & <0.001 \\
+        SeniorCitizen & 1.729 & [1.558, 1.918] & 0.0531 & <0.001 \\
         ...
         """
         self._fitted()
@@ -470,7 +470,7 @@ class CoxModel:
         >>> cox.predict_survival(data.frame.head(3), [1, 12]).round(3)
         time_from_now   1.0    12.0
         customerID
-        7590-VHVEG     0.965  0.778
+        7590-VHVEG     0.965  0.777
         5575-GNVDE     0.998  0.976
         3668-QPYBK       NaN    NaN
         """
@@ -594,8 +594,8 @@ class CoxModel:
         >>> ph.round(3)
                 chisq  df  p_value
         term
-        gender  1.822   1    0.177
-        GLOBAL  1.822   1    0.177
+        gender  1.826   1    0.177
+        GLOBAL  1.826   1    0.177
 
         A violation is not printed but raised as one warning naming the terms:
 
