@@ -36,6 +36,9 @@ __all__ = [
     "fit_newton",
     "partial_likelihood",
     "pairs",
+    "robust_covariance",
+    "schoenfeld",
+    "score_residuals",
     "zph_test",
 ]
 
@@ -414,34 +417,52 @@ def zph_test(X, time, event, w, beta, g_of_time, groups, *, entry=None, strata=N
     return np.array(stats), float(score @ np.linalg.solve(info, score))
 
 
-def robust_covariance(X, time, event, w, beta, hess, groups, *, entry=None, strata=None):
-    """Sandwich covariance ``H^-1 (sum_c U_c U_c') H^-1`` for Breslow ties (Lin & Wei 1989).
+def score_residuals(X, time, event, w, beta, *, entry=None, strata=None, ties="efron"):
+    """Score residuals ``U_i`` (rows in data order), as R ``residuals(fit, "score")``.
 
-    ``U_c`` sums ``w_i U_i`` over the rows of cluster ``c``, with the score residual
-    ``U_i = d_i (x_i - xbar(t_i)) - exp(eta_i) sum_k (d_k / S0_k) (x_i - xbar_k)`` over the event
-    times at which row ``i`` is at risk (R ``residuals(fit, "score")``).
+    ``U_i = d_i (x_i - xbar_i) - exp(eta_i) sum_k sum_r c_ikr (dbar_k / den_kr) (x_i - xbar_kr)``
+    over the event times ``k`` at which row ``i`` is at risk and their Efron steps ``r`` (one step
+    for Breslow), with ``xbar_kr`` the step's risk-set mean and ``xbar_i`` the mean of those over
+    the steps at ``i``'s death. A row dying at ``k`` is in step ``r`` with ``c = 1 - r/m`` (it
+    leaves the risk set gradually, as in R's ``coxscore2.c``); every other row with ``c = 1``.
+    ``sum_i w_i U_i`` is the gradient of the log partial likelihood.
     """
     n, p = X.shape
     U = np.zeros((n, p))
-    for P in pairs(X, time, event, w, beta, entry=entry, strata=strata, ties="breslow"):
+    for P in pairs(X, time, event, w, beta, entry=entry, strata=strata, ties=ties):
         K = P.times.size
         c = P.dbar / P.den
-        ck = np.r_[0.0, np.cumsum(np.bincount(P.k, c, K))]
-        cx = np.zeros((K + 1, p))
-        np.add.at(cx, P.k + 1, c[:, None] * P.mean)
-        cx = np.cumsum(cx, axis=0)
+        a = np.bincount(P.k, c, K)  # per event time: sum over steps of c
+        b = _bincount2(P.k, c[:, None] * P.mean, K)  # ... of c * xbar
+        ca = np.r_[0.0, np.cumsum(a)]
+        cb = np.vstack([np.zeros((1, p)), np.cumsum(b, axis=0)])
         xs = X[P.rows]
-        risk = np.exp(np.log(P.r) - np.log(w[P.rows]))  # exp(eta)
-        u = -risk[:, None] * (xs * (ck[P.hi] - ck[P.lo])[:, None] - (cx[P.hi] - cx[P.lo]))
-        dead = P.death_k >= 0
+        risk = P.r / w[P.rows]  # exp(eta)
+        u = xs * (ca[P.hi] - ca[P.lo])[:, None] - (cb[P.hi] - cb[P.lo])
+        dead = np.flatnonzero(P.death_k >= 0)
         m = np.bincount(P.k, minlength=K).astype(float)
-        xbar = np.zeros((K, p))
-        np.add.at(xbar, P.k, P.mean)
-        xbar /= m[:, None]
+        xbar = _bincount2(P.k, P.mean, K) / m[:, None]
+        if dead.size:
+            # at its own death time a dying row is in step r with weight 1 - r/m only
+            fa = np.bincount(P.k, c * P.frac, K)
+            fb = _bincount2(P.k, (c * P.frac)[:, None] * P.mean, K)
+            kd = P.death_k[dead]
+            u[dead] -= xs[dead] * fa[kd][:, None] - fb[kd]
+        u *= -risk[:, None]
         u[dead] += xs[dead] - xbar[P.death_k[dead]]
         U[P.rows] = u
+    return U
+
+
+def robust_covariance(X, time, event, w, beta, hess, groups, *, entry=None, strata=None, ties):
+    """Sandwich covariance ``H^-1 (sum_c U_c U_c') H^-1`` (Lin & Wei 1989), as R ``coxph``
+    with ``robust = TRUE`` or ``cluster =``.
+
+    ``U_c`` sums ``w_i U_i`` (:func:`score_residuals`, Efron or Breslow as ``ties``) over the rows
+    of cluster ``c``; ``hess`` is the Hessian of the log partial likelihood at ``beta``.
+    """
+    U = score_residuals(X, time, event, w, beta, entry=entry, strata=strata, ties=ties)
     _, codes = np.unique(groups, return_inverse=True)
-    Uc = np.zeros((codes.max() + 1, p))
-    np.add.at(Uc, codes, w[:, None] * U)
+    Uc = _bincount2(codes.ravel(), w[:, None] * U, int(codes.max()) + 1)
     hinv = np.linalg.inv(hess)
     return hinv @ (Uc.T @ Uc) @ hinv

@@ -59,8 +59,9 @@ class CoxModel:
     ties : {"efron", "breslow"}, default "efron"
         Handling of tied churn times; see the module docstring for the engine each one uses.
     robust : bool, default False
-        Huber-White sandwich ("robust", Lin-Wei) standard errors; clustered with
-        ``fit(cluster=...)``.
+        Sandwich ("robust", Lin-Wei) standard errors as R ``coxph(..., robust = TRUE)``, from
+        the score residuals of the chosen ties (Efron's weights for Efron); clustered with
+        ``fit(cluster=...)``, and on the customer for a panel.
     conf_level : float, default 0.95
         Confidence level of the intervals.
     collapse : {"auto", True, False}, default "auto"
@@ -187,6 +188,15 @@ class CoxModel:
                     column=weights,
                     rule="non-positive weight",
                 )
+        if weights is not None and not self.robust and cluster is None:
+            if not np.allclose(w, np.rint(w)):
+                warnings.warn(
+                    f"column {weights!r}: case weights are not whole numbers; the model-based "
+                    "standard errors treat them as frequencies (as R coxph does), which is not "
+                    "valid for sampling weights: refit with robust=True.",
+                    AssumptionWarning,
+                    stacklevel=2,
+                )
         labels = None
         if strata:
             labels = frame[strata].astype(str).agg(" / ".join, axis=1).to_numpy()
@@ -216,7 +226,7 @@ class CoxModel:
             sd=sd,
         )
         try:
-            result = engines.fit(spec, xv, train, groups, cluster)
+            result = engines.fit(spec, xv, train, groups)
             self._check_convergence(result.beta, result.cov, sd)
         except engines.Diverged as exc:
             raise self._diverged(exc.beta, design, sd, train) from None
@@ -234,7 +244,6 @@ class CoxModel:
             time_unit=data.time_unit,
             train=train,
         )
-        self._engine = result
         self.params_ = params
         self.variance_matrix_ = pd.DataFrame(result.cov, index=cols, columns=cols)
         self.engine_ = result.engine
@@ -342,9 +351,7 @@ class CoxModel:
 
         Columns ``value``, ``df`` and ``p_value``. The tests compare the fitted model with the null
         model (all log-HRs 0), as R's ``summary.coxph`` does; the Wald test uses the (robust, if
-        asked) covariance. With ``robust=True`` and Efron ties lifelines supplies only the robust
-        standard errors, not their covariance: ``variance_matrix_`` then holds the robust
-        variances with model-based correlations and the Wald test is NaN. The concordance is
+        asked) covariance, the score test the model-based information. The concordance is
         Harrell's C on the training data (lifelines ``concordance_index``; 0.5 = no
         discrimination).
 
@@ -369,9 +376,6 @@ class CoxModel:
         return statistics.fit_statistics(
             self.fit_state_,
             self.variance_matrix_.to_numpy(),
-            self._engine,
-            weighted=self.weighted_,
-            penalized=bool(self.penalizer),
             panel=self.panel_,
         )
 

@@ -10,21 +10,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from churnsurv.regression.cox.engines import EngineResult
 from churnsurv.regression.cox.fitted import CoxFit
 
 __all__ = ["fit_statistics", "latex_table"]
 
 
-def fit_statistics(
-    fit: CoxFit,
-    cov: np.ndarray,
-    engine: EngineResult,
-    *,
-    weighted: bool,
-    penalized: bool,
-    panel: bool,
-) -> pd.DataFrame:
+def fit_statistics(fit: CoxFit, cov: np.ndarray, *, panel: bool) -> pd.DataFrame:
     """n, events, log-likelihood, LR / Wald / score tests and concordance (``value``, ``df``,
     ``p_value``).
 
@@ -34,8 +25,7 @@ def fit_statistics(
     >>> data = cs.prepare(cs.datasets.load_telco(), duration="tenure", event="Churn",
     ...                   event_value="Yes")
     >>> cox = cs.CoxModel("Contract").fit(data)
-    >>> st = fit_statistics(cox.fit_state_, cox.variance_matrix_.to_numpy(), cox._engine,
-    ...                     weighted=False, penalized=False, panel=False)
+    >>> st = fit_statistics(cox.fit_state_, cox.variance_matrix_.to_numpy(), panel=False)
     >>> round(float(st.loc["likelihood-ratio test", "df"]))
     2
     """
@@ -46,12 +36,8 @@ def fit_statistics(
     p = len(beta)
     ll, _, _ = train.risk_sets().evaluate(beta)
     ll0, u0, h0 = train.risk_sets().evaluate(np.zeros(p))
-    if engine.fitter is not None and weighted and not penalized:
-        ll = float(engine.fitter.log_likelihood_)  # lifelines' own weighted-Efron convention
     lr = 2 * (ll - ll0)
     wald = float(beta @ np.linalg.solve(cov, beta))
-    if engine.approx_cov:
-        wald = np.nan  # robust Efron fits: lifelines gives robust SEs only
     score = float(u0 @ np.linalg.solve(-h0, u0))
     if panel:
         conc = np.nan  # Harrell's C is not defined for time-varying covariates here
