@@ -135,3 +135,52 @@ def test_panel_fit_and_clustered_se_equal_r(r_reference, ties, robust):
     np.testing.assert_allclose(m.standard_errors_, _values(ref["se"]), rtol=1e-6)
     ll = m.fit_statistics.loc["log-likelihood", "value"]
     np.testing.assert_allclose(ll, ref["loglik"], rtol=1e-10)
+
+
+# ------------------------------------------------------------------ cox.zph
+def _zph_check(m, tests, transform, rtol):
+    ph = m.check_proportional_hazards(transform=transform, significance=0.0)
+    assert ph.index.tolist()[-1] == "GLOBAL" and len(ph) == len(tests["rows"])
+    np.testing.assert_allclose(ph["chisq"], tests["chisq"], rtol=rtol)
+    np.testing.assert_allclose(ph["df"], tests["df"])
+
+
+@pytest.mark.parametrize("transform", ["km", "rank", "identity", "log"])
+def test_zph_equals_r_lung(r_reference, transform):
+    # R: cox.zph(coxph(Surv(time, status) ~ age + sex + ph.ecog, data = lung_cc), transform)
+    # (coxzph.R; 227 complete rows); rank: GLOBAL chisq 4.71068 (rank of ALL rows' times)
+    ref = r_reference("coxzph.json")["lung"]
+    lung = r_reference("lung.csv").dropna(subset=["time", "status", "age", "sex", "ph.ecog"])
+    assert lung["row"].tolist() == ref["rows_used"]
+    lung = lung.rename(columns={"ph.ecog": "ph_ecog"})[
+        ["row", "time", "status", "age", "sex", "ph_ecog"]
+    ]
+    data = cs.prepare(lung, id="row", duration="time", event="status", event_value=2)
+    m = CoxModel("age + sex + ph_ecog").fit(data)
+    tests = ref["tests"][transform]
+    _zph_check(m, tests, transform, rtol=1e-6)
+    res = m.schoenfeld_residuals(transform=transform)  # zph$x: the transformed event times
+    np.testing.assert_allclose(np.sort(res["g"]), np.sort(tests["x"]), rtol=1e-10)
+
+
+@pytest.mark.parametrize("transform", ["km", "rank"])
+def test_zph_equals_r_telco_terms(telco, r_reference, transform):
+    # R: cox.zph(coxph(Surv(tenure, churn) ~ Contract + MonthlyCharges, data = telco),
+    # transform) (coxzph.R, terms = TRUE); rank: Contract chisq 116.821 on 2 df
+    tests = r_reference("coxzph.json")["telco"]["tests_terms"][transform]
+    m = CoxModel("Contract + MonthlyCharges").fit(telco)
+    _zph_check(m, tests, transform, rtol=1e-5)
+
+
+@pytest.mark.parametrize("transform", ["km", "rank", "identity"])
+def test_zph_equals_r_weighted_fit(r_reference, transform):
+    # R: cox.zph(coxph(Surv(time, status == 2) ~ age + sex, data = lung_weighted, weights = w),
+    # transform) (coxzph.R): the km transform is the UNWEIGHTED Kaplan-Meier (R's own check:
+    # max |x - (1 - KM_unweighted(t-))| = 0, against the weighted KM 0.054)
+    ref = r_reference("coxzph.json")["lung_weighted"]["tests"][transform]
+    lw = r_reference("lung_weighted.csv")
+    data = cs.prepare(lw, id="row", duration="time", event="dead", covariates=["age", "sex", "w"])
+    m = CoxModel("age + sex", robust=True).fit(data, weights="w")
+    _zph_check(m, ref, transform, rtol=1e-6)
+    g = m.schoenfeld_residuals(transform=transform)["g"]
+    np.testing.assert_allclose(np.sort(g), np.sort(ref["x"]), rtol=1e-10)

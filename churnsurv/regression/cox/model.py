@@ -575,10 +575,16 @@ class CoxModel:
         ``proportional_hazard_test`` defaults to ``"rank"`` and uses an older approximation.)
         A term with several columns (a factor) is tested jointly; ``GLOBAL`` tests all at once.
 
+        The time scales follow R exactly (``R/cox.zph.R``): ``"rank"`` ranks the follow-up times
+        of **all** rows, censored ones included (``rank(y[, ny - 1])``), not the event times
+        only, which changes the statistic a lot on heavily censored data; ``"km"`` uses the
+        Kaplan-Meier curve **without** case weights, as R does (the weights enter the score
+        test itself). Both are checked against R in ``tests/reference/coxzph.json``.
+
         Parameters
         ----------
         transform : {"km", "rank", "identity", "log"}, default "km"
-            Time scale ``g(t)`` of the alternative.
+            Time scale ``g(t)`` of the alternative (see above).
         significance : float, default 0.05
             Terms with ``p_value < significance`` are named in one :class:`AssumptionWarning`.
         plot : bool, default False
