@@ -352,8 +352,9 @@ class CoxModel:
         Columns ``value``, ``df`` and ``p_value``. The tests compare the fitted model with the null
         model (all log-HRs 0), as R's ``summary.coxph`` does; the Wald test uses the (robust, if
         asked) covariance, the score test the model-based information. The concordance is
-        Harrell's C on the training data (lifelines ``concordance_index``; 0.5 = no
-        discrimination).
+        Harrell's C of the linear predictor on the training data as R ``concordance(fit)``
+        computes it: within strata, case-weighted, over the risk sets of entry times and panels
+        (see :func:`churnsurv.metrics.harrell_c`; 0.5 = no discrimination).
 
         Examples
         --------
@@ -376,7 +377,6 @@ class CoxModel:
         return statistics.fit_statistics(
             self.fit_state_,
             self.variance_matrix_.to_numpy(),
-            panel=self.panel_,
         )
 
     def _repr_html_(self) -> str:
