@@ -184,3 +184,20 @@ def test_zph_equals_r_weighted_fit(r_reference, transform):
     _zph_check(m, ref, transform, rtol=1e-6)
     g = m.schoenfeld_residuals(transform=transform)["g"]
     np.testing.assert_allclose(np.sort(g), np.sort(ref["x"]), rtol=1e-10)
+
+
+def test_lifelines_km_transform_is_not_rs(r_reference):
+    # What check_proportional_hazards' docstring says of lifelines: its "km" time scale is the
+    # case-weighted, right-continuous KM (1 - S(t)), while R's zph$x (coxzph.json, weighted lung
+    # fit) is 1 - S(t-) of the unweighted KM, which ours reproduces (test above)
+    import warnings
+
+    from lifelines.statistics import TimeTransformers
+
+    ref = r_reference("coxzph.json")["lung_weighted"]["tests"]["km"]
+    lw = r_reference("lung_weighted.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # lifelines: non-integer weights
+        g = TimeTransformers().get("km")(lw["time"], lw["dead"], lw["w"])
+    theirs = np.sort(np.asarray(g)[lw["dead"].to_numpy() == 1])
+    assert np.max(np.abs(theirs - np.sort(ref["x"]))) > 0.01

@@ -572,7 +572,8 @@ class CoxModel:
         proportional hazards) with all other coefficients free -- the test R ``survival::cox.zph``
         computes (survival >= 3.0), whose default ``transform="km"`` is ``g = 1 - KM(t-)``, the
         left-continuous Kaplan-Meier estimate. (lifelines'
-        ``proportional_hazard_test`` defaults to ``"rank"`` and uses an older approximation.)
+        ``proportional_hazard_test`` defaults to ``"rank"``, uses an older approximation, and
+        its ``"km"`` transform is the case-weighted, right-continuous curve.)
         A term with several columns (a factor) is tested jointly; ``GLOBAL`` tests all at once.
 
         The time scales follow R exactly (``R/cox.zph.R``): ``"rank"`` ranks the follow-up times
