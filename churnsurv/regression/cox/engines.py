@@ -10,11 +10,12 @@ Which engine computes the estimates (``engine_`` says which one did):
 ============================================  ===================================================
 case                                          engine
 ============================================  ===================================================
-all-categorical design, no weights, robust    churnsurv's own Newton-Raphson on the collapsed
-SEs, penalizer or panel (``collapse="auto"``, rows (exact for Efron and Breslow, see below)
-at least 4-fold fewer rows), either ties
-``ties="breslow"``, no weights, robust SEs,   statsmodels ``PHReg`` (our own Newton-Raphson if
-penalizer, entry times or panel               PHReg does not converge)
+all-categorical design without weights,       churnsurv's own Newton-Raphson on the collapsed
+robust SEs, penalizer or panel                rows (exact for Efron and Breslow, see below)
+(``collapse="auto"``, at least 4-fold fewer
+rows), either ties
+``ties="breslow"`` without weights, robust    statsmodels ``PHReg`` (our own Newton-Raphson if
+SEs, penalizer, entry times or panel          PHReg does not converge)
 everything else, either ties: the default     churnsurv's own Newton-Raphson (``likelihood``)
 Efron fit, case weights, robust / clustered
 SEs, penalizer, strata, entry times, panels
@@ -32,11 +33,11 @@ lifelines ``CoxPHFitter``. lifelines no longer fits any Cox model here: its robu
 ties build the score residuals without Efron's weights (3-10% off R's on tied data), its
 ``CoxTimeVaryingFitter`` has no robust SEs (``NotImplementedError``), and with fractional case
 weights its fit can stop short (on R's weighted lung example, weights scaled by 1e-4 moved
-``sex`` by a third of its SE) or take a NaN step. Its weighted Efron *likelihood* is R's (rows
-counted, mean weight per step); it is the stopping that fails. The own engine is also the fast
-one: a million customers with ten covariates in under half lifelines' time and 0.7 GB
-(``benchmarks/RESULTS.md``), because it builds the risk sets once and sums them once per
-distinct event time rather than per customer.
+``sex`` by a third of its SE) or, as reported in issue #11, take a NaN step. Its weighted Efron
+*likelihood* is R's (rows counted, mean weight per step); it is the stopping that fails. The own
+engine is also the fast one: a million customers with ten covariates in under half lifelines'
+time and 0.7 GB (``benchmarks/RESULTS.md``), because it builds the risk sets once and sums them
+once per distinct event time rather than per customer.
 
 Collapsing: when every covariate is categorical, customers with the same (duration, event,
 entry, stratum, covariate pattern) are merged into one weighted row. For Breslow ties that is
