@@ -23,9 +23,18 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import special, stats
 
-__all__ = ["AFT_FAMILIES", "Fit", "aft_objective", "check", "newton", "piecewise_table"]
+__all__ = [
+    "AFT_FAMILIES",
+    "Fit",
+    "aft_objective",
+    "check",
+    "fit_aft",
+    "newton",
+    "piecewise_table",
+    "poisson_piece",
+]
 
-# (name of W's distribution, sign kappa with log sigma = kappa * c for the ancillary parameter)
+# distribution of W -> kappa, with log(sigma) = kappa * c (c: log of lifelines' ancillary param)
 AFT_FAMILIES = {"weibull": -1.0, "loglogistic": -1.0, "lognormal": 1.0}
 
 # a standard error above this (on the scale of a standardised covariate) means the
@@ -141,7 +150,7 @@ def newton(evaluate, theta0, *, max_iter=100, tol=1e-13) -> Fit:
     for _ in range(max_iter):
         try:
             step = np.linalg.solve(-h, g)
-            newton_ok = np.isfinite(step).all() and g @ step > 0
+            newton_ok = bool(np.isfinite(step).all() and g @ step >= 0)
         except np.linalg.LinAlgError:
             newton_ok = False
         if not newton_ok:  # not concave here: a scaled gradient step
