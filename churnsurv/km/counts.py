@@ -365,8 +365,10 @@ def weighted_logrank(
     Returns
     -------
     dict
-        ``observed``, ``expected`` (unweighted, per group), ``variance`` (diagonal of the
-        unweighted covariance), ``score`` (weighted O - E), ``statistic``, ``df``.
+        ``observed``, ``expected`` (per group, each event time weighted by the test's weight,
+        as R ``survdiff``'s ``obs`` and ``exp`` for ``rho > 0``; plain counts for the log-rank
+        weights), ``variance`` (diagonal of the covariance of ``O - E``, weights squared, R's
+        ``diag(var)``), ``score`` (weighted O - E), ``statistic``, ``df``.
 
     Examples
     --------
@@ -405,11 +407,11 @@ def weighted_logrank(
             s = np.cumprod(1.0 - d / n)
             s_before = np.concatenate([[1.0], s[:-1]])
             w = s_before**p * (1.0 - s_before) ** q
-        obs += d_g.sum(axis=1)
-        exp_ += expected.sum(axis=1)
+        obs += (w * d_g).sum(axis=1)
+        exp_ += (w * expected).sum(axis=1)
         score += (w * (d_g - expected)).sum(axis=1)
-        var_diag += (factor * frac * (1 - frac)).sum(axis=1)
         wf = w**2 * factor
+        var_diag += (wf * frac * (1 - frac)).sum(axis=1)
         cov += np.diag((wf * frac).sum(axis=1)) - (frac * wf) @ frac.T
     used = np.flatnonzero(exp_ > 0)  # R drops groups with no expected events, then one more
     if used.size < 2:

@@ -20,8 +20,11 @@ confidence intervals (R's default is "log") and has no RMST variance we can use 
 ``return_variance`` is ``Var[min(T, tau)]``, lifelines issue #1682), so both would have had to be
 recomputed from the same counts anyway. The test suite checks survival, at-risk counts and
 log-log bands (which carry Greenwood's variance) against lifelines fitted on the raw rows (with
-entry times and case weights) to 1e-10, and survival, standard errors, medians with CIs and RMST
-with its standard error against published R ``survival`` output.
+entry times and case weights) to 1e-10, and survival, standard errors, medians with CIs and
+RMST with its standard error against published R ``survival`` output. With entry times
+lifelines' curve uses R's risk sets ``(entry, exit]`` too, even where an entry ties with an
+event time; only the ``at_risk`` column of its ``event_table`` counts the customers entering
+at that time.
 
 Neither lifelines nor statsmodels offers a log-rank test with strata *and* entry times *and*
 case weights *and* Fleming–Harrington ``(p, q)`` weights, with R's table of observed and expected
@@ -122,7 +125,8 @@ class KaplanMeier:
         data : ChurnData
             From :func:`churnsurv.prepare`; entry times (left truncation) are used when present,
             with R's risk sets ``(entry, exit]``: a customer entering at ``t`` is not at risk for
-            an event at ``t`` (lifelines counts them; the two differ only on such ties).
+            an event at ``t``. lifelines' estimate uses the same risk sets (its ``event_table``
+            lists such a customer in ``at_risk`` at ``t``, but its curve does not count them).
         by : str or list of str, optional
             Segment column(s); one curve per combination of values.
         weights : str or array-like, optional

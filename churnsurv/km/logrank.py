@@ -42,7 +42,11 @@ class LogrankResult(Result):
     summary : pandas.DataFrame
         One row: test, weights, strata, statistic, df, p_value.
     table : pandas.DataFrame
-        Per group, as R ``survdiff`` prints: n, observed, expected, (O-E)^2/E, (O-E)^2/V.
+        Per group, as R ``survdiff`` prints: n, observed, expected, (O-E)^2/E, (O-E)^2/V. For a
+        weighted test (any ``weighting`` but ``"logrank"``) ``observed`` and ``expected`` are the
+        weighted sums ``sum_t w(t) d_gt`` and ``sum_t w(t) d_t n_gt / n_t`` and ``V`` is the
+        variance of the weighted ``O - E``, which is what R prints for ``survdiff(rho = 1)``; they
+        are not churn counts then.
 
     Examples
     --------

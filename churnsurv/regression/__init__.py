@@ -5,14 +5,13 @@ The front ends (:class:`CoxModel`, the parametric classes) build the model frame
 do arithmetic, as R ``survival`` splits ``coxph`` from ``coxph.fit``.
 """
 
+from churnsurv.regression.comparison import ModelComparison, compare_models
 from churnsurv.regression.cox import CoxModel
 from churnsurv.regression.parametric import (
     LogLogisticAFT,
     LogNormalAFT,
-    ModelComparison,
     PiecewiseExponential,
     WeibullAFT,
-    compare_models,
 )
 
 __all__ = [

@@ -2,18 +2,34 @@
 
 A Kaplan-Meier curve or a Cox baseline stops at the longest observed tenure; a customer lifetime
 value needs the curve beyond it. The models here -- Weibull, log-logistic and log-normal
-accelerated failure time (AFT) models and a piecewise-exponential model -- are fitted by lifelines
-on the same formula interface as :class:`~churnsurv.CoxModel`, and predict (conditionally on
-the tenure reached, as the Cox model does) at any horizon. :func:`compare_models` ranks them by
-AIC and draws their fitted curves against Kaplan-Meier.
+accelerated failure time (AFT) models and a piecewise-exponential model -- share the formula
+interface of :class:`~churnsurv.CoxModel` and predict (conditionally on the tenure reached, as
+the Cox model does) at any horizon. :func:`~churnsurv.compare_models` ranks them by AIC and
+draws their fitted curves against Kaplan-Meier.
 
 Parametrisations (those of lifelines; ``x`` includes an intercept):
 
 * Weibull AFT: ``S(t) = exp(-(t / lambda)^rho)``, ``lambda = exp(x'b)``, ``rho = exp(c)``;
 * log-logistic AFT: ``S(t) = 1 / (1 + (t / alpha)^beta)``, ``alpha = exp(x'b)``, ``beta = exp(c)``;
 * log-normal AFT: ``log T ~ Normal(mu = x'b, sigma = exp(c))``;
-* piecewise exponential: hazard ``1 / lambda_j`` on the j-th interval between ``breakpoints``,
-  ``lambda_j = exp(x'b_j)``.
+* piecewise exponential: hazard ``1 / lambda_j`` on the j-th interval ``(a_j, b_j]`` between
+  ``breakpoints``, ``lambda_j = exp(x'b_j)``.
+
+The AFT models are R ``survreg``'s (``b`` are its coefficients, ``1 / rho``, ``1 / beta`` and
+``sigma`` its ``scale``). How they are fitted: churnsurv maximises the likelihood itself
+(:mod:`~churnsurv.regression._mle`, analytic derivatives, Newton-Raphson from the exponential
+fit), falls back to lifelines' optimiser and then to a trust-region method, and accepts a fit
+only when the gradient vanishes and every standard error is finite and not huge -- otherwise
+:class:`~churnsurv.exceptions.ConvergenceError` says what failed. lifelines alone stopped short
+of the maximum (log-logistic: 2.4e-3 in the intercept of R's lung example, 2e-3 in the
+log-likelihood on Telco) and could go wrong with entry times without a warning.
+
+The piecewise-exponential MLE is exact: events / exposure per interval without covariates, a
+Poisson GLM with a log-exposure offset (statsmodels) per interval with them. (lifelines'
+piecewise fitter differentiates ``min(t, tau)``, giving a churn exactly on a breakpoint --
+every churn, with whole-month tenure and whole-month breakpoints -- the average of the two
+neighbouring rates.) An interval without exposure or without churn has no finite MLE and is
+reported as such.
 
 Customers censored at tenure 0 (just signed up) add nothing to a parametric likelihood and are
 left out of the fit (``n_zero_dropped_``); a churn *at* tenure 0 is an error.
@@ -29,7 +45,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from churnsurv._render import Result, text_block
+from churnsurv._render import text_block
 from churnsurv._validation import (
     check_conf_level,
     check_is_fitted,
@@ -37,16 +53,15 @@ from churnsurv._validation import (
     z_quantile,
 )
 from churnsurv.exceptions import ConvergenceError, DataValidationError
+from churnsurv.regression import _mle
 from churnsurv.regression.design import Design, churn_probability, customer_rows, survival_frame
 
 __all__ = [
     "LogLogisticAFT",
     "LogNormalAFT",
-    "ModelComparison",
     "ParametricModel",
     "PiecewiseExponential",
     "WeibullAFT",
-    "compare_models",
 ]
 
 
@@ -60,7 +75,8 @@ class ParametricModel(ABC):
     conf_level : float, default 0.95
         Confidence level of the summary intervals.
     penalizer : float, default 0.0
-        lifelines' ridge penalty.
+        Ridge penalty ``0.5 * n * penalizer * sum((b_j * sd(x_j))**2)`` on the covariate
+        coefficients (not on intercepts or shapes), as :class:`~churnsurv.CoxModel`'s.
 
     Examples
     --------
@@ -73,19 +89,12 @@ class ParametricModel(ABC):
     """
 
     name = "parametric"
-    _fitter_name = ""
+    _advice = "Try fewer terms or a penalizer (e.g. penalizer=0.01)."
 
     def __init__(self, formula: str | None = None, *, conf_level: float = 0.95, penalizer=0.0):
         self.formula = formula
         self.conf_level = check_conf_level(conf_level)
         self.penalizer = check_penalizer(penalizer)
-
-    def _make_fitter(self):
-        import lifelines
-
-        return getattr(lifelines, self._fitter_name)(
-            alpha=1 - self.conf_level, penalizer=self.penalizer
-        )
 
     def _design_matrix(self, frame, *, fit: bool) -> pd.DataFrame:
         if self.formula is None:
@@ -95,9 +104,15 @@ class ParametricModel(ABC):
         return self._design.transform(frame, purpose="prediction")
 
     def fit(self, data) -> ParametricModel:
-        """Fit by maximum likelihood (lifelines) to a :class:`~churnsurv.data.ChurnData`.
+        """Fit by maximum likelihood to a :class:`~churnsurv.data.ChurnData`.
 
         Left truncation (``entry``) is honoured. Returns ``self``.
+
+        Raises
+        ------
+        ConvergenceError
+            No usable maximum: the message lists what failed (a gradient that does not vanish,
+            non-finite or huge standard errors, an interval without exposure or churn).
 
         Examples
         --------
@@ -125,39 +140,33 @@ class ParametricModel(ABC):
         frame = frame[~zero]
         self.n_zero_dropped_ = int(zero.sum())
         X = self._design_matrix(frame, fit=True)
-        df = X.copy()
-        df["__t"], df["__e"] = frame["duration"].to_numpy(), frame["event"].to_numpy()
-        kw = {}
-        if data.has_entry:
-            df["__entry"] = frame["entry"].to_numpy()
-            kw["entry_col"] = "__entry"
-        fitter = self._make_fitter()
-        from lifelines import exceptions as ll_exc
-
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                fitter.fit(df, "__t", "__e", **kw)
-            except ll_exc.ConvergenceError as exc:
-                raise ConvergenceError(
-                    f"{purpose}({self.formula!r}) did not converge ({exc}); try a penalizer "
-                    "(e.g. penalizer=0.01) or fewer terms."
-                ) from exc
-        if any(issubclass(c.category, ll_exc.ConvergenceWarning) for c in caught):
+        t = frame["duration"].to_numpy(float)
+        event = frame["event"].to_numpy(bool)
+        entry = frame["entry"].to_numpy(float) if data.has_entry else None
+        # the penalty's scale: sample SD of each covariate column (CoxModel's convention)
+        sd = X.std(ddof=1).fillna(1.0).replace(0.0, 1.0).to_numpy(float)
+        params, cov, loglik, problems = self._maximise(X, t, event, entry, sd)
+        if problems:
             raise ConvergenceError(
-                f"{purpose}({self.formula!r}) did not converge; try a "
-                "penalizer (e.g. penalizer=0.01) or fewer terms."
+                f"{purpose}({self.formula!r}) has no usable maximum-likelihood fit: "
+                + "; ".join(problems)
+                + f". {self._advice}"
             )
-        self._fitter = fitter
-        self.params_ = fitter.params_
-        self.log_likelihood_ = float(fitter.log_likelihood_)
-        self.n_params_ = int(len(fitter.params_))
-        self.n_, self.n_events_ = len(frame), int(frame["event"].sum())
+        self.params_ = params
+        self.variance_matrix_ = pd.DataFrame(cov, index=params.index, columns=params.index)
+        self.standard_errors_ = pd.Series(np.sqrt(np.diag(cov)), index=params.index)
+        self.log_likelihood_ = float(loglik)
+        self.n_params_ = int(len(params))
+        self.n_, self.n_events_ = len(frame), int(event.sum())
         self.aic_ = -2 * self.log_likelihood_ + 2 * self.n_params_
         self.bic_ = -2 * self.log_likelihood_ + np.log(self.n_) * self.n_params_
         self.time_unit_ = data.time_unit
-        self.max_time_ = float(frame["duration"].max())
+        self.max_time_ = float(t.max())
         return self
+
+    @abstractmethod
+    def _maximise(self, X: pd.DataFrame, t, event, entry, sd):
+        """``(params Series, covariance, log-likelihood, problems)`` of the MLE."""
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -176,7 +185,7 @@ class ParametricModel(ABC):
         """
         check_is_fitted(self)
         est = self.params_.astype(float)
-        se = self._fitter.standard_errors_.reindex(est.index).astype(float)
+        se = self.standard_errors_.reindex(est.index).astype(float)
         q = z_quantile(self.conf_level)
         out = pd.DataFrame(
             {
@@ -324,8 +333,55 @@ class ParametricModel(ABC):
         return self.predict_survival(data, times, conditional=False).mean(axis=0).to_numpy()
 
 
-class WeibullAFT(ParametricModel):
-    """Weibull accelerated failure time model (lifelines ``WeibullAFTFitter``).
+class _AFT(ParametricModel):
+    """An AFT model fitted as R ``survreg``: ``log T = x'b + sigma W`` (see the module notes)."""
+
+    _family = ""
+    _params = ("", "")  # lifelines' names of the location and the ancillary parameter
+    _fitter_name = ""  # the lifelines fitter tried when our own Newton-Raphson fails
+
+    def _maximise(self, X, t, event, entry, sd):
+        cols = list(X.columns)
+        Xi = np.column_stack([np.ones(len(X)), X.to_numpy(float)])
+        loc, anc = self._params
+        names = [(loc, "Intercept")] + [(loc, c) for c in cols] + [(anc, "Intercept")]
+        penalty = np.r_[0.0, len(t) * self.penalizer * sd**2]
+        scale = np.r_[1.0, sd, 1.0]
+
+        def lifelines_start():
+            return self._lifelines_start(X, t, event, entry, loc, anc, cols)
+
+        fit = _mle.fit_aft(
+            self._family, Xi, t, event, entry, penalty, names, scale, lifelines_start
+        )
+        # lifelines' order: covariates, then the intercept, then the ancillary parameter
+        order = list(range(1, len(cols) + 1)) + [0, len(cols) + 1]
+        index = pd.MultiIndex.from_tuples([names[k] for k in order], names=["param", "covariate"])
+        params = pd.Series(fit.theta[order], index=index)
+        cov = fit.cov[np.ix_(order, order)] if not fit.problems else np.full((len(order),) * 2, 0.0)
+        return params, cov, fit.loglik, fit.problems
+
+    def _lifelines_start(self, X, t, event, entry, loc, anc, cols):
+        """lifelines' estimate (our parameter order), or None when it fails."""
+        import lifelines
+
+        df = X.copy()
+        df["__t"], df["__e"] = t, event
+        kw = {}
+        if entry is not None:
+            df["__entry"], kw["entry_col"] = entry, "__entry"
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                f = getattr(lifelines, self._fitter_name)().fit(df, "__t", "__e", **kw)
+        except Exception:  # noqa: BLE001 -- any failure just means no starting values
+            return None
+        p = f.params_
+        return np.r_[p[(loc, "Intercept")], [p[(loc, c)] for c in cols], p[(anc, "Intercept")]]
+
+
+class WeibullAFT(_AFT):
+    """Weibull accelerated failure time model (R ``survreg(dist = "weibull")``).
 
     Examples
     --------
@@ -338,6 +394,8 @@ class WeibullAFT(ParametricModel):
     """
 
     name = "Weibull AFT"
+    _family = "weibull"
+    _params = ("lambda_", "rho_")
     _fitter_name = "WeibullAFTFitter"
 
     def _cumhaz(self, X, t):
@@ -346,8 +404,8 @@ class WeibullAFT(ParametricModel):
         return (t / lam) ** rho
 
 
-class LogLogisticAFT(ParametricModel):
-    """Log-logistic accelerated failure time model (lifelines ``LogLogisticAFTFitter``).
+class LogLogisticAFT(_AFT):
+    """Log-logistic accelerated failure time model (R ``survreg(dist = "loglogistic")``).
 
     Examples
     --------
@@ -359,6 +417,8 @@ class LogLogisticAFT(ParametricModel):
     """
 
     name = "log-logistic AFT"
+    _family = "loglogistic"
+    _params = ("alpha_", "beta_")
     _fitter_name = "LogLogisticAFTFitter"
 
     def _cumhaz(self, X, t):
@@ -367,8 +427,8 @@ class LogLogisticAFT(ParametricModel):
         return np.log1p((t / a) ** b)
 
 
-class LogNormalAFT(ParametricModel):
-    """Log-normal accelerated failure time model (lifelines ``LogNormalAFTFitter``).
+class LogNormalAFT(_AFT):
+    """Log-normal accelerated failure time model (R ``survreg(dist = "lognormal")``).
 
     Examples
     --------
@@ -380,6 +440,8 @@ class LogNormalAFT(ParametricModel):
     """
 
     name = "log-normal AFT"
+    _family = "lognormal"
+    _params = ("mu_", "sigma_")
     _fitter_name = "LogNormalAFTFitter"
 
     def _cumhaz(self, X, t):
@@ -391,6 +453,10 @@ class LogNormalAFT(ParametricModel):
 
 class PiecewiseExponential(ParametricModel):
     """Piecewise-exponential model: constant hazard between breakpoints, covariates per piece.
+
+    The MLE: per interval ``(a, b]``, churns / time at risk without covariates, a Poisson GLM
+    of the churns with offset ``log(time at risk)`` with them (statsmodels); a churn exactly on
+    a breakpoint belongs to the interval that ends there.
 
     Parameters
     ----------
@@ -410,23 +476,57 @@ class PiecewiseExponential(ParametricModel):
     """
 
     name = "piecewise exponential"
-    _fitter_name = "PiecewiseExponentialRegressionFitter"
+    _advice = "Try other breakpoints, fewer terms or a penalizer (e.g. penalizer=0.01)."
 
     def __init__(self, formula=None, *, breakpoints=(1, 12, 24), conf_level=0.95, penalizer=0.0):
         super().__init__(formula, conf_level=conf_level, penalizer=penalizer)
         self.breakpoints = breakpoints
 
-    def _make_fitter(self):
-        from lifelines import PiecewiseExponentialRegressionFitter
-
+    def _maximise(self, X, t, event, entry, sd):
         bp = np.asarray(self.breakpoints, float)
         if bp.ndim != 1 or bp.size == 0 or (bp <= 0).any() or (np.diff(bp) <= 0).any():
             raise ValueError(
                 f"breakpoints must be increasing positive numbers; got {self.breakpoints!r}."
             )
-        return PiecewiseExponentialRegressionFitter(
-            bp, alpha=1 - self.conf_level, penalizer=self.penalizer
-        )
+        exposure, events = _mle.piecewise_table(t, event, entry, bp)
+        cols = list(X.columns)
+        Xi = np.column_stack([X.to_numpy(float), np.ones(len(X))])  # lifelines' order
+        penalty = np.r_[len(t) * self.penalizer * sd**2, 0.0]
+        edges = np.r_[0.0, bp, np.inf]
+        params, blocks, problems, loglik = [], [], [], 0.0
+        for j in range(bp.size + 1):
+            piece = f"({edges[j]:g}, {edges[j + 1]:g}]"
+            rows = exposure[:, j] > 0
+            names = [(f"lambda_{j}_", c) for c in cols + ["Intercept"]]
+            if not rows.any():
+                problems.append(
+                    f"interval {piece} has no exposure (follow-up ends at {t.max():g}): its "
+                    "rate is not identified; drop the breakpoints past the follow-up"
+                )
+                continue
+            if events[rows, j].sum() == 0:
+                problems.append(
+                    f"interval {piece} has {exposure[:, j].sum():g} periods at risk but no "
+                    "churn: the MLE of its rate is 0 (log-rate -inf); merge it with a neighbour"
+                )
+                continue
+            g, cov, ll, probs = _mle.poisson_piece(
+                Xi[rows], exposure[rows, j], events[rows, j], penalty
+            )
+            fit = _mle.check(
+                _mle.Fit(-g, ll, -np.linalg.inv(cov), True, probs), names, np.r_[sd, 1.0]
+            )
+            problems += [f"interval {piece}: {p}" for p in fit.problems]
+            params.append(pd.Series(-g, index=pd.MultiIndex.from_tuples(names)))
+            blocks.append(cov)
+            loglik += ll
+        if problems:
+            return None, None, np.nan, problems
+        params = pd.concat(params)
+        params.index.names = ["param", "covariate"]
+        from scipy.linalg import block_diag
+
+        return params, block_diag(*blocks), loglik, []
 
     def _cumhaz(self, X, t):
         edges = np.r_[0.0, np.asarray(self.breakpoints, float), np.inf]
@@ -435,137 +535,3 @@ class PiecewiseExponential(ParametricModel):
             rate = np.exp(-self._linear(X, f"lambda_{j}_"))[:, None]
             h = h + rate * np.clip(t - edges[j], 0.0, edges[j + 1] - edges[j])
         return h
-
-
-_MODELS: dict[str, type[ParametricModel]] = {
-    "weibull": WeibullAFT,
-    "loglogistic": LogLogisticAFT,
-    "lognormal": LogNormalAFT,
-    "piecewise": PiecewiseExponential,
-}
-
-
-class ModelComparison(Result):
-    """Result of :func:`compare_models`: a table, the fitted models, and a KM-overlay plot.
-
-    Attributes
-    ----------
-    table : pandas.DataFrame
-        One row per model: ``n_params``, ``log_likelihood``, ``aic``, ``bic``, ``delta_aic``,
-        sorted by AIC (lower is better).
-    models : dict
-        The fitted models by name.
-
-    Examples
-    --------
-    >>> import churnsurv as cs
-    >>> data = cs.prepare(cs.datasets.load_telco(), duration="tenure", event="Churn",
-    ...                   event_value="Yes")
-    >>> cmp = compare_models(data, models=("weibull", "lognormal"))
-    >>> cmp.table.index.tolist()
-    ['log-normal AFT', 'Weibull AFT']
-    """
-
-    def __init__(self, table: pd.DataFrame, models: dict, data) -> None:
-        self.table = table
-        self.models = models
-        self._data = data
-
-    _title = "Parametric models compared (lower AIC is better)"
-
-    @property
-    def summary(self) -> pd.DataFrame:
-        """The comparison table (same as :attr:`table`)."""
-        return self.table
-
-    def plot(self, *, horizon=None, ax=None):
-        """Fitted marginal survival curves against Kaplan-Meier (lifelines), to ``horizon``.
-
-        The dotted vertical line marks the longest observed tenure: right of it, the curves
-        are extrapolations.
-
-        Examples
-        --------
-        >>> import churnsurv as cs
-        >>> data = cs.prepare(cs.datasets.load_telco(), duration="tenure", event="Churn",
-        ...                   event_value="Yes")
-        >>> ax = compare_models(data, models=("weibull",)).plot(horizon=120)
-        >>> bool(ax.get_xlim()[1] >= 120)
-        True
-        """
-        from lifelines import KaplanMeierFitter
-
-        from churnsurv.plotting.cox import plot_model_comparison
-
-        d = self._data
-        km = KaplanMeierFitter().fit(
-            d.durations, d.events, entry=d.entries if d.has_entry else None
-        )
-        t_max = max(m.max_time_ for m in self.models.values())
-        grid = np.linspace(0.0, horizon or 2 * t_max, 200)
-        curves = {name: (grid, m.marginal_survival(d, grid)) for name, m in self.models.items()}
-        sf = km.survival_function_
-        return plot_model_comparison(
-            sf.index.to_numpy(),
-            sf.iloc[:, 0].to_numpy(),
-            curves,
-            xlabel=f"tenure ({d.time_unit}s)",
-            ax=ax,
-        )
-
-
-def compare_models(
-    data,
-    formula=None,
-    *,
-    models=("weibull", "loglogistic", "lognormal", "piecewise"),
-    breakpoints=(1, 12, 24),
-):
-    """Fit several parametric models and compare log-likelihood, AIC and BIC.
-
-    Parameters
-    ----------
-    data : ChurnData
-    formula : str, optional
-        The same right-hand side for every model (None: no covariates).
-    models : sequence of {"weibull", "loglogistic", "lognormal", "piecewise"}
-    breakpoints : sequence of float
-        For the piecewise-exponential model.
-
-    Returns
-    -------
-    ModelComparison
-        ``.table`` (sorted by AIC), ``.models``, ``.plot(horizon=..., ax=None)``.
-
-    Examples
-    --------
-    >>> import churnsurv as cs
-    >>> data = cs.prepare(cs.datasets.load_telco(), duration="tenure", event="Churn",
-    ...                   event_value="Yes")
-    >>> compare_models(data, models=("weibull", "loglogistic")).table.columns.tolist()
-    ['n_params', 'log_likelihood', 'aic', 'bic', 'delta_aic']
-    """
-    unknown = [m for m in models if m not in _MODELS]
-    if unknown:
-        raise ValueError(f"unknown model(s) {unknown}; choose from {list(_MODELS)}.")
-    fitted = {}
-    for key in models:
-        kw = {"breakpoints": breakpoints} if key == "piecewise" else {}
-        m = _MODELS[key](formula, **kw).fit(data)
-        fitted[m.name] = m
-    table = pd.DataFrame(
-        {
-            name: {
-                "n_params": m.n_params_,
-                "log_likelihood": m.log_likelihood_,
-                "aic": m.aic_,
-                "bic": m.bic_,
-            }
-            for name, m in fitted.items()
-        }
-    ).T
-    table["n_params"] = table["n_params"].astype(int)
-    table = table.sort_values("aic")
-    table["delta_aic"] = table["aic"] - table["aic"].min()
-    table.index.name = "model"
-    return ModelComparison(table, fitted, data)

@@ -238,6 +238,13 @@ def test_left_truncation_matches_r():
     np.testing.assert_allclose(
         c["std_err"], [0.3536, 0.3043, 0.2436, 0.2132, 0.1776, 0.1330, 0.0846], atol=1e-4
     )
+    # What KaplanMeier.fit's docstring says of lifelines: its curve uses the same risk sets
+    # (R's numbers above), although its event_table counts the 2 customers entering at t = 1
+    # as at risk then (4, not R's 2)
+    kmf = KaplanMeierFitter().fit(t, e, entry=a)
+    assert kmf.event_table.loc[1, "at_risk"] == 4
+    lifelines_s = kmf.survival_function_["KM_estimate"].loc[c["time"].to_numpy()]
+    np.testing.assert_allclose(lifelines_s, c["survival"], rtol=1e-12)
 
 
 def test_case_weights_match_r_and_replication():

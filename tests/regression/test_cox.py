@@ -184,6 +184,13 @@ def test_collapsing_is_exact_and_automatic(sim):
     monthly = data.frame.assign(duration=np.ceil(data.frame["duration"]))
     whole = cs.prepare(monthly, duration="duration", event="event")
     assert "collapsed" in CoxModel("plan + senior", ties="breslow").fit(whole).engine_
+    # with tied times too (whole months): Efron's steps count the merged customers
+    for ties in ("breslow", "efron"):
+        full = CoxModel("plan + senior", ties=ties, collapse=False).fit(whole)
+        short = CoxModel("plan + senior", ties=ties).fit(whole)
+        assert "collapsed" in short.engine_
+        np.testing.assert_allclose(short.params_, full.params_, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(short.standard_errors_, full.standard_errors_, rtol=1e-9)
     assert "collapsed" not in CoxModel("plan + monthly_charges").fit(whole).engine_
 
 
@@ -203,8 +210,6 @@ def test_case_weights_equal_replicated_rows(sim):
 
 
 def test_robust_and_cluster_standard_errors(telco):
-    from lifelines import CoxPHFitter
-
     # Breslow: our sandwich against statsmodels PHReg(...).fit(groups=...) (clusters of 3 rows)
     df, formula = _r_data("survival_data_100_5.csv")
     df["cl"] = np.arange(len(df)) // 3
@@ -216,16 +221,12 @@ def test_robust_and_cluster_standard_errors(telco):
     )
     np.testing.assert_allclose(m.params_, rob.params, atol=1e-8)
     np.testing.assert_allclose(m.standard_errors_, rob.bse, atol=1e-8)
-    # Efron: passed through to lifelines' robust=True
+    # Efron: R's sandwich (Efron-weighted score residuals) is tested against R outputs in
+    # test_cox_r_reference.py; lifelines' robust SEs differ from R's there (3-10% on ties)
     e = CoxModel("Contract + MonthlyCharges", robust=True).fit(telco)
-    Xt = e.design_matrix(telco.frame).to_numpy()
-    d = pd.DataFrame(Xt, columns=["a", "b", "c"]).assign(T=telco.durations, E=telco.events)
-    direct = CoxPHFitter().fit(
-        d, "T", "E", robust=True, fit_options={"precision": 1e-10, "r_precision": 1e-14}
-    )
-    np.testing.assert_allclose(e.standard_errors_, direct.standard_errors_, atol=1e-8)
     naive = CoxModel("Contract + MonthlyCharges").fit(telco).standard_errors_
     assert e.robust_ and (e.standard_errors_ != naive).all()
+    np.testing.assert_allclose(e.params_, CoxModel("Contract + MonthlyCharges").fit(telco).params_)
 
 
 def test_weighted_robust_equals_replicated_rows_clustered(sim):
@@ -493,9 +494,7 @@ def test_time_varying_panel_agrees_with_phreg(ties):
         entry=f["start"].to_numpy() + 1e-9,
         ties=ties,
     ).fit()
-    assert m.engine_ == (
-        "lifelines CoxTimeVaryingFitter" if ties == "efron" else "churnsurv Newton-Raphson"
-    )
+    assert m.engine_ == "churnsurv Newton-Raphson"
     np.testing.assert_allclose(m.params_, ref.params, atol=1e-6)
     np.testing.assert_allclose(m.standard_errors_, ref.bse, atol=1e-6)
     pred = m.predict_survival(data, [1, 2])

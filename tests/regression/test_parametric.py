@@ -1,7 +1,8 @@
 """Tests of churnsurv.parametric.
 
 References: lifelines' fitters called directly on the same data (estimates and
-``predict_cumulative_hazard``), and the truth of simulated Weibull data.
+``predict_cumulative_hazard``), and the truth of simulated Weibull data. R ``survreg``, direct
+maximum-likelihood fits and the closed-form / GLM piecewise MLE are in test_parametric_mle.py.
 """
 
 from __future__ import annotations
@@ -72,15 +73,20 @@ def test_aft_models_match_lifelines(weibull_data, cls, name):
     ref = getattr(lifelines, name)().fit(
         f[["duration", "event", "x", "g"]], "duration", "event", formula="x + g"
     )
-    np.testing.assert_allclose(m.log_likelihood_, ref.log_likelihood_, rtol=1e-8)
-    np.testing.assert_allclose(m.aic_, ref.AIC_, rtol=1e-8)
+    # lifelines stops a little short of the maximum (tests against R survreg and a direct MLE
+    # are in test_parametric_mle.py): ours is at least as high and agrees to its tolerance
+    assert m.log_likelihood_ >= ref.log_likelihood_ - 1e-9
+    np.testing.assert_allclose(m.log_likelihood_, ref.log_likelihood_, rtol=1e-7)
+    np.testing.assert_allclose(m.aic_, ref.AIC_, rtol=1e-7)
     times = np.array([1.0, 5.0, 25.0, 80.0])  # includes extrapolation beyond 30
     ours = m.predict_survival(f.head(20), times, conditional=False).to_numpy()
     theirs = ref.predict_survival_function(f.head(20), times=times).T.to_numpy()
-    np.testing.assert_allclose(ours, theirs, rtol=1e-5)
+    np.testing.assert_allclose(ours, theirs, rtol=2e-3)  # lifelines' shortfall, at t = 80
 
 
-def test_piecewise_matches_lifelines(weibull_data):
+def test_piecewise_matches_lifelines_off_the_breakpoints(weibull_data):
+    # continuous times: no churn falls on a breakpoint, where lifelines averages two rates,
+    # so there lifelines maximises the same likelihood
     from lifelines import PiecewiseExponentialRegressionFitter
     from lifelines.exceptions import ApproximationWarning
 
@@ -93,6 +99,7 @@ def test_piecewise_matches_lifelines(weibull_data):
         ref = PiecewiseExponentialRegressionFitter([5, 15]).fit(
             f[["duration", "event", "x"]], "duration", "event"
         )
+    assert m.log_likelihood_ >= ref.log_likelihood_ - 1e-9
     np.testing.assert_allclose(m.log_likelihood_, ref.log_likelihood_, rtol=1e-6)
     times = np.array([2.0, 10.0, 40.0])
     ours = m.predict_survival(f.head(10), times, conditional=False).to_numpy()
@@ -101,7 +108,7 @@ def test_piecewise_matches_lifelines(weibull_data):
         # is linear between breakpoints, so its interpolation is exact here
         warnings.simplefilter("ignore", ApproximationWarning)
         theirs = np.exp(-ref.predict_cumulative_hazard(f.head(10), times=times)).T.to_numpy()
-    np.testing.assert_allclose(ours, theirs, rtol=1e-5)
+    np.testing.assert_allclose(ours, theirs, rtol=2e-3)  # lifelines stops a little short
 
 
 def test_conditional_semantics_and_lifetime(weibull_data):

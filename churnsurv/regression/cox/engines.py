@@ -3,56 +3,65 @@
 The front end (:class:`~churnsurv.CoxModel`) builds the model frame; :func:`fit` picks the engine
 for the case at hand and returns the coefficients, their covariance and the engine's name. The
 engines only do arithmetic; a fit that runs away raises :class:`Diverged` with the coefficients
-reached, which the front end turns into a message naming the term. The table of which engine
-fits what:
+reached, which the front end turns into a message naming the term.
 
-Which engine computes the estimates:
+Which engine computes the estimates (``engine_`` says which one did):
 
-==========================================  =====================================================
-case                                        engine
-==========================================  =====================================================
-``ties="efron"`` (default)                  churnsurv's own Newton-Raphson (``likelihood``)
-``ties="efron"`` with case weights or       lifelines ``CoxPHFitter``
-robust SEs
-``ties="breslow"``                          statsmodels ``PHReg``
-``ties="breslow"`` with weights, penalizer, churnsurv's own Newton-Raphson, with the Lin-Wei
-robust SEs or entry times                   sandwich for robust SEs
-rows collapsed into weights (see below)     churnsurv's own Newton-Raphson, exact
-panel data (time-varying covariates)        lifelines ``CoxTimeVaryingFitter`` (Efron) or
-                                            churnsurv's own Newton-Raphson (Breslow)
-==========================================  =====================================================
+============================================  ===================================================
+case                                          engine
+============================================  ===================================================
+all-categorical design without weights,       churnsurv's own Newton-Raphson on the collapsed
+robust SEs, penalizer or panel                rows (exact for Efron and Breslow, see below)
+(``collapse="auto"``, at least 4-fold fewer
+rows), either ties
+``ties="breslow"`` without weights, robust    statsmodels ``PHReg`` (our own Newton-Raphson if
+SEs, penalizer, entry times or panel          PHReg does not converge)
+everything else, either ties: the default     churnsurv's own Newton-Raphson (``likelihood``)
+Efron fit, case weights, robust / clustered
+SEs, penalizer, strata, entry times, panels
+(time-varying covariates)
+robust / clustered SEs                        the same fit; sandwich from R's score residuals
+                                              (Efron or Breslow, ``likelihood.score_residuals``)
+============================================  ===================================================
 
-All engines give the same numbers as R ``survival::coxph`` with the same ties (the tests check
-statsmodels, lifelines and R to 1e-6 or better). Why an own Efron engine when lifelines has one:
-the project's target for a million customers with ten covariates is "no slower than lifelines,
-at most 1 GB", and lifelines alone peaks at 1.2 GB there. The own engine gives lifelines'
-coefficients and standard errors (tested to 1e-8) in under half its time and 0.7 GB
-(``benchmarks/RESULTS.md``), because it builds the risk sets once and sums them once per
-distinct event time rather than per customer. lifelines remains the engine where its
-conventions are the reference (weighted and robust Efron fits, time-varying panels) and the
-test reference for the rest.
+Every engine computes R ``survival::coxph``'s partial likelihood for the chosen ties: R's Efron
+counts tied deaths in rows and gives each step the mean death weight (``coxfit6.c``), risk sets
+are ``(entry, exit]``, and ``robust=True`` is R's sandwich ``D'D`` of the (weighted, clustered)
+dfbeta residuals. The tests check them against R outputs (``tests/reference``: tied Efron,
+weighted, robust and clustered fits) to 1e-6 or better, and against statsmodels ``PHReg`` and
+lifelines ``CoxPHFitter``. lifelines no longer fits any Cox model here: its robust SEs with Efron
+ties build the score residuals without Efron's weights (3-10% off R's on tied data), its
+``CoxTimeVaryingFitter`` has no robust SEs (``NotImplementedError``), and with fractional case
+weights its fit can stop short (on R's weighted lung example, weights scaled by 1e-4 moved
+``sex`` by a third of its SE) or, as reported in issue #11, take a NaN step. Its weighted Efron
+*likelihood* is R's (rows counted, mean weight per step); it is the stopping that fails. The own
+engine is also the fast one: a million customers with ten covariates in under half lifelines'
+time and 0.7 GB (``benchmarks/RESULTS.md``), because it builds the risk sets once and sums them
+once per distinct event time rather than per customer.
 
 Collapsing: when every covariate is categorical, customers with the same (duration, event,
-entry, stratum, covariate pattern) are merged into one weighted row. With the R convention for
-tied deaths (the Efron correction spreads the *summed* death weight), this is exact for both
-Breslow and Efron ties, so ``collapse="auto"`` does it whenever it shrinks the data at least
-four-fold and no robust SE, case weight or penalizer is asked for.
+entry, stratum, covariate pattern) are merged into one weighted row. For Breslow ties that is
+exact as it stands. For Efron ties it is not, on its own: R's Efron correction at a time with
+``m`` tied deaths takes ``m`` steps of ``1/m`` -- ``m`` counted in *rows*, whatever their
+weights -- so a merged row of weight 5 would be one step instead of five (on Telco,
+``~ Contract`` moved by 0.12 standard errors). The merged rows therefore keep the number of
+customers each stands for and the Efron steps count those (``RiskSets(counts=...)``), which makes
+the collapsed fit equal the fit on every row (tested against R on Telco and a tied toy).
+``collapse="auto"`` does it whenever it shrinks the data at least four-fold and no robust SE,
+case weight, penalizer or panel is involved.
 
-With case weights and ``ties="efron"`` lifelines counts tied *rows* rather than tied weight; its
-estimates then differ slightly from R's (a few per cent of a standard error). Use
-``ties="breslow"`` for frequency weights if you need R's numbers exactly.
+Case weights are frequencies in the model-based SEs (R: the inverse weighted information); with
+fractional (sampling) weights use ``robust=True``, as R's documentation advises.
 """
 
 from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from churnsurv.exceptions import AssumptionWarning
 from churnsurv.regression.cox import likelihood as core
 from churnsurv.regression.cox.fitted import CoxTraining
 
@@ -89,8 +98,6 @@ class EngineResult:
     beta: np.ndarray
     cov: np.ndarray
     engine: str
-    fitter: Any = None  # the lifelines fitter, when lifelines fitted
-    approx_cov: bool = False  # robust SEs with model-based correlations (lifelines)
 
 
 def _newton(risk: core.RiskSets, penalty) -> tuple[np.ndarray, np.ndarray]:
@@ -123,6 +130,7 @@ def _collapsed(spec: FitSpec, xv: np.ndarray, train: CoxTraining) -> EngineResul
         entry=None if train.entry is None else train.entry[first],
         strata=None if train.strata is None else train.strata[first],
         ties=train.ties,
+        counts=cw,  # Efron counts tied deaths in original rows (R), not in merged rows
     )
     beta, cov = _newton(risk, None)
     return EngineResult(beta, cov, f"churnsurv Newton-Raphson on {len(cw)} collapsed rows")
@@ -149,88 +157,11 @@ def _phreg(train: CoxTraining) -> EngineResult:
     return EngineResult(beta, np.asarray(res.cov_params()), "statsmodels PHReg")
 
 
-def _lifelines(spec: FitSpec, xv, train: CoxTraining, groups, cluster) -> EngineResult:
-    from lifelines import CoxPHFitter, CoxTimeVaryingFitter
-    from lifelines import exceptions as ll_exc
+def fit(spec: FitSpec, xv: np.ndarray, train: CoxTraining, groups) -> EngineResult:
+    """Fit with the engine for this case (see the table in this module's docstring).
 
-    df = pd.DataFrame(xv, columns=[f"x{j}" for j in range(xv.shape[1])])
-    df["__t"], df["__e"] = train.time, train.event
-    # lifelines stops when the log-likelihood changes by < 1e-9 (relative), which can leave
-    # 1e-5 in a coefficient; iterate to the Newton step instead (one or two more steps).
-    kw: dict = {"fit_options": {"precision": 1e-10, "r_precision": 1e-14}}
-    if spec.weighted:
-        df["__w"] = train.w
-        kw["weights_col"] = "__w"
-    if train.strata is not None:
-        df["__s"] = train.strata
-        kw["strata"] = ["__s"]
-    alpha = 1 - spec.conf_level
-    if spec.panel:
-        df["__start"], df["__id"] = train.entry, groups if groups is not None else 0
-        fitter = CoxTimeVaryingFitter(penalizer=spec.penalizer, alpha=alpha)
-        if groups is None:
-            df = df.drop(columns="__id")
-        id_col = "__id" if groups is not None else None
-
-        def call():
-            fitter.fit(
-                df,
-                event_col="__e",
-                start_col="__start",
-                stop_col="__t",
-                robust=spec.robust,
-                id_col=id_col,
-                **kw,
-            )
-
-        engine = "lifelines CoxTimeVaryingFitter"
-    else:
-        if train.entry is not None:
-            df["__entry"] = train.entry
-            kw["entry_col"] = "__entry"
-        if cluster is not None:
-            df["__c"] = groups
-            kw["cluster_col"] = "__c"
-        fitter = CoxPHFitter(penalizer=spec.penalizer, alpha=alpha)
-
-        def call():
-            fitter.fit(df, "__t", "__e", robust=spec.robust, **kw)
-
-        engine = "lifelines CoxPHFitter"
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            call()
-        except ll_exc.ConvergenceError:
-            beta = getattr(fitter, "params_", None)
-            raise Diverged(None if beta is None else np.asarray(beta)) from None
-    for c in caught:
-        if issubclass(c.category, ll_exc.ConvergenceWarning):
-            raise Diverged(np.asarray(fitter.params_))
-        if issubclass(c.category, ll_exc.StatisticalWarning):
-            warnings.warn(
-                "case weights are not integers: the model-based standard errors are then "
-                "not valid; refit with robust=True.",
-                AssumptionWarning,
-                stacklevel=5,
-            )
-    cov = fitter.variance_matrix_.to_numpy()  # lifelines keeps the model-based one here
-    approx = False
-    if spec.robust:
-        # lifelines stores only the robust SEs, not the robust covariance: keep its exact SEs
-        # with the model-based correlations; the Wald test is then not reported.
-        se = fitter.standard_errors_.to_numpy()
-        d = np.sqrt(np.diag(cov))
-        cov = cov * np.outer(se / d, se / d)
-        approx = True
-    return EngineResult(fitter.params_.to_numpy(), cov, engine, fitter=fitter, approx_cov=approx)
-
-
-def fit(spec: FitSpec, xv: np.ndarray, train: CoxTraining, groups, cluster) -> EngineResult:
-    """Fit with the engine for this case (see the table in the model's module docstring).
-
-    ``xv`` is the uncentred design (for lifelines), ``train`` the centred training data,
-    ``groups`` the cluster of each row for robust SEs (None otherwise).
+    ``xv`` is the uncentred design (to find identical rows), ``train`` the centred training
+    data, ``groups`` the cluster of each row for robust SEs (None otherwise).
     """
     # lifelines' ridge convention: n * penalizer / 2 * sum of squared standardised coefficients
     lam = len(train.time) * spec.penalizer * spec.sd**2 if spec.penalizer else None
@@ -246,23 +177,22 @@ def fit(spec: FitSpec, xv: np.ndarray, train: CoxTraining, groups, cluster) -> E
             return result
     if spec.ties == "breslow" and plain and train.entry is None:
         return _phreg(train)
-    if spec.ties == "breslow" or not (spec.robust or spec.weighted or spec.panel):
-        # Breslow: statsmodels PHReg counts a row whose entry equals an event time as at risk
-        # then (R: start < t <= stop), which is wrong for panels and monthly entry times, and
-        # its robust covariance fails with entry times. Efron: the same numbers as lifelines
-        # (tested to 1e-8) in a third of its time and memory.
-        beta, cov = _newton(train.risk_sets(), lam)
-        if spec.robust:
-            cov = core.robust_covariance(
-                train.X,
-                train.time,
-                train.event,
-                train.w,
-                beta,
-                -np.linalg.inv(cov),
-                groups,
-                entry=train.entry,
-                strata=train.strata,
-            )
-        return EngineResult(beta, cov, "churnsurv Newton-Raphson")
-    return _lifelines(spec, xv, train, groups, cluster)
+    # Everything else: our own Newton-Raphson, R's likelihood for either ties with case weights,
+    # strata, entry times / panels ((start, stop] risk sets) and a ridge penalty; the sandwich
+    # from R's (Efron or Breslow) score residuals for robust SEs. statsmodels PHReg counts a row
+    # whose entry equals an event time as at risk then, and takes no case weights.
+    beta, cov = _newton(train.risk_sets(), lam)
+    if spec.robust:
+        cov = core.robust_covariance(
+            train.X,
+            train.time,
+            train.event,
+            train.w,
+            beta,
+            -np.linalg.inv(cov),
+            groups,
+            entry=train.entry,
+            strata=train.strata,
+            ties=train.ties,
+        )
+    return EngineResult(beta, cov, "churnsurv Newton-Raphson")

@@ -2,14 +2,20 @@
 
 Private to :mod:`churnsurv.regression.cox`. One vectorised implementation of the (weighted,
 stratified, left-truncated) Cox partial likelihood with Breslow or Efron ties, in the form R
-``survival`` uses: with case weights, the Efron correction spreads the *summed* death weight over
-the tied deaths (R's ``meanwt``), so collapsing identical rows into weights is exact for both
-methods.
+``survival`` uses (``coxfit6.c``, ``agfit4.c``): with ``m`` tied deaths (rows) at a time, the Efron
+step ``r = 0, ..., m - 1`` removes the fraction ``r / m`` of the deaths' risk from the
+denominator and carries the mean death weight (R's ``meanwt``). With case weights the steps are
+therefore counted in *rows*, not in weight, so merging identical rows into one weighted row
+changes Efron's correction unless the number of rows each merged row stands for is kept:
+:class:`RiskSets` takes it as ``counts`` (see ``engines._collapsed``), which makes collapsing exact
+for Efron as it is for Breslow.
 
 It supplies what lifelines and statsmodels do not: a weighted Breslow fit (used for case weights,
 penalised Breslow fits and collapsed rows), an Efron fit within the project's memory budget at a
 million customers (:class:`RiskSets` + :func:`fit_newton`), the score test, the Breslow baseline
-hazard, the Schoenfeld residuals and the ``cox.zph`` score test of proportional hazards.
+hazard, the Schoenfeld residuals, the score residuals and sandwich covariance of R
+``coxph(robust = TRUE)`` (:func:`robust_covariance`, Efron or Breslow) and the ``cox.zph`` score
+test of proportional hazards.
 
 :class:`RiskSets` builds what does not depend on ``beta`` once per fit; each Newton step then needs
 scalar work per death and a few passes over ``X``, so memory is O(n p) and time O(n p^2) per step.
@@ -30,6 +36,9 @@ __all__ = [
     "fit_newton",
     "partial_likelihood",
     "pairs",
+    "robust_covariance",
+    "schoenfeld",
+    "score_residuals",
     "zph_test",
 ]
 
@@ -160,11 +169,15 @@ class RiskSets:
     beyond a chunk). With ``m`` tied deaths at a time, the Efron sums over its ``m`` steps are
     accumulated as scalars (``sum 1/den``, ``sum f/den``, ...) and combined with the ``p``-vectors
     ``S1`` and ``D1`` once per time.
+
+    ``counts`` (optional) is the number of original rows each row stands for when identical rows
+    were merged (``w`` then holds the same numbers): Efron's ``m`` is the number of tied deaths
+    among the original rows, so the merged fit equals the fit on the original rows.
     """
 
     _CHUNK = 1 << 17
 
-    def __init__(self, X, time, event, w, *, entry=None, strata=None, ties="efron"):
+    def __init__(self, X, time, event, w, *, entry=None, strata=None, ties="efron", counts=None):
         self.X, self.w, self.ties = np.ascontiguousarray(X, dtype=float), w, ties
         self.n, self.p = X.shape
         self.labels = None if strata is None else np.asarray(strata)
@@ -180,7 +193,10 @@ class RiskSets:
             lo = None if entry is None else np.searchsorted(times, entry[rows], "right")
             dead = np.flatnonzero(e)
             dk = hi[dead] - 1
-            m = np.bincount(dk, minlength=K)
+            if counts is None:  # tied deaths are counted in rows (R)
+                m = np.bincount(dk, minlength=K)
+            else:  # a collapsed row stands for counts[i] rows
+                m = np.rint(np.bincount(dk, counts[rows][dead], K)).astype(np.int64)
             k = np.repeat(np.arange(K), m)
             step = np.arange(k.size) - np.repeat(np.cumsum(m) - m, m)
             d = np.bincount(dk, w[rows][dead], K)
@@ -401,34 +417,52 @@ def zph_test(X, time, event, w, beta, g_of_time, groups, *, entry=None, strata=N
     return np.array(stats), float(score @ np.linalg.solve(info, score))
 
 
-def robust_covariance(X, time, event, w, beta, hess, groups, *, entry=None, strata=None):
-    """Sandwich covariance ``H^-1 (sum_c U_c U_c') H^-1`` for Breslow ties (Lin & Wei 1989).
+def score_residuals(X, time, event, w, beta, *, entry=None, strata=None, ties="efron"):
+    """Score residuals ``U_i`` (rows in data order), as R ``residuals(fit, "score")``.
 
-    ``U_c`` sums ``w_i U_i`` over the rows of cluster ``c``, with the score residual
-    ``U_i = d_i (x_i - xbar(t_i)) - exp(eta_i) sum_k (d_k / S0_k) (x_i - xbar_k)`` over the event
-    times at which row ``i`` is at risk (R ``residuals(fit, "score")``).
+    ``U_i = d_i (x_i - xbar_i) - exp(eta_i) sum_k sum_r c_ikr (dbar_k / den_kr) (x_i - xbar_kr)``
+    over the event times ``k`` at which row ``i`` is at risk and their Efron steps ``r`` (one step
+    for Breslow), with ``xbar_kr`` the step's risk-set mean and ``xbar_i`` the mean of those over
+    the steps at ``i``'s death. A row dying at ``k`` is in step ``r`` with ``c = 1 - r/m`` (it
+    leaves the risk set gradually, as in R's ``coxscore2.c``); every other row with ``c = 1``.
+    ``sum_i w_i U_i`` is the gradient of the log partial likelihood.
     """
     n, p = X.shape
     U = np.zeros((n, p))
-    for P in pairs(X, time, event, w, beta, entry=entry, strata=strata, ties="breslow"):
+    for P in pairs(X, time, event, w, beta, entry=entry, strata=strata, ties=ties):
         K = P.times.size
         c = P.dbar / P.den
-        ck = np.r_[0.0, np.cumsum(np.bincount(P.k, c, K))]
-        cx = np.zeros((K + 1, p))
-        np.add.at(cx, P.k + 1, c[:, None] * P.mean)
-        cx = np.cumsum(cx, axis=0)
+        a = np.bincount(P.k, c, K)  # per event time: sum over steps of c
+        b = _bincount2(P.k, c[:, None] * P.mean, K)  # ... of c * xbar
+        ca = np.r_[0.0, np.cumsum(a)]
+        cb = np.vstack([np.zeros((1, p)), np.cumsum(b, axis=0)])
         xs = X[P.rows]
-        risk = np.exp(np.log(P.r) - np.log(w[P.rows]))  # exp(eta)
-        u = -risk[:, None] * (xs * (ck[P.hi] - ck[P.lo])[:, None] - (cx[P.hi] - cx[P.lo]))
-        dead = P.death_k >= 0
+        risk = P.r / w[P.rows]  # exp(eta)
+        u = xs * (ca[P.hi] - ca[P.lo])[:, None] - (cb[P.hi] - cb[P.lo])
+        dead = np.flatnonzero(P.death_k >= 0)
         m = np.bincount(P.k, minlength=K).astype(float)
-        xbar = np.zeros((K, p))
-        np.add.at(xbar, P.k, P.mean)
-        xbar /= m[:, None]
+        xbar = _bincount2(P.k, P.mean, K) / m[:, None]
+        if dead.size:
+            # at its own death time a dying row is in step r with weight 1 - r/m only
+            fa = np.bincount(P.k, c * P.frac, K)
+            fb = _bincount2(P.k, (c * P.frac)[:, None] * P.mean, K)
+            kd = P.death_k[dead]
+            u[dead] -= xs[dead] * fa[kd][:, None] - fb[kd]
+        u *= -risk[:, None]
         u[dead] += xs[dead] - xbar[P.death_k[dead]]
         U[P.rows] = u
+    return U
+
+
+def robust_covariance(X, time, event, w, beta, hess, groups, *, entry=None, strata=None, ties):
+    """Sandwich covariance ``H^-1 (sum_c U_c U_c') H^-1`` (Lin & Wei 1989), as R ``coxph``
+    with ``robust = TRUE`` or ``cluster =``.
+
+    ``U_c`` sums ``w_i U_i`` (:func:`score_residuals`, Efron or Breslow as ``ties``) over the rows
+    of cluster ``c``; ``hess`` is the Hessian of the log partial likelihood at ``beta``.
+    """
+    U = score_residuals(X, time, event, w, beta, entry=entry, strata=strata, ties=ties)
     _, codes = np.unique(groups, return_inverse=True)
-    Uc = np.zeros((codes.max() + 1, p))
-    np.add.at(Uc, codes, w[:, None] * U)
+    Uc = _bincount2(codes.ravel(), w[:, None] * U, int(codes.max()) + 1)
     hinv = np.linalg.inv(hess)
     return hinv @ (Uc.T @ Uc) @ hinv

@@ -60,8 +60,9 @@ class CoxModel:
     ties : {"efron", "breslow"}, default "efron"
         Handling of tied churn times; see the module docstring for the engine each one uses.
     robust : bool, default False
-        Huber-White sandwich ("robust", Lin-Wei) standard errors; clustered with
-        ``fit(cluster=...)``.
+        Sandwich ("robust", Lin-Wei) standard errors as R ``coxph(..., robust = TRUE)``, from
+        the score residuals of the chosen ties (Efron's weights for Efron); clustered with
+        ``fit(cluster=...)``, and on the customer for a panel.
     conf_level : float, default 0.95
         Confidence level of the intervals.
     collapse : {"auto", True, False}, default "auto"
@@ -94,7 +95,7 @@ class CoxModel:
     {'Contract': 'Month-to-month'}
     >>> cox.summary["hr"].round(3)
     term
-    Contract[T.One year]    0.113
+    Contract[T.One year]    0.112
     Contract[T.Two year]    0.015
     SeniorCitizen           1.025
     Name: hr, dtype: float64
@@ -188,6 +189,15 @@ class CoxModel:
                     column=weights,
                     rule="non-positive weight",
                 )
+        if weights is not None and not self.robust and cluster is None:
+            if not np.allclose(w, np.rint(w)):
+                warnings.warn(
+                    f"column {weights!r}: case weights are not whole numbers; the model-based "
+                    "standard errors treat them as frequencies (as R coxph does), which is not "
+                    "valid for sampling weights: refit with robust=True.",
+                    AssumptionWarning,
+                    stacklevel=2,
+                )
         labels = None
         if strata:
             labels = frame[strata].astype(str).agg(" / ".join, axis=1).to_numpy()
@@ -217,7 +227,7 @@ class CoxModel:
             sd=sd,
         )
         try:
-            result = engines.fit(spec, xv, train, groups, cluster)
+            result = engines.fit(spec, xv, train, groups)
             self._check_convergence(result.beta, result.cov, sd)
         except engines.Diverged as exc:
             raise self._diverged(exc.beta, design, sd, train) from None
@@ -235,7 +245,6 @@ class CoxModel:
             time_unit=data.time_unit,
             train=train,
         )
-        self._engine = result
         self.params_ = params
         self.variance_matrix_ = pd.DataFrame(result.cov, index=cols, columns=cols)
         self.engine_ = result.engine
@@ -343,11 +352,10 @@ class CoxModel:
 
         Columns ``value``, ``df`` and ``p_value``. The tests compare the fitted model with the null
         model (all log-HRs 0), as R's ``summary.coxph`` does; the Wald test uses the (robust, if
-        asked) covariance. With ``robust=True`` and Efron ties lifelines supplies only the robust
-        standard errors, not their covariance: ``variance_matrix_`` then holds the robust
-        variances with model-based correlations and the Wald test is NaN. The concordance is
-        Harrell's C on the training data (lifelines ``concordance_index``; 0.5 = no
-        discrimination).
+        asked) covariance, the score test the model-based information. The concordance is
+        Harrell's C of the linear predictor on the training data as R ``concordance(fit)``
+        computes it: within strata, case-weighted, over the risk sets of entry times and panels
+        (see :func:`churnsurv.metrics.harrell_c`; 0.5 = no discrimination).
 
         Examples
         --------
@@ -370,10 +378,6 @@ class CoxModel:
         return statistics.fit_statistics(
             self.fit_state_,
             self.variance_matrix_.to_numpy(),
-            self._engine,
-            weighted=self.weighted_,
-            penalized=bool(self.penalizer),
-            panel=self.panel_,
         )
 
     def _repr_html_(self) -> str:
@@ -405,7 +409,7 @@ class CoxModel:
         >>> print(CoxModel("SeniorCitizen").fit(data).to_latex())  # doctest: +ELLIPSIS
         \begin{tabular}{lrrrr}
         ...
-        SeniorCitizen & 1.726 & [1.555, 1.915] & 0.0531 & <0.001 \\
+        SeniorCitizen & 1.729 & [1.558, 1.918] & 0.0531 & <0.001 \\
         ...
         """
         self._fitted()
@@ -478,7 +482,7 @@ class CoxModel:
         >>> cox.predict_survival(data.frame.head(3), [1, 12]).round(3)
         time_from_now   1.0    12.0
         customerID
-        7590-VHVEG     0.965  0.778
+        7590-VHVEG     0.965  0.777
         5575-GNVDE     0.998  0.976
         3668-QPYBK       NaN    NaN
         """
@@ -576,13 +580,20 @@ class CoxModel:
         proportional hazards) with all other coefficients free -- the test R ``survival::cox.zph``
         computes (survival >= 3.0), whose default ``transform="km"`` is ``g = 1 - KM(t-)``, the
         left-continuous Kaplan-Meier estimate. (lifelines'
-        ``proportional_hazard_test`` defaults to ``"rank"`` and uses an older approximation.)
+        ``proportional_hazard_test`` defaults to ``"rank"``, uses an older approximation, and
+        its ``"km"`` transform is the case-weighted, right-continuous curve.)
         A term with several columns (a factor) is tested jointly; ``GLOBAL`` tests all at once.
+
+        The time scales follow R exactly (``R/cox.zph.R``): ``"rank"`` ranks the follow-up times
+        of **all** rows, censored ones included (``rank(y[, ny - 1])``), not the event times
+        only, which changes the statistic a lot on heavily censored data; ``"km"`` uses the
+        Kaplan-Meier curve **without** case weights, as R does (the weights enter the score
+        test itself). Both are checked against R in ``tests/reference/coxzph.json``.
 
         Parameters
         ----------
         transform : {"km", "rank", "identity", "log"}, default "km"
-            Time scale ``g(t)`` of the alternative.
+            Time scale ``g(t)`` of the alternative (see above).
         significance : float, default 0.05
             Terms with ``p_value < significance`` are named in one :class:`AssumptionWarning`.
         plot : bool, default False
@@ -602,8 +613,8 @@ class CoxModel:
         >>> ph.round(3)
                 chisq  df  p_value
         term
-        gender  1.822   1    0.177
-        GLOBAL  1.822   1    0.177
+        gender  1.826   1    0.177
+        GLOBAL  1.826   1    0.177
 
         A violation is not printed but raised as one warning naming the terms:
 

@@ -10,23 +10,22 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from churnsurv.regression.cox.engines import EngineResult
+from churnsurv.metrics.concordance import harrell_c
 from churnsurv.regression.cox.fitted import CoxFit
 
 __all__ = ["fit_statistics", "latex_table"]
 
 
-def fit_statistics(
-    fit: CoxFit,
-    cov: np.ndarray,
-    engine: EngineResult,
-    *,
-    weighted: bool,
-    penalized: bool,
-    panel: bool,
-) -> pd.DataFrame:
+def fit_statistics(fit: CoxFit, cov: np.ndarray) -> pd.DataFrame:
     """n, events, log-likelihood, LR / Wald / score tests and concordance (``value``, ``df``,
     ``p_value``).
+
+    The concordance is Harrell's C of the linear predictor on the training data with R
+    ``concordance(fit)``'s conventions (:func:`churnsurv.metrics.harrell_c`): pairs are formed
+    within strata, a pair counts ``w_i * w_j`` with case weights, a churn at ``t`` is compared
+    with the rows at risk at ``t`` (with entry times or a panel: ``entry < t <= exit``, R's
+    counting-process concordance), a censoring tied with a churn is comparable, two churns at the
+    same time are not, and tied predictions count one half.
 
     Examples
     --------
@@ -34,29 +33,26 @@ def fit_statistics(
     >>> data = cs.prepare(cs.datasets.load_telco(), duration="tenure", event="Churn",
     ...                   event_value="Yes")
     >>> cox = cs.CoxModel("Contract").fit(data)
-    >>> st = fit_statistics(cox.fit_state_, cox.variance_matrix_.to_numpy(), cox._engine,
-    ...                     weighted=False, penalized=False, panel=False)
+    >>> st = fit_statistics(cox.fit_state_, cox.variance_matrix_.to_numpy())
     >>> round(float(st.loc["likelihood-ratio test", "df"]))
     2
     """
-    from lifelines.utils import concordance_index
-
     train = fit.train
     beta = fit.beta
     p = len(beta)
     ll, _, _ = train.risk_sets().evaluate(beta)
     ll0, u0, h0 = train.risk_sets().evaluate(np.zeros(p))
-    if engine.fitter is not None and weighted and not penalized:
-        ll = float(engine.fitter.log_likelihood_)  # lifelines' own weighted-Efron convention
     lr = 2 * (ll - ll0)
     wald = float(beta @ np.linalg.solve(cov, beta))
-    if engine.approx_cov:
-        wald = np.nan  # robust Efron fits: lifelines gives robust SEs only
     score = float(u0 @ np.linalg.solve(-h0, u0))
-    if panel:
-        conc = np.nan  # Harrell's C is not defined for time-varying covariates here
-    else:
-        conc = concordance_index(train.time, -(train.X @ beta), train.event)
+    conc = harrell_c(
+        train.time,
+        train.event,
+        train.X @ beta,
+        weights=train.w,
+        strata=train.strata,
+        entry=train.entry,
+    ).concordance
     rows = {
         "n": (len(train.time), np.nan, np.nan),
         "events": (int(train.event.sum()), np.nan, np.nan),
