@@ -34,6 +34,14 @@ from churnsurv.exceptions import (
     DataValidationError,
     NotFittedError,
 )
+from churnsurv.experiments import (
+    ArmComparison,
+    HotelSimulation,
+    compare_arms,
+    piecewise_hazard_ratios,
+    simulate_hotel,
+    split_episodes,
+)
 from churnsurv.km import (
     CohortTable,
     KaplanMeier,
@@ -64,6 +72,7 @@ from churnsurv.regression import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "ArmComparison",
     "AssumptionWarning",
     "BetaGeoNBD",
     "CLVResult",
@@ -73,6 +82,7 @@ __all__ = [
     "CoxModel",
     "DataValidationError",
     "GammaGamma",
+    "HotelSimulation",
     "KaplanMeier",
     "LogLogisticAFT",
     "LogNormalAFT",
@@ -89,6 +99,7 @@ __all__ = [
     "churn_rates",
     "clv",
     "cohort_table",
+    "compare_arms",
     "compare_models",
     "customer_lifetime_value",
     "datasets",
@@ -96,6 +107,7 @@ __all__ = [
     "life_table",
     "logrank",
     "pairwise_logrank",
+    "piecewise_hazard_ratios",
     "plot_calibration_purchases",
     "plot_cohort_heatmap",
     "plot_cumulative_tracking",
@@ -105,6 +117,8 @@ __all__ = [
     "rfm_summary",
     "simulate",
     "simulate_customers",
+    "simulate_hotel",
     "simulate_transactions",
+    "split_episodes",
     "value_at_risk",
 ]
