@@ -30,11 +30,12 @@ import pandas as pd
 from scipy import stats
 
 from churnsurv._render import Result, fmt
-from churnsurv._typing import ArrayLike
+from churnsurv._typing import ArrayLike, Seed
 from churnsurv._validation import check_conf_level, check_horizon, z_quantile
 from churnsurv.data import ChurnData, prepare
 from churnsurv.exceptions import DataValidationError
 from churnsurv.experiments.piecewise import check_cuts, piecewise_hazard_ratios, two_arms
+from churnsurv.experiments.value import Cost, NetValue, net_value
 from churnsurv.km import KaplanMeier, logrank
 from churnsurv.regression import CoxModel
 
@@ -84,6 +85,8 @@ class ArmComparison(Result):
         Per horizon: the arm ahead on retention S(τ) and on RMST(τ), the differences and the
         certainty Φ(|difference| / SE) (one-sided normal confidence that the winner is ahead;
         0.975 is a two-sided 95% interval excluding 0).
+    value : NetValue or None
+        Net value per arm and horizon, when a margin or a cost was given.
     reference, treated : object
         The two arm values; differences and ratios are treated − / ÷ reference.
     """
@@ -97,6 +100,7 @@ class ArmComparison(Result):
     hazard_ratios: pd.DataFrame
     hazard_ratio: pd.DataFrame
     decision: pd.DataFrame
+    value: NetValue | None
     reference: object
     treated: object
     arm: str
@@ -150,7 +154,7 @@ class ArmComparison(Result):
             ("Hazard ratio per tenure interval", self.hazard_ratios),
             ("Single (proportional-hazards) hazard ratio", self.hazard_ratio),
             ("At risk", self.at_risk),
-        ]
+        ] + ([("Net value per arm", self.value.summary)] if self.value is not None else [])
 
     def _note(self) -> str:
         return (
@@ -168,6 +172,12 @@ def compare_arms(
     reference: object = None,
     cuts: ArrayLike | None = None,
     fh: Sequence[float] = (0.0, 1.0),
+    margin: float | str | None = None,
+    cost_per_customer: Cost = None,
+    cost_per_period: Cost = None,
+    annual_discount_rate: float = 0.0,
+    n_boot: int = 200,
+    rng: Seed = None,
     conf_level: float = 0.95,
 ) -> ArmComparison:
     """Compare the retention of two arms (strategies, campaigns) over several horizons.
@@ -191,6 +201,12 @@ def compare_arms(
         Exponents of the Fleming–Harrington test ``S(t-)^p (1 - S(t-))^q``; the default (0, 1)
         weights late churn, where a promotion's effect fades. (1, 0) is R's
         ``survdiff(rho = 1)``, which weights early churn.
+    margin, cost_per_customer, cost_per_period, annual_discount_rate, n_boot, rng
+        When ``margin`` or a cost is given, the net value per arm is computed by
+        :func:`~churnsurv.experiments.value.net_value` (horizons must then be whole periods;
+        ``margin`` defaults to ``data.margin``) and the decision table gains ``net_winner``,
+        ``net_difference`` and ``net_certainty`` (share of bootstrap resamples in which the
+        winner is ahead).
     conf_level : float, default 0.95
 
     Returns
@@ -248,6 +264,25 @@ def compare_arms(
     s1 = surv[surv["segment"] == str(treated)].set_index("time")
     s0 = surv[surv["segment"] == ref_label].set_index("time")
     decision = _decision(s1, s0, contrast, reference, treated)
+    value = None
+    if margin is not None or cost_per_customer is not None or cost_per_period is not None:
+        value = net_value(
+            data,
+            arm,
+            horizons=taus,
+            margin=margin,
+            cost_per_customer=cost_per_customer,
+            cost_per_period=cost_per_period,
+            annual_discount_rate=annual_discount_rate,
+            reference=reference,
+            n_boot=n_boot,
+            conf_level=conf_level,
+            rng=rng,
+        )
+        v = value.summary
+        decision["net_winner"] = v["winner"].to_numpy()
+        decision["net_difference"] = v["difference"].to_numpy()
+        decision["net_certainty"] = v["certainty"].to_numpy()
     at_risk = km.at_risk(np.concatenate([[0.0], taus]))
     return ArmComparison(
         km=km,
@@ -258,6 +293,7 @@ def compare_arms(
         hazard_ratios=hazard_ratios,
         hazard_ratio=single,
         decision=decision,
+        value=value,
         reference=reference,
         treated=treated,
         arm=arm,
