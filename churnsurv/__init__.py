@@ -66,6 +66,8 @@ from churnsurv.plotting import (
     plot_calibration_purchases,
     plot_cohort_heatmap,
     plot_cumulative_tracking,
+    plot_hazard_ratios,
+    plot_rmst_difference,
     plot_sbg_projection,
 )
 from churnsurv.regression import (
@@ -126,6 +128,8 @@ __all__ = [
     "plot_calibration_purchases",
     "plot_cohort_heatmap",
     "plot_cumulative_tracking",
+    "plot_hazard_ratios",
+    "plot_rmst_difference",
     "plot_sbg_projection",
     "power_hazard_ratio",
     "prepare",

@@ -159,3 +159,16 @@ def test_refuses_more_than_two_arms_and_unknown_reference(arms_data):
         cs.compare_arms(arms_data, horizons=[6], cuts=[12, 6])
     with pytest.raises(DataValidationError, match="horizons"):
         cs.compare_arms(arms_data, horizons=[0])
+
+
+def test_plots_draw_the_tables(comparison):
+    import matplotlib.pyplot as plt
+
+    curve = comparison.rmst_curve([3, 6, 12, 18, 24])
+    ax = cs.plot_rmst_difference(curve)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), curve["difference"])
+    ax2 = cs.plot_hazard_ratios(comparison.hazard_ratios)
+    drawn = [line.get_ydata()[0] for line in ax2.lines[: len(comparison.hazard_ratios)]]
+    np.testing.assert_allclose(drawn, comparison.hazard_ratios["hr"])
+    assert ax2.get_yscale() == "log"
+    plt.close("all")
