@@ -40,6 +40,7 @@ from churnsurv.experiments import (
     NetValue,
     PowerPlan,
     RMSTPower,
+    WinBack,
     churn_within_follow_up,
     compare_arms,
     events_needed,
@@ -50,6 +51,7 @@ from churnsurv.experiments import (
     sample_size,
     simulate_hotel,
     split_episodes,
+    win_back,
 )
 from churnsurv.km import (
     CohortTable,
@@ -109,6 +111,7 @@ __all__ = [
     "ShiftedBetaGeometric",
     "ValueAtRisk",
     "WeibullAFT",
+    "WinBack",
     "__version__",
     "churn_rates",
     "churn_within_follow_up",
@@ -143,4 +146,5 @@ __all__ = [
     "simulate_transactions",
     "split_episodes",
     "value_at_risk",
+    "win_back",
 ]

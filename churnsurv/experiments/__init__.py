@@ -6,7 +6,7 @@ table); :func:`piecewise_hazard_ratios` and :func:`split_episodes` are its step 
 :func:`net_value` values each arm net of the campaign's cost. :mod:`~churnsurv.experiments.planning`
 sizes a test (:func:`events_needed`, :func:`sample_size`, :func:`power_hazard_ratio`,
 :func:`rmst_power`). :func:`simulate_hotel` simulates the hotel case of notebook
-``08-hotel-case``.
+``08-hotel-case``. :func:`win_back` reads the return of churned customers per value tier.
 """
 
 from churnsurv.experiments.compare import ArmComparison, compare_arms
@@ -22,6 +22,7 @@ from churnsurv.experiments.planning import (
 )
 from churnsurv.experiments.simulate import HotelSimulation, simulate_hotel
 from churnsurv.experiments.value import NetValue, net_value
+from churnsurv.experiments.winback import WinBack, win_back
 
 __all__ = [
     "ArmComparison",
@@ -29,6 +30,7 @@ __all__ = [
     "NetValue",
     "PowerPlan",
     "RMSTPower",
+    "WinBack",
     "churn_within_follow_up",
     "compare_arms",
     "events_needed",
@@ -39,4 +41,5 @@ __all__ = [
     "sample_size",
     "simulate_hotel",
     "split_episodes",
+    "win_back",
 ]

@@ -15,6 +15,11 @@ Data-generating process of :func:`simulate_hotel` (every number is an argument):
   and followed for ``follow_up`` months after the last enrolment (administrative censoring
   only), so follow-up runs from ``follow_up`` to ``follow_up + enrol_months`` months; tenures
   are rounded to 0.1 month (about 3 days, at least 0.1), so they tie as booked stays do;
+* win-back: a churned guest ever returns with probability ``return_share[tier]`` (a cure
+  model), after an exponential time with mean ``return_mean`` months, observed if before the
+  analysis date (``returns``); a returning guest starts a new active spell with monthly churn
+  hazard ``repeat_rate[tier]``, and so on until the analysis date (``episodes``, for an
+  Andersen–Gill model);
 * campaign costs (for net value): ``cost_per_customer`` at enrolment and ``cost_per_period`` per
   month while active, each a mapping arm → money.
 
@@ -70,11 +75,21 @@ class HotelSimulation:
         ``frame`` prepared (``strategy`` and ``tier`` as segments, ``margin`` as the margin).
     params : dict
         The arguments of the simulation (hazards, costs, ...).
+    returns : pandas.DataFrame
+        One row per churned guest (win-back): ``guest_id``, ``tier``, ``strategy``, ``margin``,
+        ``months_since_churn`` (time from churn to the analysis date or to the return),
+        ``returned`` (bool).
+    episodes : pandas.DataFrame
+        Repeated stays as counting-process rows: ``episode_id``, ``guest_id``, ``start``,
+        ``stop`` (months since enrolment, active spells only; gaps are not at risk),
+        ``churned``, ``episode`` (1, 2, ...), ``tier``, ``strategy``.
     """
 
     frame: pd.DataFrame
     data: ChurnData
     params: dict = field(default_factory=dict)
+    returns: pd.DataFrame = field(default_factory=pd.DataFrame)
+    episodes: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def _rates(self, arm: str) -> tuple[tuple[float, float], float]:
         p = self.params
@@ -129,6 +144,9 @@ def simulate_hotel(
     high_multiplier: float = 3.0,
     cost_per_customer: Mapping[str, float] | None = None,
     cost_per_period: Mapping[str, float] | None = None,
+    return_share: Mapping[str, float] | None = None,
+    return_mean: float = 3.0,
+    repeat_rate: Mapping[str, float] | None = None,
 ) -> HotelSimulation:
     """Simulate the hotel chain's two-strategy retention experiment (curves cross).
 
@@ -153,6 +171,10 @@ def simulate_hotel(
     cost_per_customer, cost_per_period : mapping arm -> float, optional
         Campaign costs recorded in ``params`` (defaults: promotion 40 once and 0 per month;
         relationship 10 once and 4 per month while active).
+    return_share, return_mean, repeat_rate
+        Win-back: share of churned guests who ever return per tier (default high 0.4,
+        standard 0.2), mean months to return, and the churn hazard of later spells per tier
+        (default high 0.03, standard 0.06).
 
     Returns
     -------
@@ -214,5 +236,65 @@ def simulate_hotel(
         "high_multiplier": float(high_multiplier),
         "cost_per_customer": dict(cost_per_customer or {"promotion": 40.0, "relationship": 10.0}),
         "cost_per_period": dict(cost_per_period or {"promotion": 0.0, "relationship": 4.0}),
+        "return_share": dict(return_share or {"high": 0.4, "standard": 0.2}),
+        "return_mean": float(return_mean),
+        "repeat_rate": dict(repeat_rate or {"high": 0.03, "standard": 0.06}),
     }
-    return HotelSimulation(frame=frame, data=data, params=params)
+    returns, episodes = _winback(gen, frame, t, censor, params)
+    return HotelSimulation(
+        frame=frame, data=data, params=params, returns=returns, episodes=episodes
+    )
+
+
+def _winback(gen, frame, t, censor, params) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Returns of churned guests and the repeated churn/return spells (see the module doc)."""
+    tier = frame["tier"].to_numpy()
+    share = np.vectorize(params["return_share"].get)(tier)
+    repeat = np.vectorize(params["repeat_rate"].get)(tier)
+    n = len(frame)
+    rows = []
+    first_return = np.full(n, np.nan)
+    for i in range(n):
+        start, stop, k = 0.0, float(t[i]), 1
+        while True:
+            end = min(stop, censor[i])
+            rows.append((i, start, end, stop <= censor[i], k))
+            if stop > censor[i] or gen.random() >= share[i]:
+                if stop <= censor[i] and k == 1:
+                    first_return[i] = np.inf  # never returns
+                break
+            back = stop + gen.exponential(params["return_mean"])
+            if k == 1:
+                first_return[i] = back - stop
+            if back >= censor[i]:
+                break
+            start, stop, k = back, back + gen.exponential(1 / repeat[i]), k + 1
+    churned = t <= censor
+    wait = np.where(np.isfinite(first_return), first_return, np.inf)[churned]
+    available = (censor - t)[churned]
+    returns = pd.DataFrame(
+        {
+            "guest_id": frame["guest_id"].to_numpy()[churned],
+            "tier": tier[churned],
+            "strategy": frame["strategy"].to_numpy()[churned],
+            "margin": frame["margin"].to_numpy()[churned],
+            "months_since_churn": np.round(np.minimum(wait, available), 1).clip(0.1),
+            "returned": wait <= available,
+        }
+    )
+    ep = pd.DataFrame(rows, columns=["row", "start", "stop", "churned", "episode"])
+    ep["start"], ep["stop"] = np.round(ep["start"], 2), np.round(ep["stop"], 2)
+    ep["stop"] = np.maximum(ep["stop"], ep["start"] + 0.01)  # no empty spell after rounding
+    episodes = pd.DataFrame(
+        {
+            "episode_id": np.arange(1, len(ep) + 1),
+            "guest_id": frame["guest_id"].to_numpy()[ep["row"]],
+            "start": ep["start"],
+            "stop": ep["stop"],
+            "churned": ep["churned"],
+            "episode": ep["episode"],
+            "tier": tier[ep["row"]],
+            "strategy": frame["strategy"].to_numpy()[ep["row"]],
+        }
+    )
+    return returns, episodes
