@@ -224,6 +224,10 @@ def compare_arms(
     ['(0, 6]', '(6, inf)']
     """
     conf_level = check_conf_level(conf_level)
+    if len(fh) != 2 or not all(np.isfinite(x) and x >= 0 for x in fh):
+        raise DataValidationError(
+            f"fh={fh!r} must be two exponents (p, q) >= 0.", column="fh", rule="bad exponents"
+        )
     reference, treated = two_arms(data, arm, reference)
     taus = _horizons(horizons)
     cut_points = check_cuts(taus[:-1] if len(taus) > 1 else taus[:1]) if cuts is None else cuts

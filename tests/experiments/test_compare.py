@@ -159,6 +159,8 @@ def test_refuses_more_than_two_arms_and_unknown_reference(arms_data):
         cs.compare_arms(arms_data, horizons=[6], cuts=[12, 6])
     with pytest.raises(DataValidationError, match="horizons"):
         cs.compare_arms(arms_data, horizons=[0])
+    with pytest.raises(DataValidationError, match="two exponents"):
+        cs.compare_arms(arms_data, horizons=[6], fh=(1,))
 
 
 def test_plots_draw_the_tables(comparison):
