@@ -9,11 +9,14 @@ from churnsurv.plotting.btyd import (
     plot_cumulative_tracking,
     plot_sbg_projection,
 )
+from churnsurv.plotting.experiments import plot_hazard_ratios, plot_rmst_difference
 from churnsurv.plotting.km import plot_cohort_heatmap
 
 __all__ = [
     "plot_calibration_purchases",
     "plot_cohort_heatmap",
     "plot_cumulative_tracking",
+    "plot_hazard_ratios",
+    "plot_rmst_difference",
     "plot_sbg_projection",
 ]
