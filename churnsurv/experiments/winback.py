@@ -10,9 +10,8 @@ probability. Claims such as "1 in 4 lapsed customers can be won back" can be che
 one's own data. The effect of tiers or other covariates on the time to return is a Cox model
 (``formula=``). Repeated churn and return episodes belong in an Andersen–Gill model: one row per
 active spell with entry at its start, ``CoxModel(robust=True).fit(data, cluster=customer)``
-(shown in notebook ``08-hotel-case``). Caution: with entry times, CoxModel's robust standard
-errors currently differ from R ``coxph``'s by a few percent (coefficients and model-based SEs
-agree); see ``tests/experiments/test_winback.py``.
+(shown in notebook ``08-hotel-case``); its clustered standard errors equal R ``coxph``'s
+(``tests/experiments/test_winback.py``).
 """
 
 from __future__ import annotations
