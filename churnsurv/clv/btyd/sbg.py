@@ -38,11 +38,12 @@ from churnsurv._validation import (
 )
 from churnsurv.clv.btyd.common import (
     BTYDModel,
+    NotConverged,
     fit_log_params,
     summary_table,
 )
 from churnsurv.clv.discount import per_period_rate
-from churnsurv.exceptions import DataValidationError
+from churnsurv.exceptions import ConvergenceError, DataValidationError
 
 __all__ = ["ShiftedBetaGeometric"]
 
@@ -61,6 +62,49 @@ def _as_periods(t, *, name: str = "t", minimum: int = 0) -> np.ndarray:
             f"{name} must be >= {minimum}.", column=name, rule="period out of range"
         )
     return np.round(arr)
+
+
+def _no_interior_maximum(t, is_churn, weights, best_log_params, best_loglik: float) -> str | None:
+    """Why the sBG likelihood of these data peaks on the boundary, or None if it need not.
+
+    Three cases have no finite maximum-likelihood estimate: nobody churned (alpha -> 0), every
+    customer churned in the first period (beta -> 0), and churn that does not slow down with
+    tenure: the sBG then fits best as alpha and beta grow together without bound, where it
+    becomes the geometric model (one churn probability for everyone). The last case is recognised
+    when the optimiser ran off along that ridge, or when the geometric model, at its own maximum,
+    fits at least as well as the best sBG found.
+    """
+    seen = np.asarray(weights) > 0
+    t, is_churn, weights = t[seen], is_churn[seen], weights[seen]
+    n = float(np.sum(weights))
+    churners = float(np.sum(weights[is_churn]))
+    if churners == 0:
+        return (
+            "nobody churned, so the likelihood keeps rising as alpha -> 0 (every churn "
+            "probability near 0); these data cannot say how fast customers churn."
+        )
+    if churners == n and np.all(t[is_churn] == 1):
+        return (
+            "every customer churned in the first period, so the likelihood keeps rising as "
+            "beta -> 0 (every churn probability near 1)."
+        )
+    periods = float(weights @ t)  # periods at risk: a churn or a renewal each
+    theta = churners / periods
+    geometric = churners * np.log(theta) + (periods - churners) * np.log1p(-theta)
+    # The optimiser ran off along the ridge alpha / (alpha + beta) = theta (alpha, beta > 2e4:
+    # churn probabilities differ by less than 1%), or the geometric model fits as well as the
+    # best sBG found (which, out there, the sBG's log-likelihood can exceed by rounding only).
+    ridge = bool(np.all(np.asarray(best_log_params) > 10.0))
+    if ridge or best_loglik <= geometric + 1e-6 * n:
+        return (
+            f"churn does not slow down with tenure (a constant churn probability of "
+            f"{theta:.3g} per period fits as well as any sBG), so the likelihood keeps rising "
+            "as alpha and beta grow together without bound, where the sBG becomes a geometric "
+            "model with that churn probability. The sBG describes churn that falls with "
+            "tenure because customers differ; for constant or rising churn use a geometric "
+            "or parametric survival model."
+        )
+    return None
 
 
 class ShiftedBetaGeometric(BTYDModel):
@@ -241,7 +285,18 @@ class ShiftedBetaGeometric(BTYDModel):
             ) - special.betaln(a, b)
             return -float(weights @ ll)
 
-        log_params, loglik, cov = fit_log_params(negloglik, np.zeros(2), model="sBG")
+        try:
+            log_params, loglik, cov = fit_log_params(
+                negloglik, np.zeros(2), model="sBG", n_obs=float(np.sum(weights))
+            )
+        except NotConverged as exc:
+            why = _no_interior_maximum(t, is_churn, weights, exc.log_params, exc.log_likelihood)
+            if why is None:
+                raise
+            raise ConvergenceError(
+                "sBG: the optimiser did not converge because the likelihood has no maximum "
+                f"inside the parameter space: {why}"
+            ) from None
         self.alpha_, self.beta_ = (float(v) for v in np.exp(log_params))
         self.params_ = pd.Series({"alpha": self.alpha_, "beta": self.beta_}, name="estimate")
         self.log_likelihood_ = loglik
