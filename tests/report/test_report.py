@@ -36,6 +36,7 @@ TELCO_CSV = Path(__file__).parents[2] / "datasets" / "telco" / "Telco-Customer-C
 SCRIPT = "<script>alert(1)</script>"
 TEMPLATE = "{{7*7}}"
 IMG_ONERROR = '<img src=x onerror="alert(2)">'
+DOLLARS = "$5_$10"  # matplotlib would read "$5_$" as maths and fail to draw the figure
 
 # What the issue asks for in tables/ (file names of the CSVs).
 REQUIRED_TABLES = {
@@ -100,12 +101,13 @@ def hostile_frame(n: int = 120) -> pd.DataFrame:
     """A small customer table whose names and values are markup, template code and quotes."""
     rng = np.random.default_rng(7)
     plan = np.array([TEMPLATE, SCRIPT, IMG_ONERROR, "basic"])[np.arange(n) % 4]
-    region = np.array(["north", SCRIPT])[(np.arange(n) // 2) % 2]
+    region = np.array([DOLLARS, SCRIPT])[(np.arange(n) // 2) % 2]
     hazard = np.where(plan == "basic", 0.08, 0.04)
     tenure = np.minimum(np.ceil(rng.exponential(1 / hazard)), 36).astype(int)
     churned = (tenure < 36) & (rng.random(n) < 0.8)
     ids = [f"c{i:04d}" for i in range(n)]
     ids[1] = SCRIPT  # an id that is itself a script tag
+    ids[2] = "$id_$2"  # ids label the value-at-risk figure
     return pd.DataFrame(
         {
             "id": ids,
@@ -308,7 +310,12 @@ def test_hostile_values_survive_into_the_tables(hostile):
     _, runs = hostile
     km = pd.read_csv(runs[0] / "tables" / "km_summary.csv")
     assert {SCRIPT, TEMPLATE, IMG_ONERROR, "basic"} <= set(km["segment"])
-    assert SCRIPT in set(km["by"])
+    assert SCRIPT in set(km["by"]) and DOLLARS in set(km["segment"])
+    # every figure was drawn, "$5_$10" in legends and ticks and "$id_$2" among the ids included
+    figures = {p.stem for p in (runs[0] / "figures").glob("*.png")}
+    assert {"km_all", "churn_rates", "cox_hazard_ratios", "value_at_risk"} <= figures
+    assert sum(f.startswith("km_by_") for f in figures) == 2
+    assert sum(f.startswith("clv_by_") for f in figures) == 2
     cox = pd.read_csv(runs[0] / "tables" / "cox_summary.csv")
     assert any(SCRIPT in term for term in cox["term"])
     about = pd.read_csv(runs[0] / "tables" / "about.csv", index_col=0)["value"]
