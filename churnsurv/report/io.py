@@ -22,6 +22,7 @@ import pandas as pd
 import churnsurv as cs
 from churnsurv._typing import ArrayLike
 from churnsurv._validation import as_float_array, check_choice, check_horizon
+from churnsurv.clv.btyd.sbg import ConstantChurnError
 from churnsurv.data import ChurnData
 from churnsurv.exceptions import DataValidationError
 
@@ -284,13 +285,19 @@ def sbg_periods(durations: ArrayLike, events: ArrayLike) -> np.ndarray:
     return np.where(churned, np.maximum(np.ceil(t), 1), np.floor(t)).astype(int)
 
 
-def sbg_tail(data: ChurnData, horizon: int) -> tuple[cs.ShiftedBetaGeometric, pd.Series]:
+def sbg_tail(data: ChurnData, horizon: int) -> tuple[cs.ShiftedBetaGeometric | None, pd.Series]:
     """The sBG model of all customers, and its survival curve as a tail for value at risk.
 
     The model is fitted to every customer of ``data`` (periods from :func:`sbg_periods`); the
     tail is its survival ``S(t)`` at whole periods ``0 ... ceil(longest tenure) + horizon + 1``,
     long enough for :func:`churnsurv.value_at_risk` to continue a customer's curve from any
     observed tenure over ``horizon`` periods.
+
+    When churn does not slow down with tenure, the sBG likelihood is highest at its limit, the
+    geometric model (one churn probability ``theta`` for every customer and period; the fit
+    raises :class:`~churnsurv.clv.btyd.sbg.ConstantChurnError`). The tail is then that limit,
+    ``S(t) = (1 - theta)**t`` with ``theta`` = churns / periods at risk, named ``"geometric"``,
+    and no model is returned. Any other failure of the fit is raised.
 
     Parameters
     ----------
@@ -300,9 +307,16 @@ def sbg_tail(data: ChurnData, horizon: int) -> tuple[cs.ShiftedBetaGeometric, pd
 
     Returns
     -------
-    model : churnsurv.ShiftedBetaGeometric
+    model : churnsurv.ShiftedBetaGeometric or None
+        None when the tail is the geometric limit.
     tail : pandas.Series
-        ``S(t)`` indexed by period ``t``, named ``"sBG"``.
+        ``S(t)`` indexed by period ``t``, named ``"sBG"`` (or ``"geometric"``).
+
+    Raises
+    ------
+    churnsurv.ConvergenceError
+        The sBG has no finite estimate for another reason (nobody churned, everyone churned in
+        the first period) or the optimiser failed; the message says which.
 
     Examples
     --------
@@ -318,9 +332,21 @@ def sbg_tail(data: ChurnData, horizon: int) -> tuple[cs.ShiftedBetaGeometric, pd
     >>> model, tail = sbg_tail(data, horizon=12)
     >>> round(model.alpha_, 3), round(model.beta_, 3), int(tail.index[-1])
     (0.704, 1.182, 21)
+
+    Constant churn (every customer leaves with probability 0.2 a month): the geometric tail.
+
+    >>> tenure = np.random.default_rng(7).geometric(0.2, 500) - 0.5
+    >>> data = cs.prepare(pd.DataFrame({"t": tenure, "e": True}), duration="t", event="e")
+    >>> model, tail = sbg_tail(data, horizon=12)
+    >>> model, tail.name, round(1 - float(tail[1]), 3)
+    (None, 'geometric', 0.193)
     """
     churned = np.asarray(data.events, dtype=bool)
     periods = sbg_periods(data.durations, churned)
-    model = cs.ShiftedBetaGeometric().fit_individual(periods, churned, time_unit=data.time_unit)
     whole = np.arange(int(np.ceil(np.max(data.durations))) + check_horizon(horizon) + 2)
+    try:
+        model = cs.ShiftedBetaGeometric().fit_individual(periods, churned, time_unit=data.time_unit)
+    except ConstantChurnError as exc:
+        geometric = np.exp(whole * np.log1p(-exc.churn_probability))
+        return None, pd.Series(geometric, index=whole, name="geometric")
     return model, pd.Series(model.survival(whole), index=whole, name="sBG")

@@ -315,3 +315,13 @@ def test_no_churn_or_all_churn_at_once_say_which_parameter_runs_off(counts, why)
     with pytest.raises(ConvergenceError, match="no maximum inside the parameter space") as error:
         ShiftedBetaGeometric().fit(counts)
     assert why in str(error.value)
+
+
+def test_constant_churn_error_carries_the_geometric_churn_probability():
+    from churnsurv.clv.btyd.sbg import ConstantChurnError
+
+    durations = np.random.default_rng(7).geometric(0.2, 500)
+    with pytest.raises(ConstantChurnError) as error:
+        ShiftedBetaGeometric().fit_individual(durations, np.ones(500, dtype=bool))
+    assert isinstance(error.value, ConvergenceError)
+    assert error.value.churn_probability == pytest.approx(500 / durations.sum(), rel=1e-12)
