@@ -18,6 +18,8 @@ import nbformat
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import churnsurv as cs
 from churnsurv.exceptions import DataValidationError
@@ -347,6 +349,52 @@ def test_no_cell_of_any_table_reads_as_a_spreadsheet_formula(hostile):
     assert (cox["log_hr"] < 0).any() and cox["log_hr"].dtype == float  # numbers stay numbers
 
 
+@pytest.fixture(scope="module")
+def display_helpers(tmp_path_factory):
+    """The template's own display helpers (parameters and setup cells), run in this process."""
+    import os
+
+    nb = nbformat.read(template_path(), as_version=4)
+    cells = {c.get("id"): c.source for c in nb.cells}
+    namespace: dict = {}
+    here = os.getcwd()
+    os.chdir(tmp_path_factory.mktemp("helpers"))  # the setup cell makes tables/ and figures/
+    try:
+        exec(cells["parameters"], namespace)  # noqa: S102 -- the shipped template
+        exec(cells["setup"], namespace)  # noqa: S102
+    finally:
+        os.chdir(here)
+    return namespace
+
+
+ALLOWED_TAGS = {"p", "h3", "table", "thead", "tbody", "tr", "th", "td"}
+TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=40)
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(label=TEXT, column=TEXT, cell=TEXT)
+def test_any_text_from_the_data_is_shown_as_text(display_helpers, label, column, cell):
+    """Property: whatever a name or value holds, the page shows it as text, never as markup.
+
+    Control characters are left out of the strategy: pandas shows a newline in a cell as the
+    two characters backslash and n, which is text too but not the same text.
+    """
+    shown: list[str] = []
+    display_helpers["display"] = lambda obj: shown.append(obj.data)
+    display_helpers["show_text"](label, "h3")
+    display_helpers["show_note"](label)
+    frame = pd.DataFrame({column: [cell]}, index=pd.Index([label], name="segment"))
+    display_helpers["show_table"](frame, None)
+    page = parse("".join(shown))
+    assert {tag for tag, _ in page.tags} <= ALLOWED_TAGS
+    assert {name for _, attrs in page.tags for name in attrs} <= {"class", "border", "style"}
+    text = " ".join(page.text().split())
+    for value in (label, column, cell):
+        assert " ".join(value.split()) in text
+
+
 def test_same_input_options_and_seed_give_the_same_numbers(hostile):
     _, (run1, run2) = hostile
     first, second = tables_of(run1), tables_of(run2)
@@ -461,7 +509,8 @@ def test_unreadable_files_end_with_one_clear_message(content, name, message, tmp
     path = tmp_path / name
     if content is not None:
         path.write_bytes(content)
-    code = main(["report", str(path), "--duration", "t", "--event", "e", "--out", str(tmp_path)])
+    out = str(tmp_path / "out")
+    code = main(["report", str(path), "--duration", "t", "--event", "e", "--out", out])
     err = capsys.readouterr().err
     assert code == 2 and f"error: cannot read '{path}'" in err and message in err, err
     assert "Traceback" not in err
@@ -488,6 +537,11 @@ def test_help_explains_every_option_with_an_example(capsys, monkeypatch):
     for option in options:
         assert f"Example: {option}" in text, option
     assert "churnsurv report --dataset telco --out report/" in text
+    # what happens to --out, and every exit status (issue #12)
+    assert "Only files the previous report wrote (listed in .churnsurv-report.json)" in text
+    for status in ("0 the report is complete", "2 bad option, input or --out",
+                   "3 completed with skipped sections", "130, 143 interrupted"):  # fmt: skip
+        assert status in text, status
 
 
 def test_unexpected_failure_in_the_notebook_is_one_message(tmp_path, monkeypatch, capsys):
@@ -508,7 +562,8 @@ def test_unexpected_failure_in_the_notebook_is_one_message(tmp_path, monkeypatch
     err = capsys.readouterr().err
     assert code == 1, err
     assert "cell 4 (section '9. Broken section'): RuntimeError: simulated bug" in err
-    assert "Traceback" not in err and str(tmp_path / "out" / "report.ipynb") in err
+    assert "Traceback" not in err and str(tmp_path / "out" / "report-failed.ipynb") in err
+    assert not (tmp_path / "out" / "report.ipynb").exists()  # nothing half-made in its place
 
 
 # --------------------------------------------------------------------------------------------
