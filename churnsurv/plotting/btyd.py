@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from churnsurv._typing import ArrayLike, Axes, DateLike
-from churnsurv.plotting._axes import new_or_given
+from churnsurv.plotting._axes import new_or_given, plain_text
 
 __all__ = [
     "plot_calibration_purchases",
@@ -117,7 +117,7 @@ def plot_calibration_purchases(
     x = np.arange(len(table))
     ax.plot(x, table["actual"], "o-", color="black", label="Actual")
     ax.plot(x, table["expected"], "s--", color="tab:blue", label="BG/NBD")
-    ax.set_xticks(x, table.index.astype(str))
+    ax.set_xticks(x, [plain_text(i) for i in table.index])
     ax.set_xlabel("Number of repeat transactions in calibration period")
     ax.set_ylabel("Mean repeat transactions in holdout")
     ax.legend(loc="upper left")
@@ -194,7 +194,7 @@ def plot_cumulative_tracking(
             fontsize=9,
             color="grey",
         )
-    ax.set_xlabel(time_unit)
+    ax.set_xlabel(plain_text(time_unit))
     ax.set_ylabel("Cumulative repeat transactions")
     ax.set_xlim(0, tracking.index.max())
     ax.legend(loc="upper left")

@@ -7,7 +7,7 @@ import pandas as pd
 from matplotlib.patches import Rectangle
 
 from churnsurv._typing import Axes
-from churnsurv.plotting._axes import new_or_given
+from churnsurv.plotting._axes import new_or_given, plain_text
 
 __all__ = ["plot_clv", "plot_value_at_risk"]
 
@@ -36,7 +36,7 @@ def plot_clv(summary: pd.DataFrame, assumptions: dict, *, ax: Axes | None = None
     2
     """
     ax = new_or_given(ax, figsize=(6, 3.5))
-    label = f"CLV over {assumptions.get('horizon')} {assumptions.get('time_unit')}s"
+    label = plain_text(f"CLV over {assumptions.get('horizon')} {assumptions.get('time_unit')}s")
     per_customer = str(assumptions.get("kind", "")).startswith(("per", "residual"))
     if per_customer:
         ax.hist(summary["clv"].to_numpy(), bins=40, color="C0", alpha=0.8)
@@ -49,7 +49,7 @@ def plot_clv(summary: pd.DataFrame, assumptions: dict, *, ax: Axes | None = None
     if {"clv_lower", "clv_upper"} <= set(summary.columns):
         err = np.vstack([y - summary["clv_lower"].to_numpy(), summary["clv_upper"].to_numpy() - y])
         ax.errorbar(x, y, yerr=err, fmt="none", ecolor="black", capsize=4)
-    ax.set_xticks(x, [str(i) for i in summary.index], rotation=0)
+    ax.set_xticks(x, [plain_text(i) for i in summary.index], rotation=0)
     ax.set_ylabel(label)
     return ax
 
@@ -81,8 +81,8 @@ def plot_value_at_risk(top: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     colours = {t: f"C{i}" for i, t in enumerate(tiers)}
     y = np.arange(len(top))[::-1]
     ax.barh(y, top["value_at_risk"].to_numpy(), color=[colours[t] for t in top["value_tier"]])
-    ax.set_yticks(y, [str(i) for i in top.index])
+    ax.set_yticks(y, [plain_text(i) for i in top.index])
     ax.set_xlabel("value at risk = P(churn) × residual CLV")
     handles = [Rectangle((0, 0), 1, 1, color=colours[t]) for t in tiers]
-    ax.legend(handles, tiers, title="value tier", loc="lower right")
+    ax.legend(handles, [plain_text(t) for t in tiers], title="value tier", loc="lower right")
     return ax

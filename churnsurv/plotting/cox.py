@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from churnsurv._typing import ArrayLike, Axes
-from churnsurv.plotting._axes import new_or_given
+from churnsurv.plotting._axes import new_or_given, plain_text
 
 __all__ = ["forest_plot", "plot_curves", "plot_schoenfeld", "plot_model_comparison"]
 
@@ -38,7 +38,7 @@ def forest_plot(
     ax.errorbar(hr, y, xerr=[hr - lower, upper - hr], fmt="o", color="C0", ecolor="C0", capsize=3)
     ax.axvline(1.0, color="0.4", linestyle="--", linewidth=1)
     ax.set_xscale("log")
-    ax.set_yticks(y, labels)
+    ax.set_yticks(y, [plain_text(label) for label in labels])
     ax.set_xlabel(f"hazard ratio ({100 * ci_level:g}% CI), log scale; < 1 = churns less")
     ax.set_ylim(-0.7, len(labels) - 0.3)
     return ax
@@ -66,14 +66,14 @@ def plot_curves(
     x = np.asarray(frame.columns, float)
     for label, row in frame.iterrows():
         if step:
-            ax.step(x, row.to_numpy(), where="post", label=str(label))
+            ax.step(x, row.to_numpy(), where="post", label=plain_text(label))
         else:
-            ax.plot(x, row.to_numpy(), label=str(label))
+            ax.plot(x, row.to_numpy(), label=plain_text(label))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_ylim(0, 1.02)
     if title:
-        ax.set_title(title)
+        ax.set_title(plain_text(title))
     ax.legend(frameon=False, fontsize="small")
     return ax
 
@@ -111,7 +111,7 @@ def plot_schoenfeld(
         lo, hi = np.quantile(resid, [0.02, 0.98])
         pad = 0.1 * (hi - lo + 1e-12)
         ax.set_ylim(min(lo, coef) - pad, max(hi, coef) + pad)
-        ax.set_title(label)
+        ax.set_title(plain_text(label))
         ax.set_xlabel(xlabel)
         ax.set_ylabel("beta(t): scaled Schoenfeld residual")
     return axes[: len(panels)]
@@ -140,7 +140,7 @@ def plot_model_comparison(
     ax = new_or_given(ax, figsize=(6.5, 4.0))
     ax.step(km_times, km_surv, where="post", color="black", linewidth=1.5, label="Kaplan-Meier")
     for name, (t, s) in curves.items():
-        ax.plot(t, s, label=name)
+        ax.plot(t, s, label=plain_text(name))
     km_times = np.asarray(km_times, dtype=float)
     if km_times.size:
         ax.axvline(np.max(km_times), color="0.6", linestyle=":", linewidth=1)

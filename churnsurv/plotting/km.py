@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from churnsurv._typing import Axes
-from churnsurv.plotting._axes import new_or_given
+from churnsurv.plotting._axes import new_or_given, plain_text
 
 __all__ = [
     "draw_risk_table",
@@ -76,7 +76,7 @@ def plot_survival_curves(
         c = curves[curves["segment"] == segment]
         x = np.concatenate([[0.0], c["time"].to_numpy()])
         y = np.concatenate([[1.0], c["survival"].to_numpy()])
-        (line,) = ax.step(x, y, where="post", label=str(segment), linewidth=1.6)
+        (line,) = ax.step(x, y, where="post", label=plain_text(segment), linewidth=1.6)
         color = line.get_color()
         if ci:
             lo = np.concatenate([[1.0], c["ci_lower"].to_numpy()])
@@ -181,11 +181,11 @@ def draw_risk_table(ax: Axes, table: pd.DataFrame, *, title: str = "Number at ri
         clip_on=False,
     )
     for i, (segment, rows) in enumerate(table.groupby("segment", sort=False), start=1):
-        color = colors.get(str(segment), "black")
+        color = colors.get(plain_text(segment), "black")
         ax.text(  # left of the axes, clear of the numbers centred on the first tick
             0.0,
             0.0,
-            str(segment),
+            plain_text(segment),
             transform=place(i, "axes", -gap),
             ha="right",
             va="top",
@@ -252,10 +252,12 @@ def plot_cohort_heatmap(
     ax.set_facecolor("white")
     n_rows, n_cols = values.shape
     step_y = max(1, int(np.ceil(n_rows / 30)))
-    labels = [f"{c} (n={int(sizes[c])})" if sizes is not None else str(c) for c in table.index]
+    labels = [
+        plain_text(f"{c} (n={int(sizes[c])})" if sizes is not None else c) for c in table.index
+    ]
     ax.set_yticks(range(0, n_rows, step_y), labels[::step_y], fontsize="small")
     step_x = max(1, int(np.ceil(n_cols / 25)))
-    ax.set_xticks(range(0, n_cols, step_x), [str(c) for c in table.columns[::step_x]])
+    ax.set_xticks(range(0, n_cols, step_x), [plain_text(c) for c in table.columns[::step_x]])
     ax.set_xlabel(f"{period.capitalize()}s since signup")
     ax.set_ylabel("Signup cohort")
     ax.figure.colorbar(image, ax=ax, label="Share still active")

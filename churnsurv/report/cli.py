@@ -28,7 +28,25 @@ report.ipynb (the executed notebook: open it in Jupyter to re-run or extend the 
 tables/*.csv and figures/*.png. Rows that break a validation rule are excluded and listed in
 the report with their reasons; a bad option or unreadable file stops before anything runs,
 with one message and exit status 2.
+
+--out: the report is written into a temporary folder inside it and moved into place when
+complete, so an interrupted run leaves the previous report as it was. Only files the previous
+report wrote (listed in .churnsurv-report.json) are replaced or removed; other files are never
+touched. A file, an unwritable path, a folder that contains the input, or tables/ or figures/
+as links are refused up front; a second run writing to the same folder at once is refused.
+CSV cells that a spreadsheet would read as a formula (starting with = + - @) get a leading '.
+
+exit status:
+  0  the report is complete (parts left out by choice, e.g. no --formula, are noted)
+  1  the analysis failed; nothing replaced, the notebook is kept as report-failed.ipynb
+  2  bad option, input or --out, or the folder is in use; nothing ran
+  3  completed with skipped sections: the report was written, but parts of it failed (an
+     error, or a model that did not converge) and show a note instead; listed on the terminal
+  130, 143  interrupted (Ctrl-C, SIGTERM); the previous report is left as it was
 """
+
+#: Exit status of a report written with parts that failed and show a note instead.
+EXIT_SKIPPED_SECTIONS = 3
 
 
 class _UsageError(Exception):
@@ -225,63 +243,99 @@ def _output_options(out) -> None:
         "--out",
         required=True,
         metavar="DIR",
-        help="output folder (created; an earlier report there is replaced). Example: --out report/",
+        help="output folder (created; an earlier report there is replaced, other files are "
+        "left alone; see --out below). Example: --out report/",
     )
     out.add_argument(
         "--quiet", action="store_true", help="no progress lines on the terminal (errors still)"
     )
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that the same clean-up runs."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise _Terminated()
+
+
 def _report(args: argparse.Namespace, command: str) -> int:
+    import signal
+
     from churnsurv.exceptions import DataValidationError
     from churnsurv.report.run import ReportExecutionError, run_report
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("default")
-            result = run_report(
-                args.out,
-                input_path=args.input,
-                dataset=args.dataset,
-                duration=args.duration,
-                event=args.event,
-                event_value=args.event_value,
-                id_col=args.id_col,
-                start_date=args.start_date,
-                end_date=args.end_date,
-                cutoff=args.cutoff,
-                time_unit=args.time_unit,
-                by=args.by,
-                formula=args.formula,
-                margin=args.margin,
-                annual_discount_rate=args.annual_discount_rate,
-                horizon=args.horizon,
-                within=args.within,
-                top_n=args.top_n,
-                min_cox_events=args.min_cox_events,
-                seed=args.seed,
-                command=command,
-                progress=None if args.quiet else _progress,
-            )
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread: SIGTERM keeps its handler
+        previous = None
+    try:
+        return _run(args, command, run_report)
     except DataValidationError as exc:
         _say(f"error: {exc}")
         return 2
     except ReportExecutionError as exc:
         _say(
             f"error: the analysis failed in cell {exc.cell} (section {exc.section!r}): {exc}\n"
-            f"  The partly run notebook, with the full error, is {exc.notebook}"
+            f"  Nothing was replaced. The partly run notebook, with the full error, is "
+            f"{exc.notebook}"
         )
         return 1
+    except KeyboardInterrupt as exc:
+        stopped = "terminated (SIGTERM)" if isinstance(exc, _Terminated) else "interrupted"
+        _say(f"{stopped}: the previous report in {args.out} was left as it was.")
+        return 143 if isinstance(exc, _Terminated) else 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args: argparse.Namespace, command: str, run_report) -> int:
+    """Run the report and say what was written; the exit status (0, or 3 with failed parts)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        result = run_report(
+            args.out,
+            input_path=args.input,
+            dataset=args.dataset,
+            duration=args.duration,
+            event=args.event,
+            event_value=args.event_value,
+            id_col=args.id_col,
+            start_date=args.start_date,
+            end_date=args.end_date,
+            cutoff=args.cutoff,
+            time_unit=args.time_unit,
+            by=args.by,
+            formula=args.formula,
+            margin=args.margin,
+            annual_discount_rate=args.annual_discount_rate,
+            horizon=args.horizon,
+            within=args.within,
+            top_n=args.top_n,
+            min_cox_events=args.min_cox_events,
+            seed=args.seed,
+            command=command,
+            progress=None if args.quiet else _progress,
+        )
     for note in result.notes:
-        _say("note: " + "\n  ".join(textwrap.wrap(note, 96)))
+        kind = "skipped" if note in result.failed else "note"
+        _say(f"{kind}: " + "\n  ".join(textwrap.wrap(note, 96)))
+    if result.failed:
+        first = (
+            f"churnsurv report: completed with skipped sections in {result.seconds:.1f} s: "
+            f"{len(result.failed)} part(s) of the report failed and show a note instead "
+            f"(exit status {EXIT_SKIPPED_SECTIONS})\n"
+        )
+    else:
+        first = f"churnsurv report: done in {result.seconds:.1f} s\n"
     sys.stdout.write(
-        f"churnsurv report: done in {result.seconds:.1f} s\n"
-        f"  report:   {result.html}\n"
+        first + f"  report:   {result.html}\n"
         f"  notebook: {result.notebook}\n"
         f"  tables:   {result.out / 'tables'} ({len(result.tables)} CSV files)\n"
         f"  figures:  {result.out / 'figures'} ({len(result.figures)} PNG files)\n"
     )
-    return 0
+    return EXIT_SKIPPED_SECTIONS if result.failed else 0
 
 
 def _demo_summary() -> None:
@@ -330,7 +384,9 @@ def main(argv: list[str] | None = None) -> int:
     Returns
     -------
     int
-        Exit status: 0 done, 1 the analysis failed, 2 bad options or input.
+        Exit status: 0 done, 1 the analysis failed, 2 bad options, input or ``--out`` (nothing
+        ran), 3 completed with skipped sections (parts of the report failed and show a note),
+        130 / 143 interrupted by Ctrl-C / SIGTERM.
 
     Examples
     --------

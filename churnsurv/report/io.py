@@ -1,5 +1,6 @@
 """What the report template and its runner share: reading the input, its sha256, the columns a
-covariate formula uses, and the sBG tail that value at risk extrapolates with.
+covariate formula uses, the sBG tail that value at risk extrapolates with, and writing CSV tables
+that spreadsheets open as data (never as formulas).
 
 The template notebook (``churnsurv/report/templates/report.ipynb``) imports these functions
 instead of carrying its own copies, and :func:`churnsurv.report.run.run_report` uses the same
@@ -22,19 +23,23 @@ import pandas as pd
 import churnsurv as cs
 from churnsurv._typing import ArrayLike
 from churnsurv._validation import as_float_array, check_choice, check_horizon
+from churnsurv.clv.btyd.sbg import ConstantChurnError
 from churnsurv.data import ChurnData
 from churnsurv.exceptions import DataValidationError
 
 __all__ = [
     "DATASET_FILES",
+    "FORMULA_STARTS",
     "PARQUET_SUFFIXES",
     "dataset_path",
     "file_sha256",
     "formula_columns",
+    "neutralise_formulas",
     "read_input",
     "read_table",
     "sbg_periods",
     "sbg_tail",
+    "write_csv",
 ]
 
 #: Bundled data sets the report knows: name → (folder, file) inside ``churnsurv._data``.
@@ -42,6 +47,10 @@ DATASET_FILES: dict[str, tuple[str, str]] = {"telco": ("telco", "Telco-Customer-
 
 #: File name endings read as Parquet; anything else is read as CSV.
 PARQUET_SUFFIXES = (".parquet", ".pq")
+
+#: First characters that make a spreadsheet read a CSV cell as a formula (OWASP, "CSV
+#: Injection"): ``=``, ``+``, ``-``, ``@``, tab and carriage return.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def file_sha256(path: str | os.PathLike) -> str:
@@ -284,13 +293,19 @@ def sbg_periods(durations: ArrayLike, events: ArrayLike) -> np.ndarray:
     return np.where(churned, np.maximum(np.ceil(t), 1), np.floor(t)).astype(int)
 
 
-def sbg_tail(data: ChurnData, horizon: int) -> tuple[cs.ShiftedBetaGeometric, pd.Series]:
+def sbg_tail(data: ChurnData, horizon: int) -> tuple[cs.ShiftedBetaGeometric | None, pd.Series]:
     """The sBG model of all customers, and its survival curve as a tail for value at risk.
 
     The model is fitted to every customer of ``data`` (periods from :func:`sbg_periods`); the
     tail is its survival ``S(t)`` at whole periods ``0 ... ceil(longest tenure) + horizon + 1``,
     long enough for :func:`churnsurv.value_at_risk` to continue a customer's curve from any
     observed tenure over ``horizon`` periods.
+
+    When churn does not slow down with tenure, the sBG likelihood is highest at its limit, the
+    geometric model (one churn probability ``theta`` for every customer and period; the fit
+    raises :class:`~churnsurv.clv.btyd.sbg.ConstantChurnError`). The tail is then that limit,
+    ``S(t) = (1 - theta)**t`` with ``theta`` = churns / periods at risk, named ``"geometric"``,
+    and no model is returned. Any other failure of the fit is raised.
 
     Parameters
     ----------
@@ -300,9 +315,16 @@ def sbg_tail(data: ChurnData, horizon: int) -> tuple[cs.ShiftedBetaGeometric, pd
 
     Returns
     -------
-    model : churnsurv.ShiftedBetaGeometric
+    model : churnsurv.ShiftedBetaGeometric or None
+        None when the tail is the geometric limit.
     tail : pandas.Series
-        ``S(t)`` indexed by period ``t``, named ``"sBG"``.
+        ``S(t)`` indexed by period ``t``, named ``"sBG"`` (or ``"geometric"``).
+
+    Raises
+    ------
+    churnsurv.ConvergenceError
+        The sBG has no finite estimate for another reason (nobody churned, everyone churned in
+        the first period) or the optimiser failed; the message says which.
 
     Examples
     --------
@@ -318,9 +340,101 @@ def sbg_tail(data: ChurnData, horizon: int) -> tuple[cs.ShiftedBetaGeometric, pd
     >>> model, tail = sbg_tail(data, horizon=12)
     >>> round(model.alpha_, 3), round(model.beta_, 3), int(tail.index[-1])
     (0.704, 1.182, 21)
+
+    Constant churn (every customer leaves with probability 0.2 a month): the geometric tail.
+
+    >>> tenure = np.random.default_rng(7).geometric(0.2, 500) - 0.5
+    >>> data = cs.prepare(pd.DataFrame({"t": tenure, "e": True}), duration="t", event="e")
+    >>> model, tail = sbg_tail(data, horizon=12)
+    >>> model, tail.name, round(1 - float(tail[1]), 3)
+    (None, 'geometric', 0.193)
     """
     churned = np.asarray(data.events, dtype=bool)
     periods = sbg_periods(data.durations, churned)
-    model = cs.ShiftedBetaGeometric().fit_individual(periods, churned, time_unit=data.time_unit)
     whole = np.arange(int(np.ceil(np.max(data.durations))) + check_horizon(horizon) + 2)
+    try:
+        model = cs.ShiftedBetaGeometric().fit_individual(periods, churned, time_unit=data.time_unit)
+    except ConstantChurnError as exc:
+        geometric = np.exp(whole * np.log1p(-exc.churn_probability))
+        return None, pd.Series(geometric, index=whole, name="geometric")
     return model, pd.Series(model.survival(whole), index=whole, name="sBG")
+
+
+def _as_text(value: object) -> object:
+    """A text cell that a spreadsheet would run as a formula, prefixed with ``'``; else as is."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` in which no text cell or label reads as a spreadsheet formula.
+
+    Text that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return (cells, column
+    names, index labels and their names) gets a leading single quote, as OWASP recommends
+    against CSV injection: ``=HYPERLINK("http://x", "click")`` becomes
+    ``'=HYPERLINK("http://x", "click")``, which Excel, LibreOffice and Google Sheets show as
+    text. Numbers stay numbers (``-0.5`` in a numeric column is untouched); only text changes.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"segment": ["=1+1", "@SUM(A1)", "-x", "plain"], "hr": [-0.5, 1, 2, 3]})
+    >>> neutralise_formulas(t)
+        segment   hr
+    0     '=1+1 -0.5
+    1 '@SUM(A1)  1.0
+    2       '-x  2.0
+    3     plain  3.0
+    """
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if values.dtype == object or isinstance(
+            values.dtype, (pd.CategoricalDtype, pd.StringDtype)
+        ):
+            out[column] = values.astype(object).map(_as_text)
+    out = out.rename(index=_as_text, columns=_as_text)
+    out.index.names = [_as_text(n) for n in out.index.names]
+    out.columns.names = [_as_text(n) for n in out.columns.names]
+    return out
+
+
+def write_csv(frame: pd.DataFrame, path: str | os.PathLike, *, index: bool = True) -> Path:
+    """Write a table of the report as CSV, safe to open in a spreadsheet.
+
+    Every table the report writes goes through here: text that a spreadsheet would run as a
+    formula is prefixed with ``'`` (:func:`neutralise_formulas`); numbers are written as numbers.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    path : str or path-like
+    index : bool, default True
+        Write the index (as ``DataFrame.to_csv`` does).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     p = write_csv(pd.DataFrame({"id": ['=HYPERLINK("http://x")'], "clv": [-3.5]}),
+    ...                   Path(tmp, "t.csv"), index=False)
+    ...     print(p.read_text())
+    id,clv
+    "'=HYPERLINK(""http://x"")",-3.5
+    <BLANKLINE>
+    """
+    path = Path(path)
+    neutralise_formulas(frame).to_csv(path, index=index)
+    return path

@@ -24,6 +24,10 @@ instead of a notebook traceback or a section quietly skipped.
 The notebook prepares the data again itself (it must run standalone in Jupyter); both read the
 input and look up formula columns with the same functions, from :mod:`churnsurv.report.io`.
 
+A part of the report that fails (an error, a model that does not converge) shows a note in its
+place and the rest of the report is made (:attr:`ReportResult.failed`). The output folder is
+checked, locked and written whole or not at all: :mod:`churnsurv.report.output`.
+
 Only :mod:`churnsurv.report.cli` imports this module; it is not part of the ``import churnsurv``
 API.
 """
@@ -52,6 +56,7 @@ from churnsurv._validation import (
 )
 from churnsurv.exceptions import DataValidationError
 from churnsurv.report.io import formula_columns, read_input
+from churnsurv.report.output import check_out, keep_failed_notebook, output_folder, publish
 
 __all__ = [
     "DATASETS",
@@ -91,7 +96,9 @@ class ReportExecutionError(RuntimeError):
     section : str
         Heading of the report section the cell belongs to.
     notebook : pathlib.Path
-        The partially executed notebook, with the error in the failing cell's output.
+        The partially executed notebook, with the error in the failing cell's output
+        (``report-failed.ipynb`` in the output folder, beside the previous report, which is
+        left as it was).
 
     Examples
     --------
@@ -123,7 +130,12 @@ class ReportResult:
     seconds : float
         Wall-clock time of the run (validation, execution and export).
     notes : list of str
-        Sections the notebook skipped and why (e.g. too few events for the Cox model).
+        Sections the notebook skipped and why (e.g. too few events for the Cox model), and the
+        parts that failed.
+    failed : list of str
+        The notes of the parts that failed (an error, a model that did not converge) and were
+        replaced by that note; the report is otherwise complete. ``churnsurv report`` then ends
+        with "completed with skipped sections" and exit status 3.
     """
 
     out: Path
@@ -133,6 +145,7 @@ class ReportResult:
     figures: list[Path] = field(default_factory=list)
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------------------------
@@ -390,29 +403,27 @@ def export_html(notebook: str | os.PathLike, html_path: str | os.PathLike) -> Pa
     return html_path
 
 
-def _skipped_notes(notebook: Path) -> list[str]:
-    """The notes the notebook showed for skipped sections (escaped HTML → plain text)."""
+def _skipped_notes(notebook: Path) -> tuple[list[str], list[str]]:
+    """The notes the notebook showed (escaped HTML → plain text), and those of failed parts.
+
+    A note is ``<p class="churnsurv-note">``; a part that failed and was skipped also has the
+    class ``churnsurv-failed`` (the template's ``section`` guard writes it).
+    """
     import html
 
     import nbformat
 
     nb = nbformat.read(notebook, as_version=4)
-    notes = []
+    notes, failed = [], []
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             text = output.get("data", {}).get("text/html", "")
-            for match in re.finditer(r'<p class="churnsurv-note">(.*?)</p>', text, re.S):
-                notes.append(html.unescape(match.group(1)))
-    return notes
-
-
-def _clean(out: Path) -> None:
-    """Remove what an earlier report left in ``out`` (only churnsurv's own files)."""
-    for name in ("report.html", "report.ipynb"):
-        (out / name).unlink(missing_ok=True)
-    for folder, pattern in (("tables", "*.csv"), ("figures", "*.png")):
-        for stale in (out / folder).glob(pattern):
-            stale.unlink()
+            for match in re.finditer(r'<p class="(churnsurv-note[^"]*)">(.*?)</p>', text, re.S):
+                note = html.unescape(match.group(2))
+                notes.append(note)
+                if "churnsurv-failed" in match.group(1).split():
+                    failed.append(note)
+    return notes, failed
 
 
 def run_report(
@@ -449,8 +460,10 @@ def run_report(
     Parameters
     ----------
     out : path-like
-        Output folder (created). Earlier ``report.*``, ``tables/*.csv`` and ``figures/*.png``
-        there are replaced; other files are left alone.
+        Output folder (created; see :mod:`churnsurv.report.output`). Checked before anything
+        runs, locked while the report is made, written through a temporary folder and moved
+        into place only when complete. Files the previous report listed in its manifest are
+        replaced or removed; no other file is touched.
     input_path, dataset
         The data: a file, or a bundled data set name.
     duration, event, event_value, id_col, start_date, end_date, cutoff, time_unit, margin
@@ -493,7 +506,9 @@ def run_report(
         (``churnsurv._validation``: the ones :func:`churnsurv.clv`, :func:`churnsurv.prepare`,
         ... apply), and named as on the command line (``--horizon=0 must be ...``).
     ReportExecutionError
-        The notebook failed; the partial notebook is kept for inspection.
+        The notebook failed outside the parts that fail alone (a part that fails becomes a
+        note and is listed in ``ReportResult.failed``); the partial notebook is kept as
+        ``report-failed.ipynb`` and the previous report is left as it was.
 
     Examples
     --------
@@ -539,6 +554,7 @@ def run_report(
         command=command,
     )
     _check_options(params)
+    out = check_out(out, input_path=input_path)
 
     raw, _, _ = read_input(input_path, dataset, id_col=params["id_col"])
     params.update(
@@ -549,17 +565,22 @@ def run_report(
         params["event_value"] = coerce_event_value(raw[params["event"]], params["event_value"])
     _validate(params, raw)
 
-    out = Path(out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    _clean(out)
-    _execute(params, out, progress, timeout)
-    html_path = export_html(out / "report.ipynb", out / "report.html")
+    with output_folder(out) as stage:
+        try:
+            _execute(params, stage, progress, timeout)
+        except ReportExecutionError as exc:
+            exc.notebook = keep_failed_notebook(stage, out)
+            raise
+        export_html(stage / "report.ipynb", stage / "report.html")
+        notes, failed = _skipped_notes(stage / "report.ipynb")
+        files = publish(stage, out)
     return ReportResult(
         out=out,
-        html=html_path,
+        html=out / "report.html",
         notebook=out / "report.ipynb",
-        tables=sorted((out / "tables").glob("*.csv")),
-        figures=sorted((out / "figures").glob("*.png")),
+        tables=[out / f for f in files if f.startswith("tables/")],
+        figures=[out / f for f in files if f.startswith("figures/")],
         seconds=time.perf_counter() - started,
-        notes=_skipped_notes(out / "report.ipynb"),
+        notes=notes,
+        failed=failed,
     )

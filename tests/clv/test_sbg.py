@@ -260,3 +260,68 @@ def test_unidentifiable_cohort_raises_convergence_error(counts):
     # No churn at all (alpha -> 0) or everyone churns at once (beta -> 0): no finite MLE.
     with pytest.raises(ConvergenceError, match="sBG: the optimiser did not converge"):
         ShiftedBetaGeometric().fit(counts)
+
+
+# --------------------------------------------------------------------------------------------
+# convergence: a test that does not depend on the number of customers, and the boundary cases
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("copies", [1000, 100_000])
+def test_the_same_cohort_many_times_over_gives_the_same_estimates(survivors, copies):
+    """1,000,000 and 100,000,000 customers: the gradient of a summed log-likelihood grows with
+    the sum, so an absolute test failed there from rounding alone (issue #12)."""
+    counts = survivors["regular_alive"].to_numpy()[:8] * copies
+    model = ShiftedBetaGeometric().fit(counts)
+    # Fader & Hardie (2007): alpha = 0.704, beta = 1.182 (the proportions did not change)
+    assert (round(model.alpha_, 3), round(model.beta_, 3)) == (0.704, 1.182)
+    # standard errors shrink as 1 / sqrt(copies)
+    one = ShiftedBetaGeometric().fit(counts // copies).summary["std_err"].to_numpy()
+    assert model.summary["std_err"].to_numpy() == pytest.approx(one / np.sqrt(copies), rel=1e-3)
+
+
+def test_a_million_individual_customers_fit_at_the_true_values():
+    """The example of issue #12: theta ~ Beta(1, 3), censored uniformly at 1..72 periods."""
+    r = np.random.default_rng(7)
+    n = 1_000_000
+    churn_period = r.geometric(np.clip(r.beta(1, 3, n), 1e-6, 1))
+    censor = r.integers(1, 73, n)
+    model = ShiftedBetaGeometric().fit_individual(
+        np.minimum(churn_period, censor), churn_period <= censor
+    )
+    # the truth of the simulation, within a few standard errors (about 0.003 and 0.015)
+    assert model.alpha_ == pytest.approx(1.0, abs=0.01)
+    assert model.beta_ == pytest.approx(3.0, abs=0.05)
+
+
+def test_constant_churn_says_the_maximum_is_on_the_boundary():
+    """Everyone churned, with one churn probability (0.2) for all: no heterogeneity to fit."""
+    durations = np.random.default_rng(7).geometric(0.2, 500)
+    with pytest.raises(ConvergenceError) as error:
+        ShiftedBetaGeometric().fit_individual(durations, np.ones(500, dtype=bool))
+    message = str(error.value)
+    assert "no maximum inside the parameter space" in message
+    assert "churn does not slow down with tenure" in message
+    # the geometric churn probability: churns / periods at risk
+    assert f"{500 / durations.sum():.3g} per period" in message
+
+
+@pytest.mark.parametrize(
+    ("counts", "why"),
+    [
+        ([100, 100, 100], "nobody churned, so the likelihood keeps rising as alpha -> 0"),
+        ([100, 0, 0], "every customer churned in the first period"),
+    ],
+)
+def test_no_churn_or_all_churn_at_once_say_which_parameter_runs_off(counts, why):
+    with pytest.raises(ConvergenceError, match="no maximum inside the parameter space") as error:
+        ShiftedBetaGeometric().fit(counts)
+    assert why in str(error.value)
+
+
+def test_constant_churn_error_carries_the_geometric_churn_probability():
+    from churnsurv.clv.btyd.sbg import ConstantChurnError
+
+    durations = np.random.default_rng(7).geometric(0.2, 500)
+    with pytest.raises(ConstantChurnError) as error:
+        ShiftedBetaGeometric().fit_individual(durations, np.ones(500, dtype=bool))
+    assert isinstance(error.value, ConvergenceError)
+    assert error.value.churn_probability == pytest.approx(500 / durations.sum(), rel=1e-12)

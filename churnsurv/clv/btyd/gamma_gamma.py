@@ -113,7 +113,7 @@ class GammaGamma(BTYDModel):
 
         # Start near q = 3 and a population mean equal to the sample mean: p * gamma / (q - 1).
         x0 = np.log([1.0, 3.0, 2.0 * float(np.mean(m))])
-        log_params, loglik, cov = fit_log_params(negloglik, x0, model="Gamma-Gamma")
+        log_params, loglik, cov = fit_log_params(negloglik, x0, model="Gamma-Gamma", n_obs=x.size)
         names = ["p", "q", "gamma"]
         self.params_ = pd.Series(np.exp(log_params), index=names, name="estimate")
         self.log_likelihood_ = loglik

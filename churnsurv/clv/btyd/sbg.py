@@ -38,11 +38,12 @@ from churnsurv._validation import (
 )
 from churnsurv.clv.btyd.common import (
     BTYDModel,
+    NotConverged,
     fit_log_params,
     summary_table,
 )
 from churnsurv.clv.discount import per_period_rate
-from churnsurv.exceptions import DataValidationError
+from churnsurv.exceptions import ConvergenceError, DataValidationError
 
 __all__ = ["ShiftedBetaGeometric"]
 
@@ -61,6 +62,87 @@ def _as_periods(t, *, name: str = "t", minimum: int = 0) -> np.ndarray:
             f"{name} must be >= {minimum}.", column=name, rule="period out of range"
         )
     return np.round(arr)
+
+
+_NO_INTERIOR_MAXIMUM = (
+    "sBG: the optimiser did not converge because the likelihood has no maximum inside the "
+    "parameter space: "
+)
+
+
+class ConstantChurnError(ConvergenceError):
+    """The sBG likelihood is highest at its geometric limit: churn does not slow with tenure.
+
+    As alpha and beta grow together with ``alpha / (alpha + beta) = churn_probability``, the
+    sBG becomes the geometric model, in which every customer churns with the same probability
+    each period; these data are fitted best there, so there is no finite estimate.
+
+    Attributes
+    ----------
+    churn_probability : float
+        The geometric model's estimate: churns / periods at risk.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> durations = np.random.default_rng(7).geometric(0.2, 500)
+    >>> try:
+    ...     ShiftedBetaGeometric().fit_individual(durations, np.ones(500, dtype=bool))
+    ... except ConstantChurnError as exc:
+    ...     round(exc.churn_probability, 3)
+    0.193
+    """
+
+    def __init__(self, message: str, *, churn_probability: float) -> None:
+        super().__init__(message)
+        self.churn_probability = churn_probability
+
+
+def _boundary_error(
+    t, is_churn, weights, best_log_params, best_loglik: float
+) -> ConvergenceError | None:
+    """Why the sBG likelihood of these data peaks on the boundary, or None if it need not.
+
+    Three cases have no finite maximum-likelihood estimate: nobody churned (alpha -> 0), every
+    customer churned in the first period (beta -> 0), and churn that does not slow down with
+    tenure: the sBG then fits best as alpha and beta grow together without bound, where it
+    becomes the geometric model (one churn probability for everyone;
+    :class:`ConstantChurnError`). The last case is recognised when the optimiser ran off along
+    that ridge, or when the geometric model, at its own maximum, fits at least as well as the
+    best sBG found.
+    """
+    seen = np.asarray(weights) > 0
+    t, is_churn, weights = t[seen], is_churn[seen], weights[seen]
+    n = float(np.sum(weights))
+    churners = float(np.sum(weights[is_churn]))
+    if churners == 0:
+        return ConvergenceError(
+            _NO_INTERIOR_MAXIMUM + "nobody churned, so the likelihood keeps rising as alpha -> 0 "
+            "(every churn probability near 0); these data cannot say how fast customers churn."
+        )
+    if churners == n and np.all(t[is_churn] == 1):
+        return ConvergenceError(
+            _NO_INTERIOR_MAXIMUM + "every customer churned in the first period, so the "
+            "likelihood keeps rising as beta -> 0 (every churn probability near 1)."
+        )
+    periods = float(weights @ t)  # periods at risk: a churn or a renewal each
+    theta = churners / periods
+    geometric = churners * np.log(theta) + (periods - churners) * np.log1p(-theta)
+    # The optimiser ran off along the ridge alpha / (alpha + beta) = theta (alpha, beta > 2e4:
+    # churn probabilities differ by less than 1%), or the geometric model fits as well as the
+    # best sBG found (which, out there, the sBG's log-likelihood can exceed by rounding only).
+    ridge = bool(np.all(np.asarray(best_log_params) > 10.0))
+    if ridge or best_loglik <= geometric + 1e-6 * n:
+        return ConstantChurnError(
+            _NO_INTERIOR_MAXIMUM + f"churn does not slow down with tenure (a constant churn "
+            f"probability of {theta:.3g} per period fits as well as any sBG), so the likelihood "
+            "keeps rising as alpha and beta grow together without bound, where the sBG becomes a "
+            "geometric model with that churn probability. The sBG describes churn that falls "
+            "with tenure because customers differ; for constant or rising churn use a geometric "
+            "or parametric survival model.",
+            churn_probability=theta,
+        )
+    return None
 
 
 class ShiftedBetaGeometric(BTYDModel):
@@ -182,6 +264,14 @@ class ShiftedBetaGeometric(BTYDModel):
         ShiftedBetaGeometric
             ``self``, fitted. A churner contributes ``P(T = t)``, an active customer ``S(t)``.
 
+        Raises
+        ------
+        ConvergenceError
+            No finite estimate: nobody churned (alpha -> 0), everyone churned in period 1
+            (beta -> 0), or churn does not slow down with tenure (:class:`ConstantChurnError`,
+            which carries the geometric churn probability), or the optimiser failed; the
+            message says which. The convergence test does not depend on the number of customers.
+
         Examples
         --------
         The regular cohort of Fader & Hardie (2007) expanded to one row per customer gives the
@@ -241,7 +331,15 @@ class ShiftedBetaGeometric(BTYDModel):
             ) - special.betaln(a, b)
             return -float(weights @ ll)
 
-        log_params, loglik, cov = fit_log_params(negloglik, np.zeros(2), model="sBG")
+        try:
+            log_params, loglik, cov = fit_log_params(
+                negloglik, np.zeros(2), model="sBG", n_obs=float(np.sum(weights))
+            )
+        except NotConverged as exc:
+            boundary = _boundary_error(t, is_churn, weights, exc.log_params, exc.log_likelihood)
+            if boundary is None:
+                raise
+            raise boundary from None
         self.alpha_, self.beta_ = (float(v) for v in np.exp(log_params))
         self.params_ = pd.Series({"alpha": self.alpha_, "beta": self.beta_}, name="estimate")
         self.log_likelihood_ = loglik
