@@ -45,6 +45,14 @@ from churnsurv.km import (
     logrank,
     pairwise_logrank,
 )
+from churnsurv.metrics import (
+    BrierScore,
+    CensoringSurvival,
+    TimeDependentAUC,
+    brier_score,
+    censoring_survival,
+    time_dependent_auc,
+)
 from churnsurv.plotting import (
     plot_calibration_purchases,
     plot_cohort_heatmap,
@@ -66,7 +74,9 @@ __version__ = "0.1.0"
 __all__ = [
     "AssumptionWarning",
     "BetaGeoNBD",
+    "BrierScore",
     "CLVResult",
+    "CensoringSurvival",
     "ChurnData",
     "CohortTable",
     "ConvergenceError",
@@ -83,9 +93,12 @@ __all__ = [
     "PanelData",
     "PiecewiseExponential",
     "ShiftedBetaGeometric",
+    "TimeDependentAUC",
     "ValueAtRisk",
     "WeibullAFT",
     "__version__",
+    "brier_score",
+    "censoring_survival",
     "churn_rates",
     "clv",
     "cohort_table",
@@ -106,5 +119,6 @@ __all__ = [
     "simulate",
     "simulate_customers",
     "simulate_transactions",
+    "time_dependent_auc",
     "value_at_risk",
 ]

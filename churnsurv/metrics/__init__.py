@@ -1,0 +1,18 @@
+"""How good a churn prediction is: time-dependent AUC, Brier score, calibration, gains.
+
+Censoring is handled by inverse probability of censoring weights (:mod:`churnsurv.metrics.ipcw`)
+with riskRegression::Score's conventions.
+"""
+
+from churnsurv.metrics.brier import BrierScore, brier_score
+from churnsurv.metrics.ipcw import CensoringSurvival, censoring_survival
+from churnsurv.metrics.td_auc import TimeDependentAUC, time_dependent_auc
+
+__all__ = [
+    "BrierScore",
+    "CensoringSurvival",
+    "TimeDependentAUC",
+    "brier_score",
+    "censoring_survival",
+    "time_dependent_auc",
+]
