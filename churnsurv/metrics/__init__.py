@@ -5,14 +5,20 @@ with riskRegression::Score's conventions.
 """
 
 from churnsurv.metrics.brier import BrierScore, brier_score
+from churnsurv.metrics.calibration import Calibration, calibration
+from churnsurv.metrics.gains import Gains, gains
 from churnsurv.metrics.ipcw import CensoringSurvival, censoring_survival
 from churnsurv.metrics.td_auc import TimeDependentAUC, time_dependent_auc
 
 __all__ = [
     "BrierScore",
+    "Calibration",
     "CensoringSurvival",
+    "Gains",
     "TimeDependentAUC",
     "brier_score",
+    "calibration",
     "censoring_survival",
+    "gains",
     "time_dependent_auc",
 ]
