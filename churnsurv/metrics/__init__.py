@@ -6,6 +6,7 @@ with riskRegression::Score's conventions.
 
 from churnsurv.metrics.brier import BrierScore, brier_score
 from churnsurv.metrics.calibration import Calibration, calibration
+from churnsurv.metrics.evaluate import Evaluation, evaluate
 from churnsurv.metrics.gains import Gains, gains
 from churnsurv.metrics.ipcw import CensoringSurvival, censoring_survival
 from churnsurv.metrics.td_auc import TimeDependentAUC, time_dependent_auc
@@ -14,11 +15,13 @@ __all__ = [
     "BrierScore",
     "Calibration",
     "CensoringSurvival",
+    "Evaluation",
     "Gains",
     "TimeDependentAUC",
     "brier_score",
     "calibration",
     "censoring_survival",
+    "evaluate",
     "gains",
     "time_dependent_auc",
 ]

@@ -11,6 +11,11 @@ with the weights of :mod:`churnsurv.metrics.ipcw` (a churn by ``t`` weighs ``1 /
 customer censored before ``t`` 0), so customers whose fate at ``t`` is unknown are neither
 counted as churners nor as stayers. Without censoring before ``t`` these are plain
 proportions; the overall rate equals ``1 - KM(t)`` on untied data.
+
+The weights use one marginal censoring distribution. When censoring depends on the score
+(snapshot data where high-charge customers joined recently, as in Telco), the IPCW precision of a
+top group is biased; ``churn_rate_km`` (``1 - KM(t)`` within the top group, which lets
+censoring differ between groups) is given beside it as the check.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from churnsurv.metrics.ipcw import (
     check_horizons,
     check_survival_outcome,
     ipcw_weights,
+    kaplan_meier_at,
 )
 
 __all__ = ["Gains", "gains"]
@@ -42,7 +48,7 @@ class Gains(Result):
     ----------
     summary : pandas.DataFrame
         One row per list size: ``fraction``, ``n_contacted``, ``churn_rate``, ``captured``,
-        ``lift``.
+        ``lift``, and ``churn_rate_km`` (1 - KM(t) of the contacted customers).
     curve : pandas.DataFrame
         ``fraction`` and ``captured`` over all list sizes (at most 1,001 points), for the chart.
     top_decile_lift : float
@@ -144,6 +150,7 @@ def gains(
             "churn_rate": rate,
             "captured": caught[k - 1] / total,
             "lift": rate / overall,
+            "churn_rate_km": 1.0 - float(kaplan_meier_at(tv[order[:k]], ev[order[:k]], [h])[0]),
         }
 
     summary = pd.DataFrame([row(float(x)) for x in f])
