@@ -46,17 +46,22 @@ from churnsurv.km import (
     pairwise_logrank,
 )
 from churnsurv.metrics import (
+    Backtest,
     BrierScore,
     Calibration,
     CensoringSurvival,
+    CrossValidation,
     Evaluation,
     Gains,
     TimeDependentAUC,
+    backtest,
     brier_score,
     calibration,
     censoring_survival,
+    cross_validate,
     evaluate,
     gains,
+    split_customers,
     time_dependent_auc,
 )
 from churnsurv.plotting import (
@@ -81,6 +86,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AssumptionWarning",
+    "Backtest",
     "BetaGeoNBD",
     "BrierScore",
     "CLVResult",
@@ -90,6 +96,7 @@ __all__ = [
     "CohortTable",
     "ConvergenceError",
     "CoxModel",
+    "CrossValidation",
     "DataValidationError",
     "Evaluation",
     "Gains",
@@ -108,6 +115,7 @@ __all__ = [
     "ValueAtRisk",
     "WeibullAFT",
     "__version__",
+    "backtest",
     "brier_score",
     "calibration",
     "censoring_survival",
@@ -115,6 +123,7 @@ __all__ = [
     "clv",
     "cohort_table",
     "compare_models",
+    "cross_validate",
     "customer_lifetime_value",
     "datasets",
     "elapsed",
@@ -135,6 +144,7 @@ __all__ = [
     "simulate",
     "simulate_customers",
     "simulate_transactions",
+    "split_customers",
     "time_dependent_auc",
     "value_at_risk",
 ]

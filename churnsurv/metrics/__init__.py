@@ -10,18 +10,30 @@ from churnsurv.metrics.evaluate import Evaluation, evaluate
 from churnsurv.metrics.gains import Gains, gains
 from churnsurv.metrics.ipcw import CensoringSurvival, censoring_survival
 from churnsurv.metrics.td_auc import TimeDependentAUC, time_dependent_auc
+from churnsurv.metrics.validation import (
+    Backtest,
+    CrossValidation,
+    backtest,
+    cross_validate,
+    split_customers,
+)
 
 __all__ = [
+    "Backtest",
     "BrierScore",
     "Calibration",
     "CensoringSurvival",
+    "CrossValidation",
     "Evaluation",
     "Gains",
     "TimeDependentAUC",
+    "backtest",
     "brier_score",
     "calibration",
     "censoring_survival",
+    "cross_validate",
     "evaluate",
     "gains",
+    "split_customers",
     "time_dependent_auc",
 ]

@@ -81,7 +81,9 @@ class Calibration(Result):
         One row per risk group: ``group``, ``n``, ``events``, ``predicted`` (mean prediction),
         ``observed`` (1 - KM(t) in the group).
     indices : pandas.Series
-        ``ICI``, ``E50``, ``E90``, ``Emax`` (Austin et al. 2020).
+        ``ICI``, ``E50``, ``E90``, ``Emax`` (Austin et al. 2020); NaN when the predictions
+        take too few distinct values for three distinct spline knots (a model with one
+        categorical term), or with fewer than 10 customers.
     smoothed : pandas.DataFrame
         ``predicted`` and ``observed`` (the calibration curve) per customer, sorted.
     time : float
@@ -218,8 +220,11 @@ def calibration(
             }
         )
     summary = pd.DataFrame(rows)
-    if np.unique(p).size >= 3 and tv.size >= 10:
-        obs = _smoothed_observed(tv, ev, p, h)
+    try:
+        obs = _smoothed_observed(tv, ev, p, h) if tv.size >= 10 else None
+    except DataValidationError:  # too few distinct predictions for three distinct knots
+        obs = None
+    if obs is not None:
         err = np.abs(p - obs)
         indices = pd.Series(
             {
