@@ -17,6 +17,12 @@ from churnsurv.metrics.validation import (
     cross_validate,
     split_customers,
 )
+from churnsurv.metrics.warning import (
+    EarlyWarning,
+    ProfitThreshold,
+    early_warning,
+    profit_threshold,
+)
 
 __all__ = [
     "Backtest",
@@ -24,16 +30,20 @@ __all__ = [
     "Calibration",
     "CensoringSurvival",
     "CrossValidation",
+    "EarlyWarning",
     "Evaluation",
     "Gains",
+    "ProfitThreshold",
     "TimeDependentAUC",
     "backtest",
     "brier_score",
     "calibration",
     "censoring_survival",
     "cross_validate",
+    "early_warning",
     "evaluate",
     "gains",
+    "profit_threshold",
     "split_customers",
     "time_dependent_auc",
 ]
