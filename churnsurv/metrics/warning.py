@@ -37,8 +37,9 @@ class EarlyWarning(Result):
     summary : pandas.DataFrame
         ``tenure``, ``p_churn`` (P(churn within k | tenure)), ``ci_lower``/``ci_upper``
         (bootstrap percentile interval at ``conf_level``, NaN without ``n_boot``),
-        ``residual_clv``, ``value_at_risk``, ``value_tier``, ``rank``, ``beyond_support``
-        (``tenure + within`` past the last tenure observed with customers at risk).
+        ``residual_clv``, ``value_at_risk``, ``value_tier``, ``rank``, ``at_risk_after``
+        (customers of the same stratum observed to ``tenure + within``) and
+        ``beyond_support`` (``at_risk_after < min_at_risk``).
     model : the fitted model actually used (possibly the stratified refit)
     guard : dict
         What the guard rails found and did.
@@ -103,6 +104,25 @@ def _ph_guard(model: Any, data: Any, significance: float) -> tuple[Any, dict]:
     return model, guard
 
 
+def _at_risk_after(model: Any, data: Any, out: pd.DataFrame, within: int) -> np.ndarray:
+    """How many customers (of the same Cox stratum) were observed to tenure + within."""
+    strata = [c for c in np.atleast_1d(getattr(model, "strata", None) or []).tolist()]
+    frame = data.frame
+    target = out["tenure"].to_numpy(dtype=float) + within
+    counts = np.empty(len(out), dtype=int)
+    if strata:
+        keys = frame[strata].astype(str).agg("|".join, axis=1)
+        out_keys = keys.loc[out.index].to_numpy()
+    else:
+        keys = pd.Series("", index=frame.index)
+        out_keys = np.full(len(out), "", dtype=object)
+    for key, grp in frame["duration"].groupby(keys.to_numpy()):
+        d = np.sort(grp.to_numpy(dtype=float))
+        m = out_keys == key
+        counts[m] = d.size - np.searchsorted(d, target[m], side="left")
+    return counts
+
+
 def _bootstrap_p(model, data, active_pos, within, n_boot, conf_level, rng):
     from churnsurv.clv.survival_clv import _refit
 
@@ -137,6 +157,7 @@ def early_warning(
     rng: Seed = None,
     significance: float = 0.05,
     guard: bool = True,
+    min_at_risk: int = 50,
 ) -> EarlyWarning:
     """P(churn within ``within`` | tenure reached) per active customer, with residual CLV, value
     at risk, value tier and rank, behind guard rails.
@@ -159,6 +180,10 @@ def early_warning(
         Threshold of the proportional-hazards check.
     guard : bool, default True
         Run the guard rails (PH check with stratified refit; support; snapshot caveat).
+    min_at_risk : int, default 50
+        A prediction is flagged ``beyond_support`` when fewer customers of the customer's
+        stratum were observed to ``tenure + within`` (``at_risk_after``): late risk sets are
+        tiny and their churn probabilities noisy.
 
     Returns
     -------
@@ -175,7 +200,7 @@ def early_warning(
     >>> ew.guard["action"]
     "refitted stratified on Contract: CoxModel('MonthlyCharges', strata=['Contract'])"
     >>> len(ew.summary) == data.n_censored, int(ew.summary["beyond_support"].sum())
-    (True, 894)
+    (True, 1013)
     """
     from churnsurv.clv.survival_clv import value_at_risk
 
@@ -198,12 +223,11 @@ def early_warning(
         tail=tail,
     )
     out = var.summary.copy()
-    last = float(data.durations.max())
-    at_risk_last = float(np.sort(data.durations)[-min(data.n, 20)])
-    out["beyond_support"] = (out["tenure"] + within) > at_risk_last
+    out["at_risk_after"] = _at_risk_after(used, data, out, within)
+    out["beyond_support"] = out["at_risk_after"] < min_at_risk
     info["support"] = (
-        f"{int(out['beyond_support'].sum())} customer(s) with tenure + {within} past "
-        f"{at_risk_last:g} (fewer than 20 customers at risk beyond; last tenure {last:g})"
+        f"{int(out['beyond_support'].sum())} customer(s) flagged: fewer than {min_at_risk} "
+        f"customers of their stratum were observed to tenure + {within}"
     )
     if n_boot:
         conf = check_conf_level(conf_level)

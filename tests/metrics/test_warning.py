@@ -41,8 +41,24 @@ def test_without_guard_the_given_model_is_used_and_support_is_flagged(telco, cox
     p = cox.predict_churn_probability(telco.frame.loc[ew.summary.index], within=6).to_numpy()
     ok = np.isfinite(p)
     np.testing.assert_allclose(ew.summary["p_churn"].to_numpy()[ok], p[ok], rtol=1e-12)
-    flagged = ew.summary["beyond_support"]
-    assert flagged.any() and (ew.summary.loc[flagged, "tenure"] + 6 > 60).all()
+    s = ew.summary
+    # no strata: at_risk_after counts every customer observed to tenure + 6
+    d = np.sort(telco.durations)
+    expected = d.size - np.searchsorted(d, s["tenure"].to_numpy() + 6, side="left")
+    np.testing.assert_array_equal(s["at_risk_after"], expected)
+    assert s["beyond_support"].equals(s["at_risk_after"] < 50)
+
+
+def test_support_is_counted_within_the_stratum(telco, cox):
+    ew = cs.early_warning(cox, telco, within=6, tail=TAIL)  # stratified on Contract
+    s = ew.summary
+    row = s.iloc[0]
+    same = telco.frame["Contract"] == telco.frame.loc[row.name, "Contract"]
+    n = int((telco.frame.loc[same, "duration"] >= row["tenure"] + 6).sum())
+    assert row["at_risk_after"] == n
+    # the complaint: tenure 65-71 customers top the list; they are flagged now
+    late = s.head(20)
+    assert (late["tenure"] >= 60).all() and late["beyond_support"].all()
 
 
 def test_bootstrap_interval_brackets_the_estimate(telco):
