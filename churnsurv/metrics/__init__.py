@@ -10,6 +10,7 @@ from churnsurv.metrics.evaluate import Evaluation, evaluate
 from churnsurv.metrics.gains import Gains, gains
 from churnsurv.metrics.ipcw import CensoringSurvival, censoring_survival
 from churnsurv.metrics.td_auc import TimeDependentAUC, time_dependent_auc
+from churnsurv.metrics.uno import uno_c
 from churnsurv.metrics.validation import (
     Backtest,
     CrossValidation,
@@ -46,4 +47,5 @@ __all__ = [
     "profit_threshold",
     "split_customers",
     "time_dependent_auc",
+    "uno_c",
 ]
