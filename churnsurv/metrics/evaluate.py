@@ -21,6 +21,7 @@ from churnsurv.metrics.ipcw import (
     check_survival_outcome,
 )
 from churnsurv.metrics.td_auc import auc_values
+from churnsurv.metrics.uno import uno_c
 
 __all__ = ["Evaluation", "evaluate"]
 
@@ -33,7 +34,9 @@ class Evaluation(Result):
     Attributes
     ----------
     summary : pandas.DataFrame
-        One row per horizon: ``time``, ``n_cases``, ``n_controls``, ``auc``, ``brier``,
+        One row per horizon: ``time``, ``n_cases``, ``n_controls``, ``auc``, ``uno_c`` (Uno's
+        concordance of that horizon's predictions truncated at it, with G from the test data as
+        R's ``concordance(timewt = "n/G2", ymax = t)``), ``brier``,
         ``null_brier`` (Kaplan–Meier null model), ``ipa``, ``ibs``, ``null_ibs``, ``ici``,
         ``e50``, ``e90``, ``top_decile_lift``. Brier and calibration columns are NaN for plain
         scores (they are not probabilities).
@@ -166,6 +169,9 @@ def evaluate(
         g = censoring_survival(time, event, source="test data")
     auc, n_case, n_ctrl = auc_values(time, event, pred, h, g)
     out = pd.DataFrame({"time": h, "n_cases": n_case, "n_controls": n_ctrl, "auc": auc})
+    out["uno_c"] = [
+        uno_c(time, event, pred[:, k], tau=float(t))["concordance"] for k, t in enumerate(h)
+    ]
     nan = np.full(h.size, np.nan)
     cals: dict[float, Calibration] = {}
     if used == "churn_probability":

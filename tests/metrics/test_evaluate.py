@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import churnsurv as cs
-from tests.metrics._reference import REF, scored, telco_test
+from tests.metrics._reference import REF, score_json, scored, telco_test
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +33,9 @@ def test_evaluate_predictions_reproduce_score(telco_halves):
     np.testing.assert_allclose(
         s["null_brier"], scored("telco", "brier", "Null model", "Brier"), atol=1e-14
     )
+    # Uno's C at tau = 48 of the 48-month risks: concordance$uno in riskregression_score.json
+    uno = score_json()["telco"]["concordance"]["uno"]["concordance"]
+    assert s["uno_c"].iloc[-1] == pytest.approx(uno, abs=1e-13)
     assert ev.censoring_source == "test data"
     assert "reverse Kaplan–Meier of the test data" in str(ev)
     assert s["ici"].notna().all()
