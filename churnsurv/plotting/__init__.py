@@ -11,11 +11,14 @@ from churnsurv.plotting.btyd import (
 )
 from churnsurv.plotting.experiments import plot_hazard_ratios, plot_rmst_difference
 from churnsurv.plotting.km import plot_cohort_heatmap
+from churnsurv.plotting.metrics import plot_calibration, plot_gains
 
 __all__ = [
+    "plot_calibration",
     "plot_calibration_purchases",
     "plot_cohort_heatmap",
     "plot_cumulative_tracking",
+    "plot_gains",
     "plot_hazard_ratios",
     "plot_rmst_difference",
     "plot_sbg_projection",

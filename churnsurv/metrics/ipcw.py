@@ -1,0 +1,298 @@
+"""Inverse probability of censoring weights (IPCW) shared by the time-dependent metrics.
+
+The censoring distribution ``G(s) = P(C > s)`` is the reverse Kaplan–Meier estimate **as
+prodlim (and so riskRegression::Score) computes it**: at a time ``s`` with ``n_s`` customers
+still observed (``time >= s``), ``d_s`` churns and ``c_s`` censorings, ``G`` is multiplied by
+``1 - c_s / (n_s - d_s)``. Churns tied with censorings leave the censoring risk set first (the
+usual convention that a censored customer was still at risk at the churn time). R's
+``survfit(Surv(time, 1 - status) ~ 1)`` uses ``1 - c_s / n_s`` instead; the two agree on untied
+data and differ in the 4th decimal of AUC/Brier on whole-month Telco tenures.
+
+Weights at a horizon ``t`` (Graf et al. 1999; Uno et al. 2007; Blanche et al. 2013):
+
+* case (churned at ``time <= t``): ``1 / G(time-)``, the left limit;
+* control (``time > t``): ``1 / G(t)``;
+* censored at or before ``t``: ``0``.
+
+A churn at exactly ``t`` is a case; a censoring at exactly ``t`` gets weight 0.
+
+**Largest observed time censored.** ``G`` drops to 0 at the last time when only censorings
+remain there (an administrative end of follow-up). That is harmless here: cases use the left
+limit, which is positive, and a horizon ``t`` before the last time has ``G(t) > 0``. A horizon
+with nobody observed beyond it (``t >= `` the last time) has no controls and raises
+:class:`~churnsurv.exceptions.DataValidationError` (scikit-survival raises "censoring survival
+function is zero" as soon as the last time is censored, whatever the horizon).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from churnsurv._typing import ArrayLike
+from churnsurv._validation import as_float_array
+from churnsurv.exceptions import DataValidationError
+
+__all__ = [
+    "CensoringSurvival",
+    "as_risk_matrix",
+    "censoring_survival",
+    "check_horizons",
+    "check_survival_outcome",
+    "ipcw_weights",
+    "kaplan_meier_at",
+]
+
+
+def check_survival_outcome(time: ArrayLike, event: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """Check observed times and churn indicators: same length, finite, times >= 0, events 0/1.
+
+    Examples
+    --------
+    >>> t, e = check_survival_outcome([3, 1], [1, 0])
+    >>> t.tolist(), e.tolist()
+    ([3.0, 1.0], [True, False])
+    >>> check_survival_outcome([1, 2], [1, 2])
+    Traceback (most recent call last):
+    ...
+    churnsurv.exceptions.DataValidationError: event: must be 0/1 (or False/True); 1 value(s) ...
+    """
+    t = as_float_array(time, "time")
+    e_raw = as_float_array(event, "event")
+    if t.size != e_raw.size:
+        raise DataValidationError(
+            f"time has {t.size} values but event has {e_raw.size}.",
+            column="event",
+            rule="length mismatch",
+        )
+    if t.size == 0:
+        raise DataValidationError("no customers to evaluate.", column="time", rule="empty")
+    bad = ~np.isin(e_raw, (0.0, 1.0))
+    if bad.any():
+        raise DataValidationError(
+            f"event: must be 0/1 (or False/True); {int(bad.sum())} value(s) are not "
+            f"(positions {np.flatnonzero(bad)[:5].tolist()}).",
+            column="event",
+            rule="not 0/1",
+            n_rows=int(bad.sum()),
+            examples=np.flatnonzero(bad)[:5].tolist(),
+        )
+    neg = t < 0
+    if neg.any():
+        raise DataValidationError(
+            f"time: {int(neg.sum())} negative value(s) (positions "
+            f"{np.flatnonzero(neg)[:5].tolist()}).",
+            column="time",
+            rule="negative duration",
+            n_rows=int(neg.sum()),
+            examples=np.flatnonzero(neg)[:5].tolist(),
+        )
+    return t, e_raw.astype(bool)
+
+
+@dataclass(frozen=True)
+class CensoringSurvival:
+    """The reverse Kaplan–Meier step function ``G`` of the censoring times.
+
+    Attributes
+    ----------
+    times : numpy.ndarray
+        The distinct observed times (sorted).
+    surv : numpy.ndarray
+        ``G`` just after each of them (right-continuous values).
+    source : str
+        Which data it was estimated from (``"test data"`` or ``"training data"``).
+    n : int
+        How many customers it was estimated from.
+
+    Examples
+    --------
+    >>> g = censoring_survival([1, 2, 2, 3], [1, 0, 1, 0])
+    >>> g.at([0.5, 2, 3]).tolist()
+    [1.0, 0.5, 0.0]
+    >>> g.left([2, 3]).tolist()
+    [1.0, 0.5]
+    """
+
+    times: np.ndarray
+    surv: np.ndarray
+    source: str
+    n: int
+
+    def at(self, s: ArrayLike) -> np.ndarray:
+        """``G(s)``, right-continuous."""
+        idx = np.searchsorted(self.times, np.asarray(s, dtype=float), side="right")
+        return np.concatenate(([1.0], self.surv))[idx]
+
+    def left(self, s: ArrayLike) -> np.ndarray:
+        """``G(s-)``, the left limit."""
+        idx = np.searchsorted(self.times, np.asarray(s, dtype=float), side="left")
+        return np.concatenate(([1.0], self.surv))[idx]
+
+
+def censoring_survival(
+    time: ArrayLike, event: ArrayLike, *, source: str = "test data"
+) -> CensoringSurvival:
+    """Reverse Kaplan–Meier estimate of the censoring distribution (prodlim's convention).
+
+    O(n log n): one sort and counts at the distinct times.
+
+    Parameters
+    ----------
+    time, event : array-like
+        Observed times and churn indicators (1 = churned, 0 = censored).
+    source : str
+        A label saying which data ``G`` came from; results report it.
+
+    Returns
+    -------
+    CensoringSurvival
+
+    Examples
+    --------
+    With a churn tied with a censoring at 2, the churn leaves first: ``G(2) = 1 - 1/(3 - 1)``.
+
+    >>> censoring_survival([1, 2, 2, 3], [1, 0, 1, 0]).surv.tolist()
+    [1.0, 0.5, 0.0]
+    """
+    t, e = check_survival_outcome(time, event)
+    ut, inv = np.unique(t, return_inverse=True)
+    d = np.bincount(inv, weights=e, minlength=ut.size)
+    c = np.bincount(inv, weights=~e, minlength=ut.size)
+    at_risk = t.size - np.concatenate(([0], np.cumsum(d + c)[:-1]))
+    denom = at_risk - d
+    factor = np.ones_like(ut)
+    ok = denom > 0
+    factor[ok] = 1.0 - c[ok] / denom[ok]
+    return CensoringSurvival(times=ut, surv=np.cumprod(factor), source=source, n=int(t.size))
+
+
+def ipcw_weights(
+    time: np.ndarray, event: np.ndarray, t: float, censoring: CensoringSurvival
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """IPCW weights at horizon ``t``: (weights, case mask, control mask).
+
+    Raises :class:`~churnsurv.exceptions.DataValidationError` when there are controls but
+    ``G(t) = 0`` (the censoring model, e.g. from other data, says nobody is observed past ``t``)
+    or a case has ``G(time-) = 0``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> time, event = np.array([1.0, 2, 2, 3]), np.array([True, False, True, False])
+    >>> w, case, ctrl = ipcw_weights(time, event, 2.0, censoring_survival(time, event))
+    >>> w.tolist(), case.tolist(), ctrl.tolist()
+    ([1.0, 0.0, 1.0, 2.0], [True, False, True, False], [False, False, False, True])
+    """
+    case = event & (time <= t)
+    ctrl = time > t
+    w = np.zeros(time.size)
+    g_case = censoring.left(time[case])
+    g_t = float(censoring.at(t))
+    if ctrl.any() and g_t <= 0:
+        raise DataValidationError(
+            f"horizon {t:g}: the censoring distribution (estimated from the "
+            f"{censoring.source}) is 0 there, so customers still active after {t:g} cannot be "
+            "weighted; choose a horizon before the end of follow-up of that data.",
+            column="times",
+            rule="censoring survival zero",
+        )
+    if (g_case <= 0).any():
+        raise DataValidationError(
+            f"horizon {t:g}: {int((g_case <= 0).sum())} churn(s) fall after the end of follow-up "
+            f"of the censoring distribution (estimated from the {censoring.source}).",
+            column="times",
+            rule="censoring survival zero",
+        )
+    w[case] = 1.0 / g_case
+    if ctrl.any():
+        w[ctrl] = 1.0 / g_t
+    return w, case, ctrl
+
+
+def check_horizons(times: ArrayLike, time: np.ndarray) -> np.ndarray:
+    """Evaluation horizons: finite, > 0, increasing, and before the last observed time.
+
+    A horizon at or beyond the largest observed time has nobody still observed after it (no
+    controls), so AUC and IPCW Brier are not identified there: refused, naming the last time.
+
+    Examples
+    --------
+    >>> check_horizons([2, 5], np.array([1.0, 4, 9])).tolist()
+    [2.0, 5.0]
+    >>> check_horizons([9], np.array([1.0, 4, 9]))
+    Traceback (most recent call last):
+    ...
+    churnsurv.exceptions.DataValidationError: times: horizon(s) [9.0] are at or beyond the end ...
+    """
+    h = np.atleast_1d(as_float_array(times, "times"))
+    if h.size == 0 or (h <= 0).any() or (np.diff(h) <= 0).any():
+        raise DataValidationError(
+            f"times={h.tolist()} must be positive and strictly increasing.",
+            column="times",
+            rule="bad horizons",
+        )
+    last = float(time.max())
+    beyond = h[h >= last]
+    if beyond.size:
+        raise DataValidationError(
+            f"times: horizon(s) {beyond.tolist()} are at or beyond the end of follow-up of the "
+            f"evaluation data (largest observed time {last:g}): nobody is observed after them, "
+            "so AUC and the IPCW Brier score are not identified. Use earlier horizons.",
+            column="times",
+            rule="horizon beyond follow-up",
+            n_rows=int(beyond.size),
+            examples=beyond[:5].tolist(),
+        )
+    return h
+
+
+def kaplan_meier_at(time: np.ndarray, event: np.ndarray, times: ArrayLike) -> np.ndarray:
+    """Kaplan–Meier survival ``S(t)`` (right-continuous) of the data at ``times``.
+
+    Examples
+    --------
+    >>> kaplan_meier_at(np.array([1.0, 2, 2, 3]), np.array([True, False, True, False]), [2])
+    array([0.5])
+    """
+    ut, inv = np.unique(time, return_inverse=True)
+    d = np.bincount(inv, weights=event, minlength=ut.size)
+    n = np.bincount(inv, minlength=ut.size)
+    at_risk = time.size - np.concatenate(([0], np.cumsum(n)[:-1]))
+    s = np.cumprod(1.0 - d / at_risk)
+    idx = np.searchsorted(ut, np.asarray(times, dtype=float), side="right")
+    return np.concatenate(([1.0], s))[idx]
+
+
+def as_risk_matrix(risk: ArrayLike, n: int, k: int, name: str = "risk") -> np.ndarray:
+    """Scores as an ``n × k`` matrix: one column per horizon, or one column used for all.
+
+    Examples
+    --------
+    >>> as_risk_matrix([0.1, 0.2], 2, 3).shape
+    (2, 3)
+    """
+    arr = np.asarray(risk, dtype=float)
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2 or arr.shape[0] != n or arr.shape[1] not in (1, k):
+        raise DataValidationError(
+            f"{name}: expected {n} rows and 1 or {k} column(s) (one per horizon), got shape "
+            f"{np.shape(risk)}.",
+            column=name,
+            rule="shape",
+        )
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        rows = np.flatnonzero(bad.any(axis=1))
+        raise DataValidationError(
+            f"{name}: {rows.size} row(s) have missing or non-finite predictions (positions "
+            f"{rows[:5].tolist()}); predictions past the support of a model are NaN — use "
+            "horizons within its follow-up.",
+            column=name,
+            rule="non-finite",
+            n_rows=int(rows.size),
+            examples=rows[:5].tolist(),
+        )
+    return np.broadcast_to(arr, (n, k))

@@ -1,0 +1,344 @@
+"""From scores to action: the early-warning call list and the profit-based list size.
+
+:func:`early_warning` lists active customers with ``P(churn within k | tenure reached)`` (a
+bootstrap interval on request), residual CLV, value at risk, value tier and rank, behind guard
+rails: a Cox model whose proportional-hazards check fails on a categorical term is refitted
+stratified on it (and the result says so); predictions past the support of the data are
+flagged; snapshot data without entry times gets a stated caveat.
+
+:func:`profit_threshold` turns the list into a decision: calling customer ``i`` costs
+``offer_cost`` and keeps a would-be churner with probability ``success_rate``, so its expected
+net value is ``success_rate × p_i × residual_clv_i − offer_cost``. Calling in order of value at
+risk, the best list holds exactly the customers with a positive expected net value. All
+numbers are model-based expectations (they are as good as the calibration of ``p``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from churnsurv._render import Result, facts_frame
+from churnsurv._typing import ArrayLike, Seed
+from churnsurv._validation import check_conf_level
+from churnsurv.exceptions import AssumptionWarning, DataValidationError
+
+__all__ = ["EarlyWarning", "ProfitThreshold", "early_warning", "profit_threshold"]
+
+
+class EarlyWarning(Result):
+    """The call list: one row per active customer, highest value at risk first.
+
+    Attributes
+    ----------
+    summary : pandas.DataFrame
+        ``tenure``, ``p_churn`` (P(churn within k | tenure)), ``ci_lower``/``ci_upper``
+        (bootstrap percentile interval at ``conf_level``, NaN without ``n_boot``),
+        ``residual_clv``, ``value_at_risk``, ``value_tier``, ``rank``, ``at_risk_after``
+        (customers of the same stratum observed to ``tenure + within``) and
+        ``beyond_support`` (``at_risk_after < min_at_risk``).
+    model : the fitted model actually used (possibly the stratified refit)
+    guard : dict
+        What the guard rails found and did.
+    """
+
+    _title = "Early warning: active customers by value at risk"
+
+    def __init__(self, summary, model, guard, assumptions) -> None:
+        self.summary = summary
+        self.model = model
+        self.guard = guard
+        self.assumptions = assumptions
+
+    def top(self, n: int = 20) -> pd.DataFrame:
+        """The ``n`` customers to call first."""
+        return self.summary.head(n)
+
+    def _frames(self) -> list[tuple[str, pd.DataFrame]]:
+        return [
+            ("top 20", self.top(20)),
+            ("guard rails", facts_frame(self.guard)),
+            ("assumptions", facts_frame(self.assumptions)),
+        ]
+
+
+def _ph_guard(model: Any, data: Any, significance: float) -> tuple[Any, dict]:
+    """Check a Cox model's PH assumption; stratify on violating categorical terms."""
+    from churnsurv.regression import CoxModel
+
+    if not isinstance(model, CoxModel):
+        return model, {"proportional hazards": f"not checked ({type(model).__name__})"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AssumptionWarning)
+        ph = model.check_proportional_hazards(significance=significance)
+    bad = [t for t in ph.index[:-1] if ph.loc[t, "p_value"] < significance]
+    if not bad:
+        return model, {"proportional hazards": f"no term with p < {significance} (cox.zph)"}
+    frame = data.frame
+    cats = [
+        t
+        for t in bad
+        if t in frame.columns
+        and not pd.api.types.is_numeric_dtype(frame[t])
+        or (t in frame.columns and pd.api.types.is_bool_dtype(frame[t]))
+    ]
+    rest = [t for t in bad if t not in cats]
+    guard = {"proportional hazards": f"violated (cox.zph p < {significance}) for: {', '.join(bad)}"}
+    if cats:
+        terms = [t.strip() for t in model.formula.split("+") if t.strip() not in cats]
+        strata = sorted(set(cats) | set(np.atleast_1d(model.strata or []).tolist()))
+        formula = " + ".join(terms) if terms else "1"
+        refit = CoxModel(formula, strata=strata, ties=model.ties).fit(data)
+        guard["action"] = (
+            f"refitted stratified on {', '.join(cats)}: CoxModel({formula!r}, strata={strata})"
+        )
+        model = refit
+    if rest:
+        guard["unresolved"] = (
+            f"{', '.join(rest)}: numeric or transformed term(s) not stratifiable; rank with care "
+            "or add a time interaction"
+        )
+    return model, guard
+
+
+def _at_risk_after(model: Any, data: Any, out: pd.DataFrame, within: int) -> np.ndarray:
+    """How many customers (of the same Cox stratum) were observed to tenure + within."""
+    strata = [c for c in np.atleast_1d(getattr(model, "strata", None) or []).tolist()]
+    frame = data.frame
+    target = out["tenure"].to_numpy(dtype=float) + within
+    counts = np.empty(len(out), dtype=int)
+    if strata:
+        keys = frame[strata].astype(str).agg("|".join, axis=1)
+        out_keys = keys.loc[out.index].to_numpy()
+    else:
+        keys = pd.Series("", index=frame.index)
+        out_keys = np.full(len(out), "", dtype=object)
+    for key, grp in frame["duration"].groupby(keys.to_numpy()):
+        d = np.sort(grp.to_numpy(dtype=float))
+        m = out_keys == key
+        counts[m] = d.size - np.searchsorted(d, target[m], side="left")
+    return counts
+
+
+def _bootstrap_p(model, data, active_pos, within, n_boot, conf_level, rng):
+    from churnsurv.clv.survival_clv import _refit
+
+    gen = np.random.default_rng(rng)
+    act = data.frame.iloc[active_pos]
+    draws = []
+    for _ in range(int(n_boot)):
+        idx = gen.integers(0, data.n, data.n)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit = _refit(model, data.take(idx), idx)
+            draws.append(fit.predict_churn_probability(act, within=within).to_numpy(float))
+    boot = np.vstack(draws)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        lo = np.nanquantile(boot, (1 - conf_level) / 2, axis=0)
+        hi = np.nanquantile(boot, (1 + conf_level) / 2, axis=0)
+    return pd.Series(lo, index=act.index), pd.Series(hi, index=act.index)
+
+
+def early_warning(
+    model: Any,
+    data: Any,
+    *,
+    within: int,
+    annual_discount_rate: float = 0.10,
+    horizon: int = 60,
+    margin: float | str | ArrayLike | None = None,
+    tail: Any = None,
+    n_boot: int = 0,
+    conf_level: float = 0.95,
+    rng: Seed = None,
+    significance: float = 0.05,
+    guard: bool = True,
+    min_at_risk: int = 50,
+) -> EarlyWarning:
+    """P(churn within ``within`` | tenure reached) per active customer, with residual CLV, value
+    at risk, value tier and rank, behind guard rails.
+
+    Parameters
+    ----------
+    model : fitted CoxModel or parametric model
+        Fitted on ``data``.
+    data : ChurnData
+    within : int
+        The warning window (periods).
+    annual_discount_rate, horizon, margin, tail
+        As in :func:`churnsurv.value_at_risk` (residual CLV over ``horizon`` periods).
+    n_boot : int, default 0
+        Bootstrap resamples for the interval of ``p_churn`` (customers resampled, model
+        refitted); 0: no interval.
+    conf_level : float, default 0.95
+    rng : int or numpy.random.Generator, optional
+    significance : float, default 0.05
+        Threshold of the proportional-hazards check.
+    guard : bool, default True
+        Run the guard rails (PH check with stratified refit; support; snapshot caveat).
+    min_at_risk : int, default 50
+        A prediction is flagged ``beyond_support`` when fewer customers of the customer's
+        stratum were observed to ``tenure + within`` (``at_risk_after``): late risk sets are
+        tiny and their churn probabilities noisy.
+
+    Returns
+    -------
+    EarlyWarning
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import churnsurv as cs
+    >>> data = cs.prepare(cs.datasets.load_telco(), id="customerID", duration="tenure",
+    ...                   event="Churn", event_value="Yes", margin="MonthlyCharges")
+    >>> cox = cs.CoxModel("Contract + MonthlyCharges").fit(data)
+    >>> ew = early_warning(cox, data, within=6, tail=pd.Series(0.98 ** np.arange(200.0)))
+    >>> ew.guard["action"]
+    "refitted stratified on Contract: CoxModel('MonthlyCharges', strata=['Contract'])"
+    >>> len(ew.summary) == data.n_censored, int(ew.summary["beyond_support"].sum())
+    (True, 1013)
+    """
+    from churnsurv.clv.survival_clv import value_at_risk
+
+    info: dict = {}
+    used = model
+    if guard:
+        used, info = _ph_guard(model, data, significance)
+        if not data.has_entry and not getattr(data, "has_dates", False):
+            info["snapshot"] = (
+                "no entry times or dates: if this is a snapshot of customers active at one date, "
+                "those who left earlier are missing and early churn is under-estimated"
+            )
+    var = value_at_risk(
+        used,
+        data,
+        within=within,
+        annual_discount_rate=annual_discount_rate,
+        horizon=horizon,
+        margin=margin,
+        tail=tail,
+    )
+    out = var.summary.copy()
+    out["at_risk_after"] = _at_risk_after(used, data, out, within)
+    out["beyond_support"] = out["at_risk_after"] < min_at_risk
+    info["support"] = (
+        f"{int(out['beyond_support'].sum())} customer(s) flagged: fewer than {min_at_risk} "
+        f"customers of their stratum were observed to tenure + {within}"
+    )
+    if n_boot:
+        conf = check_conf_level(conf_level)
+        pos = data.frame.index.get_indexer(out.index)
+        lo, hi = _bootstrap_p(used, data, pos, within, n_boot, conf, rng)
+        out.insert(out.columns.get_loc("p_churn") + 1, "ci_lower", lo.to_numpy())
+        out.insert(out.columns.get_loc("ci_lower") + 1, "ci_upper", hi.to_numpy())
+    else:
+        out.insert(out.columns.get_loc("p_churn") + 1, "ci_lower", np.nan)
+        out.insert(out.columns.get_loc("ci_lower") + 1, "ci_upper", np.nan)
+    out.attrs["conf_level"] = conf_level
+    return EarlyWarning(out, used, info, dict(var.assumptions, n_boot=n_boot))
+
+
+class ProfitThreshold(Result):
+    """Cut-offs of the call list by expected net value.
+
+    Attributes
+    ----------
+    summary : pandas.DataFrame
+        One row per list size: ``fraction``, ``n_contacted``, ``score_threshold`` (lowest
+        value at risk called), ``precision`` (mean p_churn of those called), ``recall`` (their
+        share of all expected churners), ``expected_saves``, ``expected_net_value``.
+    best : pandas.Series
+        The list that maximises expected net value (all customers with
+        ``success_rate × value_at_risk > offer_cost``).
+    """
+
+    _title = "Call list size by expected net value"
+
+    def __init__(self, summary: pd.DataFrame, best: pd.Series, settings: dict) -> None:
+        self.summary = summary
+        self.best = best
+        self.settings = settings
+
+    def _frames(self) -> list[tuple[str, pd.DataFrame]]:
+        return [
+            ("", self.summary),
+            ("best list", self.best.to_frame("value")),
+            ("settings", facts_frame(self.settings)),
+        ]
+
+
+def profit_threshold(
+    warning: EarlyWarning | pd.DataFrame,
+    *,
+    offer_cost: float,
+    success_rate: float,
+    fractions: ArrayLike = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0),
+) -> ProfitThreshold:
+    """The list size that maximises expected net value, and a table of cut-offs.
+
+    Parameters
+    ----------
+    warning : EarlyWarning or DataFrame
+        With columns ``p_churn`` and ``residual_clv`` (from :func:`early_warning` or
+        :func:`churnsurv.value_at_risk`).
+    offer_cost : float
+        Cost of one retention offer (money).
+    success_rate : float
+        Probability the offer keeps a customer who would otherwise churn, in [0, 1].
+    fractions : array-like
+        List sizes (shares of active customers) for the table.
+
+    Returns
+    -------
+    ProfitThreshold
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ew = pd.DataFrame({"p_churn": [0.5, 0.2, 0.1], "residual_clv": [1000, 1000, 100]})
+    >>> pt = profit_threshold(ew, offer_cost=50, success_rate=0.3, fractions=[1 / 3, 1])
+    >>> pt.summary[["n_contacted", "expected_net_value"]].values.tolist()
+    [[1.0, 100.0], [3.0, 63.0]]
+    >>> int(pt.best["n_contacted"]), float(pt.best["expected_net_value"])
+    (2, 110.0)
+    """
+    frame = warning.summary if isinstance(warning, EarlyWarning) else warning
+    if not 0 <= float(success_rate) <= 1 or float(offer_cost) < 0:
+        raise DataValidationError(
+            "success_rate must be in [0, 1] and offer_cost >= 0.",
+            column="success_rate",
+            rule="range",
+        )
+    p = frame["p_churn"].to_numpy(dtype=float)
+    clv = frame["residual_clv"].to_numpy(dtype=float)
+    ok = np.isfinite(p) & np.isfinite(clv)
+    p, clv = p[ok], clv[ok]
+    var = p * clv
+    order = np.argsort(-var, kind="stable")
+    p, var = p[order], var[order]
+    net = np.cumsum(success_rate * var - offer_cost)
+    saves = np.cumsum(success_rate * p)
+    cum_p = np.cumsum(p)
+    n = p.size
+
+    def row(k: int, frac: float) -> dict:
+        return {
+            "fraction": frac,
+            "n_contacted": k,
+            "score_threshold": float(var[k - 1]) if k else np.nan,
+            "precision": float(cum_p[k - 1] / k) if k else np.nan,
+            "recall": float(cum_p[k - 1] / cum_p[-1]) if k else 0.0,
+            "expected_saves": float(saves[k - 1]) if k else 0.0,
+            "expected_net_value": float(net[k - 1]) if k else 0.0,
+        }
+
+    f = np.atleast_1d(np.asarray(fractions, dtype=float))
+    rows = [row(max(1, int(np.ceil(x * n - 1e-9))), float(x)) for x in f]
+    k_best = int(np.sum(success_rate * var > offer_cost))
+    best = pd.Series(row(k_best, k_best / n if n else 0.0))
+    settings = {"offer_cost": offer_cost, "success_rate": success_rate, "customers": n}
+    return ProfitThreshold(pd.DataFrame(rows), best, settings)
