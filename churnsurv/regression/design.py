@@ -327,6 +327,15 @@ class Design:
         return column
 
 
+def _centred_cross_products(xv: np.ndarray, mean: np.ndarray, chunk: int = 65536) -> np.ndarray:
+    """``(X - mean)' (X - mean)`` in row chunks (no n x p temporary)."""
+    out = np.zeros((xv.shape[1], xv.shape[1]))
+    for start in range(0, len(xv), chunk):
+        block = xv[start : start + chunk] - mean
+        out += block.T @ block
+    return out
+
+
 def check_design(
     design: Design, xv: np.ndarray, event: np.ndarray, *, penalized: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -347,8 +356,21 @@ def check_design(
     """
     cols = design.columns
     n = len(xv)
+    finite = np.isfinite(xv)
+    if not finite.all():
+        bad = ~finite.all(axis=0)
+        j = int(np.flatnonzero(bad)[0])
+        n_bad = int((~finite[:, j]).sum())
+        raise DataValidationError(
+            f"term {cols[j]!r}: {n_bad} row(s) are infinite or not a number, so no coefficient "
+            "can be estimated; fix or exclude those rows (prepare(..., on_invalid='drop') "
+            "with the column in covariates=).",
+            column=str(cols[j]),
+            rule="non-finite covariate",
+            n_rows=n_bad,
+        )
     mean = xv.mean(axis=0)
-    cov = xv.T @ xv / n - np.outer(mean, mean)  # no n x p temporary
+    cov = _centred_cross_products(xv, mean) / n  # centred first: no cancellation at 1e12 + x
     sd = np.sqrt(np.maximum(np.diag(cov), 0.0))
     sample_sd = sd * np.sqrt(n / max(n - 1, 1))  # sample SD, as lifelines standardises
     lo, hi = xv.min(axis=0), xv.max(axis=0)
@@ -358,7 +380,8 @@ def check_design(
             for j in range(xv.shape[1])
         ]
     )
-    for j in np.flatnonzero(sd <= 1e-7 * np.maximum(1.0, np.abs(mean))):
+    # constant: every row has the same value (a spread of 1e-12 is still a spread)
+    for j in np.flatnonzero((hi == lo) | (sd == 0)).tolist():
         raise ValueError(
             f"term {cols[j]!r} is constant (every row has the value {xv[0, j]:g}): its effect "
             "cannot be estimated. Drop it from the formula (or, for a level that never "

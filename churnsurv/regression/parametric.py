@@ -267,6 +267,8 @@ class ParametricModel(ABC):
         if times is None:
             times = np.arange(1, int(2 * self.max_time_) + 1)
         times = np.atleast_1d(np.asarray(times, float))
+        if not np.isfinite(times).all() or (times < 0).any():
+            raise ValueError(f"times must be finite and >= 0; got {times.tolist()[:5]}.")
         X = self._design_matrix(frame, fit=False)
         if conditional:
             tenure = frame["duration"].to_numpy(float)

@@ -125,6 +125,9 @@ def read_table(path: str | os.PathLike, *, id_col: str | None = None) -> pd.Data
         raise _unreadable(path, "no such file")
     if path.is_dir():
         raise _unreadable(path, "it is a folder, not a file")
+    if not path.is_file():  # a FIFO or a device: it can be read once only, and the report
+        # reads the input twice (its sha256 and its rows)
+        raise _unreadable(path, "not a regular file (a pipe or device); save it to a file first")
     parquet = path.suffix.lower() in PARQUET_SUFFIXES
     try:
         if parquet:

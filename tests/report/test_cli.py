@@ -128,3 +128,15 @@ def test_cli_refuses_with_the_library_rule_and_message(
     said = str(library.value)
     assert said.startswith(f"{argument}=")
     assert cli == f"{option}=" + said.removeprefix(f"{argument}=")
+
+
+def test_a_fifo_input_is_refused_not_waited_on(tmp_path):
+    """Before: the report read a named pipe twice (sha256, then rows) and hung (issue 12)."""
+    import os
+
+    from churnsurv.report.io import read_table
+
+    fifo = tmp_path / "customers.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(cs.DataValidationError, match="not a regular file"):
+        read_table(fifo)

@@ -346,7 +346,14 @@ def fit_newton(risk: RiskSets, *, penalty=None, max_iter=50, tol=1e-10):
                 break
             step = step / 2
         beta = beta + step
-        done = abs(new[0] - obj) <= tol * max(1.0, abs(obj)) and np.max(np.abs(step)) < 1e-7
+        # the step measured in standard errors (scale-free: a covariate in units of 1e-12 has a
+        # coefficient of 1e12 times the usual, and so have its steps and its SE)
+        with np.errstate(all="ignore"):
+            se = np.sqrt(np.abs(np.diag(np.linalg.pinv(-h))))
+        small = np.all(np.abs(step) <= 1e-7 * np.maximum(se, 1e-300))
+        done = abs(new[0] - obj) <= tol * max(1.0, abs(obj)) and (
+            np.max(np.abs(step)) < 1e-7 or small
+        )
         obj, g, h, ll = new
         if done:
             converged = True

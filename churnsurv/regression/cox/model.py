@@ -330,19 +330,20 @@ class CoxModel:
         self._fitted()
         b, se = self.params_, self.standard_errors_
         q = z_quantile(self.conf_level)
-        out = pd.DataFrame(
-            {
-                "label": [self.fit_state_.design.label(c) for c in b.index],
-                "log_hr": b,
-                "std_err": se,
-                "hr": np.exp(b),
-                "hr_lower": np.exp(b - q * se),
-                "hr_upper": np.exp(b + q * se),
-                "z": b / se,
-                "p_value": 2 * stats.norm.sf(np.abs(b / se)),
-            },
-            index=b.index,
-        )
+        with np.errstate(over="ignore"):  # a per-unit HR of a huge coefficient is inf/0
+            out = pd.DataFrame(
+                {
+                    "label": [self.fit_state_.design.label(c) for c in b.index],
+                    "log_hr": b,
+                    "std_err": se,
+                    "hr": np.exp(b),
+                    "hr_lower": np.exp(b - q * se),
+                    "hr_upper": np.exp(b + q * se),
+                    "z": b / se,
+                    "p_value": 2 * stats.norm.sf(np.abs(b / se)),
+                },
+                index=b.index,
+            )
         out.attrs["conf_level"] = self.conf_level
         return out
 
