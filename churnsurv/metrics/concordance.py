@@ -31,6 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from churnsurv._typing import ArrayLike
+
 __all__ = ["Concordance", "harrell_c"]
 
 # the block sweep costs about K * R element steps, a merge level about 25 steps per cell
@@ -211,7 +213,15 @@ def _stratum_counts(time, event, rank, w, entry, R):
     return conc, total - conc - tied_x, tied_x, all_pairs - tied_xy, tied_xy
 
 
-def harrell_c(time, event, score, *, weights=None, strata=None, entry=None) -> Concordance:
+def harrell_c(
+    time: ArrayLike,
+    event: ArrayLike,
+    score: ArrayLike,
+    *,
+    weights: ArrayLike | None = None,
+    strata: ArrayLike | None = None,
+    entry: ArrayLike | None = None,
+) -> Concordance:
     """Harrell's concordance of a risk score with churn times, as R ``survival::concordance``.
 
     Parameters

@@ -42,7 +42,9 @@ def _rng(rng: Seed) -> np.random.Generator:
     return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
 
 
-def split_customers(data: Any, *, test_size: float = 0.3, stratify: bool = True, rng: Seed = None):
+def split_customers(
+    data: Any, *, test_size: float = 0.3, stratify: bool = True, rng: Seed = None
+) -> tuple[Any, Any]:
     """Split customers at random into training and test data, stratified on churn.
 
     Parameters

@@ -9,10 +9,14 @@ ranked: ``not_ranked`` says why, and the other models are compared as usual.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
 from churnsurv._render import Result
+from churnsurv._typing import Axes
+from churnsurv.data import ChurnData
 from churnsurv.exceptions import ConvergenceError
 from churnsurv.regression.parametric import (
     LogLogisticAFT,
@@ -55,7 +59,13 @@ class ModelComparison(Result):
     (['log-normal AFT', 'Weibull AFT'], 0)
     """
 
-    def __init__(self, table: pd.DataFrame, models: dict, data, not_ranked=None) -> None:
+    def __init__(
+        self,
+        table: pd.DataFrame,
+        models: dict,
+        data: ChurnData,
+        not_ranked: pd.DataFrame | None = None,
+    ) -> None:
         self.table = table
         self.models = models
         self.not_ranked = (
@@ -78,7 +88,7 @@ class ModelComparison(Result):
             frames.append(("Not ranked (no usable fit)", self.not_ranked))
         return frames
 
-    def plot(self, *, horizon=None, ax=None):
+    def plot(self, *, horizon: float | None = None, ax: Axes | None = None) -> Axes:
         """Fitted marginal survival curves against Kaplan-Meier (lifelines), to ``horizon``.
 
         The dotted vertical line marks the longest observed tenure: right of it, the curves
@@ -115,12 +125,12 @@ class ModelComparison(Result):
 
 
 def compare_models(
-    data,
-    formula=None,
+    data: ChurnData,
+    formula: str | None = None,
     *,
-    models=("weibull", "loglogistic", "lognormal", "piecewise"),
-    breakpoints=(1, 12, 24),
-):
+    models: Sequence[str] = ("weibull", "loglogistic", "lognormal", "piecewise"),
+    breakpoints: Sequence[float] = (1, 12, 24),
+) -> ModelComparison:
     """Fit several parametric models and compare log-likelihood, AIC and BIC.
 
     Parameters

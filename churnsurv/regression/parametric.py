@@ -40,18 +40,21 @@ from __future__ import annotations
 import html
 import warnings
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from churnsurv._render import text_block
+from churnsurv._typing import ArrayLike
 from churnsurv._validation import (
     check_conf_level,
     check_is_fitted,
     check_penalizer,
     z_quantile,
 )
+from churnsurv.data import ChurnData
 from churnsurv.exceptions import ConvergenceError, DataValidationError
 from churnsurv.regression import _mle
 from churnsurv.regression.design import Design, churn_probability, customer_rows, survival_frame
@@ -91,7 +94,9 @@ class ParametricModel(ABC):
     name = "parametric"
     _advice = "Try fewer terms or a penalizer (e.g. penalizer=0.01)."
 
-    def __init__(self, formula: str | None = None, *, conf_level: float = 0.95, penalizer=0.0):
+    def __init__(
+        self, formula: str | None = None, *, conf_level: float = 0.95, penalizer: float = 0.0
+    ) -> None:
         self.formula = formula
         self.conf_level = check_conf_level(conf_level)
         self.penalizer = check_penalizer(penalizer)
@@ -103,7 +108,7 @@ class ParametricModel(ABC):
             return self._design.fit_transform(frame, purpose=f"{type(self).__name__}")
         return self._design.transform(frame, purpose="prediction")
 
-    def fit(self, data) -> ParametricModel:
+    def fit(self, data: ChurnData) -> ParametricModel:
         """Fit by maximum likelihood to a :class:`~churnsurv.data.ChurnData`.
 
         Left truncation (``entry``) is honoured. Returns ``self``.
@@ -242,7 +247,13 @@ class ParametricModel(ABC):
         """
 
     # -- predictions ------------------------------------------------------------------------
-    def predict_survival(self, data, times=None, *, conditional: bool = True) -> pd.DataFrame:
+    def predict_survival(
+        self,
+        data: ChurnData | pd.DataFrame,
+        times: ArrayLike | None = None,
+        *,
+        conditional: bool = True,
+    ) -> pd.DataFrame:
         """Survival curves per customer, with the same semantics as ``CoxModel``.
 
         ``conditional=True``: ``times`` are **time from now** and each active customer's curve
@@ -282,7 +293,9 @@ class ParametricModel(ABC):
             out, frame.index, times, conditional=conditional, time_unit=self.time_unit_
         )
 
-    def predict_churn_probability(self, data, *, within) -> pd.Series:
+    def predict_churn_probability(
+        self, data: ChurnData | pd.DataFrame, *, within: float
+    ) -> pd.Series:
         """Probability that each active customer churns in the next ``within`` periods.
 
         Examples
@@ -296,7 +309,9 @@ class ParametricModel(ABC):
         """
         return churn_probability(self, data, within)
 
-    def predict_expected_lifetime(self, data, *, horizon, conditional: bool = True) -> pd.Series:
+    def predict_expected_lifetime(
+        self, data: ChurnData | pd.DataFrame, *, horizon: float, conditional: bool = True
+    ) -> pd.Series:
         """Restricted expected (remaining) lifetime ``∫_0^horizon S(u | T > tenure) du``.
 
         Computed by Simpson's rule on 401 points (relative error far below 1e-4 for these
@@ -321,7 +336,7 @@ class ParametricModel(ABC):
             name=f"expected_lifetime_{horizon:g}",
         )
 
-    def marginal_survival(self, data, times) -> np.ndarray:
+    def marginal_survival(self, data: ChurnData | pd.DataFrame, times: ArrayLike) -> np.ndarray:
         """Population-average ``mean_i S(t | x_i)`` from signup (what KM estimates).
 
         Examples
@@ -480,7 +495,14 @@ class PiecewiseExponential(ParametricModel):
     name = "piecewise exponential"
     _advice = "Try other breakpoints, fewer terms or a penalizer (e.g. penalizer=0.01)."
 
-    def __init__(self, formula=None, *, breakpoints=(1, 12, 24), conf_level=0.95, penalizer=0.0):
+    def __init__(
+        self,
+        formula: str | None = None,
+        *,
+        breakpoints: Sequence[float] = (1, 12, 24),
+        conf_level: float = 0.95,
+        penalizer: float = 0.0,
+    ) -> None:
         super().__init__(formula, conf_level=conf_level, penalizer=penalizer)
         self.breakpoints = breakpoints
 

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import html
 import warnings
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from churnsurv._render import text_block
+from churnsurv._typing import ArrayLike, Axes, Columns
 from churnsurv._validation import (
     as_list,
     check_choice,
@@ -29,6 +32,7 @@ from churnsurv._validation import (
     check_penalizer,
     z_quantile,
 )
+from churnsurv.data import ChurnData
 from churnsurv.exceptions import AssumptionWarning, ConvergenceError, DataValidationError
 from churnsurv.regression.cox import diagnostics, engines, predict, statistics
 from churnsurv.regression.cox import likelihood as core
@@ -105,12 +109,12 @@ class CoxModel:
         self,
         formula: str,
         *,
-        strata=None,
+        strata: Columns = None,
         penalizer: float = 0.0,
         ties: str = "efron",
         robust: bool = False,
         conf_level: float = 0.95,
-        collapse="auto",
+        collapse: bool | str = "auto",
     ) -> None:
         check_choice("ties", ties, _TIES)
         self.conf_level = check_conf_level(conf_level)
@@ -124,7 +128,9 @@ class CoxModel:
         self.collapse = collapse
 
     # ------------------------------------------------------------------------------ fitting
-    def fit(self, data, *, weights: str | None = None, cluster: str | None = None) -> CoxModel:
+    def fit(
+        self, data: ChurnData, *, weights: str | None = None, cluster: str | None = None
+    ) -> CoxModel:
         """Fit the model to a :class:`~churnsurv.data.ChurnData`.
 
         Parameters
@@ -431,7 +437,7 @@ class CoxModel:
         return text_block(head, [("", self.summary), ("Fit statistics", stats_)])
 
     # -------------------------------------------------------------------------- predictions
-    def design_matrix(self, data) -> pd.DataFrame:
+    def design_matrix(self, data: ChurnData | pd.DataFrame) -> pd.DataFrame:
         """The model matrix of ``data`` (one column per term level, not centred).
 
         The columns are ``params_.index``; categorical levels are coded against the reference
@@ -448,7 +454,13 @@ class CoxModel:
         frame = data.frame if hasattr(data, "frame") else data
         return self._fitted().design.transform(frame, purpose="design_matrix")
 
-    def predict_survival(self, data, times=None, *, conditional: bool = True) -> pd.DataFrame:
+    def predict_survival(
+        self,
+        data: ChurnData | pd.DataFrame,
+        times: ArrayLike | None = None,
+        *,
+        conditional: bool = True,
+    ) -> pd.DataFrame:
         """Predicted survival curves, one row per customer.
 
         Parameters
@@ -489,7 +501,9 @@ class CoxModel:
         """
         return predict.survival(self._fitted(), data, times, conditional=conditional)
 
-    def predict_churn_probability(self, data, *, within) -> pd.Series:
+    def predict_churn_probability(
+        self, data: ChurnData | pd.DataFrame, *, within: float
+    ) -> pd.Series:
         """Probability that each active customer churns in the next ``within`` periods.
 
         ``1 - S(tenure + within) / S(tenure)``; NaN for customers who already churned or when
@@ -507,7 +521,9 @@ class CoxModel:
         self._fitted()
         return churn_probability(self, data, within)
 
-    def predict_expected_lifetime(self, data, *, horizon, conditional: bool = True) -> pd.Series:
+    def predict_expected_lifetime(
+        self, data: ChurnData | pd.DataFrame, *, horizon: float, conditional: bool = True
+    ) -> pd.Series:
         """Restricted expected (remaining) lifetime: the area under the survival curve.
 
         With ``conditional=True`` (active customers): ``∫_0^horizon S(tenure + u) / S(tenure) du``,
@@ -528,7 +544,15 @@ class CoxModel:
             self._fitted(), data, horizon=horizon, conditional=conditional
         )
 
-    def plot_partial_effects(self, term: str, values, *, data=None, times=None, ax=None):
+    def plot_partial_effects(
+        self,
+        term: str,
+        values: Sequence[Any],
+        *,
+        data: ChurnData | pd.DataFrame | None = None,
+        times: ArrayLike | None = None,
+        ax: Axes | None = None,
+    ) -> Axes:
         """Survival curves from signup for chosen values of one covariate, others typical.
 
         The other covariates are held at their most frequent level (categorical) or median
@@ -640,7 +664,7 @@ class CoxModel:
             self.plot_schoenfeld(transform=transform)
         return out
 
-    def schoenfeld_residuals(self, *, scaled: bool = True, transform: str = "km"):
+    def schoenfeld_residuals(self, *, scaled: bool = True, transform: str = "km") -> pd.DataFrame:
         """Scaled (or raw) Schoenfeld residuals, one row per churn event.
 
         Scaled residuals are ``beta + d * V r`` (d events, V the model-based covariance, r the
@@ -663,7 +687,9 @@ class CoxModel:
         """
         return diagnostics.schoenfeld_residuals(self._fitted(), scaled=scaled, transform=transform)
 
-    def plot_schoenfeld(self, term: str | None = None, *, transform: str = "km", axes=None):
+    def plot_schoenfeld(
+        self, term: str | None = None, *, transform: str = "km", axes: list[Axes] | None = None
+    ) -> list[Axes]:
         """Scaled Schoenfeld residuals against transformed time, with a lowess smooth.
 
         A flat smooth at the estimated log-HR (dashed) supports proportional hazards; a trend
@@ -699,7 +725,7 @@ class CoxModel:
         return plot_schoenfeld(panels, xlabel=f"g(t), transform={transform!r}", axes=axes)
 
     # -------------------------------------------------------------------------------- plots
-    def plot(self, *, ax=None):
+    def plot(self, *, ax: Axes | None = None) -> Axes:
         """Hazard-ratio forest plot (log scale) with confidence intervals at ``conf_level``.
 
         Examples
