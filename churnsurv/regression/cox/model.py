@@ -184,26 +184,7 @@ class CoxModel:
         time = frame["duration"].to_numpy(float)
         event = frame["event"].to_numpy(bool)
         entry = data.entries if data.has_entry else None  # a panel's interval starts
-        w = np.ones(n)
-        if weights is not None:
-            data.require_columns([weights], purpose=purpose, numeric=True)
-            w = frame[weights].to_numpy(float)
-            if (w <= 0).any() or not np.isfinite(w).all():
-                raise DataValidationError(
-                    f"column {weights!r}: case weights must be positive and finite "
-                    f"({int((w <= 0).sum())} row(s) are not).",
-                    column=weights,
-                    rule="non-positive weight",
-                )
-        if weights is not None and not self.robust and cluster is None:
-            if not np.allclose(w, np.rint(w)):
-                warnings.warn(
-                    f"column {weights!r}: case weights are not whole numbers; the model-based "
-                    "standard errors treat them as frequencies (as R coxph does), which is not "
-                    "valid for sampling weights: refit with robust=True.",
-                    AssumptionWarning,
-                    stacklevel=2,
-                )
+        w = self._case_weights(data, weights, cluster, purpose)
         labels = None
         if strata:
             labels = frame[strata].astype(str).agg(" / ".join, axis=1).to_numpy()
@@ -237,10 +218,43 @@ class CoxModel:
             self._check_convergence(result.beta, result.cov, sd)
         except engines.Diverged as exc:
             raise self._diverged(exc.beta, design, sd, train) from None
+        self._store(data, design, train, result, strata, center, sd, robust, weights is not None)
+        # everything fit() was told besides the data, so a refit (bootstrap) repeats it
+        self.fit_params_ = {"weights": weights, "cluster": cluster}
+        self._cache: dict = {}
+        return self
+
+    def _case_weights(self, data: ChurnData, weights, cluster, purpose: str) -> np.ndarray:
+        """Positive, finite case weights (ones without); a warning for non-integer weights
+        with model-based standard errors."""
+        if weights is None:
+            return np.ones(data.n)
+        data.require_columns([weights], purpose=purpose, numeric=True)
+        w = data.frame[weights].to_numpy(float)
+        if (w <= 0).any() or not np.isfinite(w).all():
+            raise DataValidationError(
+                f"column {weights!r}: case weights must be positive and finite "
+                f"({int((w <= 0).sum())} row(s) are not).",
+                column=weights,
+                rule="non-positive weight",
+            )
+        if not self.robust and cluster is None and not np.allclose(w, np.rint(w)):
+            warnings.warn(
+                f"column {weights!r}: case weights are not whole numbers; the model-based "
+                "standard errors treat them as frequencies (as R coxph does), which is not "
+                "valid for sampling weights: refit with robust=True.",
+                AssumptionWarning,
+                stacklevel=3,
+            )
+        return w
+
+    def _store(self, data, design, train, result, strata, center, sd, robust, weighted) -> None:
+        """Keep the fitted state (``fit_state_``) and the fitted attributes users read."""
         cols = design.columns
         params = pd.Series(result.beta, index=pd.Index(cols, name="term"), name="log_hr")
         base = core.baseline_hazard(train.risk_sets(), result.beta)
-        follow = pd.Series(time).groupby(labels if labels is not None else np.zeros(n)).max()
+        labels, n = train.strata, len(train.time)
+        follow = pd.Series(train.time).groupby(labels if labels is not None else np.zeros(n)).max()
         self.fit_state_ = CoxFit(
             design=design,
             params=params,
@@ -258,17 +272,13 @@ class CoxModel:
         self.strata_columns_ = strata
         self.center_ = center
         self.sd_ = sd
-        self.panel_ = panel
+        self.panel_ = data.panel
         self.robust_ = robust
-        self.weighted_ = weights is not None
-        self.n_, self.n_events_ = n, int(event.sum())
+        self.weighted_ = weighted
+        self.n_, self.n_events_ = n, int(train.event.sum())
         self.time_unit_ = data.time_unit
         self.max_time_ = self.fit_state_.max_time
         self.baseline_ = self.fit_state_.baseline
-        # everything fit() was told besides the data, so a refit (bootstrap) repeats it
-        self.fit_params_ = {"weights": weights, "cluster": cluster}
-        self._cache: dict = {}
-        return self
 
     @staticmethod
     def _check_convergence(beta: np.ndarray, cov: np.ndarray, sd: np.ndarray) -> None:
