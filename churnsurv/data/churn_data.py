@@ -44,6 +44,11 @@ class ChurnData:
         Name of the margin column (per period of ``time_unit``).
     cutoff : pandas.Timestamp or None
         Observation cutoff when built from dates.
+    reasons : list or None
+        The churn reason labels (``prepare(reason=...)``), in display order; ``frame["reason"]``
+        holds each churned row's reason (NaN on censored rows). None without reasons.
+    reason_groups : dict or None
+        Each reason's group (``prepare(reason_groups=...)``), e.g. voluntary / involuntary.
 
     Examples
     --------
@@ -66,6 +71,8 @@ class ChurnData:
         segments: list[str],
         margin: str | None,
         cutoff: pd.Timestamp | None = None,
+        reasons: list | None = None,
+        reason_groups: dict | None = None,
     ) -> None:
         self.frame = frame
         self.time_unit = time_unit
@@ -76,6 +83,8 @@ class ChurnData:
         self.segments = segments
         self.margin = margin
         self.cutoff = cutoff
+        self.reasons = reasons
+        self.reason_groups = reason_groups
 
     #: True for :class:`PanelData` (one row per customer-period interval).
     panel = False
@@ -122,6 +131,130 @@ class ChurnData:
         if self.has_entry:
             return self.frame["entry"].to_numpy(dtype=float)
         return np.zeros(self.n)
+
+    # -- churn reasons (competing risks) --------------------------------------------------
+    @property
+    def has_reasons(self) -> bool:
+        """True when built with ``prepare(reason=...)``."""
+        return self.reasons is not None and "reason" in self.frame.columns
+
+    @property
+    def reason_codes(self) -> np.ndarray:
+        """Each row's reason as an integer: 0 censored, ``k`` the ``k``-th of :attr:`reasons`.
+
+        Examples
+        --------
+        >>> import pandas as pd, churnsurv as cs
+        >>> raw = pd.DataFrame({"t": [1, 2, 3], "why": ["price", None, "service"]})
+        >>> cs.prepare(raw, duration="t", reason="why").reason_codes.tolist()
+        [1, 0, 2]
+        """
+        self.require_reasons()
+        return self.frame["reason"].cat.codes.to_numpy().astype(np.int64) + 1
+
+    def require_reasons(self, *, purpose: str = "this estimator") -> None:
+        """Raise :class:`DataValidationError` unless the data carry churn reasons.
+
+        Examples
+        --------
+        >>> import pandas as pd, churnsurv as cs
+        >>> d = cs.prepare(pd.DataFrame({"t": [1, 2], "e": [0, 1]}), duration="t", event="e")
+        >>> d.require_reasons(purpose="cumulative incidence")
+        Traceback (most recent call last):
+        ...
+        churnsurv.exceptions.DataValidationError: cumulative incidence needs churn reasons: ...
+        """
+        if not self.has_reasons:
+            raise DataValidationError(
+                f"{purpose} needs churn reasons: build the data with prepare(..., "
+                "reason='<column of churn reasons>').",
+                column="reason",
+                rule="no reasons",
+            )
+
+    def _with(self, frame: pd.DataFrame, **changes) -> ChurnData:
+        """A copy of this object's description around another frame (same rows, same ids)."""
+        kw = dict(
+            time_unit=self.time_unit,
+            excluded=self.excluded,
+            n_input=self.n_input,
+            id_col=self.id_col,
+            covariates=self.covariates,
+            segments=self.segments,
+            margin=self.margin,
+            cutoff=self.cutoff,
+            reasons=self.reasons,
+            reason_groups=self.reason_groups,
+        )
+        kw.update(changes)
+        return type(self)(frame, **kw)
+
+    def group_reasons(self, groups: dict | None = None) -> ChurnData:
+        """The same data with each reason replaced by its group (e.g. voluntary / involuntary).
+
+        Parameters
+        ----------
+        groups : dict, optional
+            Reason → group; default the ``reason_groups`` given to :func:`churnsurv.prepare`.
+
+        Examples
+        --------
+        >>> import pandas as pd, churnsurv as cs
+        >>> raw = pd.DataFrame({"t": [1, 2, 3], "why": ["price", "card", "service"]})
+        >>> d = cs.prepare(raw, duration="t", reason="why",
+        ...                reason_groups={"price": "voluntary", "service": "voluntary",
+        ...                               "card": "involuntary"})
+        >>> g = d.group_reasons()
+        >>> g.reasons, g.frame["reason"].tolist()
+        (['voluntary', 'involuntary'], ['voluntary', 'involuntary', 'voluntary'])
+        """
+        self.require_reasons(purpose="group_reasons()")
+        groups = self.reason_groups if groups is None else dict(groups)
+        if not groups:
+            raise DataValidationError(
+                "group_reasons() needs the groups: pass reason_groups= to prepare() or a dict "
+                "here, e.g. {'price': 'voluntary', 'payment_failure': 'involuntary'}.",
+                column="reason_groups",
+                rule="missing argument",
+            )
+        unmapped = [r for r in self.reasons or [] if r not in groups]
+        if unmapped:
+            raise DataValidationError(
+                f"reason_groups: no group for reason(s) {unmapped[:5]}.",
+                column="reason_groups",
+                rule="reason without a group",
+            )
+        labels = list(dict.fromkeys(groups[r] for r in self.reasons or []))
+        frame = self.frame.copy()
+        mapped = frame["reason"].astype(object).map(groups)
+        frame["reason"] = pd.Categorical(mapped, categories=labels)
+        return self._with(frame, reasons=labels, reason_groups=None)
+
+    def for_reason(self, reason: object) -> ChurnData:
+        """The data with churn for ``reason`` as the event and churn for other reasons censored.
+
+        The input of a cause-specific model (e.g. :class:`~churnsurv.CoxModel` of leaving for
+        price): it estimates the rate of leaving for that reason among customers still here.
+        Its ``1 - Kaplan-Meier`` is **not** the probability of leaving for that reason (it
+        overstates it; use :class:`~churnsurv.CumulativeIncidence`).
+
+        Examples
+        --------
+        >>> import pandas as pd, churnsurv as cs
+        >>> raw = pd.DataFrame({"t": [1, 2, 3], "why": ["price", None, "service"]})
+        >>> cs.prepare(raw, duration="t", reason="why").for_reason("price").events.tolist()
+        [True, False, False]
+        """
+        self.require_reasons(purpose="for_reason()")
+        if reason not in (self.reasons or []):
+            raise DataValidationError(
+                f"reason={reason!r} is not one of the data's reasons {self.reasons}.",
+                column="reason",
+                rule="unknown reason",
+            )
+        frame = self.frame.copy()
+        frame["event"] = (frame["reason"] == reason).to_numpy()
+        return self._with(frame)
 
     # -- checks estimators call (validation still lives here) ------------------------------
     def require_events(self, min_events: int = 1, *, purpose: str = "this estimator") -> None:
@@ -313,6 +446,8 @@ class ChurnData:
             segments=self.segments,
             margin=self.margin,
             cutoff=self.cutoff,
+            reasons=self.reasons,
+            reason_groups=self.reason_groups,
         )
 
     def describe(self) -> pd.DataFrame:
@@ -343,6 +478,9 @@ class ChurnData:
             items["margin column"] = self.margin
         if self.segments:
             items["segments"] = ", ".join(self.segments)
+        if self.has_reasons:
+            counts = self.frame["reason"].value_counts(sort=False)
+            items["churn reasons"] = ", ".join(f"{k} {v}" for k, v in counts.items())
         return pd.DataFrame({"value": [str(v) for v in items.values()]}, index=list(items))
 
     def _size_items(self) -> dict:
@@ -472,6 +610,8 @@ class PanelData(ChurnData):
             covariates=self.covariates,
             segments=self.segments,
             margin=self.margin,
+            reasons=self.reasons,
+            reason_groups=self.reason_groups,
         )
 
     def _size_items(self) -> dict:
