@@ -1,9 +1,10 @@
 """churnsurv: survival analysis of customer churn and customer lifetime value.
 
 Validate a customer table once with :func:`prepare`, then ask how long customers stay
-(:mod:`churnsurv.km`), what drives churn (:mod:`churnsurv.regression`) and what customers are
-worth (:mod:`churnsurv.clv`). Every public name is re-exported here; figures are in
-:mod:`churnsurv.plotting`, and ``churnsurv report`` lives in :mod:`churnsurv.report`.
+(:mod:`churnsurv.km`), what drives churn (:mod:`churnsurv.regression`), why customers leave
+(:mod:`churnsurv.reasons`) and what customers are worth (:mod:`churnsurv.clv`). Every public
+name is re-exported here; figures are in :mod:`churnsurv.plotting`, and ``churnsurv report``
+lives in :mod:`churnsurv.report`.
 """
 
 from churnsurv.clv import (
@@ -51,6 +52,7 @@ from churnsurv.plotting import (
     plot_cumulative_tracking,
     plot_sbg_projection,
 )
+from churnsurv.reasons import CumulativeIncidence, GrayTestResult, gray_test
 from churnsurv.regression import (
     CoxModel,
     LogLogisticAFT,
@@ -71,8 +73,10 @@ __all__ = [
     "CohortTable",
     "ConvergenceError",
     "CoxModel",
+    "CumulativeIncidence",
     "DataValidationError",
     "GammaGamma",
+    "GrayTestResult",
     "KaplanMeier",
     "LogLogisticAFT",
     "LogNormalAFT",
@@ -93,6 +97,7 @@ __all__ = [
     "customer_lifetime_value",
     "datasets",
     "elapsed",
+    "gray_test",
     "life_table",
     "logrank",
     "pairwise_logrank",
