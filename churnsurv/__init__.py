@@ -52,7 +52,14 @@ from churnsurv.plotting import (
     plot_cumulative_tracking,
     plot_sbg_projection,
 )
-from churnsurv.reasons import CumulativeIncidence, GrayTestResult, gray_test
+from churnsurv.reasons import (
+    CauseSpecificCox,
+    CumulativeIncidence,
+    FineGray,
+    GrayTestResult,
+    finegray_data,
+    gray_test,
+)
 from churnsurv.regression import (
     CoxModel,
     LogLogisticAFT,
@@ -69,12 +76,14 @@ __all__ = [
     "AssumptionWarning",
     "BetaGeoNBD",
     "CLVResult",
+    "CauseSpecificCox",
     "ChurnData",
     "CohortTable",
     "ConvergenceError",
     "CoxModel",
     "CumulativeIncidence",
     "DataValidationError",
+    "FineGray",
     "GammaGamma",
     "GrayTestResult",
     "KaplanMeier",
@@ -97,6 +106,7 @@ __all__ = [
     "customer_lifetime_value",
     "datasets",
     "elapsed",
+    "finegray_data",
     "gray_test",
     "life_table",
     "logrank",

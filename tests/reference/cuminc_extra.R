@@ -62,6 +62,14 @@ crr1 <- crr(dat$ftime, dat$fstatus, cov1 = cov1, failcode = 1, cencode = 0)
 pc <- predict(crr1, cov1 = model.matrix(~ seg + x, data = new)[, -1])
 pc_at <- t(sapply(tp, function(t) { i <- max(which(pc[, 1] <= t)); pc[i, -1] }))
 
+# ---- cause-specific Cox models (riskRegression::CSC) and their predicted cumulative incidence
+suppressPackageStartupMessages(library(riskRegression))
+csc <- CSC(Hist(ftime, fstatus) ~ seg + x, data = dat, cause = 1)
+csc_pred <- predictRisk(csc, newdata = new, times = tp, cause = 1)
+csc_coef <- lapply(csc$models, coef)
+csc_b <- CSC(Hist(ftime, fstatus) ~ seg + x, data = dat, cause = 1, ties = "breslow")
+csc_pred_b <- predictRisk(csc_b, newdata = new, times = tp, cause = 1)
+
 write_json_out(list(
   meta = meta("cuminc_extra.R", c("survival", "cmprsk")),
   data = list(
@@ -72,8 +80,9 @@ write_json_out(list(
   conventions = list(
     cuminc = "cuminc(ftime, fstatus, seg, [strata = strat], [rho = 1], cencode = 0); timepoints at times; the estimates ignore entry (cmprsk has no left truncation)",
     aj = "survfit(Surv(entry, ftime, state) ~ 1) and survfit(Surv(ftime, state) ~ 1): summary(fit, times)$pstate, columns = states in order (s0) = still in the initial state, c1, c2, c3; std_err = summary(...)$std.err (infinitesimal jackknife)",
-    finegray = "finegray(Surv(ftime, state) ~ ., data = dat[, c('ftime', 'state', 'seg', 'x', 'id')], etype = 'c1') + coxph(Surv(fgstart, fgstop, fgstatus) ~ seg + x, weights = fgwt, ties = 'breslow'); robust_se with cluster = id; predicted CIF = 1 - summary(survfit(fit, newdata), times, extend = TRUE)$surv (rows = times, columns = newdata rows)",
-    crr = "crr(ftime, fstatus, cov1 = model.matrix(~ seg + x)[, -1], failcode = 1); predict.crr at the same newdata, the last jump at or before each time"),
+    finegray = "finegray(Surv(ftime, state) ~ ., data = dat[, c('ftime', 'state', 'seg', 'x', 'id')], etype = 'c1') + coxph(Surv(fgstart, fgstop, fgstatus) ~ seg + x, weights = fgwt, ties = 'breslow'); se = sqrt(diag(vcov(fit))) is coxph's own sandwich over rows (robust is switched on by the non-integer weights), naive_se the model-based one, robust_se the sandwich with cluster = id; predicted CIF = 1 - summary(survfit(fit, newdata), times, extend = TRUE)$surv (rows = times, columns = newdata rows)",
+    crr = "crr(ftime, fstatus, cov1 = model.matrix(~ seg + x)[, -1], failcode = 1); predict.crr at the same newdata, the last jump at or before each time",
+    csc = "riskRegression::CSC(Hist(ftime, fstatus) ~ seg + x, cause = 1) (one coxph per cause, Efron ties; and ties = 'breslow'); predictRisk(csc, newdata, times, cause = 1): rows = newdata, columns = times (surv.type = 'hazard': S = exp(-sum of cause-specific cumulative hazards))"),
   times = tp,
   newdata = new,
   cuminc = out_cuminc(ci0),
@@ -86,7 +95,10 @@ write_json_out(list(
                       n_risk = s_tr$n.risk[, 1]),
   aj_plain = list(states = aj_plain$states, pstate = s_pl$pstate, std_err = s_pl$std.err),
   finegray = list(coef = coef(fgfit), se = sqrt(diag(vcov(fgfit))),
+                  naive_se = sqrt(diag(fgfit$naive.var)),
                   robust_se = sqrt(diag(vcov(fgfit_r))), loglik = fgfit$loglik[2],
                   n_expanded_rows = nrow(fg), predicted_cif = 1 - ssf$surv),
-  crr = list(coef = crr1$coef, se = sqrt(diag(crr1$var)), predicted_cif = pc_at)
+  crr = list(coef = crr1$coef, se = sqrt(diag(crr1$var)), predicted_cif = pc_at),
+  csc = list(coef = csc_coef, predicted_cif_efron = csc_pred, predicted_cif_breslow = csc_pred_b,
+             riskRegression = as.character(utils::packageVersion("riskRegression")))
 ), "cuminc_extra")
