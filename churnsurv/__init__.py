@@ -57,8 +57,10 @@ from churnsurv.reasons import (
     CumulativeIncidence,
     FineGray,
     GrayTestResult,
+    ValueLost,
     finegray_data,
     gray_test,
+    value_lost_by_reason,
 )
 from churnsurv.regression import (
     CoxModel,
@@ -97,6 +99,7 @@ __all__ = [
     "PiecewiseExponential",
     "ShiftedBetaGeometric",
     "ValueAtRisk",
+    "ValueLost",
     "WeibullAFT",
     "__version__",
     "churn_rates",
@@ -122,4 +125,5 @@ __all__ = [
     "simulate_customers",
     "simulate_transactions",
     "value_at_risk",
+    "value_lost_by_reason",
 ]
