@@ -15,12 +15,13 @@ import pandas as pd
 
 from churnsurv._typing import ArrayLike, Weights
 from churnsurv._validation import N_EXAMPLES, Violations, check_count
+from churnsurv.data.reasons import ReasonsMixin
 from churnsurv.exceptions import DataValidationError
 
 __all__ = ["ChurnData", "PanelData"]
 
 
-class ChurnData:
+class ChurnData(ReasonsMixin):
     """Validated survival data: durations, events, optional entry times, and carried columns.
 
     Built by :func:`prepare` (or :func:`prepare_panel`); do not construct it directly.
@@ -132,46 +133,6 @@ class ChurnData:
             return self.frame["entry"].to_numpy(dtype=float)
         return np.zeros(self.n)
 
-    # -- churn reasons (competing risks) --------------------------------------------------
-    @property
-    def has_reasons(self) -> bool:
-        """True when built with ``prepare(reason=...)``."""
-        return self.reasons is not None and "reason" in self.frame.columns
-
-    @property
-    def reason_codes(self) -> np.ndarray:
-        """Each row's reason as an integer: 0 censored, ``k`` the ``k``-th of :attr:`reasons`.
-
-        Examples
-        --------
-        >>> import pandas as pd, churnsurv as cs
-        >>> raw = pd.DataFrame({"t": [1, 2, 3], "why": ["price", None, "service"]})
-        >>> cs.prepare(raw, duration="t", reason="why").reason_codes.tolist()
-        [1, 0, 2]
-        """
-        self.require_reasons()
-        return self.frame["reason"].cat.codes.to_numpy().astype(np.int64) + 1
-
-    def require_reasons(self, *, purpose: str = "this estimator") -> None:
-        """Raise :class:`DataValidationError` unless the data carry churn reasons.
-
-        Examples
-        --------
-        >>> import pandas as pd, churnsurv as cs
-        >>> d = cs.prepare(pd.DataFrame({"t": [1, 2], "e": [0, 1]}), duration="t", event="e")
-        >>> d.require_reasons(purpose="cumulative incidence")
-        Traceback (most recent call last):
-        ...
-        churnsurv.exceptions.DataValidationError: cumulative incidence needs churn reasons: ...
-        """
-        if not self.has_reasons:
-            raise DataValidationError(
-                f"{purpose} needs churn reasons: build the data with prepare(..., "
-                "reason='<column of churn reasons>').",
-                column="reason",
-                rule="no reasons",
-            )
-
     def _with(self, frame: pd.DataFrame, **changes) -> ChurnData:
         """A copy of this object's description around another frame (same rows, same ids)."""
         kw = dict(
@@ -188,73 +149,6 @@ class ChurnData:
         )
         kw.update(changes)
         return type(self)(frame, **kw)
-
-    def group_reasons(self, groups: dict | None = None) -> ChurnData:
-        """The same data with each reason replaced by its group (e.g. voluntary / involuntary).
-
-        Parameters
-        ----------
-        groups : dict, optional
-            Reason → group; default the ``reason_groups`` given to :func:`churnsurv.prepare`.
-
-        Examples
-        --------
-        >>> import pandas as pd, churnsurv as cs
-        >>> raw = pd.DataFrame({"t": [1, 2, 3], "why": ["price", "card", "service"]})
-        >>> d = cs.prepare(raw, duration="t", reason="why",
-        ...                reason_groups={"price": "voluntary", "service": "voluntary",
-        ...                               "card": "involuntary"})
-        >>> g = d.group_reasons()
-        >>> g.reasons, g.frame["reason"].tolist()
-        (['voluntary', 'involuntary'], ['voluntary', 'involuntary', 'voluntary'])
-        """
-        self.require_reasons(purpose="group_reasons()")
-        groups = self.reason_groups if groups is None else dict(groups)
-        if not groups:
-            raise DataValidationError(
-                "group_reasons() needs the groups: pass reason_groups= to prepare() or a dict "
-                "here, e.g. {'price': 'voluntary', 'payment_failure': 'involuntary'}.",
-                column="reason_groups",
-                rule="missing argument",
-            )
-        unmapped = [r for r in self.reasons or [] if r not in groups]
-        if unmapped:
-            raise DataValidationError(
-                f"reason_groups: no group for reason(s) {unmapped[:5]}.",
-                column="reason_groups",
-                rule="reason without a group",
-            )
-        labels = list(dict.fromkeys(groups[r] for r in self.reasons or []))
-        frame = self.frame.copy()
-        mapped = frame["reason"].astype(object).map(groups)
-        frame["reason"] = pd.Categorical(mapped, categories=labels)
-        return self._with(frame, reasons=labels, reason_groups=None)
-
-    def for_reason(self, reason: object) -> ChurnData:
-        """The data with churn for ``reason`` as the event and churn for other reasons censored.
-
-        The input of a cause-specific model (e.g. :class:`~churnsurv.CoxModel` of leaving for
-        price): it estimates the rate of leaving for that reason among customers still here.
-        Its ``1 - Kaplan-Meier`` is **not** the probability of leaving for that reason (it
-        overstates it; use :class:`~churnsurv.CumulativeIncidence`).
-
-        Examples
-        --------
-        >>> import pandas as pd, churnsurv as cs
-        >>> raw = pd.DataFrame({"t": [1, 2, 3], "why": ["price", None, "service"]})
-        >>> cs.prepare(raw, duration="t", reason="why").for_reason("price").events.tolist()
-        [True, False, False]
-        """
-        self.require_reasons(purpose="for_reason()")
-        if reason not in (self.reasons or []):
-            raise DataValidationError(
-                f"reason={reason!r} is not one of the data's reasons {self.reasons}.",
-                column="reason",
-                rule="unknown reason",
-            )
-        frame = self.frame.copy()
-        frame["event"] = (frame["reason"] == reason).to_numpy()
-        return self._with(frame)
 
     # -- checks estimators call (validation still lives here) ------------------------------
     def require_events(self, min_events: int = 1, *, purpose: str = "this estimator") -> None:

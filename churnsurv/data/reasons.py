@@ -24,7 +24,7 @@ counted as an error.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -32,7 +32,7 @@ import pandas as pd
 from churnsurv._validation import Violations
 from churnsurv.exceptions import DataValidationError
 
-__all__ = ["check_reason_arguments", "parse_reasons", "reason_missing"]
+__all__ = ["ReasonsMixin", "check_reason_arguments", "parse_reasons", "reason_missing"]
 
 
 def reason_missing(series: pd.Series) -> np.ndarray:
@@ -175,3 +175,127 @@ def parse_reasons(
         v.add(column, "unknown reason", present & ~known, detail)
     labels = obj.where(pd.Series(churned & present, index=series.index))
     return pd.Series(pd.Categorical(labels, categories=values), index=series.index), values
+
+
+_D = TypeVar("_D", bound="ReasonsMixin")
+
+
+class ReasonsMixin:
+    """The churn-reason methods of :class:`~churnsurv.ChurnData` (a base class of it).
+
+    ``frame["reason"]`` holds each churned row's reason as a categorical over ``reasons`` (NaN
+    on censored rows); ``reason_groups`` maps each reason to its group.
+    """
+
+    frame: pd.DataFrame
+    reasons: list | None
+    reason_groups: dict | None
+
+    def _with(self: _D, frame: pd.DataFrame, **changes: Any) -> _D:  # pragma: no cover
+        raise NotImplementedError  # ChurnData's
+
+    @property
+    def has_reasons(self) -> bool:
+        """True when built with ``prepare(reason=...)``."""
+        return self.reasons is not None and "reason" in self.frame.columns
+
+    @property
+    def reason_codes(self) -> np.ndarray:
+        """Each row's reason as an integer: 0 censored, ``k`` the ``k``-th of :attr:`reasons`.
+
+        Examples
+        --------
+        >>> import pandas as pd, churnsurv as cs
+        >>> raw = pd.DataFrame({"t": [1, 2, 3], "why": ["price", None, "service"]})
+        >>> cs.prepare(raw, duration="t", reason="why").reason_codes.tolist()
+        [1, 0, 2]
+        """
+        self.require_reasons()
+        return self.frame["reason"].cat.codes.to_numpy().astype(np.int64) + 1
+
+    def require_reasons(self, *, purpose: str = "this estimator") -> None:
+        """Raise :class:`DataValidationError` unless the data carry churn reasons.
+
+        Examples
+        --------
+        >>> import pandas as pd, churnsurv as cs
+        >>> d = cs.prepare(pd.DataFrame({"t": [1, 2], "e": [0, 1]}), duration="t", event="e")
+        >>> d.require_reasons(purpose="cumulative incidence")
+        Traceback (most recent call last):
+        ...
+        churnsurv.exceptions.DataValidationError: cumulative incidence needs churn reasons: ...
+        """
+        if not self.has_reasons:
+            raise DataValidationError(
+                f"{purpose} needs churn reasons: build the data with prepare(..., "
+                "reason='<column of churn reasons>').",
+                column="reason",
+                rule="no reasons",
+            )
+
+    def group_reasons(self: _D, groups: dict | None = None) -> _D:
+        """The same data with each reason replaced by its group (e.g. voluntary / involuntary).
+
+        Parameters
+        ----------
+        groups : dict, optional
+            Reason → group; default the ``reason_groups`` given to :func:`churnsurv.prepare`.
+
+        Examples
+        --------
+        >>> import pandas as pd, churnsurv as cs
+        >>> raw = pd.DataFrame({"t": [1, 2, 3], "why": ["price", "card", "service"]})
+        >>> d = cs.prepare(raw, duration="t", reason="why",
+        ...                reason_groups={"price": "voluntary", "service": "voluntary",
+        ...                               "card": "involuntary"})
+        >>> g = d.group_reasons()
+        >>> g.reasons, g.frame["reason"].tolist()
+        (['voluntary', 'involuntary'], ['voluntary', 'involuntary', 'voluntary'])
+        """
+        self.require_reasons(purpose="group_reasons()")
+        groups = self.reason_groups if groups is None else dict(groups)
+        if not groups:
+            raise DataValidationError(
+                "group_reasons() needs the groups: pass reason_groups= to prepare() or a dict "
+                "here, e.g. {'price': 'voluntary', 'payment_failure': 'involuntary'}.",
+                column="reason_groups",
+                rule="missing argument",
+            )
+        unmapped = [r for r in self.reasons or [] if r not in groups]
+        if unmapped:
+            raise DataValidationError(
+                f"reason_groups: no group for reason(s) {unmapped[:5]}.",
+                column="reason_groups",
+                rule="reason without a group",
+            )
+        labels = list(dict.fromkeys(groups[r] for r in self.reasons or []))
+        frame = self.frame.copy()
+        mapped = frame["reason"].astype(object).map(groups)
+        frame["reason"] = pd.Categorical(mapped, categories=labels)
+        return self._with(frame, reasons=labels, reason_groups=None)
+
+    def for_reason(self: _D, reason: object) -> _D:
+        """The data with churn for ``reason`` as the event and churn for other reasons censored.
+
+        The input of a cause-specific model (e.g. :class:`~churnsurv.CoxModel` of leaving for
+        price): it estimates the rate of leaving for that reason among customers still here.
+        Its ``1 - Kaplan-Meier`` is **not** the probability of leaving for that reason (it
+        overstates it; use :class:`~churnsurv.CumulativeIncidence`).
+
+        Examples
+        --------
+        >>> import pandas as pd, churnsurv as cs
+        >>> raw = pd.DataFrame({"t": [1, 2, 3], "why": ["price", None, "service"]})
+        >>> cs.prepare(raw, duration="t", reason="why").for_reason("price").events.tolist()
+        [True, False, False]
+        """
+        self.require_reasons(purpose="for_reason()")
+        if reason not in (self.reasons or []):
+            raise DataValidationError(
+                f"reason={reason!r} is not one of the data's reasons {self.reasons}.",
+                column="reason",
+                rule="unknown reason",
+            )
+        frame = self.frame.copy()
+        frame["event"] = (frame["reason"] == reason).to_numpy()
+        return self._with(frame)

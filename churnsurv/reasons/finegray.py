@@ -78,7 +78,11 @@ def finegray_data(
     end of the censoring interval holding ``T_i`` and then one row per later censoring interval
     that contains a churn for ``reason``, with weight ``G(t-) / G(T_i-)`` (``G``: Kaplan–Meier of
     censoring, churns before censorings at tied times). Only intervals holding a churn for
-    ``reason`` are written, as ``finegray`` does; the Cox fit needs no others.
+    ``reason`` are written, as ``finegray`` does; the Cox fit needs no others. The expanded data
+    therefore grow with (churns for other reasons) × (later censoring times): with tenure in
+    whole periods (months, days) at most the number of distinct periods per customer; with
+    continuous tenure (every censoring time distinct) they can be large — round tenure to the
+    billing period first.
 
     Parameters
     ----------
