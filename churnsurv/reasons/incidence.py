@@ -91,7 +91,9 @@ class CumulativeIncidence:
     curves_ : pandas.DataFrame
         One row per segment, reason and distinct exit time of the segment: ``segment, reason,
         time, at_risk, events`` (churns for this reason), ``censored``, ``incidence``,
-        ``std_err`` (square root of ``cmprsk::cuminc``'s variance), ``ci_lower, ci_upper``.
+        ``std_err`` (square root of ``cmprsk::cuminc``'s variance; R ``survfit`` reports the
+        infinitesimal-jackknife standard error instead, which differs slightly), ``ci_lower,
+        ci_upper``.
     survival_ : pandas.DataFrame
         The share still active: ``segment, time, at_risk, events`` (for any reason),
         ``censored, survival`` (Kaplan–Meier of churn for any reason).
