@@ -1,9 +1,10 @@
 """churnsurv: survival analysis of customer churn and customer lifetime value.
 
 Validate a customer table once with :func:`prepare`, then ask how long customers stay
-(:mod:`churnsurv.km`), what drives churn (:mod:`churnsurv.regression`) and what customers are
-worth (:mod:`churnsurv.clv`). Every public name is re-exported here; figures are in
-:mod:`churnsurv.plotting`, and ``churnsurv report`` lives in :mod:`churnsurv.report`.
+(:mod:`churnsurv.km`), what drives churn (:mod:`churnsurv.regression`), why customers leave
+(:mod:`churnsurv.reasons`) and what customers are worth (:mod:`churnsurv.clv`). Every public
+name is re-exported here; figures are in :mod:`churnsurv.plotting`, and ``churnsurv report``
+lives in :mod:`churnsurv.report`.
 """
 
 from churnsurv.clv import (
@@ -97,6 +98,16 @@ from churnsurv.plotting import (
     plot_rmst_difference,
     plot_sbg_projection,
 )
+from churnsurv.reasons import (
+    CauseSpecificCox,
+    CumulativeIncidence,
+    FineGray,
+    GrayTestResult,
+    ValueLost,
+    finegray_data,
+    gray_test,
+    value_lost_by_reason,
+)
 from churnsurv.regression import (
     CoxModel,
     LogLogisticAFT,
@@ -117,17 +128,21 @@ __all__ = [
     "BrierScore",
     "CLVResult",
     "Calibration",
+    "CauseSpecificCox",
     "CensoringSurvival",
     "ChurnData",
     "CohortTable",
     "ConvergenceError",
     "CoxModel",
     "CrossValidation",
+    "CumulativeIncidence",
     "DataValidationError",
     "EarlyWarning",
     "Evaluation",
+    "FineGray",
     "Gains",
     "GammaGamma",
+    "GrayTestResult",
     "HotelSimulation",
     "KaplanMeier",
     "LogLogisticAFT",
@@ -145,6 +160,7 @@ __all__ = [
     "ShiftedBetaGeometric",
     "TimeDependentAUC",
     "ValueAtRisk",
+    "ValueLost",
     "WeibullAFT",
     "WinBack",
     "__version__",
@@ -165,7 +181,9 @@ __all__ = [
     "elapsed",
     "evaluate",
     "events_needed",
+    "finegray_data",
     "gains",
+    "gray_test",
     "life_table",
     "logrank",
     "net_value",
@@ -194,5 +212,6 @@ __all__ = [
     "split_episodes",
     "time_dependent_auc",
     "value_at_risk",
+    "value_lost_by_reason",
     "win_back",
 ]

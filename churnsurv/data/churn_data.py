@@ -15,12 +15,13 @@ import pandas as pd
 
 from churnsurv._typing import ArrayLike, Weights
 from churnsurv._validation import N_EXAMPLES, Violations, check_count
+from churnsurv.data.reasons import ReasonsMixin
 from churnsurv.exceptions import DataValidationError
 
 __all__ = ["ChurnData", "PanelData"]
 
 
-class ChurnData:
+class ChurnData(ReasonsMixin):
     """Validated survival data: durations, events, optional entry times, and carried columns.
 
     Built by :func:`prepare` (or :func:`prepare_panel`); do not construct it directly.
@@ -44,6 +45,11 @@ class ChurnData:
         Name of the margin column (per period of ``time_unit``).
     cutoff : pandas.Timestamp or None
         Observation cutoff when built from dates.
+    reasons : list or None
+        The churn reason labels (``prepare(reason=...)``), in display order; ``frame["reason"]``
+        holds each churned row's reason (NaN on censored rows). None without reasons.
+    reason_groups : dict or None
+        Each reason's group (``prepare(reason_groups=...)``), e.g. voluntary / involuntary.
 
     Examples
     --------
@@ -66,6 +72,8 @@ class ChurnData:
         segments: list[str],
         margin: str | None,
         cutoff: pd.Timestamp | None = None,
+        reasons: list | None = None,
+        reason_groups: dict | None = None,
     ) -> None:
         self.frame = frame
         self.time_unit = time_unit
@@ -76,6 +84,8 @@ class ChurnData:
         self.segments = segments
         self.margin = margin
         self.cutoff = cutoff
+        self.reasons = reasons
+        self.reason_groups = reason_groups
 
     #: True for :class:`PanelData` (one row per customer-period interval).
     panel = False
@@ -122,6 +132,23 @@ class ChurnData:
         if self.has_entry:
             return self.frame["entry"].to_numpy(dtype=float)
         return np.zeros(self.n)
+
+    def _with(self, frame: pd.DataFrame, **changes) -> ChurnData:
+        """A copy of this object's description around another frame (same rows, same ids)."""
+        kw = dict(
+            time_unit=self.time_unit,
+            excluded=self.excluded,
+            n_input=self.n_input,
+            id_col=self.id_col,
+            covariates=self.covariates,
+            segments=self.segments,
+            margin=self.margin,
+            cutoff=self.cutoff,
+            reasons=self.reasons,
+            reason_groups=self.reason_groups,
+        )
+        kw.update(changes)
+        return type(self)(frame, **kw)
 
     # -- checks estimators call (validation still lives here) ------------------------------
     def require_events(self, min_events: int = 1, *, purpose: str = "this estimator") -> None:
@@ -313,6 +340,8 @@ class ChurnData:
             segments=self.segments,
             margin=self.margin,
             cutoff=self.cutoff,
+            reasons=self.reasons,
+            reason_groups=self.reason_groups,
         )
 
     def describe(self) -> pd.DataFrame:
@@ -343,6 +372,9 @@ class ChurnData:
             items["margin column"] = self.margin
         if self.segments:
             items["segments"] = ", ".join(self.segments)
+        if self.has_reasons:
+            counts = self.frame["reason"].value_counts(sort=False)
+            items["churn reasons"] = ", ".join(f"{k} {v}" for k, v in counts.items())
         return pd.DataFrame({"value": [str(v) for v in items.values()]}, index=list(items))
 
     def _size_items(self) -> dict:
@@ -472,6 +504,8 @@ class PanelData(ChurnData):
             covariates=self.covariates,
             segments=self.segments,
             margin=self.margin,
+            reasons=self.reasons,
+            reason_groups=self.reason_groups,
         )
 
     def _size_items(self) -> dict:

@@ -30,7 +30,7 @@ Gregorian year), a week 7/365.2425 year.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -38,6 +38,7 @@ import pandas as pd
 from churnsurv._typing import DateLike, Label
 from churnsurv._validation import Violations, as_list, check_choice, check_unit
 from churnsurv.data.churn_data import ChurnData, PanelData
+from churnsurv.data.reasons import check_reason_arguments, parse_reasons, reason_missing
 from churnsurv.data.rules import (
     numeric_column,
     parse_cutoff,
@@ -76,6 +77,9 @@ def prepare(
     segments: str | Sequence[str] | None = None,
     margin: str | None = None,
     allow_negative_margin: bool = False,
+    reason: str | None = None,
+    reason_values: Sequence[Label] | None = None,
+    reason_groups: Mapping[Label, str] | None = None,
     on_invalid: str = "raise",
 ) -> ChurnData:
     """Validate a customer table into :class:`ChurnData`, the input of every estimator.
@@ -93,13 +97,14 @@ def prepare(
         Column of tenures (time to churn or to censoring), in ``time_unit``; numeric, ≥ 0.
     event : str, optional
         Churn indicator column: bool, 0/1, or labels with ``event_value``. Required with
-        ``duration``; optional with dates (then a customer churned iff the end date is present and
-        not after the cutoff).
+        ``duration`` unless ``reason`` is given; optional with dates (then a customer churned
+        iff the end date is present and not after the cutoff).
     event_value : scalar, optional
         The label meaning "churned" (e.g. ``"Yes"``). Required for text labels.
     censor_value : scalar, optional
         The label meaning "still active". If omitted, the most frequent other label is taken and
-        any third value is an error.
+        any third value is an error. With ``reason`` and no ``event``: the reason label meaning
+        "still active" (e.g. ``"active"``), read as no reason.
     start_date, end_date : str, optional
         Columns of signup and churn dates (parsable by :func:`pandas.to_datetime`).
     cutoff : date-like, optional
@@ -122,6 +127,21 @@ def prepare(
         Margin per customer per ``time_unit`` (numeric; negative only if
         ``allow_negative_margin``).
     allow_negative_margin : bool, default False
+    reason : str, optional
+        Column of churn reasons (competing risks, :mod:`churnsurv.reasons`): one label per
+        churned row (``"price"``, ``"payment_failure"``, ...), none (missing or empty) on rows
+        still active. A churned row without a reason, a reason on a row that did not churn and
+        a label outside ``reason_values`` are rule violations. Without ``event``, a row churned
+        if and only if it has a reason (one status column holding the reasons). From dates, a
+        churn after the cutoff is censored there and its reason dropped. The validated labels
+        are ``frame["reason"]`` (categorical; NaN on censored rows); ``ChurnData.reasons`` lists
+        them.
+    reason_values : list, optional
+        The allowed reason labels, in the order results show them. Default: the labels seen
+        (a categorical column's category order, else sorted); with ``reason_groups``, its keys.
+    reason_groups : dict, optional
+        Each reason's group, e.g. ``{"price": "voluntary", "payment_failure": "involuntary"}``;
+        :meth:`ChurnData.group_reasons` then analyses the groups instead of the reasons.
     on_invalid : {"raise", "drop"}, default "raise"
         ``"raise"``: any broken row rule raises :class:`DataValidationError`. ``"drop"``: the rows
         are excluded and reported in ``ChurnData.excluded`` with their reasons. Table-level
@@ -137,7 +157,8 @@ def prepare(
         Missing column; missing, non-numeric, infinite or negative duration; unparseable or
         missing date; end before start; start after cutoff; entry not before exit; duplicate or
         missing id; event value outside the declared set; missing segment or covariate values;
-        missing, non-numeric or negative margin; empty table.
+        missing, non-numeric or negative margin; churned row without a reason, reason on a
+        censored row, unknown reason; empty table.
 
     Examples
     --------
@@ -156,9 +177,19 @@ def prepare(
     >>> data = cs.prepare(raw, start_date="start", end_date="end", cutoff="2020-12-01")
     >>> data.frame[["duration", "event"]].values.tolist()
     [[2.0, True], [10.0, False]]
+
+    With churn reasons (a competing-risks table):
+
+    >>> raw = pd.DataFrame({"t": [3, 12, 5, 7], "churned": [1, 0, 1, 1],
+    ...                     "why": ["price", None, "payment_failure", "price"]})
+    >>> data = cs.prepare(raw, duration="t", event="churned", reason="why",
+    ...                   reason_groups={"price": "voluntary", "payment_failure": "involuntary"})
+    >>> data.reasons, data.frame["reason"].tolist()
+    (['price', 'payment_failure'], ['price', nan, 'payment_failure', 'price'])
     """
-    _check_arguments(df, duration, event, start_date, cutoff, entry, entry_date, time_unit)
+    _check_arguments(df, duration, event, start_date, cutoff, entry, entry_date, time_unit, reason)
     check_choice("on_invalid", on_invalid, ("raise", "drop"))
+    reason_labels, groups = check_reason_arguments(reason, reason_values, reason_groups)
     segments = as_list(segments)
     entry_date_col = (
         entry_date if isinstance(entry_date, str) and entry_date in df.columns else None
@@ -174,14 +205,16 @@ def prepare(
             entry_date_col,
             id,
             margin,
+            reason,
             *segments,
             *as_list(covariates),
         ],
     )
     if len(df) == 0:
         raise DataValidationError("the table is empty (0 rows).", rule="empty table")
-    core = {duration, event, start_date, end_date, entry, entry_date_col, id} - {None}
-    carried = _carried_columns(df, core, covariates, segments, margin)
+    core = {duration, event, start_date, end_date, entry, entry_date_col, id, reason} - {None}
+    reserved = _RESERVED + (("reason",) if reason is not None else ())
+    carried = _carried_columns(df, core, covariates, segments, margin, reserved)
 
     df = df.reset_index(drop=True)
     ids = df[id] if id is not None else None
@@ -189,14 +222,16 @@ def prepare(
     if ids is not None and id is not None:
         v.add(id, "missing id", ids.isna().to_numpy())
         v.add(id, "duplicate id", (ids.duplicated(keep=False) & ids.notna()).to_numpy())
+    reason_raw = _raw_reasons(df, reason, event, censor_value)
     if duration is not None:
-        out = _from_durations(df, v, duration, event, event_value, censor_value, entry)
+        out = _from_durations(df, v, duration, event, event_value, censor_value, entry, reason_raw)
     else:
         out, exit_date = _from_dates(
             df, v, start_date, end_date, cutoff, event, event_value, censor_value, time_unit
         )
         if entry_date is not None:
             _entry_from_date(df, v, out, exit_date, entry_date, entry_date_col, time_unit)
+    reason_labels = _attach_reasons(out, v, reason, reason_raw, reason_labels)
     _check_carried(df, v, segments, covariates, margin, allow_negative_margin)
     for col in carried:
         out[col] = df[col] if col != margin else _numeric_quiet(df[col])
@@ -219,10 +254,40 @@ def prepare(
         segments=segments,
         margin=margin,
         cutoff=parse_cutoff(cutoff) if cutoff is not None else None,
+        reasons=reason_labels,
+        reason_groups=groups,
     )
 
 
-def _check_arguments(df, duration, event, start_date, cutoff, entry, entry_date, time_unit):
+def _raw_reasons(df, reason, event, censor_value) -> pd.Series | None:
+    """The reason column as given (a status column's "still active" label read as missing)."""
+    if reason is None:
+        return None
+    raw = df[reason]
+    if event is None and censor_value is not None:
+        raw = raw.astype(object).mask(raw.astype(object) == censor_value)
+    return raw
+
+
+def _attach_reasons(out, v, reason, reason_raw, labels) -> list | None:
+    """Validate the reasons against the churn indicator into ``out["reason"]``; the labels."""
+    later = out.pop("_churned_after_cutoff") if "_churned_after_cutoff" in out else None
+    if reason is None or reason_raw is None:
+        return None
+    out["reason"], labels = parse_reasons(
+        reason_raw,
+        reason,
+        v,
+        out["event"].to_numpy(bool),
+        labels,
+        censored_later=None if later is None else later.to_numpy(bool),
+    )
+    return labels
+
+
+def _check_arguments(
+    df, duration, event, start_date, cutoff, entry, entry_date, time_unit, reason=None
+):
     """The argument rules of :func:`prepare` (which columns must be named together)."""
     if not isinstance(df, pd.DataFrame):
         raise DataValidationError(
@@ -236,9 +301,10 @@ def _check_arguments(df, duration, event, start_date, cutoff, entry, entry_date,
             "and cutoff=).",
             rule="duration or dates",
         )
-    if duration is not None and event is None:
+    if duration is not None and event is None and reason is None:
         raise DataValidationError(
-            "event= is required with duration=: name the churn indicator column.",
+            "event= is required with duration=: name the churn indicator column (or give "
+            "reason=, a column of churn reasons that is empty for customers still active).",
             column="event",
             rule="missing argument",
         )
@@ -262,30 +328,40 @@ def _check_arguments(df, duration, event, start_date, cutoff, entry, entry_date,
         )
 
 
-def _carried_columns(df, core: set, covariates, segments: list, margin) -> list:
+def _carried_columns(
+    df, core: set, covariates, segments: list, margin, reserved: tuple = _RESERVED
+) -> list:
     """The columns carried into ChurnData: declared ones, or every non-core column."""
     if covariates is None:
         carried = [c for c in df.columns if c not in core]
     else:
         carried = list(dict.fromkeys(list(covariates) + segments + ([margin] if margin else [])))
-    clash = [c for c in carried if c in _RESERVED]
+    clash = [c for c in carried if c in reserved]
     if clash:
         raise DataValidationError(
             f"column {clash[0]!r}: this name is reserved for churnsurv's own columns "
-            f"{list(_RESERVED)}; rename it or leave it out with covariates=[...].",
+            f"{list(reserved)}; rename it or leave it out with covariates=[...].",
             column=str(clash[0]),
             rule="reserved column name",
         )
     return carried
 
 
-def _from_durations(df, v, duration, event, event_value, censor_value, entry) -> pd.DataFrame:
-    """Tenure and churn columns (and entry times) with their row rules."""
+def _from_durations(
+    df, v, duration, event, event_value, censor_value, entry, reason_raw=None
+) -> pd.DataFrame:
+    """Tenure and churn columns (and entry times) with their row rules.
+
+    Without an event column, a row churned if and only if it has a reason.
+    """
     out = pd.DataFrame(index=df.index)
     dur = numeric_column(df[duration], duration, v, "duration")
     v.add(duration, "negative duration", dur < 0)
     out["duration"] = dur
-    out["event"] = parse_events(df[event], event, v, event_value, censor_value)
+    if event is not None:
+        out["event"] = parse_events(df[event], event, v, event_value, censor_value)
+    else:
+        out["event"] = ~reason_missing(reason_raw)
     if entry is not None:
         ent = numeric_column(df[entry], entry, v, "entry")
         v.add(entry, "negative entry", ent < 0)
@@ -320,6 +396,9 @@ def _from_dates(
     exit_date = end.where(pd.Series(ended, index=df.index), cut)
     out["duration"] = elapsed(start, exit_date, time_unit)
     out["event"] = events
+    # recorded as churned, but after the cutoff: censored there (a reason is not known yet)
+    recorded = end.notna().to_numpy() & (flag if event is not None else True)
+    out["_churned_after_cutoff"] = recorded & ~ended
     out["start_date"] = start
     out["end_date"] = end.where(pd.Series(ended, index=df.index))
     return out, exit_date

@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from churnsurv.data._competing import competing_times, reason_hazards, reason_incidence
+
 __all__ = [
     "DAYS_PER_MONTH",
     "DEFAULT_EFFECTS",
@@ -236,6 +238,21 @@ class SimulatedBase:
             return (1.0 + theta * h0) ** (-1.0 / theta)
         return np.exp(-h0)
 
+    def reason_incidence(self, t: Any, *, n_grid: int = 4001) -> pd.DataFrame:
+        """True cumulative incidence of each reason for the reference customer (frailty 1).
+
+        ``F_k(t) = int_0^t h_k(u) S(u) du`` with ``S = exp(-sum_k H_k)``, integrated numerically
+        (trapezoids on ``n_grid`` points; exact ``share_k (1 - S0(t))`` for proportional reasons).
+
+        Examples
+        --------
+        >>> base = simulate_customers(10, rng=0)
+        >>> inc = base.reason_incidence([24.0])
+        >>> round(float(inc.loc[24.0, "price"]), 4)  # 0.35 * (1 - exp(-1))
+        0.2212
+        """
+        return reason_incidence(self.truth, t, n_grid=n_grid)
+
     def __repr__(self) -> str:
         return (
             f"SimulatedBase({len(self.customers)} customers, baseline="
@@ -313,6 +330,8 @@ def simulate_customers(
     effects: Mapping[str, float] | None = None,
     frailty_variance: float = 0.0,
     reasons: Mapping[str, float] | None = None,
+    reason_effects: Mapping[str, Mapping[str, float]] | None = None,
+    reason_shapes: Mapping[str, float] | None = None,
     margin_mean: float = 50.0,
     margin_sd: float = 15.0,
 ) -> SimulatedBase:
@@ -329,7 +348,11 @@ def simulate_customers(
     * ``z`` is gamma frailty with mean 1 and variance ``frailty_variance`` (1 if 0).
 
     Each churner's reason is drawn with the probabilities ``reasons``: the cause-specific
-    hazards are ``share * h``, proportional to the overall hazard. Churn at
+    hazards are ``share * h``, proportional to the overall hazard. With ``reason_effects`` or
+    ``reason_shapes`` the reasons have drivers of their own: reason ``k`` has the cause-specific
+    hazard ``z * share_k * h0_k(t) * exp(x'beta + x'gamma_k)`` (``h0_k`` Weibull with the shape
+    ``reason_shapes[k]``), each customer's churn time is the first of independent latent times
+    drawn from these hazards, and the reason is the one that came first. Churn at
     ``signup_date + T * DAYS_PER_MONTH`` days (``churn_date`` keeps its time of day); customers
     still active at ``cutoff`` (midnight) are censored there. If ``observation_start`` is
     given, customers who churned before it are removed (a snapshot) and ``entry`` holds the
@@ -358,6 +381,12 @@ def simulate_customers(
         Variance of the gamma frailty (>= 0).
     reasons : mapping, optional
         Reason -> share of the hazard, shares summing to 1; default :data:`DEFAULT_REASONS`.
+    reason_effects : mapping, optional
+        Reason -> log hazard ratios ``gamma_k`` added to ``effects`` in that reason's
+        cause-specific hazard, e.g. ``{"price": {"plan[T.premium]": 0.8}}``.
+    reason_shapes : mapping, optional
+        Reason -> Weibull shape of its baseline hazard (``baseline="weibull"``; default
+        ``shape``): below 1 a reason that strikes early in the tenure, above 1 late.
     margin_mean, margin_sd : float
         Mean (> 0) and sd (>= 0) of the lognormal ``monthly_margin``.
 
@@ -371,7 +400,9 @@ def simulate_customers(
         (bool) and ``monthly_margin``. ``truth`` holds ``baseline`` ("weibull"/"piecewise"),
         ``baseline_params``, ``coefficients`` (Series of log-HRs indexed like lifelines'
         ``formula`` terms, e.g. ``plan[T.premium]``), ``reference``, ``frailty_variance``,
-        ``reason_shares``, ``margin``, the dates, ``time_unit`` ("month"),
+        ``reason_shares``, ``reason_hazards`` (with ``reason_effects``/``reason_shapes``: per
+        reason its ``share``, ``shape`` and cause-specific ``coefficients``; else None),
+        ``margin``, the dates, ``time_unit`` ("month"),
         ``days_per_month``, ``n_simulated`` and ``n_removed_by_truncation``.
 
     Examples
@@ -400,6 +431,7 @@ def simulate_customers(
     beta = _effects(effects)
     theta = _number("frailty_variance", frailty_variance, allow_zero=True)
     shares = _shares(reasons)
+    hazards = reason_hazards(reason_effects, reason_shapes, shares, beta, baseline, params)
     m_mean = _number("margin_mean", margin_mean)
     m_sd = _number("margin_sd", margin_sd, allow_zero=True)
 
@@ -416,6 +448,7 @@ def simulate_customers(
     reason = gen.choice(len(shares), size=n, p=list(shares.values()))
     sigma2 = math.log1p((m_sd / m_mean) ** 2)  # lognormal with the requested mean and sd
     margin = gen.lognormal(math.log(m_mean) - sigma2 / 2, math.sqrt(sigma2), size=n)
+    latent = gen.standard_exponential((len(shares), n)) if hazards is not None else None
 
     # Linear predictor x'beta, then invert H(t) = z * exp(x'beta) * H0(t) = Exp(1) draw.
     design = {f"plan[T.{lv}]": plan == i for i, lv in enumerate(_PLANS) if i}
@@ -426,6 +459,8 @@ def simulate_customers(
         churn_time = _inverse_cumulative_hazard(
             baseline, params, unit_exp / (frailty * np.exp(eta))
         )
+    if hazards is not None and latent is not None:
+        churn_time, reason = competing_times(latent, design, frailty, hazards, baseline, params)
 
     month = pd.Timedelta(days=DAYS_PER_MONTH)  # exactly 2,629,746 s
     follow_up = ((cut - signup) / month).to_numpy()
@@ -455,6 +490,7 @@ def simulate_customers(
     customers = pd.DataFrame(table).loc[keep].reset_index(drop=True)
     truth = dict(baseline=baseline, baseline_params=params, coefficients=beta)
     truth |= dict(reference=_REFERENCE.copy(), frailty_variance=theta, reason_shares=shares)
+    truth["reason_hazards"] = hazards
     truth |= dict(margin={"distribution": "lognormal", "mean": m_mean, "sd": m_sd})
     truth |= dict(signup_start=start, signup_end=end, cutoff=cut, observation_start=obs)
     truth |= dict(time_unit="month", days_per_month=DAYS_PER_MONTH, n_simulated=n)

@@ -136,6 +136,14 @@ def _column_options(cols) -> None:
         "column's type (so '1' matches a 0/1 column). Example: --event-value Yes",
     )
     cols.add_argument(
+        "--reason",
+        metavar="COL",
+        help="churn reason column: one label per churned customer (price, service, ...), empty "
+        "for active customers; adds the section 'Why customers leave' (incidence by reason, "
+        "Gray's tests, value lost by reason). Without --event a customer churned iff the "
+        "reason is given. Example: --reason churn_reason",
+    )
+    cols.add_argument(
         "--id",
         dest="id_col",
         metavar="COL",
@@ -309,6 +317,7 @@ def _run(args: argparse.Namespace, command: str, run_report) -> int:
             by=args.by,
             formula=args.formula,
             margin=args.margin,
+            reason=args.reason,
             annual_discount_rate=args.annual_discount_rate,
             horizon=args.horizon,
             within=args.within,

@@ -209,6 +209,7 @@ def _validate(params: dict, raw: pd.DataFrame) -> None:
         id=params["id_col"],
         segments=params["by"] or None,
         margin=params["margin"],
+        reason=params["reason"],
     )
     event, value = params["event"], params["event_value"]
     if value is not None and event in raw.columns and not raw[event].isin([value]).any():
@@ -257,9 +258,12 @@ def _check_options(params: dict) -> None:
             "--cutoff DATE, not both.",
             rule="duration or dates",
         )
-    if params["duration"] is not None and params["event"] is None:
+    if params["duration"] is not None and params["event"] is None and params["reason"] is None:
         raise DataValidationError(
-            "--event: name the churn indicator column.", column="--event", rule="missing argument"
+            "--event: name the churn indicator column (or give --reason, a column of churn "
+            "reasons that is empty for active customers).",
+            column="--event",
+            rule="missing argument",
         )
     if params["start_date"] is not None and params["cutoff"] is None:
         raise DataValidationError(
@@ -442,6 +446,7 @@ def run_report(
     by: Sequence[str] | None = None,
     formula: str | None = None,
     margin: str | None = None,
+    reason: str | None = None,
     annual_discount_rate: float = 0.10,
     horizon: int = 60,
     within: int = 6,
@@ -474,6 +479,10 @@ def run_report(
         Segment columns: one set of Kaplan–Meier curves, log-rank tests and rates per column.
     formula : str, optional
         Right-hand side of the Cox model, e.g. ``"Contract + MonthlyCharges"``.
+    reason : str, optional
+        Column of churn reasons (``prepare(reason=...)``): adds the section "Why customers
+        leave" (cumulative incidence by reason overall and per segment, Gray's tests, value
+        lost by reason over the ``within`` window).
     annual_discount_rate : float
         CLV discounting: an annual fraction, greater than -1 and at most 1 (0.10 = 10% a year).
     horizon : int
@@ -538,6 +547,7 @@ def run_report(
         by=list(by) if by else None,
         formula=formula,
         margin=margin,
+        reason=reason,
     )
     if start_date is not None and dataset is not None:
         defaults = {k: v for k, v in defaults.items() if k != "duration"}

@@ -341,3 +341,44 @@ def test_invalid_customer_arguments_raise(kwargs, match):
 def test_invalid_transaction_arguments_raise(kwargs, match):
     with pytest.raises(ValueError, match=match):
         simulate_transactions(**{"n": 10, **CDNOW, **kwargs})
+
+
+# ------------------------------------------------------------- reasons with their own drivers
+def test_reason_effects_leave_the_default_draws_alone():
+    plain = simulate_customers(300, rng=8).customers
+    own = simulate_customers(300, rng=8, reason_effects={"price": {"senior": 0.5}}).customers
+    for col in ("signup_date", "plan", "channel", "monthly_charges", "senior", "monthly_margin"):
+        pd.testing.assert_series_equal(plain[col], own[col])
+    assert not plain["tenure"].equals(own["tenure"])  # churn times come from the reasons now
+
+
+def test_reason_hazards_truth_and_rules():
+    base = simulate_customers(
+        50, rng=1, reason_effects={"price": {"senior": 0.5}}, reason_shapes={"service": 0.7}
+    )
+    spec = base.truth["reason_hazards"]
+    assert spec["price"]["coefficients"]["senior"] == pytest.approx(0.3 + 0.5)
+    assert spec["service"]["shape"] == 0.7 and spec["price"]["shape"] == 1.2
+    # the reasons' incidences and survival of the reference customer add to 1 (numerically)
+    inc = base.reason_incidence([0.0, 12.0, 48.0])
+    assert inc.loc[0.0].sum() == 0 and inc.loc[48.0].sum() < 1
+    assert simulate_customers(5, rng=1).truth["reason_hazards"] is None
+    with pytest.raises(ValueError, match="unknown reasons"):
+        simulate_customers(5, rng=1, reason_effects={"moved": {"senior": 1.0}})
+    with pytest.raises(ValueError, match="unknown terms"):
+        simulate_customers(5, rng=1, reason_effects={"price": {"age": 1.0}})
+    with pytest.raises(ValueError, match="needs baseline='weibull'"):
+        simulate_customers(
+            5, rng=1, baseline="piecewise", piecewise_rates=[0.1], reason_shapes={"price": 2.0}
+        )
+
+
+def test_reason_incidence_of_proportional_reasons_is_share_times_churn():
+    base = simulate_customers(5, rng=0)
+    inc = base.reason_incidence([6.0, 24.0])
+    churned = 1 - base.baseline_survival([6.0, 24.0])
+    for reason, share in base.truth["reason_shares"].items():
+        np.testing.assert_allclose(inc[reason], share * churned, rtol=1e-12)
+    # the numerical integral agrees when every reason has the default shape
+    same = simulate_customers(5, rng=0, reason_shapes={"price": 1.2}).reason_incidence([24.0])
+    np.testing.assert_allclose(same.to_numpy(), inc.loc[[24.0]].to_numpy(), rtol=1e-5)

@@ -67,7 +67,8 @@ for (cause in c("cause1", "cause2")) {
       call = paste0("fg <- finegray(Surv(ftime, fstat_f) ~ ., data = dat, etype = \"", cause,
                     "\"); coxph(Surv(fgstart, fgstop, fgstatus) ~ group + x, data = fg, weights = fgwt, ties = \"", ties,
                     "\") [and the same with cluster = id for robust_se]"),
-      coef = coef(fit), se = sqrt(diag(vcov(fit))), robust_se = sqrt(diag(vcov(fit_r))),
+      coef = coef(fit), se = sqrt(diag(vcov(fit))), naive_se = sqrt(diag(fit$naive.var)),
+      robust_se = sqrt(diag(vcov(fit_r))),
       loglik = fit$loglik[2], n_expanded_rows = nrow(fg),
       max_abs_coef_diff_vs_crr = max(abs(coef(fit) - crr_res[[paste0("failcode", sub("cause", "", cause))]]$coef)))
   }
@@ -86,7 +87,7 @@ write_json_out(list(
     curves = "full step curves from cuminc: time, est, var (cmprsk doubles every jump time to draw steps)",
     gray_test = "Gray's K-sample test, rho = 0; one row per cause",
     crr = "Fine-Gray subdistribution hazard via cmprsk::crr; se = sqrt(diag(f$var)) (sandwich, the default in crr); naive_se = sqrt(diag(f$invinf)); censoring distribution = KM of the censorings over the whole sample (no cengroup); ties: crr uses Breslow-type handling",
-    finegray = "survival::finegray expands the data with time-dependent censoring weights fgwt; the weighted coxph gives the Fine-Gray coefficients. se = model-based (weighted information, NOT the Fine-Gray sandwich); robust_se = cluster(id) sandwich, which ignores the variability of the estimated censoring weights, so it is close to but not equal to crr's se. With these tied times even ties = 'breslow' does not reproduce crr's coefficients exactly (max_abs_coef_diff_vs_crr, ~2e-4 for cause 1): the difference comes from the tied times (checked by hand: with the times jittered to break every tie, finegray + coxph(ties = 'breslow') and crr agree to ~1e-15)"),
+    finegray = "survival::finegray expands the data with time-dependent censoring weights fgwt; the weighted coxph gives the Fine-Gray coefficients. se = sqrt(diag(vcov(fit))): with non-integer weights coxph turns robust = TRUE on by itself, so this is a sandwich with every expanded ROW its own cluster (fit$naive.var exists), NOT the model-based variance; naive_se = sqrt(diag(fit$naive.var)) = model-based (inverse weighted information); robust_se = cluster(id) sandwich (one cluster per subject), which ignores the variability of the estimated censoring weights, so it is close to but not equal to crr's se. With these tied times even ties = 'breslow' does not reproduce crr's coefficients exactly (max_abs_coef_diff_vs_crr, ~2e-4 for cause 1): the difference comes from the tied times (checked by hand: with the times jittered to break every tie, finegray + coxph(ties = 'breslow') and crr agree to ~1e-15)"),
   cuminc = cuminc_res,
   crr = crr_res,
   finegray_coxph = fg_res

@@ -227,9 +227,11 @@ def test_telco_html_is_self_contained_with_figures_tables_and_footer(telco):
         "5. What drives churn? Cox proportional-hazards model",
         "Proportional-hazards check",
         "6. What are customers worth? CLV and value at risk",
+        "7. Why customers leave: churn reasons",
         "About this report",
     ):
         assert heading in text, heading
+    assert "This section was skipped because no churn reason column was given (--reason)." in text
     assert file_sha256(TELCO_CSV) in text
     for package in ("churnsurv", "numpy", "pandas", "lifelines", "statsmodels"):
         assert f"version: {package}" in text
@@ -466,6 +468,60 @@ def test_dates_parquet_and_too_few_events_skip_the_cox_model_only(tmp_path):
     assert km.loc[km["by"] == "(all customers)", "events"].item() == 4
 
 
+def test_churn_reasons_section_matches_the_library(tmp_path):
+    """--reason: incidence by reason overall and per segment, Gray's tests, value lost (issue 14).
+
+    A status column holds the reasons (no --event), one label is markup and a '$'.
+    """
+    base = cs.simulate_customers(1500, rng=4, reason_shapes={"payment_failure": 0.6})
+    frame = base.customers.assign(months=np.ceil(base.customers["tenure"]))
+    frame["why"] = frame["reason"].astype(object).replace({"service": SCRIPT + " $x$"})
+    frame = frame[["customer_id", "months", "why", "plan", "monthly_margin"]]
+    csv = tmp_path / "reasons.csv"
+    frame.to_csv(csv, index=False)
+    args = [
+        "--id", "customer_id", "--duration", "months", "--reason", "why", "--by", "plan",
+        "--margin", "monthly_margin", "--within", "6", "--annual-discount-rate", "0.1",
+    ]  # fmt: skip
+    proc = run_cli("report", str(csv), *args, "--out", str(tmp_path / "out"), "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "out"
+    tables = {p.stem for p in (out / "tables").glob("*.csv")}
+    assert {"reason_incidence", "gray_tests", "value_lost_by_reason"} <= tables
+    assert {"reasons_stacked", "reasons_by_plan", "value_lost_by_reason"} <= {
+        p.stem for p in (out / "figures").glob("*.png")
+    }
+    data = cs.prepare(
+        pd.read_csv(csv, dtype={"customer_id": str}),
+        id="customer_id",
+        duration="months",
+        reason="why",
+        segments=["plan"],
+        margin="monthly_margin",
+        on_invalid="drop",
+    )
+    fit = cs.CumulativeIncidence().fit(data, by="plan")
+    inc = pd.read_csv(out / "tables" / "reason_incidence.csv", keep_default_na=False)
+    mine = inc[inc["by"] == "plan"].set_index(["segment", "reason"])["incidence_12"]
+    expected = fit.summary["incidence_12"]
+    np.testing.assert_allclose(mine.loc[expected.index].astype(float), expected, rtol=1e-12)
+    gray = pd.read_csv(out / "tables" / "gray_tests.csv").set_index("reason")
+    np.testing.assert_allclose(
+        gray.loc[fit.reasons_, "statistic"], fit.gray_test().summary["statistic"], rtol=1e-12
+    )
+    lost = pd.read_csv(out / "tables" / "value_lost_by_reason.csv")
+    overall = lost[lost["by"] == "(all customers)"].set_index("reason")["value_lost"]
+    ref = cs.value_lost_by_reason(
+        cs.CumulativeIncidence().fit(data), horizon=6, annual_discount_rate=0.1
+    ).summary.droplevel("segment")["value_lost"]
+    np.testing.assert_allclose(overall.loc[ref.index], ref, rtol=1e-12)
+    page = parse((out / "report.html").read_text(encoding="utf-8"))
+    assert "script" not in [tag for tag, _ in page.tags]  # the markup label stays text
+    text = page.text()
+    assert "7. Why customers leave: churn reasons" in text and SCRIPT in text
+    assert "Gray's test by plan" in text
+
+
 # --------------------------------------------------------------------------------------------
 # bad input: one clear message, exit status 2, nothing run
 # --------------------------------------------------------------------------------------------
@@ -531,7 +587,8 @@ def test_help_explains_every_option_with_an_example(capsys, monkeypatch):
     options = [
         "--dataset", "--duration", "--event", "--event-value", "--id", "--start-date",
         "--end-date", "--cutoff", "--time-unit", "--by", "--formula", "--margin",
-        "--annual-discount-rate", "--horizon", "--within", "--top", "--min-cox-events",
+        "--reason", "--annual-discount-rate", "--horizon", "--within", "--top",
+        "--min-cox-events",
         "--seed", "--out",
     ]  # fmt: skip
     for option in options:
