@@ -11,7 +11,7 @@ import html
 
 import pandas as pd
 
-__all__ = ["Result", "facts_frame", "fmt", "html_block", "text_block"]
+__all__ = ["FittedModel", "Result", "facts_frame", "fmt", "html_block", "text_block"]
 
 
 def fmt(x: float) -> str:
@@ -106,3 +106,46 @@ class Result:
 
     def __repr__(self) -> str:
         return self.__str__()
+
+
+class FittedModel:
+    """Rendering of an estimator: its summary once fitted, its constructor call before.
+
+    A subclass sets ``_title`` and ``_fitted_attribute`` and may override ``_note``; its
+    ``__repr__`` stays the constructor call (``KaplanMeier(conf_level=0.95, ...)``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> class Demo(FittedModel):
+    ...     _title = "Demo"
+    ...     _fitted_attribute = "table_"
+    ...     summary = pd.DataFrame({"x": [1]})
+    ...     def __repr__(self):
+    ...         return "Demo()"
+    >>> d = Demo()
+    >>> str(d)
+    'Demo(), not fitted'
+    >>> d.table_ = 1
+    >>> str(d).splitlines()[0]
+    'Demo'
+    """
+
+    _title = "Model"
+    _fitted_attribute = "params_"
+
+    def _note(self) -> str:
+        return ""
+
+    def _frames(self) -> list[tuple[str, pd.DataFrame]]:
+        return [("", self.summary)]  # type: ignore[attr-defined]
+
+    def _repr_html_(self) -> str:
+        if not hasattr(self, self._fitted_attribute):
+            return f"<pre>{html.escape(repr(self))}</pre>"
+        return html_block(self._title, self._frames(), self._note())
+
+    def __str__(self) -> str:
+        if not hasattr(self, self._fitted_attribute):
+            return f"{self!r}, not fitted"
+        return text_block(self._title, self._frames(), self._note())

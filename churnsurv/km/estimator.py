@@ -37,13 +37,11 @@ lifelines' choice. Both are pointwise, from Greenwood's variance.
 
 from __future__ import annotations
 
-import html
-
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from churnsurv._render import fmt, html_block, text_block
+from churnsurv._render import FittedModel, fmt
 from churnsurv._typing import ArrayLike, Axes, Columns, Weights
 from churnsurv._validation import (
     as_list,
@@ -73,7 +71,7 @@ DEFAULT_HORIZONS = {"day": (365, 730), "week": (52, 104), "month": (12, 24), "ye
 # --------------------------------------------------------------------------------------------
 # Kaplan–Meier
 # --------------------------------------------------------------------------------------------
-class KaplanMeier:
+class KaplanMeier(FittedModel):
     """Kaplan–Meier retention curves, overall or per segment.
 
     Parameters
@@ -110,6 +108,9 @@ class KaplanMeier:
     >>> km.survival_at([12])["survival"].round(3).tolist()
     [0.703, 0.991, 1.0]
     """
+
+    _title = "Kaplan–Meier"
+    _fitted_attribute = "curves_"
 
     def __init__(self, conf_level: float = 0.95, conf_type: str = "log") -> None:
         self.conf_level = check_conf_level(conf_level)
@@ -484,16 +485,6 @@ class KaplanMeier:
         if self.empty_segments_:
             note += f" Empty segments (no customers, not fitted): {self.empty_segments_}."
         return note
-
-    def _repr_html_(self) -> str:
-        if not hasattr(self, "curves_"):
-            return f"<pre>{html.escape(repr(self))}</pre>"
-        return html_block("Kaplan–Meier", [("", self.summary)], self._note())
-
-    def __str__(self) -> str:
-        if not hasattr(self, "curves_"):
-            return f"{self!r}, not fitted"
-        return text_block("Kaplan–Meier", [("", self.summary)], self._note())
 
     def __repr__(self) -> str:
         return f"KaplanMeier(conf_level={self.conf_level!r}, conf_type={self.conf_type!r})"

@@ -17,12 +17,10 @@ counting is one pass over the customers (:mod:`~churnsurv.reasons.counts`).
 
 from __future__ import annotations
 
-import html
-
 import numpy as np
 import pandas as pd
 
-from churnsurv._render import fmt, html_block, text_block
+from churnsurv._render import FittedModel, fmt
 from churnsurv._typing import ArrayLike, Axes, Columns
 from churnsurv._validation import (
     as_list,
@@ -74,7 +72,7 @@ def incidence_band(
     return lower, upper
 
 
-class CumulativeIncidence:
+class CumulativeIncidence(FittedModel):
     """Cumulative incidence of each churn reason (Aalen–Johansen), overall or per segment.
 
     Parameters
@@ -115,6 +113,9 @@ class CumulativeIncidence:
     >>> ci.incidence_at([12])[["reason", "incidence"]].round(3).values.tolist()
     [['price', 0.11], ['service', 0.064], ['competitor', 0.082], ['payment_failure', 0.044]]
     """
+
+    _title = "Cumulative incidence by reason"
+    _fitted_attribute = "curves_"
 
     def __init__(self, conf_level: float = 0.95, conf_type: str = "log-log") -> None:
         self.conf_level = check_conf_level(conf_level)
@@ -445,16 +446,6 @@ class CumulativeIncidence:
         if self.empty_segments_:
             note += f" Empty segments (no customers, not fitted): {self.empty_segments_}."
         return note
-
-    def _repr_html_(self) -> str:
-        if not hasattr(self, "curves_"):
-            return f"<pre>{html.escape(repr(self))}</pre>"
-        return html_block("Cumulative incidence by reason", [("", self.summary)], self._note())
-
-    def __str__(self) -> str:
-        if not hasattr(self, "curves_"):
-            return f"{self!r}, not fitted"
-        return text_block("Cumulative incidence by reason", [("", self.summary)], self._note())
 
     def __repr__(self) -> str:
         return f"CumulativeIncidence(conf_level={self.conf_level!r}, conf_type={self.conf_type!r})"
