@@ -24,7 +24,7 @@ counted as an error.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -191,8 +191,9 @@ class ReasonsMixin:
     reasons: list | None
     reason_groups: dict | None
 
-    def _with(self: _D, frame: pd.DataFrame, **changes: Any) -> _D:  # pragma: no cover
-        raise NotImplementedError  # ChurnData's
+    if TYPE_CHECKING:  # ChurnData defines it; declared here for the type checker only
+
+        def _with(self: _D, frame: pd.DataFrame, **changes: Any) -> _D: ...
 
     @property
     def has_reasons(self) -> bool:

@@ -80,7 +80,7 @@ def _number(text: str):
         try:
             return kind(text)
         except ValueError:
-            pass
+            continue  # not this kind of number: try the next, else keep the text
     return text
 
 
