@@ -13,6 +13,7 @@ import pandas as pd
 
 from churnsurv._render import Result
 from churnsurv._typing import Axes, Columns
+from churnsurv._validation import check_conf_level
 from churnsurv.data import YEARS_PER_UNIT, ChurnData
 from churnsurv.km.counts import count_tables, product_limit
 
@@ -21,6 +22,8 @@ __all__ = ["CohortTable", "churn_rates", "cohort_table", "life_table"]
 #: Calendar periods understood by :func:`churn_rates` and :func:`cohort_table` (pandas freq).
 PERIODS = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q", "year": "Y"}
 _PERIOD_YEARS = YEARS_PER_UNIT | {"quarter": 0.25}
+#: Periods starting with fewer customers than this are flagged ``small_risk_set``.
+SMALL_RISK_SET = 30
 
 
 def _check_period(name: str, period: str) -> None:
@@ -53,7 +56,12 @@ def _groups(data: ChurnData, by):
 # churn rates
 # --------------------------------------------------------------------------------------------
 def churn_rates(
-    data: ChurnData, period: str = "month", *, by: Columns = None, basis: str | None = None
+    data: ChurnData,
+    period: str = "month",
+    *,
+    by: Columns = None,
+    basis: str | None = None,
+    conf_level: float = 0.95,
 ) -> pd.DataFrame:
     """Churn and retention rate per period, as managers compute them.
 
@@ -84,6 +92,16 @@ def churn_rates(
     with coarser periods the managers' rate is lower, because censored customers are counted as
     if they had been observed for the whole period.
 
+    **Intervals.** ``churn_rate_lower_pct`` and ``churn_rate_upper_pct`` are the Wilson score
+    interval of a binomial proportion at ``conf_level`` (R's ``prop.test(x, n, correct = FALSE)``;
+    computed with statsmodels' ``proportion_confint(method="wilson")``), which stays inside
+    0–100% and keeps its coverage for small counts. On the tenure basis the proportion is
+    ``churned`` of ``customers_start``; on the calendar basis it is ``churned_of_start`` of
+    ``customers_start`` (customers who join and leave within the period are not a binomial draw
+    from those at the start, so the managers' rate can lie above that interval).
+    ``small_risk_set`` flags periods that start with fewer than 30 customers: one churn moves
+    their rate by more than 3 points, so read them with their interval.
+
     Parameters
     ----------
     data : ChurnData
@@ -94,6 +112,8 @@ def churn_rates(
         Segment column(s); one block of rows per segment.
     basis : {"calendar", "tenure"}, optional
         Default "calendar" when the data has dates, else "tenure".
+    conf_level : float, default 0.95
+        Level of the churn-rate interval.
 
     Returns
     -------
@@ -111,6 +131,7 @@ def churn_rates(
     [['2020-01', 0, 2, 0, nan], ['2020-02', 2, 2, 1, 50.0], ['2020-03', 3, 0, 1, 33.33333333333333]]
     """
     _check_period("period", period)
+    conf_level = check_conf_level(conf_level)
     data.require_customer_rows(purpose="churn_rates")
     basis = basis or ("calendar" if data.has_dates else "tenure")
     if basis not in ("calendar", "tenure"):
@@ -131,10 +152,46 @@ def churn_rates(
         rate = 100.0 * out["churned"] / out["customers_start"].where(out["customers_start"] > 0)
     out["churn_rate_pct"] = rate
     out["retention_rate_pct"] = 100.0 - rate
+    lost = out["churned_of_start"] if basis == "calendar" else out["churned"]
+    lower, upper = wilson_interval(lost.to_numpy(), out["customers_start"].to_numpy(), conf_level)
+    out["churn_rate_lower_pct"], out["churn_rate_upper_pct"] = 100.0 * lower, 100.0 * upper
+    out["small_risk_set"] = out["customers_start"] < SMALL_RISK_SET
     if basis == "tenure":
         out = out[[c for c in out.columns if c != "km_churn_pct"] + ["km_churn_pct"]]
-    out.attrs |= {"basis": basis, "period": period, "time_unit": data.time_unit}
+    out.attrs |= {
+        "basis": basis,
+        "period": period,
+        "time_unit": data.time_unit,
+        "conf_level": conf_level,
+    }
     return out
+
+
+def wilson_interval(
+    successes: np.ndarray, trials: np.ndarray, conf_level: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval of ``successes / trials``; NaN where ``trials`` is 0.
+
+    The interval of R's ``prop.test(x, n, correct = FALSE)`` (statsmodels
+    ``proportion_confint(method="wilson")``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> lo, hi = wilson_interval(np.array([0, 5]), np.array([11, 0]))
+    >>> np.round(lo, 4).tolist(), np.round(hi, 4).tolist()
+    ([0.0, nan], [0.2588, nan])
+    """
+    from statsmodels.stats.proportion import proportion_confint
+
+    x = np.asarray(successes, dtype=float)
+    n = np.asarray(trials, dtype=float)
+    ok = n > 0
+    lower, upper = np.full(x.shape, np.nan), np.full(x.shape, np.nan)
+    if ok.any():
+        lo, hi = proportion_confint(x[ok], n[ok], alpha=1.0 - conf_level, method="wilson")
+        lower[ok], upper[ok] = np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0)
+    return lower, upper
 
 
 def _calendar_rates(data: ChurnData, mask: np.ndarray, period: str) -> pd.DataFrame:
