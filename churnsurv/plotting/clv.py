@@ -7,13 +7,16 @@ import pandas as pd
 from matplotlib.patches import Rectangle
 
 from churnsurv._typing import Axes
-from churnsurv.plotting._axes import new_or_given, plain_text
+from churnsurv.plotting._axes import TIER_COLOURS, new_or_given, plain_text, tier_colour
 
 __all__ = ["plot_clv", "plot_value_at_risk"]
 
 
 def plot_clv(summary: pd.DataFrame, assumptions: dict, *, ax: Axes | None = None) -> Axes:
     """Bars of CLV per segment (with interval whiskers when present), or a per-customer histogram.
+
+    Segments are horizontal bars, the first segment on top, so labels of any number or length
+    never overlap.
 
     Parameters
     ----------
@@ -32,10 +35,10 @@ def plot_clv(summary: pd.DataFrame, assumptions: dict, *, ax: Axes | None = None
     >>> import pandas as pd
     >>> s = pd.DataFrame({"clv": [100.0, 250.0]}, index=["a", "b"])
     >>> ax = plot_clv(s, {"horizon": 60, "time_unit": "month", "kind": "segments"})
-    >>> len(ax.patches)
-    2
+    >>> len(ax.patches), [t.get_text() for t in ax.get_yticklabels()]
+    (2, ['a', 'b'])
     """
-    ax = new_or_given(ax, figsize=(6, 3.5))
+    ax = new_or_given(ax, figsize=(6, max(3.5, 0.3 * len(summary) + 1.2)))
     label = plain_text(f"CLV over {assumptions.get('horizon')} {assumptions.get('time_unit')}s")
     per_customer = str(assumptions.get("kind", "")).startswith(("per", "residual"))
     if per_customer:
@@ -43,19 +46,22 @@ def plot_clv(summary: pd.DataFrame, assumptions: dict, *, ax: Axes | None = None
         ax.set_xlabel(label)
         ax.set_ylabel("customers")
         return ax
-    x = np.arange(len(summary))
-    y = summary["clv"].to_numpy(dtype=float)
-    ax.bar(x, y, color="C0", alpha=0.85)
+    y = np.arange(len(summary))[::-1]
+    x = summary["clv"].to_numpy(dtype=float)
+    ax.barh(y, x, color="C0", alpha=0.85)
     if {"clv_lower", "clv_upper"} <= set(summary.columns):
-        err = np.vstack([y - summary["clv_lower"].to_numpy(), summary["clv_upper"].to_numpy() - y])
-        ax.errorbar(x, y, yerr=err, fmt="none", ecolor="black", capsize=4)
-    ax.set_xticks(x, [plain_text(i) for i in summary.index], rotation=0)
-    ax.set_ylabel(label)
+        err = np.vstack([x - summary["clv_lower"].to_numpy(), summary["clv_upper"].to_numpy() - x])
+        ax.errorbar(x, y, xerr=err, fmt="none", ecolor="black", capsize=4)
+    ax.set_yticks(y, [plain_text(i) for i in summary.index])
+    ax.set_xlabel(label)
     return ax
 
 
 def plot_value_at_risk(top: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Horizontal bars of value at risk for the given (top) customers, coloured by value tier.
+
+    Tier colours are fixed (:data:`churnsurv.plotting._axes.TIER_COLOURS`): the same tier has
+    the same colour in every figure, whichever tiers the shown customers fall in.
 
     Parameters
     ----------
@@ -73,12 +79,15 @@ def plot_value_at_risk(top: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     >>> top = pd.DataFrame({"value_at_risk": [30.0, 20.0], "value_tier": ["top 20%", "next 30%"]},
     ...                    index=["c1", "c2"])
     >>> ax = plot_value_at_risk(top)
-    >>> len(ax.patches)
-    2
+    >>> len(ax.patches), [tuple(round(c, 3) for c in p.get_facecolor()[:3]) for p in ax.patches]
+    (2, [(0.698, 0.094, 0.169), (0.937, 0.541, 0.384)])
     """
     ax = new_or_given(ax, figsize=(6, max(2.5, 0.25 * len(top))))
-    tiers = list(dict.fromkeys(top["value_tier"]))
-    colours = {t: f"C{i}" for i, t in enumerate(tiers)}
+    order = {name: i for i, name in enumerate(TIER_COLOURS)}
+    tiers = sorted(
+        dict.fromkeys(top["value_tier"]), key=lambda t: order.get(str(t).split(" ")[0], 9)
+    )
+    colours = {t: tier_colour(t) for t in tiers}
     y = np.arange(len(top))[::-1]
     ax.barh(y, top["value_at_risk"].to_numpy(), color=[colours[t] for t in top["value_tier"]])
     ax.set_yticks(y, [plain_text(i) for i in top.index])

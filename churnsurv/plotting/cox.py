@@ -26,22 +26,54 @@ def forest_plot(
 ) -> Axes:
     """Hazard ratios with confidence intervals on a log axis, the top term first.
 
+    As survminer's ``ggforest``: plain tick labels on the log axis (0.5, 1, 2, 4: powers of two;
+    decades for very wide ranges; no minor labels), a dashed line at HR = 1, and each row's
+    "HR (lower–upper)" printed at the right of the axes.
+
     Examples
     --------
     >>> ax = forest_plot(["a", "b"], [0.5, 2.0], [0.4, 1.5], [0.7, 2.6])
     >>> [t.get_text() for t in ax.get_yticklabels()]
     ['a', 'b']
+    >>> [t.get_text() for t in ax.get_xticklabels()]
+    ['0.25', '0.5', '1', '2', '4']
+    >>> [t.get_text() for t in ax.texts]
+    ['HR (95% CI)', '0.50 (0.40–0.70)', '2.00 (1.50–2.60)']
     """
-    ax = new_or_given(ax, figsize=(6.5, 0.45 * len(labels) + 1.2))
+    from matplotlib.ticker import NullFormatter, NullLocator
+    from matplotlib.transforms import blended_transform_factory
+
+    ax = new_or_given(ax, figsize=(7.5, 0.4 * len(labels) + 1.4))
     y = np.arange(len(labels))[::-1]
-    hr, lower, upper = map(np.asarray, (hr, lower, upper))
+    hr, lower, upper = (np.asarray(v, dtype=float) for v in (hr, lower, upper))
     ax.errorbar(hr, y, xerr=[hr - lower, upper - hr], fmt="o", color="C0", ecolor="C0", capsize=3)
     ax.axvline(1.0, color="0.4", linestyle="--", linewidth=1)
     ax.set_xscale("log")
+    ticks = _log2_ticks(np.r_[lower, 1.0], np.r_[upper, 1.0])
+    ax.set_xlim(ticks[0] / 1.15, ticks[-1] * 1.15)
+    ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_yticks(y, [plain_text(label) for label in labels])
     ax.set_xlabel(f"hazard ratio ({100 * ci_level:g}% CI), log scale; < 1 = churns less")
     ax.set_ylim(-0.7, len(labels) - 0.3)
+    ax.grid(True, axis="x", alpha=0.3)
+    right = blended_transform_factory(ax.transAxes, ax.transData)
+    ax.text(1.03, len(labels) - 0.45, f"HR ({100 * ci_level:g}% CI)", transform=right,
+            ha="left", va="bottom", fontsize="small", fontweight="bold")  # fmt: skip
+    for yi, h, lo, hi in zip(y, hr, lower, upper, strict=True):
+        ax.text(1.03, yi, f"{h:.2f} ({lo:.2f}–{hi:.2f})", transform=right, ha="left",
+                va="center", fontsize="small")  # fmt: skip
     return ax
+
+
+def _log2_ticks(lows: np.ndarray, highs: np.ndarray) -> np.ndarray:
+    """Powers of two (1/16 … 16) covering the data; decades (0.01, 0.1, 1, 10) beyond that."""
+    lo = np.nanmin(lows[np.isfinite(lows) & (lows > 0)], initial=1.0)
+    hi = np.nanmax(highs[np.isfinite(highs)], initial=1.0)
+    if lo < 1 / 16 or hi > 16:  # more doublings than fit as plain labels
+        return 10.0 ** np.arange(np.floor(np.log10(lo)), np.ceil(np.log10(hi)) + 1)
+    return 2.0 ** np.arange(np.floor(np.log2(lo)), np.ceil(np.log2(hi)) + 1)
 
 
 def plot_curves(
@@ -79,41 +111,72 @@ def plot_curves(
 
 
 def plot_schoenfeld(
-    panels: list[tuple], *, xlabel: str = "g(t)", axes: list[Axes] | None = None
+    panels: list[tuple], *, xlabel: str = "tenure", axes: list[Axes] | None = None
 ) -> list[Axes]:
-    """Scaled Schoenfeld residuals per term: points, lowess smooth, the fitted log-HR.
+    """Scaled Schoenfeld residuals per term, as R's ``plot(cox.zph(fit))``.
 
-    ``panels`` is a list of ``(label, g, residuals, smooth, coef)`` with ``smooth`` a (k, 2)
-    array of x and fitted values.
+    Points, the spline smooth with its ±2 SE band (dashed) and the fitted log-HR (a flat line:
+    what proportional hazards predicts), on the transformed time of the test with the x axis
+    labelled in tenure.
+
+    Parameters
+    ----------
+    panels : list of tuple
+        ``(label, g, residuals, smooth, log_hr, band, ticks)`` per term, from
+        ``schoenfeld_panels`` (``band`` and ``ticks`` may be None): ``smooth`` is a (k, 2) array
+        of x and fitted values, ``band`` a (k, 2) array of lower and upper limits, ``ticks`` the
+        positions on ``g`` and their tenure labels.
+    xlabel : str
+    axes : sequence of matplotlib Axes, optional
+        One per panel.
+
+    Returns
+    -------
+    list of matplotlib.axes.Axes
 
     Examples
     --------
     >>> import numpy as np
     >>> g = np.linspace(0, 1, 20)
-    >>> axes = plot_schoenfeld([("x", g, g, np.c_[g, g], 0.5)])
-    >>> axes[0].get_title()
-    'x'
+    >>> band = np.c_[g - 0.2, g + 0.2]
+    >>> axes = plot_schoenfeld([("x", g, g, np.c_[g, g], 0.5, band, ([0.1, 0.9], ["3", "60"]))])
+    >>> axes[0].get_title(), [t.get_text() for t in axes[0].get_xticklabels()]
+    ('x', ['3', '60'])
     """
     if axes is None:
         import matplotlib.pyplot as plt
 
         ncol = min(3, len(panels))
         nrow = int(np.ceil(len(panels) / ncol))
-        fig, grid = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.2 * nrow), squeeze=False)
+        fig, grid = plt.subplots(
+            nrow, ncol, figsize=(4.2 * ncol, 3.4 * nrow), squeeze=False, layout="constrained"
+        )
         axes = list(grid.ravel())
         for extra in axes[len(panels) :]:
             extra.set_visible(False)
     axes = list(np.atleast_1d(np.asarray(axes, dtype=object)))
-    for ax, (label, g, resid, smooth, coef) in zip(axes, panels, strict=False):
+    for ax, panel in zip(axes, panels, strict=False):
+        label, g, resid, smooth, coef = panel[:5]
+        band, ticks = (tuple(panel[5:7]) + (None, None))[:2]
         ax.scatter(g, resid, s=4, alpha=0.25, color="0.4")
-        ax.plot(smooth[:, 0], smooth[:, 1], color="C3", label="lowess")
-        ax.axhline(coef, color="C0", linestyle="--", linewidth=1, label="fitted log-HR")
-        lo, hi = np.quantile(resid, [0.02, 0.98])
+        ax.plot(smooth[:, 0], smooth[:, 1], color="C3", label="spline fit")
+        shown = [np.quantile(resid, [0.02, 0.98]), [coef]]
+        if band is not None:
+            ax.plot(smooth[:, 0], band[:, 0], color="C3", linestyle="--", linewidth=1,
+                    label="±2 SE")  # fmt: skip
+            ax.plot(smooth[:, 0], band[:, 1], color="C3", linestyle="--", linewidth=1)
+            shown.append(band.ravel())
+        ax.axhline(coef, color="C0", linestyle=":", linewidth=1.2, label="fitted log-HR")
+        lo, hi = np.min(np.concatenate(shown)), np.max(np.concatenate(shown))
         pad = 0.1 * (hi - lo + 1e-12)
-        ax.set_ylim(min(lo, coef) - pad, max(hi, coef) + pad)
-        ax.set_title(plain_text(label))
+        ax.set_ylim(lo - pad, hi + pad)
+        if ticks is not None:
+            ax.set_xticks(np.asarray(ticks[0], dtype=float), list(ticks[1]))
+        ax.set_title(plain_text(label), fontsize="medium")
         ax.set_xlabel(xlabel)
-        ax.set_ylabel("beta(t): scaled Schoenfeld residual")
+        ax.set_ylabel("beta(t)")
+    if len(panels):
+        axes[0].legend(fontsize="x-small", loc="best", frameon=False)
     return axes[: len(panels)]
 
 

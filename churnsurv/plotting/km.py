@@ -15,11 +15,17 @@ from churnsurv._typing import Axes
 from churnsurv.plotting._axes import new_or_given, plain_text
 
 __all__ = [
+    "MAX_CURVES",
     "draw_risk_table",
+    "plot_churn_rates",
     "plot_cohort_heatmap",
     "plot_survival_curves",
     "tick_positions",
 ]
+
+#: Most curves one retention plot draws; more cannot be told apart (survminer's palettes stop
+#: near 10 too). A column with more levels should be binned or grouped first.
+MAX_CURVES = 12
 
 _RISK_ROW_PT = 13.0  # vertical spacing of risk-table rows, in points
 _RISK_TOP_PT = 42.0  # distance from the x axis to the risk-table title, in points
@@ -56,6 +62,16 @@ def plot_survival_curves(
     -------
     matplotlib.axes.Axes
 
+    Raises
+    ------
+    ValueError
+        With more than :data:`MAX_CURVES` segments: the curves could not be told apart.
+
+    Notes
+    -----
+    With several segments the legend sits outside the curves, at the right of the axes (the
+    risk table beneath names the segments in the same colours), so it never hides a curve.
+
     Examples
     --------
     >>> import matplotlib
@@ -70,8 +86,14 @@ def plot_survival_curves(
     """
     from matplotlib.ticker import PercentFormatter
 
-    ax = new_or_given(ax, figsize=(7.5, 5.0))
     segments = list(dict.fromkeys(curves["segment"]))
+    if len(segments) > MAX_CURVES:
+        raise ValueError(
+            f"{len(segments)} segments are too many curves for one plot (at most {MAX_CURVES} "
+            "can be told apart): group the levels or bin the column, e.g. pd.cut, then fit "
+            "again; the estimates (.summary) are unaffected."
+        )
+    ax = new_or_given(ax, figsize=(7.5, 5.0))
     for segment in segments:
         c = curves[curves["segment"] == segment]
         x = np.concatenate([[0.0], c["time"].to_numpy()])
@@ -100,8 +122,18 @@ def plot_survival_curves(
     ax.set_ylabel("Retention (share still active)")
     ax.grid(True, alpha=0.3)
     title = (ci_label + " shaded" if ci else "") + ("; | censored" if censor_marks else "")
-    if len(segments) > 1 or title:
-        ax.legend(title=title.strip("; ") or None, fontsize="small", title_fontsize="small")
+    if len(segments) > 1:
+        ax.legend(
+            title=title.strip("; ") or None,
+            fontsize="small",
+            title_fontsize="small",
+            frameon=False,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            borderaxespad=0.0,
+        )
+    elif title:
+        ax.legend(title=title.strip("; "), fontsize="small", title_fontsize="small")
     return ax
 
 
@@ -278,3 +310,105 @@ def plot_cohort_heatmap(
                         color="white" if v < 0.6 else "black",
                     )
     return ax
+
+
+def plot_churn_rates(
+    rates: pd.DataFrame,
+    *,
+    by: str = "by",
+    axes: list[Axes] | None = None,
+    time_unit: str | None = None,
+) -> list[Axes]:
+    """Churn rate per period with its interval, one panel per block of ``rates``.
+
+    Each panel has its own x labels; the interval is a band; periods with a small risk set are
+    drawn as open circles (their rate rests on fewer than 30 customers).
+
+    Parameters
+    ----------
+    rates : pandas.DataFrame
+        :func:`churnsurv.churn_rates` output (``segment`` optional), several blocks stacked with a
+        column ``by`` naming each block (one panel each); without that column, one panel.
+    by : str, default "by"
+        The column naming the panels.
+    axes : list of matplotlib Axes, optional
+        One per panel.
+    time_unit : str, optional
+        For the x labels (default ``rates.attrs["time_unit"]``).
+
+    Returns
+    -------
+    list of matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import churnsurv as cs
+    >>> data = cs.prepare(cs.datasets.load_telco(), duration="tenure", event="Churn",
+    ...                   event_value="Yes")
+    >>> rates = cs.churn_rates(data, by="Contract")
+    >>> ax = plot_churn_rates(rates)[0]
+    >>> ax.get_xlabel(), len(ax.collections) >= 3
+    ('tenure (months since signup)', True)
+    """
+    calendar = rates.attrs.get("basis") == "calendar"
+    unit = time_unit or rates.attrs.get("time_unit") or "period"
+    blocks = list(rates.groupby(by, sort=False)) if by in rates.columns else [(None, rates)]
+    if axes is None:
+        import matplotlib.pyplot as plt
+
+        _, grid = plt.subplots(
+            len(blocks), 1, figsize=(8, 3.2 * len(blocks)), squeeze=False, layout="constrained"
+        )
+        axes = list(grid[:, 0])
+    periods = list(dict.fromkeys(rates["period"]))
+    position = {p: i for i, p in enumerate(periods)}
+    for ax, (name, block) in zip(axes, blocks, strict=False):
+        note = f"band: {100 * rates.attrs.get('conf_level', 0.95):g}% CI; o: < 30 at start"
+        _churn_rate_panel(ax, block, position if calendar else None, note)
+        ax.set_ylabel("churn rate (%)")
+        if name is not None:
+            ax.set_title(plain_text(name))
+        if calendar:
+            ticks = list(range(0, len(periods), max(1, int(np.ceil(len(periods) / 8)))))
+            ax.set_xticks(ticks, [plain_text(periods[i]) for i in ticks])
+            ax.set_xlabel(f"calendar {rates.attrs.get('period', unit)}")
+        else:
+            ax.set_xlabel(f"tenure ({unit}s since signup)")
+        ax.set_ylim(0, _rate_top(block))
+        ax.grid(True, alpha=0.3)
+    return list(axes[: len(blocks)])
+
+
+def _rate_top(block: pd.DataFrame) -> float:
+    """Top of the y axis: every rate, and the bands of periods that are not small risk sets
+    (the band of a handful of customers would flatten everything else; it is cut off)."""
+    tops = [block["churn_rate_pct"].max()]
+    if "churn_rate_upper_pct" in block.columns:
+        big = ~block.get("small_risk_set", pd.Series(False, index=block.index)).astype(bool)
+        tops.append(block.loc[big, "churn_rate_upper_pct"].max())
+    top = np.nanmax(np.asarray(tops, dtype=float))
+    return float(1.08 * top) if np.isfinite(top) and top > 0 else 1.0
+
+
+def _churn_rate_panel(ax: Axes, block: pd.DataFrame, position: dict | None, note: str) -> None:
+    """One panel: a line per segment, its interval as a band, small risk sets as open circles."""
+    groups = list(block.groupby("segment", sort=False)) if "segment" in block else [(None, block)]
+    for seg, part in groups:
+        x = part["period"].map(position) if position is not None else part["tenure_start"]
+        x = x.to_numpy(dtype=float)
+        label = plain_text(seg) if seg is not None else None
+        (line,) = ax.plot(x, part["churn_rate_pct"], marker=".", linewidth=1.2, label=label)
+        if {"churn_rate_lower_pct", "churn_rate_upper_pct"} <= set(part.columns):
+            ax.fill_between(x, part["churn_rate_lower_pct"], part["churn_rate_upper_pct"],
+                            color=line.get_color(), alpha=0.15, linewidth=0)  # fmt: skip
+        if "small_risk_set" in part.columns and part["small_risk_set"].any():
+            small = part["small_risk_set"].to_numpy(dtype=bool)
+            ax.plot(x[small], part["churn_rate_pct"].to_numpy()[small], linestyle="none",
+                    marker="o", markerfacecolor="white", color=line.get_color())  # fmt: skip
+    if ax.get_legend_handles_labels()[1]:
+        ax.legend(fontsize="small", title=note, title_fontsize="x-small",
+                  loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)  # fmt: skip
+    else:
+        ax.text(1.01, 1.0, note, transform=ax.transAxes, va="top", fontsize="x-small")

@@ -317,12 +317,18 @@ class Design:
         return _float_frame(mm, self.columns, frame.index)
 
     def label(self, column: str) -> str:
-        """A readable label: ``Contract: One year (vs Month-to-month)``."""
+        """A readable label: ``Contract: One year (vs Month-to-month)``.
+
+        ``C(tariff_plan)[T.2]`` reads ``tariff_plan: 2 (vs 1)`` (the ``C( )`` wrapper and any
+        contrast argument dropped).
+        """
         for factor, ref in self.reference_levels.items():
             prefix = f"{factor}[T."
             if column.startswith(prefix) and column.endswith("]") and ":" not in column:
                 level = column[len(prefix) : -1]
-                name = factor.split(",")[0].removeprefix("C(")
+                name = factor
+                if name.startswith("C(") and name.endswith(")"):
+                    name = name[2:-1].split(",")[0].strip()
                 return f"{name}: {level} (vs {ref})"
         return column
 

@@ -86,12 +86,15 @@ def test_km_segment_clv_equals_an_independent_lifelines_sum(telco):
         assert res.summary.loc[contract, "clv"] == pytest.approx(expected[contract], rel=1e-10)
     assert res.assumptions["tail"].startswith("none")
     assert "Month-to-month" in res._repr_html_()
-    # the plot: one bar per segment, as tall as the lifelines sum, labelled with the segment
+    # the plot: one horizontal bar per segment (first on top), as long as the lifelines sum,
+    # labelled with the segment
     ax = res.plot()
-    assert [t.get_text() for t in ax.get_xticklabels()] == list(expected)
-    heights = [bar.get_height() for bar in ax.patches]
-    np.testing.assert_allclose(heights, list(expected.values()), rtol=1e-10)
-    assert ax.get_ylabel() == "CLV over 60 months"
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(expected)
+    widths = [bar.get_width() for bar in ax.patches]
+    np.testing.assert_allclose(widths, list(expected.values()), rtol=1e-10)
+    tops = [bar.get_y() for bar in ax.patches]
+    assert tops == sorted(tops, reverse=True)
+    assert ax.get_xlabel() == "CLV over 60 months"
     assert not ax.lines and not ax.collections  # no interval whiskers without ci=True
 
 

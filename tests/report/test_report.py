@@ -9,6 +9,7 @@ The runs go through a subprocess, exactly as a user types the command.
 from __future__ import annotations
 
 import html.parser
+import re
 import shutil
 import subprocess
 import sys
@@ -205,6 +206,25 @@ def test_telco_numbers_match_the_library(telco):
     assert about["input sha256"] == file_sha256(TELCO_CSV)
     assert about["seed"] == "0"
     assert about["command"] == "churnsurv report --dataset telco --out " + str(out)
+
+
+def test_every_figure_has_alt_text_and_nothing_loads_from_the_network(telco, hostile):
+    """Issue #17: alt text on every image; no MathJax or other script from a CDN."""
+    out, _ = telco
+    page_text = (out / "report.html").read_text(encoding="utf-8")
+    page = parse(page_text)
+    images = [a for tag, a in page.tags if tag == "img"]
+    assert len(images) >= 8
+    alts = [a.get("alt", "") for a in images]
+    assert all(alt.startswith("Figure: ") and len(alt) > 20 for alt in alts), alts
+    assert any("legend: Month-to-month, One year, Two year" in alt for alt in alts)
+    assert any("rows: Contract: One year (vs Month-to-month)" in alt for alt in alts)
+    assert not re.search(r"(src|href)\s*=\s*[\"']?https?:", page_text, re.I)
+    assert "mathjax" not in page_text.lower()
+    # labels from the data reach the alt text escaped, never as markup
+    hostile_page = parse((hostile[1][0] / "report.html").read_text(encoding="utf-8"))
+    assert all(a.get("alt", "").startswith("Figure") for t, a in hostile_page.tags if t == "img")
+    assert not [a for t, a in hostile_page.tags if t == "img" and "onerror" in a]
 
 
 def test_telco_html_is_self_contained_with_figures_tables_and_footer(telco):

@@ -117,12 +117,21 @@ def schoenfeld_residuals(
     out = pd.DataFrame(res, columns=fit.design.columns)
     out["time"] = times
     out["g"] = time_transform(fit.train, transform)(times)
+    out.attrs["transform"] = transform
     out.index = pd.Index(np.asarray(fit.train.index)[rows], name="id")
     return out
 
 
 def schoenfeld_panels(fit: CoxFit, residuals: pd.DataFrame, terms: list[str]) -> list[tuple]:
-    """(label, g, residuals, lowess smooth, log-HR) per term, for the Schoenfeld plot.
+    """What R's ``plot(cox.zph(fit))`` draws, per term (for ``plotting.cox.plot_schoenfeld``).
+
+    Each panel is ``(label, g, residuals, smooth, log_hr, band, ticks)``: the scaled residuals
+    on the transformed time ``g``; ``smooth`` a (40, 2) array of ``g`` and the natural-spline
+    fit (``splines::ns(df = 4, intercept = TRUE)``, knots at the thirds); ``band`` a (40, 2)
+    array of the fit ∓ 2 SE, with SE² = ``zph$var[i, i]`` × the spline's hat diagonal, as
+    ``survival:::plot.cox.zph`` (survival 3.5); ``ticks`` the tenure axis: ``(positions on g,
+    tenure labels)`` at 8 rounded tenures (R's axis), or None for ``transform="identity"``.
+    The numbers are checked against R in ``tests/reference/coxzph_plot.R``.
 
     Examples
     --------
@@ -130,17 +139,71 @@ def schoenfeld_panels(fit: CoxFit, residuals: pd.DataFrame, terms: list[str]) ->
     >>> data = cs.prepare(cs.datasets.load_telco(), duration="tenure", event="Churn",
     ...                   event_value="Yes")
     >>> fit = cs.CoxModel("SeniorCitizen").fit(data).fit_state_
-    >>> panels = schoenfeld_panels(fit, schoenfeld_residuals(fit), ["SeniorCitizen"])
-    >>> panels[0][0], panels[0][3].shape[1]
-    ('SeniorCitizen', 2)
+    >>> panel = schoenfeld_panels(fit, schoenfeld_residuals(fit), ["SeniorCitizen"])[0]
+    >>> panel[0], panel[3].shape, panel[5].shape, panel[6][1][:4]
+    ('SeniorCitizen', (40, 2), (40, 2), ['1.5', '3.2', '8.1', '16'])
     """
-    from statsmodels.nonparametric.smoothers_lowess import lowess
-
+    g, times = residuals["g"].to_numpy(float), residuals["time"].to_numpy(float)
+    grid, hat_diag, coef_of = _spline_smoother(g)
+    info = fit.train.risk_sets().evaluate(fit.beta)[2]
+    var = len(residuals) * np.diag(np.linalg.inv(-info))  # R's zph$var: n_events x var(beta)
+    ticks = None if residuals.attrs.get("transform") == "identity" else _time_ticks(g, times)
     panels = []
     for t in terms:
         if t not in residuals.columns:
             raise ValueError(f"term {t!r} is not in the model; terms: {fit.design.columns}")
-        g, r = residuals["g"].to_numpy(), residuals[t].to_numpy()
-        smooth = lowess(r, g, frac=2 / 3, it=0)
-        panels.append((fit.design.label(t), g, r, smooth, float(fit.params[t])))
+        r = residuals[t].to_numpy(float)
+        fitted = coef_of(r)
+        half = 2.0 * np.sqrt(var[fit.design.columns.index(t)] * hat_diag)
+        band = np.c_[fitted - half, fitted + half]
+        panels.append(
+            (fit.design.label(t), g, r, np.c_[grid, fitted], float(fit.params[t]), band, ticks)
+        )
     return panels
+
+
+def _natural_spline_basis(x: np.ndarray, knots: np.ndarray) -> np.ndarray:
+    """Natural cubic spline basis with these knots, intercept included (ESL eq. 5.4-5.5).
+
+    It spans the space of R's ``ns(x, knots = inner, Boundary.knots = outer, intercept = TRUE)``,
+    so least-squares fits and their hat values agree with R's.
+    """
+    last = knots[-1]
+
+    def d(k: int) -> np.ndarray:
+        return (np.maximum(x - knots[k], 0.0) ** 3 - np.maximum(x - last, 0.0) ** 3) / (
+            last - knots[k]
+        )
+
+    extra = [d(k) - d(len(knots) - 2) for k in range(len(knots) - 2)]
+    return np.column_stack([np.ones_like(x), x, *extra])
+
+
+def _spline_smoother(g: np.ndarray, n_grid: int = 40, df: int = 4):
+    """Grid, hat diagonal on the grid and the fitting function of R's ``plot.cox.zph`` spline."""
+    lo, hi = float(g.min()), float(g.max())
+    grid = np.linspace(lo, hi, n_grid)
+    scale = hi - lo if hi > lo else 1.0
+    both = (np.concatenate([grid, g]) - lo) / scale
+    knots = np.quantile(both, np.linspace(0.0, 1.0, df))  # boundary and df - 2 inner knots
+    basis = _natural_spline_basis(both, knots)
+    P, X = basis[:n_grid], basis[n_grid:]
+    q, r = np.linalg.qr(X)
+    r_inv = np.linalg.inv(r)
+    hat_diag = np.sum((P @ r_inv) ** 2, axis=1)  # diag(P (X'X)^-1 P')
+
+    def coef_of(y: np.ndarray) -> np.ndarray:
+        return P @ (r_inv @ (q.T @ y))
+
+    return grid, hat_diag, coef_of
+
+
+def _time_ticks(g: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """R's tenure axis of ``plot.cox.zph``: 8 tenures rounded to 2 significant digits."""
+    g_u, first = np.unique(g, return_index=True)
+    t_u = times[first]
+    at = np.linspace(g.min(), g.max(), 17)[1::2]
+    labels = np.array([float(f"{v:.2g}") for v in np.interp(at, g_u, t_u)])
+    order = np.argsort(t_u, kind="stable")
+    positions = np.interp(labels, t_u[order], g_u[order])
+    return positions, [f"{v:g}" for v in labels]

@@ -700,10 +700,11 @@ class CoxModel:
     def plot_schoenfeld(
         self, term: str | None = None, *, transform: str = "km", axes: list[Axes] | None = None
     ) -> list[Axes]:
-        """Scaled Schoenfeld residuals against transformed time, with a lowess smooth.
+        """Scaled Schoenfeld residuals against tenure, as R's ``plot(cox.zph(fit))``.
 
-        A flat smooth at the estimated log-HR (dashed) supports proportional hazards; a trend
-        means the effect changes with tenure.
+        A spline smooth with a ±2 SE band (R's natural spline, df = 4), the fitted log-HR as a
+        flat line, the x axis on the test's time scale labelled in tenure. A smooth whose band
+        leaves the flat line supports a violation: the effect changes with tenure.
 
         Parameters
         ----------
@@ -732,7 +733,9 @@ class CoxModel:
         res = diagnostics.schoenfeld_residuals(fit, transform=transform)
         terms = fit.design.columns if term is None else [term]
         panels = diagnostics.schoenfeld_panels(fit, res, terms)
-        return plot_schoenfeld(panels, xlabel=f"g(t), transform={transform!r}", axes=axes)
+        unit = f"tenure ({fit.time_unit}s)"
+        xlabel = unit if transform == "identity" else f"{unit}, on the {transform!r} time scale"
+        return plot_schoenfeld(panels, xlabel=xlabel, axes=axes)
 
     # -------------------------------------------------------------------------------- plots
     def plot(self, *, ax: Axes | None = None) -> Axes:

@@ -1,0 +1,59 @@
+"""The Schoenfeld plot draws what R's ``plot(cox.zph(fit))`` draws (issue #17).
+
+Reference: tests/reference/coxzph_plot.R copies the arithmetic of survival:::plot.cox.zph
+(survival 3.5-3): a natural spline ``ns(x, df = 4, intercept = TRUE)`` fitted on a 40-point grid,
+the band fit ± 2 sqrt(zph$var[i, i] × hat value), and the time axis at 8 rounded tenures.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import churnsurv as cs  # noqa: E402
+from churnsurv.regression.cox import diagnostics  # noqa: E402
+
+
+def _check(m, terms, ref, rtol):
+    fit = m.fit_state_
+    panels = diagnostics.schoenfeld_panels(fit, m.schoenfeld_residuals(), terms)
+    for r_name, panel in zip(terms.values(), panels, strict=True):
+        smooth, band, (at, labels) = panel[3], panel[5], panel[6]
+        r = ref["terms"][r_name]
+        np.testing.assert_allclose(smooth[:, 0], ref["pred_x"], rtol=1e-10)
+        np.testing.assert_allclose(smooth[:, 1], r["yhat"], rtol=rtol, atol=1e-9)
+        np.testing.assert_allclose(band[:, 0], r["lower"], rtol=rtol, atol=1e-9)
+        np.testing.assert_allclose(band[:, 1], r["upper"], rtol=rtol, atol=1e-9)
+        np.testing.assert_allclose(at, ref["tick_at"], rtol=1e-10)
+        assert [float(x) for x in labels] == ref["tick_label"]
+    return panels
+
+
+def test_band_and_axis_equal_r_lung(r_reference):
+    ref = r_reference("coxzph_plot.json")["lung"]
+    lung = r_reference("lung.csv")[["row", "time", "status", "age", "sex"]]
+    data = cs.prepare(lung, id="row", duration="time", event="status", event_value=2)
+    m = cs.CoxModel("age + sex").fit(data)
+    _check(m, {"age": "age", "sex": "sex"}, ref, rtol=1e-6)
+
+
+def test_band_and_axis_equal_r_telco_and_are_drawn(telco, r_reference):
+    ref = r_reference("coxzph_plot.json")["telco"]
+    m = cs.CoxModel("Contract + MonthlyCharges").fit(telco)
+    terms = {"Contract[T.One year]": "ContractOne year", "MonthlyCharges": "MonthlyCharges"}
+    _check(m, terms, ref, rtol=1e-5)
+    axes = m.plot_schoenfeld()
+    ax = axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [f"{v:g}" for v in ref["tick_label"]]
+    assert ax.get_xlabel() == "tenure (months), on the 'km' time scale"
+    assert ax.get_title() == "Contract: One year (vs Month-to-month)"
+    drawn = {line.get_label(): line for line in ax.get_lines()}
+    r = ref["terms"]["ContractOne year"]
+    np.testing.assert_allclose(drawn["±2 SE"].get_ydata(), r["lower"], rtol=1e-5)
+    assert drawn["fitted log-HR"].get_ydata()[0] == pytest.approx(m.params_.iloc[0])
+    plt.close(ax.figure)
