@@ -91,6 +91,7 @@ from churnsurv.metrics import (
 from churnsurv.plotting import (
     plot_calibration,
     plot_calibration_purchases,
+    plot_churn_rates,
     plot_cohort_heatmap,
     plot_cumulative_tracking,
     plot_gains,
@@ -191,6 +192,7 @@ __all__ = [
     "piecewise_hazard_ratios",
     "plot_calibration",
     "plot_calibration_purchases",
+    "plot_churn_rates",
     "plot_cohort_heatmap",
     "plot_cumulative_tracking",
     "plot_gains",

@@ -10,12 +10,13 @@ from churnsurv.plotting.btyd import (
     plot_sbg_projection,
 )
 from churnsurv.plotting.experiments import plot_hazard_ratios, plot_rmst_difference
-from churnsurv.plotting.km import plot_cohort_heatmap
+from churnsurv.plotting.km import plot_churn_rates, plot_cohort_heatmap
 from churnsurv.plotting.metrics import plot_calibration, plot_gains
 
 __all__ = [
     "plot_calibration",
     "plot_calibration_purchases",
+    "plot_churn_rates",
     "plot_cohort_heatmap",
     "plot_cumulative_tracking",
     "plot_gains",
