@@ -93,5 +93,12 @@ def plot_value_at_risk(top: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax.set_yticks(y, [plain_text(i) for i in top.index])
     ax.set_xlabel("value at risk = P(churn) × residual CLV")
     handles = [Rectangle((0, 0), 1, 1, color=colours[t]) for t in tiers]
-    ax.legend(handles, [plain_text(t) for t in tiers], title="value tier", loc="lower right")
+    ax.legend(
+        handles,
+        [plain_text(t) for t in tiers],
+        title="value tier",
+        frameon=False,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+    )  # beside the bars, never over them
     return ax

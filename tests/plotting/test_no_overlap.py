@@ -56,6 +56,14 @@ def overlapping_texts(fig, tolerance: float = 1.0) -> list[tuple[str, str]]:
     return found
 
 
+def legend_outside_axes(ax) -> bool:
+    """The legend lies right of the axes: it hides no curve or bar."""
+    ax.figure.canvas.draw()
+    renderer = ax.figure.canvas.get_renderer()
+    legend = ax.get_legend().get_window_extent(renderer)
+    return legend.x0 >= ax.get_window_extent(renderer).x1
+
+
 def assert_no_overlap(fig):
     found = overlapping_texts(fig)
     plt.close(fig)
@@ -101,6 +109,8 @@ def test_report_retention_curves(segmented, by):
     fig, ax = plt.subplots(figsize=(8, 5))  # as the report draws them
     cs.KaplanMeier().fit(segmented, by=by).plot(ax=ax)
     ax.set_title(f"By {by}")
+    if by is not None:
+        assert legend_outside_axes(ax)
     assert_no_overlap(fig)
 
 
@@ -156,6 +166,7 @@ def test_report_clv_bars_and_value_at_risk(segmented):
     )
     fig, ax = plt.subplots(figsize=(8, 0.3 * 20 + 1.5))
     var.plot(n=20, ax=ax)
+    assert legend_outside_axes(ax)
     assert_no_overlap(fig)
 
 
