@@ -188,7 +188,7 @@ class CLVResult(Result):
         return f"{n} rows; the first 50 shown." if n > 50 else ""
 
     def plot(self, *, ax: Axes | None = None) -> Axes:
-        """Bar chart of CLV per segment (with bootstrap CIs), or a histogram per customer.
+        """Horizontal bars of CLV per segment (with bootstrap CIs), or a histogram per customer.
 
         Returns
         -------
@@ -200,7 +200,7 @@ class CLVResult(Result):
         >>> res = clv(pd.Series([1.0, 0.9], index=[0, 1]), margin=10, annual_discount_rate=0.1,
         ...           horizon=2, time_unit="month")
         >>> ax = res.plot()
-        >>> [round(float(b.get_height()), 2) for b in ax.patches]
+        >>> [round(float(b.get_width()), 2) for b in ax.patches]
         [18.93]
         """
         from churnsurv.plotting.clv import plot_clv
