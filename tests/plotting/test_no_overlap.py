@@ -267,6 +267,11 @@ def test_experiment_notebook_figures():
          "ci_upper": [0.1, 0.4, 0.5]}
     )  # fmt: skip
     assert_no_overlap(cs.plot_rmst_difference(curve).figure)
+    hr_curve = pd.DataFrame(
+        {"time": np.linspace(1, 72, 30), "hr": np.linspace(0.5, 2.0, 30),
+         "hr_lower": np.linspace(0.3, 1.5, 30), "hr_upper": np.linspace(0.8, 2.6, 30)}
+    )  # fmt: skip
+    assert_no_overlap(cs.plot_hazard_ratio_curve(hr_curve).figure)
 
 
 def test_bars_with_many_long_categories_never_overlap():
