@@ -27,6 +27,7 @@ __all__ = [
     "check_annual_rate",
     "check_choice",
     "check_count",
+    "check_date_format",
     "check_horizon",
     "check_margin_values",
     "check_seed",
@@ -198,6 +199,49 @@ def check_unit(time_unit: Any, *, name: str = "time_unit") -> str:
             rule="unknown time unit",
         )
     return time_unit
+
+
+def check_date_format(date_format: Any, *, name: str = "date_format") -> str | None:
+    """Validate a date format: None, ``"ISO8601"``, or a strftime format with a day, month, year.
+
+    The format is the one :func:`pandas.to_datetime` takes (``"%d/%m/%Y"`` for 25/11/2023); it
+    must name the day (``%d``), the month (``%m``, ``%b`` or ``%B``) and the year (``%Y`` or
+    ``%y``), and read back what it writes.
+
+    Examples
+    --------
+    >>> check_date_format("%d/%m/%Y")
+    '%d/%m/%Y'
+    >>> check_date_format("dd/mm/yyyy")
+    Traceback (most recent call last):
+    ...
+    churnsurv.exceptions.DataValidationError: date_format='dd/mm/yyyy' is not a date format; ...
+    """
+    if date_format is None or date_format == "ISO8601":
+        return date_format
+    has = (
+        isinstance(date_format, str)
+        and "%d" in date_format
+        and any(m in date_format for m in ("%m", "%b", "%B"))
+        and any(y in date_format for y in ("%Y", "%y"))
+    )
+    if has:
+        sample = pd.Timestamp("2023-11-25 10:30:45")
+        try:
+            back = pd.to_datetime(sample.strftime(date_format), format=date_format)
+        except (ValueError, TypeError):
+            has = False
+        else:
+            has = back.date() == sample.date()
+    if not has:
+        raise DataValidationError(
+            f"{name}={date_format!r} is not a date format; give the day, month and year as "
+            "strftime codes, e.g. '%d/%m/%Y' for 25/11/2023, '%m/%d/%Y' for 11/25/2023, "
+            "'%d.%m.%y %H:%M' for 25.11.23 10:30, or 'ISO8601'.",
+            column=name,
+            rule="bad date format",
+        )
+    return date_format
 
 
 def check_annual_rate(rate: Any, *, name: str = "annual_discount_rate") -> float:
