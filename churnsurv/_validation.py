@@ -31,6 +31,7 @@ __all__ = [
     "check_horizon",
     "check_margin_values",
     "check_seed",
+    "check_segment_levels",
     "check_survival_curve",
     "check_survivor_counts",
     "check_unit",
@@ -46,6 +47,11 @@ MAX_HORIZON = 10_000
 
 #: Seeds are whole numbers in numpy's legacy range, ``0 <= seed < 2**32`` (``np.random.seed``).
 MAX_SEED = 2**32 - 1
+
+#: Segment columns (``by``) with more levels than this are refused: a plot of more curves cannot be
+#: read, and a test across that many groups (most of them small) is no answer to "do segments
+#: differ?". A continuous column (a price, a number of seats) is the usual mistake.
+MAX_SEGMENT_LEVELS = 20
 
 #: How many example ids an error message names.
 N_EXAMPLES = 5
@@ -242,6 +248,63 @@ def check_date_format(date_format: Any, *, name: str = "date_format") -> str | N
             rule="bad date format",
         )
     return date_format
+
+
+def check_segment_levels(
+    frame: pd.DataFrame, columns: Iterable[str], *, max_levels: int = MAX_SEGMENT_LEVELS
+) -> None:
+    """Refuse segment columns (``by``) with more than ``max_levels`` levels, before any fit.
+
+    One curve, one row of a table and one log-rank group per level: with hundreds of levels
+    (a price or any continuous column) the plot is unreadable and the test degenerate. The
+    message gives the number of levels and the way out: bin the column (``pd.qcut``, or
+    ``--bins`` on the command line) or choose a categorical column. Several columns together
+    may not form more than ``max_levels`` groups either.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"plan": ["a", "b"] * 50, "fee": np.linspace(10, 99, 100)})
+    >>> check_segment_levels(frame, ["plan"])
+    >>> check_segment_levels(frame, ["fee"])
+    Traceback (most recent call last):
+    ...
+    churnsurv.exceptions.DataValidationError: by='fee': 100 levels (numbers with many distinct ...
+    """
+    cols = list(columns)
+    for col in cols:
+        values = frame[col]
+        levels = int(values.nunique(dropna=True))
+        if levels <= max_levels:
+            continue
+        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+        what = (
+            "numbers with many distinct values: a continuous column"
+            if numeric and not isinstance(values.dtype, pd.CategoricalDtype)
+            else "labels"
+        )
+        fix = (
+            f"bin it first, e.g. df[{col!r}] = pd.qcut(df[{col!r}], 4) (command line: --bins 4), "
+            "or choose a categorical column"
+            if what != "labels"
+            else "group the rare levels into one (e.g. 'other') or choose a column with fewer"
+        )
+        raise DataValidationError(
+            f"by={col!r}: {levels:,} levels ({what}); segments are compared one curve and "
+            f"one test group per level, at most {max_levels}. {fix[:1].upper() + fix[1:]}.",
+            column=str(col),
+            rule="too many segment levels",
+            n_rows=len(values),
+        )
+    if len(cols) > 1:
+        groups = int(frame.groupby(cols, observed=True).ngroups)
+        if groups > max_levels:
+            raise DataValidationError(
+                f"by={cols}: the columns together form {groups:,} segments, more than "
+                f"{max_levels}; compare them one at a time or combine fewer columns.",
+                column=str(cols[0]),
+                rule="too many segment levels",
+                n_rows=len(frame),
+            )
 
 
 def check_annual_rate(rate: Any, *, name: str = "annual_discount_rate") -> float:
