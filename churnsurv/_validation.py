@@ -28,6 +28,7 @@ __all__ = [
     "check_choice",
     "check_count",
     "check_date_format",
+    "check_fraction",
     "check_horizon",
     "check_margin_values",
     "check_seed",
@@ -251,7 +252,11 @@ def check_date_format(date_format: Any, *, name: str = "date_format") -> str | N
 
 
 def check_segment_levels(
-    frame: pd.DataFrame, columns: Iterable[str], *, max_levels: int = MAX_SEGMENT_LEVELS
+    frame: pd.DataFrame,
+    columns: Iterable[str],
+    *,
+    max_levels: int = MAX_SEGMENT_LEVELS,
+    name: str = "by",
 ) -> None:
     """Refuse segment columns (``by``) with more than ``max_levels`` levels, before any fit.
 
@@ -259,7 +264,8 @@ def check_segment_levels(
     (a price or any continuous column) the plot is unreadable and the test degenerate. The
     message gives the number of levels and the way out: bin the column (``pd.qcut``, or
     ``--bins`` on the command line) or choose a categorical column. Several columns together
-    may not form more than ``max_levels`` groups either.
+    may not form more than ``max_levels`` groups either. ``name`` is the argument named in the
+    message (``"--by"`` on the command line).
 
     Examples
     --------
@@ -282,14 +288,17 @@ def check_segment_levels(
             if numeric and not isinstance(values.dtype, pd.CategoricalDtype)
             else "labels"
         )
-        fix = (
-            f"bin it first, e.g. df[{col!r}] = pd.qcut(df[{col!r}], 4) (command line: --bins 4), "
-            "or choose a categorical column"
-            if what != "labels"
-            else "group the rare levels into one (e.g. 'other') or choose a column with fewer"
-        )
+        if what == "labels":
+            fix = "group the rare levels into one (e.g. 'other') or choose a column with fewer"
+        elif name.startswith("--"):  # the command line
+            fix = "compare it in quantile bins with --bins 4, or choose a categorical column"
+        else:
+            fix = (
+                f"bin it first, e.g. df[{col!r}] = pd.qcut(df[{col!r}], 4) (command line: "
+                "--bins 4), or choose a categorical column"
+            )
         raise DataValidationError(
-            f"by={col!r}: {levels:,} levels ({what}); segments are compared one curve and "
+            f"{name}={col!r}: {levels:,} levels ({what}); segments are compared one curve and "
             f"one test group per level, at most {max_levels}. {fix[:1].upper() + fix[1:]}.",
             column=str(col),
             rule="too many segment levels",
@@ -299,12 +308,34 @@ def check_segment_levels(
         groups = int(frame.groupby(cols, observed=True).ngroups)
         if groups > max_levels:
             raise DataValidationError(
-                f"by={cols}: the columns together form {groups:,} segments, more than "
+                f"{name}={cols}: the columns together form {groups:,} segments, more than "
                 f"{max_levels}; compare them one at a time or combine fewer columns.",
                 column=str(cols[0]),
                 rule="too many segment levels",
                 n_rows=len(frame),
             )
+
+
+def check_fraction(value: Any, *, name: str) -> float:
+    """Validate a share: a number from 0 to 1 (0.05 = 5%).
+
+    Examples
+    --------
+    >>> check_fraction(0.05, name="max_excluded")
+    0.05
+    >>> check_fraction(5, name="max_excluded")
+    Traceback (most recent call last):
+    ...
+    churnsurv.exceptions.DataValidationError: max_excluded=5 must be a share from 0 to 1 ...
+    """
+    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
+    if not ok or not 0 <= float(value) <= 1:
+        raise DataValidationError(
+            f"{name}={value!r} must be a share from 0 to 1 (0.05 = 5%).",
+            column=name,
+            rule="not a share",
+        )
+    return float(value)
 
 
 def check_annual_rate(rate: Any, *, name: str = "annual_discount_rate") -> float:
