@@ -374,7 +374,8 @@ def _carried_columns(
     if clash:
         raise DataValidationError(
             f"column {clash[0]!r}: this name is reserved for churnsurv's own columns "
-            f"{list(reserved)}; rename it or leave it out with covariates=[...].",
+            f"{list(reserved)}; rename it (churnsurv report: in the file) or leave it out with "
+            "covariates=[...].",
             column=str(clash[0]),
             rule="reserved column name",
         )

@@ -321,7 +321,8 @@ def parse_events(
             return (pd.to_numeric(series, errors="coerce") == 1).to_numpy()
         raise DataValidationError(
             f"column {column!r}: event labels {sorted(map(str, values))[:10]} need "
-            "event_value= to say which label means churned (e.g. event_value='Yes').",
+            "event_value= to say which label means churned (e.g. event_value='Yes'; "
+            "churnsurv report: --event-value Yes).",
             column=column,
             rule="event labels without event_value",
         )

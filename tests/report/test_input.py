@@ -249,3 +249,74 @@ def test_the_saas_table_gives_correct_results_end_to_end(saas_table, saas_csv, t
     assert len(bins) == 4 and bins["n"].tolist() == [500, 500, 500, 500]
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "semicolon-separated text (detected)" in html
+
+
+# --------------------------------------------------------------------------------------------
+# options suggested by messages
+# --------------------------------------------------------------------------------------------
+#: Arguments that library messages suggest ("pass X=") which ``churnsurv report`` does not offer,
+#: and why the report's user never needs them.
+API_ONLY = {
+    "allow_negative_margin": "CLV, value at risk and value lost by reason in the report need "
+    "margins >= 0; rows with a negative margin are counted on the terminal per reason",
+    "survivors": "aggregate sBG fits; the report fits the sBG customer by customer",
+    "on_invalid": "the report always prepares with on_invalid='drop' and lists the rows",
+    "entry": "prepare(entry=) is not passed by the report, so its argument errors cannot occur",
+    "reason_groups": "the report analyses the reasons as given (no group_reasons call)",
+    "kind": "cs.evaluate (prediction metrics) is not part of the report",
+    "collapse": "a Cox engine option the report does not use",
+    "data": "CoxModel partial effects, not part of the report",
+    "robust": "case weights, not used by the report",
+    "covariates": "the message says to rename the column, the way on the command line",
+}
+
+
+def _messages():
+    """(file, line, text) of every string in a raise, a Violations.add or a warning."""
+    import ast
+    from pathlib import Path
+
+    root = Path(cs.__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        if "report" in path.relative_to(root).parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Raise) and node.exc is not None:
+                found = node.exc
+            elif isinstance(node, ast.Call) and getattr(node.func, "attr", "") in ("add", "warn"):
+                found = node
+            elif isinstance(node, ast.Dict):  # tables of advice, e.g. rules._NOT_NUMBERS
+                found = node
+            else:
+                continue
+            parts = [n.value for n in ast.walk(found) if isinstance(n, ast.Constant)]
+            text = " ".join(p for p in parts if isinstance(p, str))
+            yield path.name, getattr(node, "lineno", 0), text
+
+
+def test_every_argument_a_message_suggests_has_a_flag_or_is_named():
+    import argparse
+    import re
+
+    from churnsurv.report.cli import _add_report_options
+
+    parser = argparse.ArgumentParser()
+    _add_report_options(parser)
+    flags = {
+        opt[2:].replace("-", "_"): opt
+        for action in parser._actions
+        for opt in action.option_strings
+        if opt.startswith("--")
+    }
+    suggests = re.compile(r"(?i)\b(?:pass|use|set|refit with|give|with)\s+([a-z_]+)=")
+    missing = []
+    for name, line, text in _messages():
+        for argument in suggests.findall(text):
+            named = argument in flags or argument in API_ONLY or "churnsurv report: --" in text
+            if not named:
+                missing.append(f"{name}:{line} {argument}=")
+    assert missing == []
+    # the ones this issue found: the CLV tail names --horizon, event labels name --event-value
+    texts = " ".join(text for _, _, text in _messages())
+    assert texts.count("shorten the horizon (churnsurv report: --horizon)") == 2
+    assert "churnsurv report: --event-value Yes" in texts
