@@ -7,6 +7,7 @@ through :func:`churnsurv.report.io.read_input`.
 
 from __future__ import annotations
 
+import io
 import os
 import warnings
 from collections.abc import Callable
@@ -67,8 +68,8 @@ def check_delimiter(sep: object, *, name: str = "sep") -> str | None:
     return str(sep)
 
 
-def _text_sample(path: Path) -> str:
-    """The first lines of a (possibly compressed) text file, for sniffing its delimiter."""
+def _text_sample(path: Path) -> tuple[str, bool]:
+    """The start of a (possibly compressed) text file, and whether the file goes on after it."""
     import bz2
     import gzip
     import lzma
@@ -79,22 +80,18 @@ def _text_sample(path: Path) -> str:
         with opener(path, "rb") as handle:
             head = handle.read(_SNIFF_BYTES)
     except (OSError, EOFError, lzma.LZMAError):
-        return ""  # pandas reads the file next and says what is wrong with it
-    text = head.decode("utf-8", errors="replace")
-    lines = text.splitlines()
-    if len(head) == _SNIFF_BYTES and len(lines) > 1:
-        lines = lines[:-1]  # the last line may be cut in the middle
-    return "\n".join(lines)
+        return "", False  # pandas reads the file next and says what is wrong with it
+    return head.decode("utf-8", errors="replace"), len(head) == _SNIFF_BYTES
 
 
 def sniff_delimiter(path: str | os.PathLike) -> str:
     """The delimiter of a CSV-like file: ``,``, ``;``, tab or ``|``.
 
     The rule is stricter than :class:`csv.Sniffer` (which may pick a letter): a candidate
-    must split the header into at least two fields and every sampled line (the first 64 KiB,
-    quotes respected) into the same number of fields as the header; of those, the one giving
-    the most fields wins, ties going to the order of :data:`DELIMITERS`. A file that no
-    candidate splits (one column) is comma-separated.
+    must split the header into at least two fields and every sampled record (the first 64 KiB,
+    quotes and quoted line breaks respected) into the same number of fields as the header;
+    of those, the one giving the most fields wins, ties going to the order of
+    :data:`DELIMITERS`. A file that no candidate splits (one column) is comma-separated.
 
     Examples
     --------
@@ -107,13 +104,17 @@ def sniff_delimiter(path: str | os.PathLike) -> str:
     """
     import csv
 
-    lines = [line for line in _text_sample(Path(path)).splitlines() if line.strip()]
-    if not lines:
-        return ","
+    text, cut = _text_sample(Path(path))
     best, most = ",", 1
     for sep in DELIMITERS:
-        rows = list(csv.reader(lines, delimiter=sep))
-        fields = len(rows[0])
+        rows = []
+        try:  # a quoted field may hold line breaks: read records, not lines
+            for row in csv.reader(io.StringIO(text), delimiter=sep):
+                rows.append(row)
+        except csv.Error:  # e.g. a NUL byte: not a text file pandas will read either
+            rows = []
+        rows = [row for row in rows if row][: -1 if cut else None]  # the last may be cut
+        fields = len(rows[0]) if rows else 0
         if fields > most and all(len(row) == fields for row in rows):
             best, most = sep, fields
     return best

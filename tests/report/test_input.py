@@ -143,6 +143,20 @@ def test_sep_overrides_the_sniffed_delimiter(tmp_path):
     assert read_table(path, sep=";").attrs["format"] == "semicolon-separated text (given)"
 
 
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_quoted_line_breaks_past_the_sniffed_sample_do_not_mislead(sep, tmp_path):
+    """3,000 records whose notes hold a line break and other delimiters; the 64 KiB sample
+    ends inside a quoted note."""
+    n = 3000
+    notes = ["first line\nsecond; line, with | everything\t"] * n
+    table = pd.DataFrame({"id": range(n), "note": notes, "fee": np.arange(n) * 1.5})
+    path = tmp_path / "notes.csv"
+    table.to_csv(path, sep=sep, index=False)
+    assert path.stat().st_size > 1 << 16
+    assert sniff_delimiter(path) == sep
+    pd.testing.assert_frame_equal(read_table(path), table)
+
+
 def test_a_compressed_semicolon_file_is_sniffed(tmp_path):
     path = tmp_path / "t.csv.gz"
     pd.DataFrame({"a": [1, 2], "b": [3, 4]}).to_csv(path, sep=";", index=False)
