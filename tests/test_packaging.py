@@ -25,6 +25,28 @@ def _name(requirement: str) -> str:
     return re.split(r"[<>=!~\[ ;]", requirement.strip(), maxsplit=1)[0].lower()
 
 
+# Imported only when first used, so `import churnsurv` stays light (benchmarks/bench_import.py).
+LAZY = [
+    "matplotlib",
+    "lifelines",
+    "statsmodels",
+    "formulaic",
+    "papermill",
+    "nbconvert",
+    "tqdm",
+    "churnsurv.report",
+    "duckdb",
+    "ibis",
+    "pyspark",
+]
+
+
+def test_import_churnsurv_loads_no_heavy_optional_part():
+    probe = f"import sys, churnsurv; print([m for m in {LAZY!r} if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_environment_yml_matches_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = {_name(r) for r in project["dependencies"]}

@@ -241,7 +241,8 @@ def prepare(
     reserved = _RESERVED + (("reason",) if reason is not None else ())
     carried = _carried_columns(df, core, covariates, segments, margin, reserved)
 
-    df = df.reset_index(drop=True)
+    if not df.index.equals(pd.RangeIndex(len(df))):
+        df = df.reset_index(drop=True)  # positions are the row numbers of every message
     ids = df[id] if id is not None else None
     v = Violations(len(df), ids)
     if ids is not None and id is not None:
@@ -270,9 +271,11 @@ def prepare(
         out[col] = df[col] if col != margin else _numeric_quiet(df[col])
 
     excluded = v.excluded_frame(id or "row")
-    out = out[v.keep_mask(on_invalid)]
-    out["duration"] = out["duration"].astype(float)
-    out["event"] = out["event"].astype(bool)
+    keep = v.keep_mask(on_invalid)
+    if not keep.all():
+        out = out[keep]
+    # already float and bool when built here: no copy unless a dtype really changes
+    out = out.astype({"duration": float, "event": bool}, copy=False)
     if id is not None:
         out.index = pd.Index(df[id][out.index], name=id)
     else:

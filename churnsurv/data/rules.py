@@ -80,6 +80,8 @@ def numeric_column(series: pd.Series, column: str, v: Violations, what: str) -> 
     A column that is booleans, complex numbers, time spans or dates as a whole is refused at
     once (numpy would silently read them as 0/1, drop imaginary parts or count nanoseconds).
     """
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iuf":
+        return _numpy_numbers(series.to_numpy(), column, v, what)
     kind = _kind(series)
     if kind in _NOT_NUMBERS:
         raise DataValidationError(
@@ -99,6 +101,16 @@ def numeric_column(series: pd.Series, column: str, v: Violations, what: str) -> 
     v.add(column, f"missing {what}", missing)
     v.add(column, f"non-numeric {what}", np.isnan(values) & ~missing)
     v.add(column, f"infinite {what}", np.isinf(values))
+    return values
+
+
+def _numpy_numbers(values: np.ndarray, column: str, v: Violations, what: str) -> np.ndarray:
+    """A float or integer column: numpy's checks, and no copy of a float64 column."""
+    values = values.astype(float, copy=False)
+    if values.dtype.kind == "f":
+        nan = np.isnan(values)
+        v.add(column, f"missing {what}", nan)
+        v.add(column, f"infinite {what}", np.isinf(values))
     return values
 
 
@@ -305,39 +317,94 @@ def parse_cutoff(
 def parse_events(
     series: pd.Series, column: str, v: Violations, event_value: Label, censor_value: Label
 ) -> np.ndarray:
-    missing = series.isna().to_numpy()
-    v.add(column, "missing event", missing)
-    present = series[~missing]
-    values = pd.unique(present.astype(object))
-    if event_value is None:
-        if pd.api.types.is_bool_dtype(series) or all(
-            isinstance(x, bool | np.bool_) for x in values
-        ):
-            return series.fillna(False).astype(bool).to_numpy()
-        numeric = pd.to_numeric(present, errors="coerce")
-        if numeric.notna().all():
-            bad = ~series.isna() & ~pd.to_numeric(series, errors="coerce").isin([0, 1])
-            v.add(column, "event value outside the declared set {0, 1}", bad.to_numpy())
-            return (pd.to_numeric(series, errors="coerce") == 1).to_numpy()
-        raise DataValidationError(
-            f"column {column!r}: event labels {sorted(map(str, values))[:10]} need "
-            "event_value= to say which label means churned (e.g. event_value='Yes'; "
-            "churnsurv report: --event-value Yes).",
-            column=column,
-            rule="event labels without event_value",
-        )
-    obj = series.astype(object)
-    if censor_value is not None:
-        declared = {event_value, censor_value}
+    """The churn indicator of an event column, recording missing and undeclared values.
+
+    Numeric and boolean columns without ``event_value`` take numpy's path (one pass per rule:
+    the values must be 0/1 or booleans); labels are factorized once (``pandas.factorize``, or the
+    codes of a categorical) and every rule is decided on the few distinct labels, then mapped to
+    the rows through the codes.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from churnsurv._validation import Violations
+    >>> v = Violations(4, None)
+    >>> parse_events(pd.Series(["Yes", "No", None, "No"]), "e", v, "Yes", None).tolist()
+    [True, False, False, False]
+    >>> [(rule, pos.tolist()) for _, rule, pos, _ in v.records]
+    [('missing event', [2])]
+    """
+    if event_value is None and isinstance(series.dtype, np.dtype) and series.dtype.kind in "biuf":
+        return _numeric_events(series.to_numpy(), column, v)
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes = series.cat.codes.to_numpy()
+        uniques = np.asarray(series.cat.categories, dtype=object)
     else:
-        others = obj[~missing & (obj != event_value)]
-        declared = {event_value}
-        if len(others):
-            declared.add(others.value_counts().index[0])
-    if event_value not in set(values):
-        detail = f" (values seen: {sorted(map(str, values))[:10]})"
+        codes, uniques_index = pd.factorize(series, use_na_sentinel=True)
+        uniques = np.asarray(uniques_index, dtype=object)
+    missing = codes < 0
+    v.add(column, "missing event", missing)
+    counts = np.bincount(codes[~missing], minlength=len(uniques))
+    seen = uniques[counts > 0]  # a categorical's unused categories are not values seen
+    if event_value is None:
+        return _unlabelled_events(series, codes, uniques, seen, column, v)
+    is_event = np.array([u == event_value for u in uniques], dtype=bool)
+    if censor_value is not None:
+        declared = np.array([u == event_value or u == censor_value for u in uniques], dtype=bool)
+    else:
+        # the most common other label is the censoring label
+        counts[is_event] = -1
+        declared = is_event.copy()
+        if len(uniques) and counts.max() > 0:
+            declared[int(np.argmax(counts))] = True
+    if not any(u == event_value for u in seen):
+        detail = f" (values seen: {sorted(map(str, seen))[:10]})"
         v.add(column, f"event_value {event_value!r} never occurs", ~missing, detail)
-    outside = ~missing & ~obj.isin(list(declared)).to_numpy()
-    shown = sorted(map(repr, declared))
+    labels = {event_value} | (
+        {censor_value} if censor_value is not None else set(uniques[declared])
+    )
+    shown = sorted(map(repr, labels))
+    outside = ~missing & ~_lookup(declared, codes)
     v.add(column, f"event value outside the declared set {{{', '.join(shown)}}}", outside)
-    return (obj == event_value).to_numpy()
+    return _lookup(is_event, codes)
+
+
+def _lookup(table: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """``table[codes]`` with code -1 (missing) mapped to False."""
+    return np.append(table, False)[codes]
+
+
+def _numeric_events(values: np.ndarray, column: str, v: Violations) -> np.ndarray:
+    """0/1 or boolean events: numpy only (no copy of a boolean column)."""
+    if values.dtype.kind == "b":
+        return values
+    if values.dtype.kind == "f":
+        missing = np.isnan(values)
+        v.add(column, "missing event", missing)
+        v.add(
+            column,
+            "event value outside the declared set {0, 1}",
+            ~missing & (values != 0) & (values != 1),
+        )
+    else:
+        v.add(column, "event value outside the declared set {0, 1}", (values != 0) & (values != 1))
+    return values == 1
+
+
+def _unlabelled_events(series, codes, uniques, seen, column: str, v: Violations) -> np.ndarray:
+    """Events without ``event_value``: booleans (with missing cells) or 0/1 numbers as text."""
+    if all(isinstance(x, bool | np.bool_) for x in seen):
+        return _lookup(np.array([bool(u) for u in uniques], dtype=bool), codes)
+    numeric = pd.to_numeric(pd.Series(seen, dtype=object), errors="coerce")
+    if numeric.notna().all():
+        as_number = pd.to_numeric(series, errors="coerce")
+        bad = ~series.isna() & ~as_number.isin([0, 1])
+        v.add(column, "event value outside the declared set {0, 1}", bad.to_numpy())
+        return (as_number == 1).to_numpy()
+    raise DataValidationError(
+        f"column {column!r}: event labels {sorted(map(str, seen))[:10]} need "
+        "event_value= to say which label means churned (e.g. event_value='Yes'; "
+        "churnsurv report: --event-value Yes).",
+        column=column,
+        rule="event labels without event_value",
+    )

@@ -2,7 +2,8 @@
 
 :func:`compare_arms` reads a two-arm experiment (Kaplan–Meier, log-rank and Fleming–Harrington
 tests, RMST difference and ratio over horizons, hazard ratio per tenure interval, a decision
-table); :func:`piecewise_hazard_ratios` and :func:`split_episodes` are its step time interaction;
+table); :func:`piecewise_hazard_ratios` and :func:`split_episodes` are its step time interaction,
+:func:`time_varying_hazard_ratio` the continuous one (R's ``tt()``);
 :func:`net_value` values each arm net of the campaign's cost. :mod:`~churnsurv.experiments.planning`
 sizes a test (:func:`events_needed`, :func:`sample_size`, :func:`power_hazard_ratio`,
 :func:`rmst_power`). :func:`simulate_hotel` simulates the hotel case of notebook
@@ -21,6 +22,7 @@ from churnsurv.experiments.planning import (
     sample_size,
 )
 from churnsurv.experiments.simulate import HotelSimulation, simulate_hotel
+from churnsurv.experiments.timevarying import TimeVaryingHazardRatio, time_varying_hazard_ratio
 from churnsurv.experiments.value import NetValue, net_value
 from churnsurv.experiments.winback import WinBack, win_back
 
@@ -30,6 +32,7 @@ __all__ = [
     "NetValue",
     "PowerPlan",
     "RMSTPower",
+    "TimeVaryingHazardRatio",
     "WinBack",
     "churn_within_follow_up",
     "compare_arms",
@@ -41,5 +44,6 @@ __all__ = [
     "sample_size",
     "simulate_hotel",
     "split_episodes",
+    "time_varying_hazard_ratio",
     "win_back",
 ]

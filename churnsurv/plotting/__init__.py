@@ -9,7 +9,11 @@ from churnsurv.plotting.btyd import (
     plot_cumulative_tracking,
     plot_sbg_projection,
 )
-from churnsurv.plotting.experiments import plot_hazard_ratios, plot_rmst_difference
+from churnsurv.plotting.experiments import (
+    plot_hazard_ratio_curve,
+    plot_hazard_ratios,
+    plot_rmst_difference,
+)
 from churnsurv.plotting.km import plot_cohort_heatmap
 from churnsurv.plotting.metrics import plot_calibration, plot_gains
 
@@ -19,6 +23,7 @@ __all__ = [
     "plot_cohort_heatmap",
     "plot_cumulative_tracking",
     "plot_gains",
+    "plot_hazard_ratio_curve",
     "plot_hazard_ratios",
     "plot_rmst_difference",
     "plot_sbg_projection",

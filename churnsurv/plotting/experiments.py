@@ -1,6 +1,7 @@
-"""Figures of a retention experiment: the RMST-difference curve and the hazard ratio over time.
+"""Figures of a retention experiment: the RMST-difference curve and the hazard ratio over time
+(as steps per tenure interval, or as a smooth curve from a ``tt()``-style fit).
 
-Both draw tables that :mod:`churnsurv.experiments` computed (a result in, ``ax=None``, the Axes
+Each draws a table that :mod:`churnsurv.experiments` computed (a result in, ``ax=None``, the Axes
 out).
 """
 
@@ -12,7 +13,7 @@ import pandas as pd
 from churnsurv._typing import Axes
 from churnsurv.plotting._axes import new_or_given
 
-__all__ = ["plot_hazard_ratios", "plot_rmst_difference"]
+__all__ = ["plot_hazard_ratio_curve", "plot_hazard_ratios", "plot_rmst_difference"]
 
 
 def plot_rmst_difference(curve: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
@@ -95,4 +96,47 @@ def plot_hazard_ratios(hazard_ratios: pd.DataFrame, *, ax: Axes | None = None) -
     ax.set_yscale("log")
     ax.set_xlabel("tenure")
     ax.set_ylabel("hazard ratio (treated / reference)")
+    return ax
+
+
+def plot_hazard_ratio_curve(curve: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """The hazard ratio as a smooth function of tenure with its pointwise band (log scale).
+
+    Parameters
+    ----------
+    curve : pandas.DataFrame
+        From :meth:`churnsurv.TimeVaryingHazardRatio.hazard_ratio` (``time``, ``hr``,
+        ``hr_lower``, ``hr_upper``).
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> curve = pd.DataFrame({"time": [1.0, 12.0], "hr": [0.5, 2.0],
+    ...                       "hr_lower": [0.3, 1.5], "hr_upper": [0.8, 2.6]})
+    >>> ax = plot_hazard_ratio_curve(curve)
+    >>> ax.lines[0].get_ydata().tolist()
+    [0.5, 2.0]
+    """
+    ax = new_or_given(ax)
+    ax.plot(curve["time"], curve["hr"], color="C0", linewidth=2, label="hazard ratio")
+    ax.fill_between(
+        curve["time"],
+        curve["hr_lower"],
+        curve["hr_upper"],
+        color="C0",
+        alpha=0.2,
+        label="pointwise band",
+    )
+    ax.axhline(1.0, color="grey", linewidth=0.8)
+    ax.set_yscale("log")
+    ax.set_xlabel("tenure")
+    ax.set_ylabel("hazard ratio (treated / reference)")
+    ax.legend(loc="best")
     return ax

@@ -17,7 +17,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from formulaic import Formula, model_matrix
 
 from churnsurv._validation import check_horizon
 from churnsurv.exceptions import DataValidationError
@@ -193,6 +192,8 @@ def check_formula(formula: str) -> None:
     ...
     churnsurv.exceptions.DataValidationError: formula ... is not allowed. A formula may use ...
     """
+    from formulaic import Formula  # imported when first used: `import churnsurv` stays light
+
     try:
         terms = list(Formula(formula))
     except Exception as exc:  # formulaic parse errors have many types
@@ -240,6 +241,8 @@ class Design:
             )
         self.formula = formula
         check_formula(formula)
+        from formulaic import Formula
+
         try:
             self.variables = sorted(Formula(formula).required_variables)
         except Exception as exc:  # formulaic parse errors have many types
@@ -261,6 +264,8 @@ class Design:
             # formulaic warns about pandas' future downcasting behaviour on some versions; the
             # warning is about formulaic internals, not our data.
             warnings.simplefilter("ignore", FutureWarning)
+            from formulaic import model_matrix
+
             mm = model_matrix(self.formula, frame)
         self.spec = mm.model_spec
         X = _float_frame(mm, [c for c in mm.columns if c != "Intercept"], frame.index)

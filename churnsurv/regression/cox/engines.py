@@ -14,12 +14,10 @@ all-categorical design without weights,       churnsurv's own Newton-Raphson on 
 robust SEs, penalizer or panel                rows (exact for Efron and Breslow, see below)
 (``collapse="auto"``, at least 4-fold fewer
 rows), either ties
-``ties="breslow"`` without weights, robust    statsmodels ``PHReg`` (our own Newton-Raphson if
-SEs, penalizer, entry times or panel          PHReg does not converge)
 everything else, either ties: the default     churnsurv's own Newton-Raphson (``likelihood``)
-Efron fit, case weights, robust / clustered
-SEs, penalizer, strata, entry times, panels
-(time-varying covariates)
+Efron fit, Breslow fits, case weights,
+robust / clustered SEs, penalizer, strata,
+entry times, panels (time-varying covariates)
 robust / clustered SEs                        the same fit; sandwich from R's score residuals
                                               (Efron or Breslow, ``likelihood.score_residuals``)
 ============================================  ===================================================
@@ -29,9 +27,13 @@ counts tied deaths in rows and gives each step the mean death weight (``coxfit6.
 are ``(entry, exit]``, and ``robust=True`` is R's sandwich ``D'D`` of the (weighted, clustered)
 dfbeta residuals. The tests check them against R outputs (``tests/reference``: tied Efron,
 weighted, robust and clustered fits) to 1e-6 or better, and against statsmodels ``PHReg`` and
-lifelines ``CoxPHFitter``. lifelines no longer fits any Cox model here: its robust SEs with Efron
-ties build the score residuals without Efron's weights (3-10% off R's on tied data), its
-``CoxTimeVaryingFitter`` has no robust SEs (``NotImplementedError``), and with fractional case
+lifelines ``CoxPHFitter``. statsmodels ``PHReg`` stays the tests' reference for Breslow fits: it
+computes the same estimates, but 5-7 times slower at a million customers, and its unguarded Newton
+steps can overflow (the Iranian data).
+
+lifelines no longer fits any Cox model here: its robust SEs with Efron ties build the score
+residuals without Efron's weights (3-10% off R's on tied data), its ``CoxTimeVaryingFitter``
+has no robust SEs (``NotImplementedError``), and with fractional case
 weights its fit can stop short (on R's weighted lung example, weights scaled by 1e-4 moved
 ``sex`` by a third of its SE) or, as reported in issue #11, take a NaN step. Its weighted Efron
 *likelihood* is R's (rows counted, mean weight per step); it is the stopping that fails. The own
@@ -56,7 +58,6 @@ fractional (sampling) weights use ``robust=True``, as R's documentation advises.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -136,27 +137,6 @@ def _collapsed(spec: FitSpec, xv: np.ndarray, train: CoxTraining) -> EngineResul
     return EngineResult(beta, cov, f"churnsurv Newton-Raphson on {len(cw)} collapsed rows")
 
 
-def _phreg(train: CoxTraining) -> EngineResult:
-    from statsmodels.duration.hazard_regression import PHReg
-
-    model = PHReg(
-        train.time, train.X, status=train.event.astype(float), strata=train.strata, ties="breslow"
-    )
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        res = model.fit()
-    beta = np.asarray(res.params)
-    failed = any("converge" in str(c.message).lower() for c in caught)
-    if failed or not (np.isfinite(beta).all() and np.isfinite(res.bse).all()):
-        # PHReg's unguarded Newton steps can overflow (e.g. on the Iranian data); our own
-        # engine, with step halving, maximises the same likelihood
-        beta, cov = _newton(train.risk_sets(), None)
-        return EngineResult(
-            beta, cov, "churnsurv Newton-Raphson (statsmodels PHReg did not converge)"
-        )
-    return EngineResult(beta, np.asarray(res.cov_params()), "statsmodels PHReg")
-
-
 def fit(spec: FitSpec, xv: np.ndarray, train: CoxTraining, groups) -> EngineResult:
     """Fit with the engine for this case (see the table in this module's docstring).
 
@@ -175,12 +155,11 @@ def fit(spec: FitSpec, xv: np.ndarray, train: CoxTraining, groups) -> EngineResu
         result = _collapsed(spec, xv, train)
         if result is not None:
             return result
-    if spec.ties == "breslow" and plain and train.entry is None:
-        return _phreg(train)
     # Everything else: our own Newton-Raphson, R's likelihood for either ties with case weights,
     # strata, entry times / panels ((start, stop] risk sets) and a ridge penalty; the sandwich
-    # from R's (Efron or Breslow) score residuals for robust SEs. statsmodels PHReg counts a row
-    # whose entry equals an event time as at risk then, and takes no case weights.
+    # from R's (Efron or Breslow) score residuals for robust SEs. (statsmodels PHReg, the tests'
+    # Breslow reference, counts a row whose entry equals an event time as at risk then, and
+    # takes no case weights.)
     beta, cov = _newton(train.risk_sets(), lam)
     if spec.robust:
         cov = core.robust_covariance(

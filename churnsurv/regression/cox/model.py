@@ -164,7 +164,7 @@ class CoxModel:
         >>> data = cs.prepare(cs.datasets.load_telco(), id="customerID", duration="tenure",
         ...                   event="Churn", event_value="Yes", time_unit="month")
         >>> CoxModel("Contract + MonthlyCharges", ties="breslow").fit(data).engine_
-        'statsmodels PHReg'
+        'churnsurv Newton-Raphson'
 
         With only categorical terms, identical rows are collapsed into weights (exact):
 

@@ -52,11 +52,17 @@ def survival(fit: CoxFit, data, times=None, *, conditional: bool = True) -> pd.D
     out = np.empty((len(lp), times.size))
     chunk = max(1, _CHUNK_CELLS // max(times.size, 1))
     for label, rows in fit.groups(labels, len(lp)):
+        # H(tenure + t) - H(tenure) depends on the tenure only: computed once per distinct
+        # tenure (whole months: a few dozen rows), then each customer's row is scaled by exp(lp)
+        distinct, code = np.unique(tenure[rows], return_inverse=True)
+        h_now = fit.cumulative_hazard(label, distinct)
+        increments = fit.cumulative_hazard(label, distinct[:, None] + times[None, :])
+        increments -= h_now[:, None]
         for start in range(0, rows.size, chunk):
             r = rows[start : start + chunk]
-            h_now = fit.cumulative_hazard(label, tenure[r])
-            h = fit.cumulative_hazard(label, tenure[r, None] + times[None, :]) - h_now[:, None]
-            out[r] = np.exp(-h * np.exp(lp[r])[:, None])
+            block = increments[code[start : start + chunk]]
+            block *= -np.exp(lp[r])[:, None]
+            out[r] = np.exp(block, out=block)
     out[churned] = np.nan
     return survival_frame(out, frame.index, times, conditional=conditional, time_unit=fit.time_unit)
 
