@@ -27,9 +27,12 @@ __all__ = [
     "check_annual_rate",
     "check_choice",
     "check_count",
+    "check_date_format",
+    "check_fraction",
     "check_horizon",
     "check_margin_values",
     "check_seed",
+    "check_segment_levels",
     "check_survival_curve",
     "check_survivor_counts",
     "check_unit",
@@ -45,6 +48,11 @@ MAX_HORIZON = 10_000
 
 #: Seeds are whole numbers in numpy's legacy range, ``0 <= seed < 2**32`` (``np.random.seed``).
 MAX_SEED = 2**32 - 1
+
+#: Segment columns (``by``) with more levels than this are refused: a plot of more curves cannot be
+#: read, and a test across that many groups (most of them small) is no answer to "do segments
+#: differ?". A continuous column (a price, a number of seats) is the usual mistake.
+MAX_SEGMENT_LEVELS = 20
 
 #: How many example ids an error message names.
 N_EXAMPLES = 5
@@ -198,6 +206,136 @@ def check_unit(time_unit: Any, *, name: str = "time_unit") -> str:
             rule="unknown time unit",
         )
     return time_unit
+
+
+def check_date_format(date_format: Any, *, name: str = "date_format") -> str | None:
+    """Validate a date format: None, ``"ISO8601"``, or a strftime format with a day, month, year.
+
+    The format is the one :func:`pandas.to_datetime` takes (``"%d/%m/%Y"`` for 25/11/2023); it
+    must name the day (``%d``), the month (``%m``, ``%b`` or ``%B``) and the year (``%Y`` or
+    ``%y``), and read back what it writes.
+
+    Examples
+    --------
+    >>> check_date_format("%d/%m/%Y")
+    '%d/%m/%Y'
+    >>> check_date_format("dd/mm/yyyy")
+    Traceback (most recent call last):
+    ...
+    churnsurv.exceptions.DataValidationError: date_format='dd/mm/yyyy' is not a date format; ...
+    """
+    if date_format is None or date_format == "ISO8601":
+        return date_format
+    has = (
+        isinstance(date_format, str)
+        and "%d" in date_format
+        and any(m in date_format for m in ("%m", "%b", "%B"))
+        and any(y in date_format for y in ("%Y", "%y"))
+    )
+    if has:
+        sample = pd.Timestamp("2023-11-25 10:30:45")
+        try:
+            back = pd.to_datetime(sample.strftime(date_format), format=date_format)
+        except (ValueError, TypeError):
+            has = False
+        else:
+            has = back.date() == sample.date()
+    if not has:
+        raise DataValidationError(
+            f"{name}={date_format!r} is not a date format; give the day, month and year as "
+            "strftime codes, e.g. '%d/%m/%Y' for 25/11/2023, '%m/%d/%Y' for 11/25/2023, "
+            "'%d.%m.%y %H:%M' for 25.11.23 10:30, or 'ISO8601'.",
+            column=name,
+            rule="bad date format",
+        )
+    return date_format
+
+
+def check_segment_levels(
+    frame: pd.DataFrame,
+    columns: Iterable[str],
+    *,
+    max_levels: int = MAX_SEGMENT_LEVELS,
+    name: str = "by",
+) -> None:
+    """Refuse segment columns (``by``) with more than ``max_levels`` levels, before any fit.
+
+    One curve, one row of a table and one log-rank group per level: with hundreds of levels
+    (a price or any continuous column) the plot is unreadable and the test degenerate. The
+    message gives the number of levels and the way out: bin the column (``pd.qcut``, or
+    ``--bins`` on the command line) or choose a categorical column. Several columns together
+    may not form more than ``max_levels`` groups either. ``name`` is the argument named in the
+    message (``"--by"`` on the command line).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"plan": ["a", "b"] * 50, "fee": np.linspace(10, 99, 100)})
+    >>> check_segment_levels(frame, ["plan"])
+    >>> check_segment_levels(frame, ["fee"])
+    Traceback (most recent call last):
+    ...
+    churnsurv.exceptions.DataValidationError: by='fee': 100 levels (numbers with many distinct ...
+    """
+    cols = list(columns)
+    for col in cols:
+        values = frame[col]
+        levels = int(values.nunique(dropna=True))
+        if levels <= max_levels:
+            continue
+        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+        what = (
+            "numbers with many distinct values: a continuous column"
+            if numeric and not isinstance(values.dtype, pd.CategoricalDtype)
+            else "labels"
+        )
+        if what == "labels":
+            fix = "group the rare levels into one (e.g. 'other') or choose a column with fewer"
+        elif name.startswith("--"):  # the command line
+            fix = "compare it in quantile bins with --bins 4, or choose a categorical column"
+        else:
+            fix = (
+                f"bin it first, e.g. df[{col!r}] = pd.qcut(df[{col!r}], 4) (command line: "
+                "--bins 4), or choose a categorical column"
+            )
+        raise DataValidationError(
+            f"{name}={col!r}: {levels:,} levels ({what}); segments are compared one curve and "
+            f"one test group per level, at most {max_levels}. {fix[:1].upper() + fix[1:]}.",
+            column=str(col),
+            rule="too many segment levels",
+            n_rows=len(values),
+        )
+    if len(cols) > 1:
+        groups = int(frame.groupby(cols, observed=True).ngroups)
+        if groups > max_levels:
+            raise DataValidationError(
+                f"{name}={cols}: the columns together form {groups:,} segments, more than "
+                f"{max_levels}; compare them one at a time or combine fewer columns.",
+                column=str(cols[0]),
+                rule="too many segment levels",
+                n_rows=len(frame),
+            )
+
+
+def check_fraction(value: Any, *, name: str) -> float:
+    """Validate a share: a number from 0 to 1 (0.05 = 5%).
+
+    Examples
+    --------
+    >>> check_fraction(0.05, name="max_excluded")
+    0.05
+    >>> check_fraction(5, name="max_excluded")
+    Traceback (most recent call last):
+    ...
+    churnsurv.exceptions.DataValidationError: max_excluded=5 must be a share from 0 to 1 ...
+    """
+    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
+    if not ok or not 0 <= float(value) <= 1:
+        raise DataValidationError(
+            f"{name}={value!r} must be a share from 0 to 1 (0.05 = 5%).",
+            column=name,
+            rule="not a share",
+        )
+    return float(value)
 
 
 def check_annual_rate(rate: Any, *, name: str = "annual_discount_rate") -> float:

@@ -38,3 +38,7 @@ def test_readme_examples_run_in_order():
     assert round(namespace["bgnbd"].log_likelihood_, 1) == -9582.4
     assert round(namespace["sbg"].alpha_, 3) == 0.704
     assert isinstance(namespace["dated_data"], cs.ChurnData)
+    # day-first dates: refused without their format, read exactly with it (issue #17); days
+    # counted by hand: 15 Jan -> 25 Nov 2023 is 314 days, 2 Nov 2023 -> 1 Dec 2024 is 395
+    assert "date_format='%d/%m/%Y'" in namespace["refusal"]
+    assert namespace["accounts_data"].frame["duration"].tolist() == [314.0, 395.0]

@@ -126,7 +126,8 @@ def _splice(km_times, km_surv, times, tail, data, label) -> np.ndarray:
                 f"{label}: the Kaplan-Meier curve ends at the last observed tenure {t_max:g}, "
                 f"but the horizon needs S(t) up to {times.max():g}. Pass tail= (a fitted "
                 "parametric model, e.g. cs.WeibullAFT, or a ShiftedBetaGeometric fit) to "
-                "extrapolate, or shorten the horizon. churnsurv never truncates silently."
+                "extrapolate, or shorten the horizon (churnsurv report: --horizon). churnsurv "
+                "never truncates silently."
             )
         s_tail = _tail_survival(tail, np.r_[t_max, times[beyond]], data)
         if s_tail[0] <= 0:
@@ -465,7 +466,8 @@ def _customer_survival(model, data, grid, residual, tail) -> np.ndarray:
             f"{type(model).__name__}: survival is not identified beyond the last follow-up time "
             f"for {int(missing.any(axis=1).sum())} customer(s) within horizon={grid.size}. "
             "Pass tail= (a fitted parametric model, e.g. cs.WeibullAFT) to extrapolate, "
-            "shorten the horizon, or use a parametric model instead."
+            "shorten the horizon (churnsurv report: --horizon), or use a parametric model "
+            "instead."
         )
     if hasattr(tail, "predict_survival"):  # per-customer parametric model
         ext = tail.predict_survival(data, times=grid, conditional=residual).to_numpy(dtype=float)

@@ -36,7 +36,13 @@ import numpy as np
 import pandas as pd
 
 from churnsurv._typing import DateLike, Label
-from churnsurv._validation import Violations, as_list, check_choice, check_unit
+from churnsurv._validation import (
+    Violations,
+    as_list,
+    check_choice,
+    check_date_format,
+    check_unit,
+)
 from churnsurv.data.churn_data import ChurnData, PanelData
 from churnsurv.data.reasons import check_reason_arguments, parse_reasons, reason_missing
 from churnsurv.data.rules import (
@@ -69,6 +75,7 @@ def prepare(
     start_date: str | None = None,
     end_date: str | None = None,
     cutoff: DateLike | None = None,
+    date_format: str | None = None,
     entry: str | None = None,
     entry_date: str | DateLike | None = None,
     time_unit: str = "month",
@@ -106,9 +113,17 @@ def prepare(
         any third value is an error. With ``reason`` and no ``event``: the reason label meaning
         "still active" (e.g. ``"active"``), read as no reason.
     start_date, end_date : str, optional
-        Columns of signup and churn dates (parsable by :func:`pandas.to_datetime`).
+        Columns of signup and churn dates: datetime values, or text in ISO 8601 (``2023-11-25``,
+        with or without a time and a UTC offset) or in ``date_format``.
     cutoff : date-like, optional
-        End of observation; required with ``start_date``.
+        End of observation; required with ``start_date``. Text is read as ISO 8601 or in
+        ``date_format``.
+    date_format : str, optional
+        The format of text dates (and of ``cutoff``), as :func:`pandas.to_datetime` takes it:
+        ``"%d/%m/%Y"`` for 25/11/2023, ``"%m/%d/%Y"`` for 11/25/2023. Required for dates written
+        as numbers in an order the text does not say (``02/11/2023``: 2 November or
+        11 February?): without it they are refused, never guessed. With it, a date in another
+        format is an "unparseable date".
     entry : str, optional
         Column of tenure at which each customer entered observation (left truncation, e.g. a
         snapshot that misses customers who left earlier). Must be below the duration.
@@ -178,6 +193,14 @@ def prepare(
     >>> data.frame[["duration", "event"]].values.tolist()
     [[2.0, True], [10.0, False]]
 
+    Day-first dates need their format (without it they are refused, never guessed):
+
+    >>> raw = pd.DataFrame({"start": ["15/01/2020", "01/02/2020"], "end": ["15/03/2020", None]})
+    >>> data = cs.prepare(raw, start_date="start", end_date="end", cutoff="01/12/2020",
+    ...                   date_format="%d/%m/%Y")
+    >>> data.frame[["duration", "event"]].values.tolist()
+    [[2.0, True], [10.0, False]]
+
     With churn reasons (a competing-risks table):
 
     >>> raw = pd.DataFrame({"t": [3, 12, 5, 7], "churned": [1, 0, 1, 1],
@@ -187,7 +210,9 @@ def prepare(
     >>> data.reasons, data.frame["reason"].tolist()
     (['price', 'payment_failure'], ['price', nan, 'payment_failure', 'price'])
     """
-    _check_arguments(df, duration, event, start_date, cutoff, entry, entry_date, time_unit, reason)
+    _check_arguments(
+        df, duration, event, start_date, cutoff, entry, entry_date, time_unit, reason, date_format
+    )
     check_choice("on_invalid", on_invalid, ("raise", "drop"))
     reason_labels, groups = check_reason_arguments(reason, reason_values, reason_groups)
     segments = as_list(segments)
@@ -228,10 +253,18 @@ def prepare(
         out = _from_durations(df, v, duration, event, event_value, censor_value, entry, reason_raw)
     else:
         out, exit_date = _from_dates(
-            df, v, start_date, end_date, cutoff, event, event_value, censor_value, time_unit
+            df,
+            v,
+            (start_date, end_date, cutoff, date_format),
+            event,
+            event_value,
+            censor_value,
+            time_unit,
         )
         if entry_date is not None:
-            _entry_from_date(df, v, out, exit_date, entry_date, entry_date_col, time_unit)
+            _entry_from_date(
+                df, v, out, exit_date, entry_date, entry_date_col, time_unit, date_format
+            )
     reason_labels = _attach_reasons(out, v, reason, reason_raw, reason_labels)
     _check_carried(df, v, segments, covariates, margin, allow_negative_margin)
     for col in carried:
@@ -256,7 +289,7 @@ def prepare(
         covariates=[c for c in carried if c != margin],
         segments=segments,
         margin=margin,
-        cutoff=parse_cutoff(cutoff) if cutoff is not None else None,
+        cutoff=parse_cutoff(cutoff, date_format=date_format) if cutoff is not None else None,
         reasons=reason_labels,
         reason_groups=groups,
     )
@@ -289,7 +322,7 @@ def _attach_reasons(out, v, reason, reason_raw, labels) -> list | None:
 
 
 def _check_arguments(
-    df, duration, event, start_date, cutoff, entry, entry_date, time_unit, reason=None
+    df, duration, event, start_date, cutoff, entry, entry_date, time_unit, reason, date_format
 ):
     """The argument rules of :func:`prepare` (which columns must be named together)."""
     if not isinstance(df, pd.DataFrame):
@@ -297,6 +330,7 @@ def _check_arguments(
             f"expected a pandas DataFrame, got {type(df).__name__}.", rule="not a DataFrame"
         )
     check_unit(time_unit)
+    check_date_format(date_format)
     require_unique_columns(df)
     if (duration is None) == (start_date is None):
         raise DataValidationError(
@@ -318,7 +352,7 @@ def _check_arguments(
             rule="missing argument",
         )
     if cutoff is not None:
-        parse_cutoff(cutoff)
+        parse_cutoff(cutoff, date_format=date_format)
     if entry is not None and entry_date is not None:
         raise DataValidationError(
             "give entry= (a tenure column) or entry_date=, not both.", rule="entry or entry_date"
@@ -343,7 +377,8 @@ def _carried_columns(
     if clash:
         raise DataValidationError(
             f"column {clash[0]!r}: this name is reserved for churnsurv's own columns "
-            f"{list(reserved)}; rename it or leave it out with covariates=[...].",
+            f"{list(reserved)}; rename it (churnsurv report: in the file) or leave it out with "
+            "covariates=[...].",
             column=str(clash[0]),
             rule="reserved column name",
         )
@@ -374,17 +409,19 @@ def _from_durations(
 
 
 def _from_dates(
-    df, v, start_date, end_date, cutoff, event, event_value, censor_value, time_unit
+    df, v, dates: tuple, event, event_value, censor_value, time_unit
 ) -> tuple[pd.DataFrame, pd.Series]:
     """Durations from signup and churn dates, censored at the cutoff, with their row rules.
 
-    Returns the columns and each row's exit date (churn date, or the cutoff when censored).
+    ``dates`` is ``(start_date, end_date, cutoff, date_format)``. Returns the columns and each
+    row's exit date (churn date, or the cutoff when censored).
     """
+    start_date, end_date, cutoff, date_format = dates
     out = pd.DataFrame(index=df.index)
-    cut = parse_cutoff(cutoff)
-    start = parse_dates(df[start_date], start_date, v, required=True)
+    cut = parse_cutoff(cutoff, date_format=date_format)
+    start = parse_dates(df[start_date], start_date, v, required=True, date_format=date_format)
     if end_date is not None:
-        end = parse_dates(df[end_date], end_date, v, required=False)
+        end = parse_dates(df[end_date], end_date, v, required=False, date_format=date_format)
     else:
         end = pd.Series(pd.NaT, index=df.index)
     v.add(end_date or start_date, "end before start", (end < start).to_numpy())
@@ -407,12 +444,14 @@ def _from_dates(
     return out, exit_date
 
 
-def _entry_from_date(df, v, out, exit_date, entry_date, entry_date_col, time_unit) -> None:
+def _entry_from_date(
+    df, v, out, exit_date, entry_date, entry_date_col, time_unit, date_format=None
+) -> None:
     """Entry times (tenure reached when observation began) from an entry date or column."""
     start = out["start_date"]
     obs = df[entry_date_col] if entry_date_col else pd.Series(entry_date, index=df.index)
     name = entry_date_col or "entry_date"
-    obs = parse_dates(obs, name, v, required=True)
+    obs = parse_dates(obs, name, v, required=True, date_format=date_format)
     begin = pd.Series(np.maximum(start.values, obs.values), index=df.index)
     out["entry"] = elapsed(start, begin, time_unit)
     v.add(

@@ -8,7 +8,9 @@ their reasons.
 
 from __future__ import annotations
 
+import calendar
 import difflib
+import re
 import warnings
 from collections.abc import Iterable
 
@@ -115,6 +117,14 @@ def _numpy_numbers(values: np.ndarray, column: str, v: Violations, what: str) ->
 #: ISO 8601 dates (with or without a time and a UTC offset).
 _ISO_DATE = r"^\s*\d{4}-\d{2}-\d{2}([T ][0-9:.]+)?(Z|[+-]\d{2}:?\d{2})?\s*$"
 
+#: Dates written as three numbers with day and month in an order only their writer knows:
+#: ``02/11/2023``, ``2.11.23``, ``02-11-2023`` (a time may follow). Year-first dates
+#: (``2023/11/02``) are read year, month, day, as everyone writes them.
+_NUMERIC_DATE = (
+    r"^\s*(?P<a>\d{1,2})(?P<sep>[/.\-])(?P<b>\d{1,2})[/.\-](?P<year>\d{4}|\d{2})"
+    r"(?P<time>[T ]\d{1,2}:\d{2}(?P<sec>:\d{2})?)?\s*$"
+)
+
 
 def to_naive_utc(parsed: pd.Series) -> pd.Series:
     """Timestamps with a UTC offset as naive UTC timestamps (naive ones are left as they are).
@@ -127,11 +137,114 @@ def to_naive_utc(parsed: pd.Series) -> pd.Series:
     return parsed
 
 
-def parse_dates(series: pd.Series, column: str, v: Violations, *, required: bool) -> pd.Series:
+def _suggested_format(example: str, day_first: bool) -> str:
+    """The strftime format of a numeric date such as ``25/11/2023 10:30`` (day first or not)."""
+    m = re.match(_NUMERIC_DATE, example)
+    if m is None:  # pragma: no cover - only called on matching text
+        return "%d/%m/%Y"
+    sep = m["sep"]
+    order = ("%d", "%m") if day_first else ("%m", "%d")
+    year = "%Y" if len(m["year"]) == 4 else "%y"
+    time = "" if not m["time"] else (" %H:%M:%S" if m["sec"] else " %H:%M")
+    if m["time"] and m["time"].startswith("T"):
+        time = "T" + time[1:]
+    return f"{order[0]}{sep}{order[1]}{sep}{year}{time}"
+
+
+def _cli_format(fmt: str) -> str:
+    return f"'{fmt}'" if " " in fmt else fmt
+
+
+def check_date_order(text: pd.Series, column: str, *, argument: bool = False) -> None:
+    """Refuse dates whose day and month order the text does not say (``02/11/2023``).
+
+    churnsurv never guesses that order: pandas reads ``02/11/2023`` as 11 February, and a
+    column of day-first dates would be read half one way, half "unparseable". The message names
+    the evidence (rows whose first number is above 12, say ``25/11/2023``) and the format to
+    give with ``date_format=`` (``--date-format`` on the command line). ``argument=True``: the
+    text is the value of the argument ``column`` (e.g. ``cutoff``), not a column of a table.
+
+    Examples
+    --------
+    >>> check_date_order(pd.Series(["2023-11-02", "2023-11-25"]), "signup")  # ISO: no question
+    >>> check_date_order(pd.Series(["02/11/2023", "25/11/2023"]), "signup")
+    Traceback (most recent call last):
+    ...
+    churnsurv.exceptions.DataValidationError: column 'signup': 2 dates such as '02/11/2023' ...
+    """
+    parts = text.astype(str).str.extract(_NUMERIC_DATE)
+    hits = parts["a"].notna().to_numpy()
+    if not hits.any():
+        return
+    first = parts.loc[hits, "a"].astype(int).to_numpy()
+    second = parts.loc[hits, "b"].astype(int).to_numpy()
+    shown = text[hits]
+    day_first, month_first = (first > 12) & (second <= 12), (second > 12) & (first <= 12)
+    open_ = (first <= 12) & (second <= 12)
+    example = str(shown[open_].iloc[0] if open_.any() else shown.iloc[0])
+    evidence = []
+    for seen, which in ((day_first, "day"), (month_first, "month")):
+        if seen.any():
+            evidence.append(f"{seen.sum():,} put the {which} first (e.g. {shown[seen].iloc[0]!r})")
+    if day_first.any() and month_first.any():
+        evidence.append("two orders in one column: fix the file")
+    question = ""
+    if open_.any():
+        a, b = int(first[open_][0]), int(second[open_][0])
+        question = f" ({a} {calendar.month_name[b]} or {b} {calendar.month_name[a]}?)"
+    fmt = _suggested_format(example, day_first=bool(day_first.any() or not month_first.any()))
+    n = int(hits.sum())
+    if argument:
+        subject = f"{column}={example!r} gives"
+    elif n == 1:
+        subject = f"column {column!r}: the date {example!r} gives"
+    else:
+        subject = f"column {column!r}: {n:,} dates such as {example!r} give"
+    said = "; ".join(evidence) + "." if evidence else ""
+    raise DataValidationError(
+        f"{subject} day and month as numbers in an order the text does not say{question}. "
+        f"{said[:1].upper() + said[1:]}{' ' if said else ''}churnsurv never guesses the order: "
+        f"give the format, e.g. date_format={fmt!r} (command line: --date-format "
+        f"{_cli_format(fmt)}), or write the dates as ISO 8601 (2023-11-02).",
+        column=column,
+        rule="ambiguous date order",
+        n_rows=n,
+    )
+
+
+def _parse_text_dates(series: pd.Series, column: str, date_format: str | None) -> pd.Series:
+    """Text dates as timestamps (UTC): with ``date_format``, exactly that format."""
+    text = series.dropna().astype(str)
+    if date_format is None:
+        iso = bool(len(text)) and bool(text.str.match(_ISO_DATE).all())
+        if not iso:
+            check_date_order(text, column)
+        date_format = "ISO8601" if iso else None
+    with warnings.catch_warnings():
+        # pandas warns when it cannot infer one format and parses element by element; that
+        # is what we want for user files, and bad cells become NaT and are reported.
+        warnings.filterwarnings("ignore", "Could not infer format", UserWarning)
+        # utc=True puts every value on one clock: an offset is converted to UTC, a naive
+        # value is taken as it is (and is naive again after to_naive_utc). ISO 8601 text
+        # may mix dates, times and offsets from row to row.
+        return pd.to_datetime(series, errors="coerce", utc=True, format=date_format)
+
+
+def parse_dates(
+    series: pd.Series,
+    column: str,
+    v: Violations,
+    *,
+    required: bool,
+    date_format: str | None = None,
+) -> pd.Series:
     """Dates of a column as naive (UTC) timestamps, recording missing and unparseable cells.
 
     Text (ISO 8601, with or without a UTC offset) and datetime columns are read; a column of
-    numbers is refused (``20200115`` would be read as nanoseconds since 1970).
+    numbers is refused (``20200115`` would be read as nanoseconds since 1970). Text such as
+    ``02/11/2023``, whose day and month order only its writer knows, is refused without
+    ``date_format`` (:func:`check_date_order`); with it, every cell must have that format
+    (others are "unparseable date").
     """
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         example = series.dropna().iloc[0] if series.notna().any() else None
@@ -147,44 +260,52 @@ def parse_dates(series: pd.Series, column: str, v: Violations, *, required: bool
     if pd.api.types.is_datetime64_any_dtype(series):
         parsed = series
     else:
-        with warnings.catch_warnings():
-            # pandas warns when it cannot infer one format and parses element by element; that
-            # is what we want for user files, and bad cells become NaT and are reported below.
-            warnings.filterwarnings("ignore", "Could not infer format", UserWarning)
-            # utc=True puts every value on one clock: an offset is converted to UTC, a naive
-            # value is taken as it is (and is naive again after to_naive_utc). ISO 8601 text
-            # may mix dates, times and offsets from row to row.
-            text = series.dropna().astype(str)
-            iso = bool(len(text)) and bool(text.str.match(_ISO_DATE).all())
-            fmt = "ISO8601" if iso else None
-            parsed = pd.to_datetime(series, errors="coerce", utc=True, format=fmt)
+        parsed = _parse_text_dates(series, column, date_format)
     parsed = to_naive_utc(parsed)
     missing = series.isna().to_numpy()
     if required:
         v.add(column, "missing date", missing)
-    v.add(column, "unparseable date", parsed.isna().to_numpy() & ~missing)
+    rule = f"unparseable date (not in the format {date_format!r})" if date_format else ""
+    v.add(column, rule or "unparseable date", parsed.isna().to_numpy() & ~missing)
     return parsed
 
 
-def parse_cutoff(cutoff: object, *, name: str = "cutoff") -> pd.Timestamp:
+def parse_cutoff(
+    cutoff: object, *, name: str = "cutoff", date_format: str | None = None
+) -> pd.Timestamp:
     """One date (the observation cutoff) as a naive UTC timestamp; anything else is refused.
+
+    Text is read as ISO 8601 or with ``date_format`` (the format of the table's dates); text such
+    as ``01/12/2024`` without ``date_format`` is refused, never guessed (1 December or
+    12 January?).
 
     Examples
     --------
     >>> parse_cutoff("2024-12-31T00:00:00+02:00")
     Timestamp('2024-12-30 22:00:00')
+    >>> parse_cutoff("01/12/2024", date_format="%d/%m/%Y")
+    Timestamp('2024-12-01 00:00:00')
     >>> parse_cutoff("soon")
     Traceback (most recent call last):
     ...
     churnsurv.exceptions.DataValidationError: cutoff='soon' is not a date; ...
     """
-    try:
-        value = pd.Timestamp(cutoff)
-    except (ValueError, TypeError):
-        value = pd.NaT
+    value = pd.NaT
+    text = cutoff.strip() if isinstance(cutoff, str) else None
+    if text is not None and date_format is not None and not re.match(_ISO_DATE, text):
+        value = pd.to_datetime(text, format=date_format, errors="coerce", utc=True)
+    elif text is not None and re.match(_NUMERIC_DATE, text):
+        check_date_order(pd.Series([text]), name, argument=True)
+    else:
+        try:
+            value = pd.Timestamp(cutoff)
+        except (ValueError, TypeError):
+            value = pd.NaT
     if value is pd.NaT or pd.isna(value):
+        expected = f" in the format {date_format!r} (nor ISO 8601)" if date_format else ""
         raise DataValidationError(
-            f"{name}={cutoff!r} is not a date; give the end of observation, e.g. '2024-12-31'.",
+            f"{name}={cutoff!r} is not a date{expected}; give the end of observation, "
+            "e.g. '2024-12-31'.",
             column=name,
             rule="not a date",
         )
@@ -282,7 +403,8 @@ def _unlabelled_events(series, codes, uniques, seen, column: str, v: Violations)
         return (as_number == 1).to_numpy()
     raise DataValidationError(
         f"column {column!r}: event labels {sorted(map(str, seen))[:10]} need "
-        "event_value= to say which label means churned (e.g. event_value='Yes').",
+        "event_value= to say which label means churned (e.g. event_value='Yes'; "
+        "churnsurv report: --event-value Yes).",
         column=column,
         rule="event labels without event_value",
     )

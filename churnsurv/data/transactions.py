@@ -6,8 +6,13 @@ import numpy as np
 import pandas as pd
 
 from churnsurv._typing import DateLike
-from churnsurv._validation import Violations, check_unit
-from churnsurv.data.rules import numeric_column, parse_dates, require_table_columns
+from churnsurv._validation import Violations, check_date_format, check_unit
+from churnsurv.data.rules import (
+    numeric_column,
+    parse_cutoff,
+    parse_dates,
+    require_table_columns,
+)
 from churnsurv.data.units import elapsed
 from churnsurv.exceptions import DataValidationError
 
@@ -23,6 +28,7 @@ def rfm_summary(
     calibration_end: DateLike | None = None,
     observation_end: DateLike | None = None,
     time_unit: str = "week",
+    date_format: str | None = None,
 ) -> pd.DataFrame:
     """Per-customer frequency, recency, T and mean repeat spend from a transaction log.
 
@@ -41,6 +47,10 @@ def rfm_summary(
     observation_end : date-like, optional
         Last day of the holdout period (requires ``calibration_end``).
     time_unit : {"day", "week", "month", "year"}, default "week"
+    date_format : str, optional
+        The format of text dates and of the two ends, e.g. ``"%d/%m/%Y"``; required for dates
+        such as ``02/11/2023`` whose day and month order the text does not say (refused
+        without it, never guessed), as in :func:`churnsurv.prepare`.
 
     Returns
     -------
@@ -67,13 +77,14 @@ def rfm_summary(
     (2357, 2457, 946)
     """
     check_unit(time_unit)
+    check_date_format(date_format)
     require_table_columns(transactions, [customer_id, date, amount])
     if len(transactions) == 0:
         raise DataValidationError("the transaction log is empty.", rule="empty table")
     tx = transactions.reset_index(drop=True)
     v = Violations(len(tx), None, hint=False)
     v.add(customer_id, "missing customer id", tx[customer_id].isna().to_numpy())
-    dates = parse_dates(tx[date], date, v, required=True)
+    dates = parse_dates(tx[date], date, v, required=True, date_format=date_format)
     if amount is not None:
         amt = numeric_column(tx[amount], amount, v, "amount")
         v.add(amount, "negative amount", amt < 0)
@@ -81,7 +92,11 @@ def rfm_summary(
         amt = np.zeros(len(tx))
     if v.records:
         v.raise_first()
-    cal_end = pd.Timestamp(calibration_end) if calibration_end is not None else dates.max()
+    cal_end = (
+        parse_cutoff(calibration_end, name="calibration_end", date_format=date_format)
+        if calibration_end is not None
+        else dates.max()
+    )
     if observation_end is not None:
         if calibration_end is None:
             raise DataValidationError(
@@ -89,7 +104,7 @@ def rfm_summary(
                 column="observation_end",
                 rule="missing argument",
             )
-        obs_end = pd.Timestamp(observation_end)
+        obs_end = parse_cutoff(observation_end, name="observation_end", date_format=date_format)
         if obs_end <= cal_end:
             raise DataValidationError(
                 f"observation_end {obs_end.date()} must be after calibration_end {cal_end.date()}.",

@@ -48,6 +48,7 @@ from churnsurv._validation import (
     check_choice,
     check_conf_level,
     check_is_fitted,
+    check_segment_levels,
     z_quantile,
 )
 from churnsurv.data import ChurnData
@@ -151,6 +152,7 @@ class KaplanMeier(FittedModel):
         by_cols = as_list(by)
         if by_cols:
             data.require_columns(by_cols, purpose="Kaplan-Meier by segment")
+            check_segment_levels(data.frame, by_cols)
         codes, values, labels, empty = group_codes(data.frame, by_cols)
         w = data.case_weights(weights)
         tables = count_tables(

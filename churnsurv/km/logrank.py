@@ -16,7 +16,7 @@ from scipy import stats
 
 from churnsurv._render import Result, fmt
 from churnsurv._typing import Columns, Weights
-from churnsurv._validation import as_list, check_choice
+from churnsurv._validation import as_list, check_choice, check_segment_levels
 from churnsurv.data import ChurnData
 from churnsurv.exceptions import DataValidationError
 from churnsurv.km.counts import count_tables, group_codes, weighted_logrank
@@ -98,6 +98,7 @@ def _grouped_tables(data, by, strata, case_weights):
     if not by_cols:
         raise ValueError("by: name the column(s) whose groups are compared, e.g. by='Contract'.")
     data.require_columns(by_cols + strata_cols, purpose="a log-rank test")
+    check_segment_levels(data.frame, by_cols)
     codes, _, labels, _ = group_codes(data.frame, by_cols)
     if len(labels) < 2:
         raise DataValidationError(

@@ -13,7 +13,7 @@ import pandas as pd
 
 from churnsurv._render import Result
 from churnsurv._typing import Axes, Columns
-from churnsurv._validation import check_conf_level
+from churnsurv._validation import check_conf_level, check_segment_levels
 from churnsurv.data import YEARS_PER_UNIT, ChurnData
 from churnsurv.km.counts import count_tables, product_limit
 
@@ -42,6 +42,7 @@ def _groups(data: ChurnData, by):
     if not cols:
         return cols, [("all", np.ones(data.n, dtype=bool))]
     data.require_columns(cols, purpose="churn tables by segment")
+    check_segment_levels(data.frame, cols)
     grouped = data.frame.groupby(cols, sort=True, observed=True).indices
     out = []
     for key, idx in grouped.items():

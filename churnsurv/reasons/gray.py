@@ -16,7 +16,7 @@ from scipy import stats
 
 from churnsurv._render import Result
 from churnsurv._typing import Columns
-from churnsurv._validation import as_list
+from churnsurv._validation import as_list, check_segment_levels
 from churnsurv.data import ChurnData
 from churnsurv.exceptions import DataValidationError
 from churnsurv.km.counts import group_codes
@@ -116,6 +116,7 @@ def gray_test(
             rule="entry times",
         )
     data.require_columns(by_cols + strata_cols, purpose="Gray's test")
+    check_segment_levels(data.frame, by_cols)
     reasons = list(data.reasons or [])
     wanted = reasons if reason is None else as_list(reason)  # type: ignore[arg-type]
     unknown = [r for r in wanted if r not in reasons]

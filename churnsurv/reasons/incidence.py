@@ -27,6 +27,7 @@ from churnsurv._validation import (
     check_choice,
     check_conf_level,
     check_is_fitted,
+    check_segment_levels,
     z_quantile,
 )
 from churnsurv.data import ChurnData
@@ -153,6 +154,7 @@ class CumulativeIncidence(FittedModel):
         by_cols = as_list(by)
         if by_cols:
             data.require_columns(by_cols, purpose="cumulative incidence by segment")
+            check_segment_levels(data.frame, by_cols)
         codes, values, labels, empty = group_codes(data.frame, by_cols)
         reasons = list(data.reasons or [])
         tables = reason_tables(

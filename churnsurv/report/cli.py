@@ -84,6 +84,20 @@ def _number(text: str):
     return text
 
 
+def _share(text: str):
+    """A share typed as a percentage or a fraction: ``"5%"`` is 0.05, ``"0.05"`` too.
+
+    Examples
+    --------
+    >>> _share("5%"), _share("0.2"), _share("all")
+    (0.05, 0.2, 'all')
+    """
+    if text.strip().endswith("%"):
+        number = _number(text.strip()[:-1])
+        return number / 100 if isinstance(number, int | float) else text
+    return _number(text)
+
+
 def _say(message: str) -> None:
     sys.stderr.write(f"churnsurv report: {message}\n")
     sys.stderr.flush()
@@ -105,8 +119,24 @@ def _input_options(src) -> None:
         "input",
         nargs="?",
         metavar="CUSTOMERS",
-        help="customer table, one row per customer: CSV (.csv, .csv.gz, ...) or Parquet "
-        "(.parquet, .pq; needs pyarrow). Example: customers.csv",
+        help="customer table, one row per customer: CSV-like text (.csv, .txt, .csv.gz, ...; "
+        "comma, semicolon, tab or pipe separated), Parquet (.parquet, .pq) or Excel (.xlsx, "
+        "first sheet). Example: customers.csv",
+    )
+    src.add_argument(
+        "--sep",
+        metavar="SEP",
+        help="delimiter of a text file: ',', ';', tab or '|'; by default it is detected and "
+        "said on the terminal. Example: --sep ';'",
+    )
+    src.add_argument(
+        "--max-excluded",
+        type=_share,
+        default=0.05,
+        metavar="SHARE",
+        help="stop (exit status 2, nothing written) when validation would exclude more than this "
+        "share of the rows; the terminal always says how many rows were excluded and why; "
+        "default 5%%. Example: --max-excluded 10%%",
     )
     src.add_argument(
         "--dataset",
@@ -165,6 +195,20 @@ def _column_options(cols) -> None:
         "--cutoff",
         metavar="DATE",
         help="end of observation, with --start-date. Example: --cutoff 2024-12-31",
+    )
+    cols.add_argument(
+        "--date-format",
+        metavar="FORMAT",
+        help="format of the dates and of --cutoff, as strftime codes; needed for dates such as "
+        "02/11/2023 (day first or month first?), which are refused without it, never guessed. "
+        "Example: --date-format %%d/%%m/%%Y",
+    )
+    cols.add_argument(
+        "--bins",
+        type=_number,
+        metavar="N",
+        help="compare numeric --by columns with more than N values in N quantile bins (a --by "
+        "column with more than 20 levels is refused otherwise). Example: --bins 4",
     )
     cols.add_argument(
         "--time-unit",
@@ -255,7 +299,10 @@ def _output_options(out) -> None:
         "left alone; see --out below). Example: --out report/",
     )
     out.add_argument(
-        "--quiet", action="store_true", help="no progress lines on the terminal (errors still)"
+        "--quiet",
+        action="store_true",
+        help="no progress lines on the terminal (what was read and excluded, and errors, "
+        "are still said)",
     )
 
 
@@ -313,8 +360,12 @@ def _run(args: argparse.Namespace, command: str, run_report) -> int:
             start_date=args.start_date,
             end_date=args.end_date,
             cutoff=args.cutoff,
+            date_format=args.date_format,
             time_unit=args.time_unit,
             by=args.by,
+            bins=args.bins,
+            sep=args.sep,
+            max_excluded=args.max_excluded,
             formula=args.formula,
             margin=args.margin,
             reason=args.reason,
@@ -326,6 +377,7 @@ def _run(args: argparse.Namespace, command: str, run_report) -> int:
             seed=args.seed,
             command=command,
             progress=None if args.quiet else _progress,
+            say=_say,
         )
     for note in result.notes:
         kind = "skipped" if note in result.failed else "note"

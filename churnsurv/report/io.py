@@ -26,11 +26,23 @@ from churnsurv._validation import as_float_array, check_choice, check_horizon
 from churnsurv.clv.btyd.sbg import ConstantChurnError
 from churnsurv.data import ChurnData
 from churnsurv.exceptions import DataValidationError
+from churnsurv.report.reading import (
+    DELIMITERS,
+    EXCEL_SUFFIXES,
+    PARQUET_SUFFIXES,
+    check_delimiter,
+    read_table,
+    sniff_delimiter,
+)
 
 __all__ = [
     "DATASET_FILES",
+    "DELIMITERS",
+    "EXCEL_SUFFIXES",
     "FORMULA_STARTS",
     "PARQUET_SUFFIXES",
+    "bin_segments",
+    "check_delimiter",
     "dataset_path",
     "file_sha256",
     "formula_columns",
@@ -39,14 +51,12 @@ __all__ = [
     "read_table",
     "sbg_periods",
     "sbg_tail",
+    "sniff_delimiter",
     "write_csv",
 ]
 
 #: Bundled data sets the report knows: name → (folder, file) inside ``churnsurv._data``.
 DATASET_FILES: dict[str, tuple[str, str]] = {"telco": ("telco", "Telco-Customer-Churn.csv")}
-
-#: File name endings read as Parquet; anything else is read as CSV.
-PARQUET_SUFFIXES = (".parquet", ".pq")
 
 #: First characters that make a spreadsheet read a CSV cell as a formula (OWASP, "CSV
 #: Injection"): ``=``, ``+``, ``-``, ``@``, tab and carriage return.
@@ -80,79 +90,6 @@ def file_sha256(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def _unreadable(path: Path, why: str) -> DataValidationError:
-    return DataValidationError(f"cannot read {str(path)!r}: {why}", rule="unreadable file")
-
-
-def read_table(path: str | os.PathLike, *, id_col: str | None = None) -> pd.DataFrame:
-    """Read a customer table from CSV or Parquet.
-
-    The format follows the extension: ``.parquet``/``.pq`` is Parquet (needs ``pyarrow``),
-    anything else is read as CSV (``.csv.gz`` and other compressed CSV included). The id column,
-    when named, is read as text so that ids such as ``0042`` keep their leading zeros.
-
-    Parameters
-    ----------
-    path : str or path-like
-    id_col : str, optional
-        Customer id column, read as text.
-
-    Returns
-    -------
-    pandas.DataFrame
-
-    Raises
-    ------
-    DataValidationError
-        With rule ``"unreadable file"``: missing file, a folder, no permission, not parseable
-        as CSV/Parquet, empty, or Parquet support missing.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     p = Path(tmp, "customers.csv")
-    ...     _ = p.write_text("id,tenure,churned\\n0042,3,Yes\\n0043,12,No\\n")
-    ...     read_table(p, id_col="id")["id"].tolist()
-    ['0042', '0043']
-    >>> read_table("no/such/file.csv")
-    Traceback (most recent call last):
-    ...
-    churnsurv.exceptions.DataValidationError: cannot read 'no/such/file.csv': no such file
-    """
-    path = Path(path)
-    if not path.exists():
-        raise _unreadable(path, "no such file")
-    if path.is_dir():
-        raise _unreadable(path, "it is a folder, not a file")
-    if not path.is_file():  # a FIFO or a device: it can be read once only, and the report
-        # reads the input twice (its sha256 and its rows)
-        raise _unreadable(path, "not a regular file (a pipe or device); save it to a file first")
-    parquet = path.suffix.lower() in PARQUET_SUFFIXES
-    try:
-        if parquet:
-            frame = pd.read_parquet(path)
-        else:
-            frame = pd.read_csv(path, dtype={id_col: str} if id_col else None)
-    except ImportError as exc:
-        raise _unreadable(
-            path, f"reading Parquet needs pyarrow ({exc}); pip install pyarrow"
-        ) from None
-    except PermissionError:
-        raise _unreadable(path, "permission denied") from None
-    except pd.errors.EmptyDataError:
-        raise _unreadable(path, "the file is empty") from None
-    except UnicodeDecodeError as exc:
-        raise _unreadable(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except (pd.errors.ParserError, ValueError, OSError) as exc:
-        kind = "Parquet" if parquet else "CSV"
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise _unreadable(path, f"not a readable {kind} file ({first})") from None
-    if frame.shape[1] == 0:
-        raise _unreadable(path, "no columns")
-    return frame
-
-
 def dataset_path(name: str) -> Path:
     """The file of a bundled data set (a key of :data:`DATASET_FILES`).
 
@@ -179,6 +116,7 @@ def read_input(
     dataset: str | None = None,
     *,
     id_col: str | None = None,
+    sep: str | None = None,
 ) -> tuple[pd.DataFrame, str, str]:
     """The report's input: a file (:func:`read_table`) or a bundled data set, with its sha256.
 
@@ -191,13 +129,15 @@ def read_input(
         ``churnsurv.datasets.load_<name>`` loader, used when ``input_path`` is None.
     id_col : str, optional
         Customer id column of a file, read as text.
+    sep : str, optional
+        Delimiter of a text file (:func:`read_table`); default: sniffed.
 
     Returns
     -------
     frame : pandas.DataFrame
     source : str
-        What was read, for the reader: ``"file customers.csv"`` or
-        ``"bundled data set 'telco'"``.
+        What was read, for the reader: ``"file customers.csv, comma-separated text
+        (detected)"`` or ``"bundled data set 'telco'"``.
     sha256 : str
         :func:`file_sha256` of the file read.
 
@@ -217,8 +157,61 @@ def read_input(
         frame = getattr(cs.datasets, f"load_{dataset}")()
         return frame, f"bundled data set {dataset!r}", file_sha256(path)
     path = Path(input_path)
-    frame = read_table(path, id_col=id_col)
-    return frame, f"file {path.name}", file_sha256(path)
+    frame = read_table(path, id_col=id_col, sep=sep)
+    return frame, f"file {path.name}, {frame.attrs['format']}", file_sha256(path)
+
+
+def bin_segments(
+    frame: pd.DataFrame, by: list[str], bins: int | None
+) -> tuple[pd.DataFrame, list[str]]:
+    """Numeric segment columns cut into ``bins`` quantile bins (``churnsurv report --bins``).
+
+    Every column of ``by`` that holds numbers (not True/False) with more than ``bins`` distinct
+    values is cut at its quantiles (:func:`pandas.qcut`; bins that would repeat an edge are
+    merged) into a new ordered column named ``"<column> (quantile bin)"``, labelled
+    ``"12.5 to 40"`` (the first bin includes its lower edge); ``by`` names the new column
+    instead. Other columns, and everything with ``bins=None``, are left as they are.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    by : list of str
+    bins : int or None
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        A copy with the binned columns added (or ``frame`` itself when nothing was binned).
+    by : list of str
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"fee": [10.0, 20, 30, 40, 50, 60, 70, 80], "plan": list("abababab")})
+    >>> t2, by = bin_segments(t, ["fee", "plan"], 2)
+    >>> by, t2[by[0]].astype(str).tolist()
+    (['fee (quantile bin)', 'plan'], ['10 to 45', '10 to 45', '10 to 45', '10 to 45', \
+'45 to 80', '45 to 80', '45 to 80', '45 to 80'])
+    """
+    if bins is None:
+        return frame, list(by)
+    out, names = frame, []
+    for col in by:
+        values = frame[col]
+        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+        if not numeric or values.nunique(dropna=True) <= bins:
+            names.append(col)
+            continue
+        cut = pd.qcut(values, bins, duplicates="drop")
+        labels = [f"{iv.left:.4g} to {iv.right:.4g}" for iv in cut.cat.categories]
+        if len(labels):
+            labels[0] = f"{float(values.min()):.4g} to {cut.cat.categories[0].right:.4g}"
+        name = f"{col} (quantile bin)"
+        while name in frame.columns:
+            name += "'"
+        out = out.copy() if out is frame else out
+        out[name] = cut.cat.rename_categories(labels).cat.as_ordered()
+        names.append(name)
+    return out, names
 
 
 def formula_columns(formula: str) -> list[str]:

@@ -44,18 +44,23 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from churnsurv._validation import (
     check_annual_rate,
     check_choice,
     check_count,
+    check_fraction,
     check_horizon,
     check_seed,
     check_unit,
 )
 from churnsurv.exceptions import DataValidationError
-from churnsurv.report.io import formula_columns, read_input
+from churnsurv.report.checks import (
+    DEFAULT_MAX_EXCLUDED,
+    check_input,
+    check_input_options,
+    coerce_event_value,
+)
+from churnsurv.report.io import read_input
 from churnsurv.report.output import check_out, keep_failed_notebook, output_folder, publish
 
 __all__ = [
@@ -162,75 +167,6 @@ def template_path(name: str = "report.ipynb") -> Path:
     return Path(str(resources.files("churnsurv.report").joinpath("templates").joinpath(name)))
 
 
-def coerce_event_value(series: pd.Series, value: object) -> object:
-    """Turn an event value typed on the command line into the column's type.
-
-    ``--event-value 1`` arrives as the text ``"1"``; for a numeric column it means the number 1,
-    for a bool column ``"true"``/``"false"`` mean ``True``/``False``. Text columns keep the text.
-
-    Examples
-    --------
-    >>> coerce_event_value(pd.Series([0, 1, 1]), "1")
-    1
-    >>> coerce_event_value(pd.Series(["Yes", "No"]), "Yes")
-    'Yes'
-    >>> coerce_event_value(pd.Series([True, False]), "true")
-    True
-    """
-    if not isinstance(value, str):
-        return value
-    if pd.api.types.is_bool_dtype(series):
-        if value.strip().lower() in ("true", "1", "yes"):
-            return True
-        if value.strip().lower() in ("false", "0", "no"):
-            return False
-        return value
-    if pd.api.types.is_numeric_dtype(series) and not isinstance(series.dtype, pd.CategoricalDtype):
-        try:
-            number = float(value)
-        except ValueError:
-            return value
-        return int(number) if number.is_integer() else number
-    return value
-
-
-def _validate(params: dict, raw: pd.DataFrame) -> None:
-    """Everything the notebook will need, checked in this process (fails fast, one message)."""
-    import churnsurv as cs
-
-    prepare_args = dict(
-        duration=params["duration"],
-        event=params["event"],
-        event_value=params["event_value"],
-        start_date=params["start_date"],
-        end_date=params["end_date"],
-        cutoff=params["cutoff"],
-        time_unit=params["time_unit"],
-        id=params["id_col"],
-        segments=params["by"] or None,
-        margin=params["margin"],
-        reason=params["reason"],
-    )
-    event, value = params["event"], params["event_value"]
-    if value is not None and event in raw.columns and not raw[event].isin([value]).any():
-        seen = sorted(map(str, pd.unique(raw[event].dropna().astype(object))))
-        raise DataValidationError(
-            f"--event-value {value!r} never occurs in column {event!r}; its values are "
-            f"{seen[:10]}{' ...' if len(seen) > 10 else ''}.",
-            column=str(event),
-            rule="event_value never occurs",
-        )
-    cs.prepare(raw, on_invalid="drop", **prepare_args)
-    if params["formula"]:
-        try:
-            needed = formula_columns(params["formula"])
-        except DataValidationError as exc:
-            raise DataValidationError(
-                f"--formula: {exc}", column="--formula", rule=exc.rule
-            ) from None
-        cs.prepare(raw, on_invalid="drop", covariates=needed + list(params["by"]), **prepare_args)
-
-
 def _check_options(params: dict) -> None:
     """Check every option with the library's own rules, named as on the command line.
 
@@ -251,6 +187,7 @@ def _check_options(params: dict) -> None:
         params["min_cox_events"], name="--min-cox-events", minimum=0
     )
     params["seed"] = check_seed(params["seed"], name="--seed")
+    check_input_options(params)
     # Which columns go together is the command's own business (prepare takes either set).
     if (params["duration"] is None) == (params["start_date"] is None):
         raise DataValidationError(
@@ -435,6 +372,8 @@ def run_report(
     *,
     input_path: str | os.PathLike | None = None,
     dataset: str | None = None,
+    sep: str | None = None,
+    max_excluded: float = DEFAULT_MAX_EXCLUDED,
     duration: str | None = None,
     event: str | None = None,
     event_value: object = None,
@@ -442,8 +381,10 @@ def run_report(
     start_date: str | None = None,
     end_date: str | None = None,
     cutoff: str | None = None,
+    date_format: str | None = None,
     time_unit: str | None = None,
     by: Sequence[str] | None = None,
+    bins: int | None = None,
     formula: str | None = None,
     margin: str | None = None,
     reason: str | None = None,
@@ -455,6 +396,7 @@ def run_report(
     seed: int = 0,
     command: str = "",
     progress: Progress | None = None,
+    say: Callable[[str], None] | None = None,
     timeout: float = 600,
 ) -> ReportResult:
     """Validate the input, run the report notebook and export it to ``out``.
@@ -470,13 +412,25 @@ def run_report(
         into place only when complete. Files the previous report listed in its manifest are
         replaced or removed; no other file is touched.
     input_path, dataset
-        The data: a file, or a bundled data set name.
+        The data: a file (CSV-like text, Parquet or Excel: :func:`~churnsurv.report.io.read_table`),
+        or a bundled data set name.
+    sep : str, optional
+        Delimiter of a text file (``","``, ``";"``, ``"tab"``, ``"|"``); default: sniffed.
+    max_excluded : float, default 0.05
+        Stop (``DataValidationError``, nothing runs) when validation would exclude more than
+        this share of the rows.
     duration, event, event_value, id_col, start_date, end_date, cutoff, time_unit, margin
         As in :func:`churnsurv.prepare` (``id_col`` is its ``id``); rows that break a rule are
         excluded and reported. ``event_value`` given as text is converted to the column's type
         (:func:`coerce_event_value`).
+    date_format : str, optional
+        Format of text dates and of ``cutoff`` (``prepare(date_format=)``), e.g. ``"%d/%m/%Y"``.
     by : list of str, optional
         Segment columns: one set of Kaplan–Meier curves, log-rank tests and rates per column.
+        A column with more than 20 levels is refused (bin it with ``bins``).
+    bins : int, optional
+        Numeric ``by`` columns with more distinct values are compared in this many quantile
+        bins (:func:`~churnsurv.report.io.bin_segments`).
     formula : str, optional
         Right-hand side of the Cox model, e.g. ``"Contract + MonthlyCharges"``.
     reason : str, optional
@@ -500,6 +454,9 @@ def run_report(
         The command line, shown in the report's footer.
     progress : callable, optional
         ``progress(done, total, seconds, section)`` after each code cell.
+    say : callable, optional
+        ``say(line)`` with what was read (format, delimiter) and excluded, before the notebook
+        runs.
     timeout : float
         Seconds allowed per cell.
 
@@ -543,6 +500,7 @@ def run_report(
         start_date=start_date,
         end_date=end_date,
         cutoff=cutoff,
+        date_format=date_format,
         time_unit=time_unit,
         by=list(by) if by else None,
         formula=formula,
@@ -562,20 +520,27 @@ def run_report(
         min_cox_events=min_cox_events,
         seed=seed,
         command=command,
+        sep=sep,
+        bins=bins,
     )
     _check_options(params)
+    max_excluded = check_fraction(max_excluded, name="--max-excluded")
     out = check_out(out, input_path=input_path)
 
-    raw, _, _ = read_input(input_path, dataset, id_col=params["id_col"])
+    raw, source, _ = read_input(input_path, dataset, id_col=params["id_col"], sep=params["sep"])
     params.update(
         input_path=None if input_path is None else str(Path(input_path).resolve()),
         dataset=dataset,
     )
     if params["event"] is not None and params["event"] in raw.columns:
         params["event_value"] = coerce_event_value(raw[params["event"]], params["event_value"])
-    _validate(params, raw)
+    said = [f"read {source}: {len(raw):,} rows, {raw.shape[1]} columns."]
+    said += check_input(params, raw, max_excluded)
 
     with output_folder(out) as stage:
+        for line in said:
+            if say is not None:
+                say(line)
         try:
             _execute(params, stage, progress, timeout)
         except ReportExecutionError as exc:

@@ -57,6 +57,13 @@ BAD_OPTIONS = [
     (["--top", "many"], "whole number >= 1"),
     (["--min-cox-events", "-1"], "whole number >= 0"),
     (["--dataset", "iris"], "use one of ['telco']"),
+    (["--date-format", "dd/mm/yyyy"], "is not a date format"),  # issue #17: new options
+    (["--date-format", "%d/%m"], "is not a date format"),
+    (["--sep", ":"], "is not understood; use one of"),
+    (["--bins", "1"], "whole number >= 2"),
+    (["--bins", "four"], "whole number >= 2"),
+    (["--max-excluded", "5"], "share from 0 to 1"),
+    (["--max-excluded", "150%"], "share from 0 to 1"),
 ]
 
 

@@ -608,7 +608,7 @@ def test_help_explains_every_option_with_an_example(capsys, monkeypatch):
         "--dataset", "--duration", "--event", "--event-value", "--id", "--start-date",
         "--end-date", "--cutoff", "--time-unit", "--by", "--formula", "--margin",
         "--reason", "--annual-discount-rate", "--horizon", "--within", "--top",
-        "--min-cox-events",
+        "--min-cox-events", "--sep", "--max-excluded", "--date-format", "--bins",
         "--seed", "--out",
     ]  # fmt: skip
     for option in options:
@@ -721,7 +721,8 @@ def test_read_input_reads_a_file_or_a_bundled_data_set(tmp_path):
     csv = tmp_path / "c.csv"
     csv.write_text("id,tenure,churn\n0042,3,1\n")
     frame, source, sha256 = read_input(csv, id_col="id")
-    assert frame["id"].tolist() == ["0042"] and source == "file c.csv"
+    assert frame["id"].tolist() == ["0042"]
+    assert source == "file c.csv, comma-separated text (detected)"
     assert sha256 == file_sha256(csv)
     frame, source, sha256 = read_input(None, "telco")
     assert frame.shape == (7043, 21) and source == "bundled data set 'telco'"
@@ -730,7 +731,7 @@ def test_read_input_reads_a_file_or_a_bundled_data_set(tmp_path):
 
 def test_template_uses_the_io_helpers_not_its_own_copies():
     code = "\n".join(c.source for c in nbformat.read(template_path(), as_version=4).cells)
-    assert "from churnsurv.report.io import formula_columns, read_input, sbg_tail" in code
+    assert "from churnsurv.report.io import bin_segments, formula_columns, read_input" in code
     copies = ("hashlib", "read_csv", "read_parquet", "formulaic.Formula", "np.ceil", "np.floor")
     for copy in (*copies, ".to_csv("):  # every table is written by write_csv
         assert copy not in code, copy

@@ -1,0 +1,259 @@
+"""Reading a customer table for ``churnsurv report``: CSV-like text (delimiter sniffed or
+given), Parquet or Excel, with one clear error for a file that cannot be read.
+
+:mod:`churnsurv.report.io` re-exports :func:`read_table`; the template and the runner read
+through :func:`churnsurv.report.io.read_input`.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from churnsurv._validation import check_choice
+from churnsurv.exceptions import DataValidationError
+
+__all__ = [
+    "DELIMITERS",
+    "EXCEL_SUFFIXES",
+    "PARQUET_SUFFIXES",
+    "check_delimiter",
+    "read_table",
+    "sniff_delimiter",
+]
+
+#: File name endings read as Parquet; anything else is read as CSV.
+PARQUET_SUFFIXES = (".parquet", ".pq")
+
+#: File name endings of Excel workbooks (read with openpyxl: ``.xlsx``/``.xlsm``; ``.xls`` is
+#: the old binary format, which is refused with advice).
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+
+#: The delimiters of CSV-like text that are sniffed (in this order of preference), and their
+#: names as :func:`read_table` reports them and ``--sep`` takes them.
+DELIMITERS: dict[str, str] = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+#: Bytes of a CSV-like file read to sniff its delimiter.
+_SNIFF_BYTES = 1 << 16
+
+
+def _unreadable(path: Path, why: str) -> DataValidationError:
+    return DataValidationError(f"cannot read {str(path)!r}: {why}", rule="unreadable file")
+
+
+def check_delimiter(sep: object, *, name: str = "sep") -> str | None:
+    """A delimiter given by its character or its name (``"tab"``), as the character; None stays.
+
+    Examples
+    --------
+    >>> check_delimiter(";"), check_delimiter("tab"), check_delimiter(None)
+    (';', '\\t', None)
+    >>> check_delimiter(":")
+    Traceback (most recent call last):
+    ...
+    churnsurv.exceptions.DataValidationError: sep=':' is not understood; use one of ...
+    """
+    if sep is None:
+        return None
+    by_name = {v: k for k, v in DELIMITERS.items()}
+    if isinstance(sep, str) and sep in by_name:
+        return by_name[sep]
+    check_choice(name, sep, [*DELIMITERS, *by_name])
+    return str(sep)
+
+
+def _text_sample(path: Path) -> tuple[str, bool]:
+    """The start of a (possibly compressed) text file, and whether the file goes on after it."""
+    import bz2
+    import gzip
+    import lzma
+
+    openers: dict[str, Callable[..., Any]] = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+    opener: Callable[..., Any] = openers.get(path.suffix.lower(), open)
+    try:
+        with opener(path, "rb") as handle:
+            head = handle.read(_SNIFF_BYTES)
+    except (OSError, EOFError, lzma.LZMAError):
+        return "", False  # pandas reads the file next and says what is wrong with it
+    return head.decode("utf-8", errors="replace"), len(head) == _SNIFF_BYTES
+
+
+def sniff_delimiter(path: str | os.PathLike) -> str:
+    """The delimiter of a CSV-like file: ``,``, ``;``, tab or ``|``.
+
+    The rule is stricter than :class:`csv.Sniffer` (which may pick a letter): a candidate
+    must split the header into at least two fields and every sampled record (the first 64 KiB,
+    quotes and quoted line breaks respected) into the same number of fields as the header;
+    of those, the one giving the most fields wins, ties going to the order of
+    :data:`DELIMITERS`. A file that no candidate splits (one column) is comma-separated.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     p = Path(tmp, "eu.csv")
+    ...     _ = p.write_text("id;fee;plan\\nA1;12,50;Basic, monthly\\nA2;8,00;Pro\\n")
+    ...     sniff_delimiter(p)
+    ';'
+    """
+    import csv
+
+    text, cut = _text_sample(Path(path))
+    best, most = ",", 1
+    for sep in DELIMITERS:
+        rows = []
+        try:  # a quoted field may hold line breaks: read records, not lines
+            for row in csv.reader(io.StringIO(text), delimiter=sep):
+                rows.append(row)
+        except csv.Error:  # e.g. a NUL byte: not a text file pandas will read either
+            rows = []
+        rows = [row for row in rows if row][: -1 if cut else None]  # the last may be cut
+        fields = len(rows[0]) if rows else 0
+        if fields > most and all(len(row) == fields for row in rows):
+            best, most = sep, fields
+    return best
+
+
+def _read_excel(path: Path) -> tuple[pd.DataFrame, str]:
+    """The first sheet of an Excel workbook (openpyxl), and what was read."""
+    if path.suffix.lower() == ".xls":
+        raise _unreadable(path, "old Excel .xls file: save it as CSV (or .xlsx) first")
+    try:
+        import openpyxl
+    except ImportError:
+        raise _unreadable(path, "Excel file: save it as CSV or pip install openpyxl") from None
+    del openpyxl  # pandas reads the workbook through it
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about workbooks written without a default style; the data are read
+            warnings.filterwarnings("ignore", "Workbook contains no default style", UserWarning)
+            with pd.ExcelFile(path, engine="openpyxl") as book:
+                sheets = [str(name) for name in book.sheet_names]
+                frame = book.parse(0)
+    except (ValueError, KeyError, OSError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise _unreadable(path, f"not a readable Excel file ({first})") from None
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises zipfile and XML errors
+        raise _unreadable(path, f"not a readable Excel file ({type(exc).__name__})") from None
+    more = f" of {len(sheets)}" if len(sheets) > 1 else ""
+    return frame, f"Excel, sheet {sheets[0]!r} (the first{more})"
+
+
+def _ids_as_text(ids: pd.Series) -> pd.Series:
+    """Ids from a spreadsheet as text, as a CSV's are read (``42.0`` becomes ``"42"``)."""
+
+    def text(value: object) -> object:
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return value if pd.isna(value) else str(value)
+
+    return ids.astype(object).map(text)
+
+
+def read_table(
+    path: str | os.PathLike, *, id_col: str | None = None, sep: str | None = None
+) -> pd.DataFrame:
+    """Read a customer table from CSV-like text, Parquet or Excel.
+
+    The format follows the extension: ``.parquet``/``.pq`` is Parquet (needs ``pyarrow``),
+    ``.xlsx``/``.xlsm`` is Excel (the first sheet; needs ``openpyxl``), anything else is read as
+    delimited text (``.csv.gz`` and other compressed CSV included), with the delimiter ``sep``
+    or, by default, the one :func:`sniff_delimiter` finds (comma, semicolon, tab or pipe). The
+    id column, when named, is read as text so that ids such as ``0042`` keep their leading
+    zeros. What was read is said in ``frame.attrs["format"]``, e.g. ``"semicolon-separated
+    text (detected)"``.
+
+    Parameters
+    ----------
+    path : str or path-like
+    id_col : str, optional
+        Customer id column, read as text.
+    sep : str, optional
+        The delimiter of a text file: ``","``, ``";"``, ``"\\t"`` (or ``"tab"``), ``"|"``.
+        Default: sniffed.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    DataValidationError
+        With rule ``"unreadable file"``: missing file, a folder, no permission, not parseable
+        as CSV/Parquet/Excel, empty, or Parquet/Excel support missing.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     p = Path(tmp, "customers.csv")
+    ...     _ = p.write_text("id;tenure;churned\\n0042;3;Yes\\n0043;12;No\\n")
+    ...     t = read_table(p, id_col="id")
+    >>> t["id"].tolist(), t.attrs["format"]
+    (['0042', '0043'], 'semicolon-separated text (detected)')
+    >>> read_table("no/such/file.csv")
+    Traceback (most recent call last):
+    ...
+    churnsurv.exceptions.DataValidationError: cannot read 'no/such/file.csv': no such file
+    """
+    path = Path(path)
+    sep = check_delimiter(sep)
+    if not path.exists():
+        raise _unreadable(path, "no such file")
+    if path.is_dir():
+        raise _unreadable(path, "it is a folder, not a file")
+    if not path.is_file():  # a FIFO or a device: it can be read once only, and the report
+        # reads the input twice (its sha256 and its rows)
+        raise _unreadable(path, "not a regular file (a pipe or device); save it to a file first")
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        frame, kind = _read_excel(path)
+        if id_col is not None and id_col in frame.columns:
+            frame[id_col] = _ids_as_text(frame[id_col])
+    else:
+        frame, kind = _read_text_or_parquet(path, id_col, sep)
+    if frame.shape[1] == 0:
+        raise _unreadable(path, "no columns")
+    frame.attrs["format"] = kind
+    return frame
+
+
+def _read_text_or_parquet(path: Path, id_col, sep) -> tuple[pd.DataFrame, str]:
+    parquet = path.suffix.lower() in PARQUET_SUFFIXES
+    kind = "Parquet"
+    if not parquet:
+        how = "given" if sep is not None else "detected"
+        sep = sep or sniff_delimiter(path)
+        kind = f"{DELIMITERS[sep]}-separated text ({how})"
+    try:
+        if parquet:
+            frame = pd.read_parquet(path)
+        else:
+            frame = pd.read_csv(path, sep=sep, dtype={id_col: str} if id_col else None)
+    except ImportError as exc:
+        raise _unreadable(
+            path, f"reading Parquet needs pyarrow ({exc}); pip install pyarrow"
+        ) from None
+    except PermissionError:
+        raise _unreadable(path, "permission denied") from None
+    except pd.errors.EmptyDataError:
+        raise _unreadable(path, "the file is empty") from None
+    except UnicodeDecodeError as exc:
+        with open(path, "rb") as handle:
+            magic = handle.read(4)
+        if magic in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):  # a zip (.xlsx) or an old .xls
+            raise _unreadable(
+                path, "this looks like an Excel workbook: save it as CSV, or name it .xlsx"
+            ) from None
+        raise _unreadable(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except (pd.errors.ParserError, ValueError, OSError) as exc:
+        what = "Parquet" if parquet else "CSV"
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise _unreadable(path, f"not a readable {what} file ({first})") from None
+    return frame, kind
