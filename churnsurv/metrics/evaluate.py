@@ -187,22 +187,30 @@ def evaluate(
     else:
         for col in _PROBABILITY_COLUMNS:
             out[col] = np.nan
-    gs: dict[float, Gains] = {}
-    lift = []
-    for k, t in enumerate(h):
-        if out["n_cases"].iloc[k] == 0:
-            lift.append(np.nan)
-            continue
-        gs[float(t)] = gains(time, event, pred[:, k], float(t), censoring=g)
-        lift.append(gs[float(t)].top_decile_lift)
-    out["top_decile_lift"] = lift
+    gs = _gains(time, event, pred, h, g, out["n_cases"].to_numpy())
+    out["top_decile_lift"] = [gs[float(t)].top_decile_lift if float(t) in gs else np.nan for t in h]
     out.attrs["conf_level"] = conf
-    facts = {
+    facts = _facts(described, time, event, g, getattr(test_data, "time_unit", ""), fixed, conf)
+    return Evaluation(out, cals, gs, g.source, facts)
+
+
+def _gains(time, event, pred, h, g, n_cases) -> dict[float, Gains]:
+    """Gains tables at the horizons with at least one case."""
+    return {
+        float(t): gains(time, event, pred[:, k], float(t), censoring=g)
+        for k, t in enumerate(h)
+        if n_cases[k] > 0
+    }
+
+
+def _facts(described, time, event, g, time_unit, fixed, conf) -> dict[str, Any]:
+    """What was evaluated, on how many customers, with which conventions."""
+    return {
         "predictions": described,
         "test customers": time.size,
         "test churns": int(event.sum()),
         "censoring distribution": f"reverse Kaplan–Meier of the {g.source} (n = {g.n})",
-        "time unit": getattr(test_data, "time_unit", ""),
+        "time unit": time_unit,
         "conventions": "cases T <= t weight 1/G(T-), controls T > t weight 1/G(t); ties 1/2",
         "standard errors": (
             "Harrell's C: R concordance()'s infinitesimal jackknife; AUC, Brier: "
@@ -211,7 +219,6 @@ def evaluate(
             + f"; intervals at {conf:g}"
         ),
     }
-    return Evaluation(out, cals, gs, g.source, facts)
 
 
 _PROBABILITY_COLUMNS = (
