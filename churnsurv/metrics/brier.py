@@ -24,7 +24,7 @@ import pandas as pd
 from churnsurv._render import Result
 from churnsurv._typing import ArrayLike
 from churnsurv._validation import check_conf_level
-from churnsurv.metrics.influence import brier_influence, se_and_interval
+from churnsurv.metrics.influence import brier_influence, censoring_influence, se_and_interval
 from churnsurv.metrics.ipcw import (
     CensoringSurvival,
     as_risk_matrix,
@@ -85,7 +85,8 @@ def brier_values(
     for k, t in enumerate(times):
         w, case, ctrl = ipcw_weights(time, event, float(t), censoring)
         y = (time <= t).astype(float)
-        args = (w, case, ctrl, float(t), censoring_fixed)
+        cens = None if censoring_fixed else censoring_influence(time, event, float(t))
+        args = (w, case, ctrl, float(t), censoring_fixed, cens)
         out["brier"][k] = np.mean(w * (y - prob[:, k]) ** 2)
         infl = brier_influence(time, event, prob[:, k], *args)
         se, lo, hi = se_and_interval(infl, out["brier"][k], conf_level)

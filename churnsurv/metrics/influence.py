@@ -87,8 +87,10 @@ def brier_influence(
     ctrl: np.ndarray,
     t: float,
     censoring_fixed: bool,
+    cens: tuple | None = None,
 ) -> np.ndarray:
-    """Influence function of the IPCW Brier score at ``t`` (Score's ``IF.Brier``).
+    """Influence function of the IPCW Brier score at ``t`` (Score's ``IF.Brier``); ``cens``:
+    :func:`censoring_influence` at ``t`` if already computed.
 
     Examples
     --------
@@ -108,9 +110,29 @@ def brier_influence(
     res = w * (y - prob) ** 2
     out = res - res.mean()
     if not censoring_fixed:
-        f, mc_left, inv, ut = censoring_influence(time, event, t)
+        f, mc_left, inv, ut = cens if cens is not None else censoring_influence(time, event, t)
         out += _censoring_term(f, mc_left, inv, ut.size, case, res, res[ctrl].sum())
     return out
+
+
+def _comparisons(risk, w_case, w_ctrl):
+    """Per customer: the control weight scored below it plus half the tied (``won``), and the
+    case weight scored above it plus half the tied (``lost``); one sort, O(n log n)."""
+    o = np.argsort(risk, kind="stable")
+    rs = risk[o]
+    first = np.flatnonzero(np.r_[True, rs[1:] != rs[:-1]])
+    size = np.diff(np.r_[first, rs.size])
+    run = np.repeat(np.arange(first.size), size)
+    out = []
+    for v in (w_ctrl[o], w_case[o]):
+        per = np.add.reduceat(v, first)
+        before = np.cumsum(per) - per
+        out.append((before, per, per.sum() - before - per))
+    (c_below, c_tied, _), (_, k_tied, k_above) = out
+    won, lost = np.empty(risk.size), np.empty(risk.size)
+    won[o] = (c_below + 0.5 * c_tied)[run]
+    lost[o] = (k_above + 0.5 * k_tied)[run]
+    return won, lost
 
 
 def auc_influence(
@@ -140,17 +162,7 @@ def auc_influence(
     mu_case, mu_ctrl = float(w[case].sum()), float(w[ctrl].sum())
     mu = mu_case * mu_ctrl / n**2
     nu = auc * mu
-    # weighted comparisons won by each case / lost by each control, ties 1/2
-    rc, wc = risk[ctrl], w[ctrl]
-    o = np.argsort(rc, kind="stable")
-    rc, cw = rc[o], np.concatenate(([0.0], np.cumsum(wc[o])))
-    lo, hi = np.searchsorted(rc, risk, "left"), np.searchsorted(rc, risk, "right")
-    won = cw[lo] + 0.5 * (cw[hi] - cw[lo])
-    rk, wk = risk[case], w[case]
-    o = np.argsort(rk, kind="stable")
-    rk, ck = rk[o], np.concatenate(([0.0], np.cumsum(wk[o])))
-    lo, hi = np.searchsorted(rk, risk, "left"), np.searchsorted(rk, risk, "right")
-    lost = (ck[-1] - ck[hi]) + 0.5 * (ck[hi] - ck[lo])
+    won, lost = _comparisons(risk, np.where(case, w, 0.0), np.where(ctrl, w, 0.0))
     num = np.where(case, w * won, np.where(ctrl, w * lost, 0.0)) / n
     den = np.where(case, w * mu_ctrl, np.where(ctrl, w * mu_case, 0.0)) / n
     out = (num * mu - den * nu) / mu**2

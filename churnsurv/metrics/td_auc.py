@@ -66,10 +66,11 @@ def _auc_one(score: np.ndarray, w: np.ndarray, case: np.ndarray, ctrl: np.ndarra
     if not case.any() or not ctrl.any():
         return float("nan")
     rc = np.sort(score[ctrl])
-    sc = score[case]
+    oc = np.argsort(score[case], kind="stable")  # sorted queries: cache-friendly searches
+    sc = score[case][oc]
     less = np.searchsorted(rc, sc, side="left")
     eq = np.searchsorted(rc, sc, side="right") - less
-    wc = w[case]
+    wc = w[case][oc]
     return float(np.sum(wc * (less + 0.5 * eq)) / (np.sum(wc) * rc.size))
 
 
