@@ -77,7 +77,8 @@ class Concordance:
     std_err: float = float("nan")
 
     def confidence_interval(self, conf_level: float = 0.95) -> tuple[float, float]:
-        """Wald interval ``concordance ± z std_err`` at ``conf_level``.
+        """Wald interval ``concordance ± z std_err`` at ``conf_level``, clipped to [0, 1] (as
+        riskRegression::Score clips its AUC interval).
 
         Examples
         --------
@@ -85,7 +86,9 @@ class Concordance:
         (0.602..., 0.797...)
         """
         z = z_quantile(check_conf_level(conf_level))
-        return self.concordance - z * self.std_err, self.concordance + z * self.std_err
+        half = z * self.std_err
+        lower, upper = np.clip([self.concordance - half, self.concordance + half], 0.0, 1.0)
+        return float(lower), float(upper)  # NaN stays NaN
 
 
 def _cells(block, rank, R, *values):
@@ -315,6 +318,8 @@ def harrell_c(
     Returns
     -------
     Concordance
+        With ``std_err``, R's infinitesimal-jackknife standard error, and
+        :meth:`Concordance.confidence_interval`.
 
     Examples
     --------
@@ -324,6 +329,12 @@ def harrell_c(
     >>> res = harrell_c([1, 2, 3, 4], [True, True, False, True], [4.0, 1.0, 3.0, 2.0])
     >>> res.concordance, res.concordant, res.discordant
     (0.6, 3.0, 2.0)
+
+    Its standard error is R's ``sqrt(concordance(Surv(t, e) ~ x, reverse = TRUE)$var)``,
+    0.2939388:
+
+    >>> round(res.std_err, 7)
+    0.2939388
     """
     time = np.asarray(time, float)
     event = np.asarray(event, bool)

@@ -193,4 +193,5 @@ def se_and_interval(
         return float("nan"), float("nan"), float("nan")
     se = float(np.std(influence, ddof=1) / np.sqrt(n))
     z = z_quantile(conf_level)
-    return se, max(0.0, estimate - z * se), min(1.0, estimate + z * se)
+    lower, upper = np.clip([estimate - z * se, estimate + z * se], 0.0, 1.0)
+    return se, float(lower), float(upper)

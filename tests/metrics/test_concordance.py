@@ -202,3 +202,14 @@ def test_cox_fit_statistics_concordance_follows_r(telco, r_reference):
     m = cs.CoxModel("promo + x").fit(panel)
     c = m.fit_statistics.loc["concordance", "value"]
     np.testing.assert_allclose(c, r_reference("coxph_panel.json")["concordance"]["concordance"])
+
+
+def test_no_comparable_pair_gives_nan_with_nan_interval():
+    # all censored: no pair is comparable -> C, its SE and its interval are NaN (not 0 or 1)
+    res = harrell_c([1.0, 2.0, 3.0], [False, False, False], [0.1, 0.2, 0.3])
+    assert np.isnan(res.concordance) and np.isnan(res.std_err)
+    assert all(np.isnan(res.confidence_interval()))
+    # a perfect score: C = 1 with SE 0, the interval clipped at 1
+    res = harrell_c([1.0, 2.0, 3.0, 4.0], [True, True, True, False], [4.0, 3.0, 2.0, 1.0])
+    assert res.concordance == 1.0 and res.std_err == pytest.approx(0.0, abs=1e-15)
+    assert res.confidence_interval() == (1.0, 1.0)
