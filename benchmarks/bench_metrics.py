@@ -8,7 +8,9 @@ predicted P(churn <= t) at 6, 12, 24, 48 months. Measured (best of 3):
 * ``time_dependent_auc`` at the 4 horizons;
 * ``brier_score`` at the 4 horizons with the KM null model and IBS;
 * ``gains`` at 12 months;
-* ``calibration`` at 12 months (deciles + Austin's spline Cox model: a Cox fit on n rows);
+* ``calibration`` at 12 months (deciles + Austin's spline Cox model, fitted by the Efron
+  arithmetic of ``churnsurv.metrics._efron`` on all n rows);
+* ``harrell_c`` with R's infinitesimal-jackknife standard error (continuous and rounded scores);
 * numpy baseline: one sort of the scores (``np.argsort``), the floor of any rank-based metric.
 
 References in the same run where installed: scikit-survival's ``cumulative_dynamic_auc`` and
@@ -23,6 +25,7 @@ Run: ``.venv/bin/python benchmarks/bench_metrics.py [n_customers]``. Not part of
 
 from __future__ import annotations
 
+import os
 import platform
 import re
 import sys
@@ -36,6 +39,7 @@ from churnsurv.metrics import (
     calibration,
     censoring_survival,
     gains,
+    harrell_c,
     time_dependent_auc,
 )
 
@@ -67,21 +71,31 @@ def simulate(n: int, seed: int = 0):
     return time_, event, x, prob
 
 
-def main() -> None:
-    time_, event, x, prob = simulate(N)
+def ours(time_, event, x, prob) -> tuple[list[tuple[str, float]], object]:
+    """Each churnsurv metric on all customers, best of 3 (calibration and Harrell's C: 1 run)."""
     rows = []
     t_sort, _ = best(lambda: np.argsort(x))
     rows.append(("numpy baseline: `np.argsort` of the scores", t_sort))
     t_g, _ = best(lambda: censoring_survival(time_, event))
     rows.append(("`censoring_survival` (reverse KM)", t_g))
     t_auc, auc = best(lambda: time_dependent_auc(time_, event, prob, TIMES))
-    rows.append(("`time_dependent_auc`, 4 horizons", t_auc))
+    rows.append(("`time_dependent_auc` with standard errors, 4 horizons", t_auc))
     t_b, _ = best(lambda: brier_score(time_, event, prob, TIMES))
-    rows.append(("`brier_score` + KM null model + IBS, 4 horizons", t_b))
+    rows.append(("`brier_score` + SEs + KM null model + IBS, 4 horizons", t_b))
     t_gain, _ = best(lambda: gains(time_, event, prob[:, 1], 12.0))
     rows.append(("`gains` at 12", t_gain))
     t_cal, _ = best(lambda: calibration(time_, event, prob[:, 1], 12.0), repeat=1)
-    rows.append(("`calibration` at 12 (deciles + spline Cox fit on all rows)", t_cal))
+    rows.append(("`calibration` at 12 (deciles + Efron spline Cox fit on all rows)", t_cal))
+    t_c, _ = best(lambda: harrell_c(time_, event, x), repeat=1)
+    rows.append(("`harrell_c` with its standard error (continuous scores)", t_c))
+    x2 = np.round(x, 2)
+    t_c2, _ = best(lambda: harrell_c(time_, event, x2), repeat=1)
+    rows.append(("`harrell_c` with its standard error (scores rounded to 0.01)", t_c2))
+    return rows, auc
+
+
+def references(time_, event, x, prob) -> tuple[list[tuple[str, float]], str]:
+    """scikit-survival (100,000 customers) and lifelines (all) in the same run."""
     ref_rows = []
     try:
         import sksurv
@@ -103,15 +117,15 @@ def main() -> None:
         _, sk_b = sk_brier(y, y, 1 - pp, TIMES)
         t_sk_b = time.perf_counter() - t0
         t0 = time.perf_counter()
-        ours = time_dependent_auc(tt, ee, pp, TIMES).summary["auc"].to_numpy()
+        ours_auc = time_dependent_auc(tt, ee, pp, TIMES).summary["auc"].to_numpy()
         t_our_ref = time.perf_counter() - t0
-        diff = float(np.max(np.abs(ours - sk_auc)))
+        diff = float(np.max(np.abs(ours_auc - sk_auc)))
         ours_b = brier_score(tt, ee, pp, TIMES).summary["brier"].to_numpy()
         diff_b = float(np.max(np.abs(ours_b - sk_b)))
         ref_rows += [
             (f"scikit-survival {sksurv.__version__} `cumulative_dynamic_auc`, {m:,}", t_sk_auc),
             (f"scikit-survival `brier_score`, {m:,}", t_sk_b),
-            (f"churnsurv `time_dependent_auc`, same {m:,}", t_our_ref),
+            (f"churnsurv `time_dependent_auc` (with SEs), same {m:,}", t_our_ref),
         ]
         agree = f"max |AUC diff| {diff:.1e}, max |Brier diff| {diff_b:.1e} (on {m:,})"
     except ImportError:
@@ -126,22 +140,32 @@ def main() -> None:
         concordance_index(time_, -x, event)
         ref_rows.append(
             (
-                f"lifelines {lifelines.__version__} `concordance_index` (Harrell), {N:,}",
+                f"lifelines {lifelines.__version__} `concordance_index` (Harrell, no SE), {N:,}",
                 time.perf_counter() - t0,
             )
         )
     except ImportError:
         pass
+    return ref_rows, agree
+
+
+def main() -> None:
+    time_, event, x, prob = simulate(N)
+    rows, auc = ours(time_, event, x, prob)
+    ref_rows, agree = references(time_, event, x, prob)
+    t_sort = rows[0][1]
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     lines = [
         f"`benchmarks/bench_metrics.py`, {time.strftime('%Y-%m-%d')}, {platform.machine()}, "
         f"Python {platform.python_version()}, numpy {np.__version__}; {N:,} customers, whole-month "
         f"tenure 0-72 (largest time censored), {event.mean():.0%} churned; best of 3 "
-        "(calibration 1 run).",
+        f"(calibration and harrell_c 1 run); 1-minute load average at the end {load:.1f} on "
+        f"{os.cpu_count()} cores (a shared machine: read the ratio to the argsort baseline).",
         "",
-        "| measure | seconds |",
-        "|---|---:|",
+        "| measure | seconds | × `np.argsort` |",
+        "|---|---:|---:|",
     ]
-    lines += [f"| {name} | {sec:.3f} |" for name, sec in rows + ref_rows]
+    lines += [f"| {name} | {sec:.3f} | {sec / t_sort:.1f} |" for name, sec in rows + ref_rows]
     lines += [
         "",
         f"Agreement with scikit-survival: {agree}.",

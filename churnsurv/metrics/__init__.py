@@ -2,11 +2,14 @@
 
 Censoring is handled by inverse probability of censoring weights (:mod:`churnsurv.metrics.ipcw`)
 with riskRegression::Score's conventions; :func:`harrell_c` is Harrell's concordance with R
-``survival::concordance``'s conventions (strata, case weights, entry times / panels).
+``survival::concordance``'s conventions (strata, case weights, entry times / panels), with its
+standard error; :class:`ChurnClassifier` is the classic logistic "churned within k" baseline
+(naive or IPCW).
 """
 
 from churnsurv.metrics.brier import BrierScore, brier_score
 from churnsurv.metrics.calibration import Calibration, calibration
+from churnsurv.metrics.classifier import ChurnClassifier
 from churnsurv.metrics.concordance import Concordance, harrell_c
 from churnsurv.metrics.evaluate import Evaluation, evaluate
 from churnsurv.metrics.gains import Gains, gains
@@ -32,6 +35,7 @@ __all__ = [
     "BrierScore",
     "Calibration",
     "CensoringSurvival",
+    "ChurnClassifier",
     "Concordance",
     "CrossValidation",
     "EarlyWarning",

@@ -23,6 +23,8 @@ import pandas as pd
 
 from churnsurv._render import Result
 from churnsurv._typing import ArrayLike
+from churnsurv._validation import check_conf_level
+from churnsurv.metrics.influence import brier_influence, censoring_influence, se_and_interval
 from churnsurv.metrics.ipcw import (
     CensoringSurvival,
     as_risk_matrix,
@@ -42,8 +44,10 @@ class BrierScore(Result):
     Attributes
     ----------
     summary : pandas.DataFrame
-        One row per horizon: ``time``, ``brier``, ``null_brier``, ``ipa``, ``ibs``,
-        ``null_ibs`` (integrated Brier score from 0 to that horizon over the given grid).
+        One row per horizon: ``time``, ``brier`` with its ``std_err``, ``ci_lower``,
+        ``ci_upper`` (at ``.attrs["conf_level"]``), ``null_brier`` with
+        ``null_brier_std_err``, ``ipa``, ``ibs``, ``null_ibs`` (integrated Brier score from 0
+        to that horizon over the given grid).
     censoring_source : str
         Which data the censoring distribution came from.
     """
@@ -68,17 +72,30 @@ def brier_values(
     prob: np.ndarray,
     times: np.ndarray,
     censoring: CensoringSurvival,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Brier score of the predictions and of the KM null model at each horizon (private use)."""
+    *,
+    conf_level: float = 0.95,
+    censoring_fixed: bool = False,
+) -> dict[str, np.ndarray]:
+    """Brier score of the predictions (with standard error and interval) and of the KM null
+    model (with standard error) at each horizon (private use); ``censoring_fixed`` as in
+    :func:`churnsurv.metrics.td_auc.auc_values`."""
     null_risk = 1.0 - kaplan_meier_at(time, event, times)
-    model = np.empty(times.size)
-    null = np.empty(times.size)
+    keys = ("brier", "std_err", "ci_lower", "ci_upper", "null_brier", "null_std_err")
+    out = {k: np.empty(times.size) for k in keys}
     for k, t in enumerate(times):
-        w, _, _ = ipcw_weights(time, event, float(t), censoring)
+        w, case, ctrl = ipcw_weights(time, event, float(t), censoring)
         y = (time <= t).astype(float)
-        model[k] = np.mean(w * (y - prob[:, k]) ** 2)
-        null[k] = np.mean(w * (y - null_risk[k]) ** 2)
-    return model, null
+        cens = None if censoring_fixed else censoring_influence(time, event, float(t))
+        args = (w, case, ctrl, float(t), censoring_fixed, cens)
+        out["brier"][k] = np.mean(w * (y - prob[:, k]) ** 2)
+        infl = brier_influence(time, event, prob[:, k], *args)
+        se, lo, hi = se_and_interval(infl, out["brier"][k], conf_level)
+        out["std_err"][k], out["ci_lower"][k], out["ci_upper"][k] = se, lo, hi
+        null_p = np.full(time.size, null_risk[k])
+        out["null_brier"][k] = np.mean(w * (y - null_p) ** 2)
+        infl = brier_influence(time, event, null_p, *args)
+        out["null_std_err"][k] = se_and_interval(infl, out["null_brier"][k], conf_level)[0]
+    return out
 
 
 def integrate_steps(times: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -102,6 +119,7 @@ def brier_score(
     times: ArrayLike,
     *,
     censoring: CensoringSurvival | None = None,
+    conf_level: float = 0.95,
 ) -> BrierScore:
     """IPCW Brier score at each horizon, integrated Brier score, and the KM null model.
 
@@ -118,6 +136,8 @@ def brier_score(
         integrated Brier score.
     censoring : CensoringSurvival, optional
         Censoring distribution (default: estimated from these customers).
+    conf_level : float, default 0.95
+        Level of the confidence interval of each Brier score.
 
     Returns
     -------
@@ -133,6 +153,11 @@ def brier_score(
     -----
     A horizon before any churn is fine: everyone observed past it is a control. The largest
     observed time may be censored (see :mod:`churnsurv.metrics.ipcw`).
+
+    Standard errors (of the model's and of the null model's Brier score) are
+    riskRegression::Score's (``se.fit = TRUE``, ``cens.model = "km"``), with ``G`` taken as
+    fixed when it comes from other customers (:mod:`churnsurv.metrics.influence`); the interval
+    is ``brier ± z std_err`` clipped to [0, 1].
 
     Examples
     --------
@@ -153,18 +178,25 @@ def brier_score(
             column="churn_probability",
             rule="not a probability",
         )
+    conf = check_conf_level(conf_level)
     g = censoring if censoring is not None else censoring_survival(t, e)
-    model, null = brier_values(t, e, p, h, g)
+    v = brier_values(t, e, p, h, g, conf_level=conf, censoring_fixed=censoring is not None)
+    model, null = v["brier"], v["null_brier"]
     with np.errstate(divide="ignore", invalid="ignore"):
         ipa = np.where(null > 0, 1.0 - model / null, np.nan)
     summary = pd.DataFrame(
         {
             "time": h,
             "brier": model,
+            "std_err": v["std_err"],
+            "ci_lower": v["ci_lower"],
+            "ci_upper": v["ci_upper"],
             "null_brier": null,
+            "null_brier_std_err": v["null_std_err"],
             "ipa": ipa,
             "ibs": integrate_steps(h, model),
             "null_ibs": integrate_steps(h, null),
         }
     )
+    summary.attrs["conf_level"] = conf
     return BrierScore(summary, g.source)

@@ -9,10 +9,11 @@ import pandas as pd
 
 from churnsurv._render import Result, facts_frame
 from churnsurv._typing import ArrayLike
-from churnsurv._validation import check_choice
+from churnsurv._validation import check_choice, check_conf_level
 from churnsurv.exceptions import DataValidationError
 from churnsurv.metrics.brier import brier_values, integrate_steps
 from churnsurv.metrics.calibration import Calibration, calibration
+from churnsurv.metrics.concordance import harrell_c
 from churnsurv.metrics.gains import Gains, gains
 from churnsurv.metrics.ipcw import (
     as_risk_matrix,
@@ -34,12 +35,18 @@ class Evaluation(Result):
     Attributes
     ----------
     summary : pandas.DataFrame
-        One row per horizon: ``time``, ``n_cases``, ``n_controls``, ``auc``, ``uno_c`` (Uno's
-        concordance of that horizon's predictions truncated at it, with G from the test data as
-        R's ``concordance(timewt = "n/G2", ymax = t)``), ``brier``,
-        ``null_brier`` (Kaplan–Meier null model), ``ipa``, ``ibs``, ``null_ibs``, ``ici``,
-        ``e50``, ``e90``, ``top_decile_lift``. Brier and calibration columns are NaN for plain
-        scores (they are not probabilities).
+        One row per horizon: ``time``, ``n_cases``, ``n_controls``, ``auc`` (with
+        ``auc_std_err``, ``auc_ci_lower``, ``auc_ci_upper``: riskRegression::Score's influence
+        function standard error), ``harrell_c`` of that horizon's predictions over the whole
+        follow-up (with ``harrell_c_std_err``, R ``concordance()``'s infinitesimal jackknife,
+        and its Wald interval ``harrell_c_ci_lower``, ``harrell_c_ci_upper``), ``uno_c`` (Uno's
+        concordance truncated at the horizon, with G from the test data as R's
+        ``concordance(timewt = "n/G2", ymax = t)``), ``brier`` (with ``brier_std_err``,
+        ``brier_ci_lower``, ``brier_ci_upper``), ``null_brier`` (Kaplan–Meier null model, with
+        ``null_brier_std_err``), ``ipa``, ``ibs``, ``null_ibs``, ``ici``, ``e50``, ``e90``,
+        ``top_decile_lift``. Brier and calibration columns are NaN for plain scores (they are
+        not probabilities). Intervals are at ``summary.attrs["conf_level"]``; with
+        ``train_data`` the standard errors take G as fixed.
     calibration : dict
         :class:`~churnsurv.metrics.Calibration` per horizon (probabilities only).
     gains : dict
@@ -109,6 +116,7 @@ def evaluate(
     train_data: Any = None,
     kind: str = "auto",
     n_groups: int = 10,
+    conf_level: float = 0.95,
 ) -> Evaluation:
     """How good a churn prediction is on test customers: AUC(t), Brier(t) with the KM null
     model, integrated Brier, calibration (ICI) and gains at each horizon, in one call.
@@ -132,6 +140,8 @@ def evaluate(
         What an array holds; ``"auto"``: 1-D = scores, 2-D = P(churn <= t).
     n_groups : int, default 10
         Risk groups of the calibration table.
+    conf_level : float, default 0.95
+        Level of the confidence intervals (``*_ci_lower``, ``*_ci_upper``).
 
     Returns
     -------
@@ -151,6 +161,7 @@ def evaluate(
     'training data'
     """
     check_choice("kind", kind, _KINDS)
+    conf = check_conf_level(conf_level)
     if getattr(test_data, "has_entry", False):
         raise DataValidationError(
             "test_data has entry times (left truncation); the IPCW metrics here assume every "
@@ -167,45 +178,111 @@ def evaluate(
         g = censoring_survival(train_data.durations, train_data.events, source="training data")
     else:
         g = censoring_survival(time, event, source="test data")
-    auc, n_case, n_ctrl = auc_values(time, event, pred, h, g)
-    out = pd.DataFrame({"time": h, "n_cases": n_case, "n_controls": n_ctrl, "auc": auc})
-    out["uno_c"] = [
-        uno_c(time, event, pred[:, k], tau=float(t))["concordance"] for k, t in enumerate(h)
-    ]
-    nan = np.full(h.size, np.nan)
+    fixed = train_data is not None
+    out = _discrimination(time, event, pred, h, g, conf, fixed)
     cals: dict[float, Calibration] = {}
     if used == "churn_probability":
-        model_b, null_b = brier_values(time, event, pred, h, g)
-        out["brier"], out["null_brier"] = model_b, null_b
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out["ipa"] = np.where(null_b > 0, 1.0 - model_b / null_b, np.nan)
-        out["ibs"], out["null_ibs"] = integrate_steps(h, model_b), integrate_steps(h, null_b)
-        ici = []
-        for k, t in enumerate(h):
-            p = np.clip(pred[:, k], 1e-12, 1 - 1e-12)
-            cals[float(t)] = calibration(time, event, p, float(t), n_groups=n_groups)
-            ici.append(cals[float(t)].indices)
-        out["ici"] = [i["ICI"] for i in ici]
-        out["e50"] = [i["E50"] for i in ici]
-        out["e90"] = [i["E90"] for i in ici]
+        brier, cals = _probability_metrics(time, event, pred, h, g, conf, fixed, n_groups)
+        out = pd.concat([out, brier], axis=1)
     else:
-        for col in ("brier", "null_brier", "ipa", "ibs", "null_ibs", "ici", "e50", "e90"):
-            out[col] = nan
-    gs: dict[float, Gains] = {}
-    lift = []
-    for k, t in enumerate(h):
-        if n_case[k] == 0:
-            lift.append(np.nan)
-            continue
-        gs[float(t)] = gains(time, event, pred[:, k], float(t), censoring=g)
-        lift.append(gs[float(t)].top_decile_lift)
-    out["top_decile_lift"] = lift
-    facts = {
+        for col in _PROBABILITY_COLUMNS:
+            out[col] = np.nan
+    gs = _gains(time, event, pred, h, g, out["n_cases"].to_numpy())
+    out["top_decile_lift"] = [gs[float(t)].top_decile_lift if float(t) in gs else np.nan for t in h]
+    out.attrs["conf_level"] = conf
+    facts = _facts(described, time, event, g, getattr(test_data, "time_unit", ""), fixed, conf)
+    return Evaluation(out, cals, gs, g.source, facts)
+
+
+def _gains(time, event, pred, h, g, n_cases) -> dict[float, Gains]:
+    """Gains tables at the horizons with at least one case."""
+    return {
+        float(t): gains(time, event, pred[:, k], float(t), censoring=g)
+        for k, t in enumerate(h)
+        if n_cases[k] > 0
+    }
+
+
+def _facts(described, time, event, g, time_unit, fixed, conf) -> dict[str, Any]:
+    """What was evaluated, on how many customers, with which conventions."""
+    return {
         "predictions": described,
         "test customers": time.size,
         "test churns": int(event.sum()),
         "censoring distribution": f"reverse Kaplan–Meier of the {g.source} (n = {g.n})",
-        "time unit": getattr(test_data, "time_unit", ""),
+        "time unit": time_unit,
         "conventions": "cases T <= t weight 1/G(T-), controls T > t weight 1/G(t); ties 1/2",
+        "standard errors": (
+            "Harrell's C: R concordance()'s infinitesimal jackknife; AUC, Brier: "
+            "riskRegression::Score influence functions"
+            + (", G from training data taken as fixed" if fixed else ", including G's estimation")
+            + f"; intervals at {conf:g}"
+        ),
     }
-    return Evaluation(out, cals, gs, g.source, facts)
+
+
+_PROBABILITY_COLUMNS = (
+    "brier",
+    "brier_std_err",
+    "brier_ci_lower",
+    "brier_ci_upper",
+    "null_brier",
+    "null_brier_std_err",
+    "ipa",
+    "ibs",
+    "null_ibs",
+    "ici",
+    "e50",
+    "e90",
+)
+
+
+def _discrimination(time, event, pred, h, g, conf, fixed) -> pd.DataFrame:
+    """Per horizon: cases, controls, AUC with SE / CI, Harrell's C with SE / CI, Uno's C."""
+    a = auc_values(time, event, pred, h, g, conf_level=conf, censoring_fixed=fixed)
+    out = pd.DataFrame(
+        {
+            "time": h,
+            "n_cases": a["n_cases"],
+            "n_controls": a["n_controls"],
+            "auc": a["auc"],
+            "auc_std_err": a["std_err"],
+            "auc_ci_lower": a["ci_lower"],
+            "auc_ci_upper": a["ci_upper"],
+        }
+    )
+    harrell = [harrell_c(time, event, pred[:, k]) for k in range(h.size)]
+    out["harrell_c"] = [c.concordance for c in harrell]
+    out["harrell_c_std_err"] = [c.std_err for c in harrell]
+    ci = np.array([c.confidence_interval(conf) for c in harrell]).reshape(-1, 2)
+    out["harrell_c_ci_lower"], out["harrell_c_ci_upper"] = ci[:, 0], ci[:, 1]
+    out["uno_c"] = [
+        uno_c(time, event, pred[:, k], tau=float(t))["concordance"] for k, t in enumerate(h)
+    ]
+    return out
+
+
+def _probability_metrics(time, event, pred, h, g, conf, fixed, n_groups):
+    """Per horizon: Brier with SE / CI, the KM null model, IPA, IBS and calibration indices."""
+    b = brier_values(time, event, pred, h, g, conf_level=conf, censoring_fixed=fixed)
+    out = pd.DataFrame(
+        {
+            "brier": b["brier"],
+            "brier_std_err": b["std_err"],
+            "brier_ci_lower": b["ci_lower"],
+            "brier_ci_upper": b["ci_upper"],
+            "null_brier": b["null_brier"],
+            "null_brier_std_err": b["null_std_err"],
+        }
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["ipa"] = np.where(out["null_brier"] > 0, 1 - out["brier"] / out["null_brier"], np.nan)
+    out["ibs"] = integrate_steps(h, b["brier"])
+    out["null_ibs"] = integrate_steps(h, b["null_brier"])
+    cals: dict[float, Calibration] = {}
+    for k, t in enumerate(h):
+        p = np.clip(pred[:, k], 1e-12, 1 - 1e-12)
+        cals[float(t)] = calibration(time, event, p, float(t), n_groups=n_groups)
+    for col, key in (("ici", "ICI"), ("e50", "E50"), ("e90", "E90")):
+        out[col] = [cals[float(t)].indices[key] for t in h]
+    return out, cals

@@ -17,6 +17,8 @@ import pandas as pd
 
 from churnsurv._render import Result
 from churnsurv._typing import ArrayLike
+from churnsurv._validation import check_conf_level
+from churnsurv.metrics.influence import auc_influence, se_and_interval
 from churnsurv.metrics.ipcw import (
     CensoringSurvival,
     as_risk_matrix,
@@ -36,8 +38,9 @@ class TimeDependentAUC(Result):
     Attributes
     ----------
     summary : pandas.DataFrame
-        One row per horizon: ``time``, ``auc``, ``n_cases``, ``n_controls``. ``auc`` is NaN at
-        a horizon without cases (no churn yet) — the AUC is not defined there.
+        One row per horizon: ``time``, ``auc``, ``std_err``, ``ci_lower``, ``ci_upper`` (at
+        ``.attrs["conf_level"]``), ``n_cases``, ``n_controls``. ``auc`` is NaN at a horizon
+        without cases (no churn yet) — the AUC is not defined there.
     mean_auc : float
         Mean AUC over the horizons, weighted by the Kaplan–Meier churn probability mass
         between them (scikit-survival's ``cumulative_dynamic_auc`` definition).
@@ -63,10 +66,11 @@ def _auc_one(score: np.ndarray, w: np.ndarray, case: np.ndarray, ctrl: np.ndarra
     if not case.any() or not ctrl.any():
         return float("nan")
     rc = np.sort(score[ctrl])
-    sc = score[case]
+    oc = np.argsort(score[case], kind="stable")  # sorted queries: cache-friendly searches
+    sc = score[case][oc]
     less = np.searchsorted(rc, sc, side="left")
     eq = np.searchsorted(rc, sc, side="right") - less
-    wc = w[case]
+    wc = w[case][oc]
     return float(np.sum(wc * (less + 0.5 * eq)) / (np.sum(wc) * rc.size))
 
 
@@ -76,16 +80,28 @@ def auc_values(
     risk: np.ndarray,
     times: np.ndarray,
     censoring: CensoringSurvival,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """AUC, number of cases and of controls at each horizon (checked inputs; private use)."""
-    auc = np.empty(times.size)
-    n_case = np.empty(times.size, dtype=int)
-    n_ctrl = np.empty(times.size, dtype=int)
+    *,
+    conf_level: float = 0.95,
+    censoring_fixed: bool = False,
+) -> dict[str, np.ndarray]:
+    """AUC, its standard error and interval, number of cases and of controls at each horizon
+    (checked inputs; private use). ``censoring_fixed``: ``G`` came from other customers, so its
+    estimation is left out of the standard error (:mod:`churnsurv.metrics.influence`)."""
+    out = {k: np.full(times.size, np.nan) for k in ("auc", "std_err", "ci_lower", "ci_upper")}
+    out["n_cases"] = np.empty(times.size, dtype=int)
+    out["n_controls"] = np.empty(times.size, dtype=int)
     for k, t in enumerate(times):
         w, case, ctrl = ipcw_weights(time, event, float(t), censoring)
-        auc[k] = _auc_one(risk[:, k], w, case, ctrl)
-        n_case[k], n_ctrl[k] = int(case.sum()), int(ctrl.sum())
-    return auc, n_case, n_ctrl
+        auc = _auc_one(risk[:, k], w, case, ctrl)
+        out["auc"][k] = auc
+        out["n_cases"][k], out["n_controls"][k] = int(case.sum()), int(ctrl.sum())
+        if np.isfinite(auc):
+            infl = auc_influence(
+                time, event, risk[:, k], w, case, ctrl, float(t), auc, censoring_fixed
+            )
+            se, lo, hi = se_and_interval(infl, auc, conf_level)
+            out["std_err"][k], out["ci_lower"][k], out["ci_upper"][k] = se, lo, hi
+    return out
 
 
 def time_dependent_auc(
@@ -95,6 +111,7 @@ def time_dependent_auc(
     times: ArrayLike,
     *,
     censoring: CensoringSurvival | None = None,
+    conf_level: float = 0.95,
 ) -> TimeDependentAUC:
     """Cumulative/dynamic AUC(t) at each horizon, with inverse probability of censoring weights.
 
@@ -111,6 +128,8 @@ def time_dependent_auc(
     censoring : CensoringSurvival, optional
         The censoring distribution, e.g. ``censoring_survival(train_time, train_event,
         source="training data")``. Default: estimated from these customers.
+    conf_level : float, default 0.95
+        Level of the confidence interval of each AUC.
 
     Returns
     -------
@@ -128,6 +147,12 @@ def time_dependent_auc(
     count 1/2. The largest observed time may be censored. A horizon with no churn up to it
     gives ``auc = NaN`` (not an error: other horizons may still be defined).
 
+    Standard errors are riskRegression::Score's (``se.fit = TRUE``, ``cens.model = "km"``):
+    ``sd`` of the influence function over ``sqrt(n)``, including the estimation of ``G`` when
+    it is estimated here; with a ``censoring`` from other customers ``G`` is taken as fixed
+    (Score's ``conservative = TRUE``). The interval is ``auc ± z std_err`` clipped to [0, 1]
+    (:mod:`churnsurv.metrics.influence`).
+
     Examples
     --------
     Two churns by 2.5 (scores 0.9, 0.4) against three customers still active (0.5, 0.3, 0.1):
@@ -140,12 +165,16 @@ def time_dependent_auc(
     t, e = check_survival_outcome(time, event)
     h = check_horizons(times, t)
     r = as_risk_matrix(risk, t.size, h.size)
+    conf = check_conf_level(conf_level)
     g = censoring if censoring is not None else censoring_survival(t, e)
-    auc, n_case, n_ctrl = auc_values(t, e, r, h, g)
+    v = auc_values(t, e, r, h, g, conf_level=conf, censoring_fixed=censoring is not None)
+    auc = v["auc"]
     s = kaplan_meier_at(t, e, h)
     d = -np.diff(np.concatenate(([1.0], s)))
     ok = np.isfinite(auc)
     mass = float(d[ok].sum())
     mean = float(np.sum(auc[ok] * d[ok]) / mass) if mass > 0 else float("nan")
-    summary = pd.DataFrame({"time": h, "auc": auc, "n_cases": n_case, "n_controls": n_ctrl})
+    cols = ["auc", "std_err", "ci_lower", "ci_upper", "n_cases", "n_controls"]
+    summary = pd.DataFrame({"time": h, **{c: v[c] for c in cols}})
+    summary.attrs["conf_level"] = conf
     return TimeDependentAUC(summary, mean, g.source)

@@ -157,7 +157,8 @@ class Backtest(Result):
     Columns of ``summary``: ``cutoff``, ``n_train``, ``n_active``, ``n_scored`` (active customers
     with a prediction inside the model's support), ``churned_within`` (observed churns within
     ``k``), ``predicted_rate`` (mean prediction), ``observed_rate`` (1 - KM(k) after the cutoff),
-    ``auc``, ``brier``, ``null_brier``, ``ipa``, ``top_decile_lift``.
+    ``auc``, ``auc_std_err``, ``brier``, ``brier_std_err`` (riskRegression::Score's standard
+    errors, :mod:`churnsurv.metrics.influence`), ``null_brier``, ``ipa``, ``top_decile_lift``.
     """
 
     _title = "Out-of-time backtest"
@@ -240,7 +241,6 @@ def backtest(
     [[1393.0, 0.57], [1463.0, 0.57]]
     """
     from churnsurv.data.rules import parse_cutoff
-    from churnsurv.data.units import elapsed
 
     if not getattr(data, "has_dates", False) or data.cutoff is None:
         raise DataValidationError(
@@ -265,55 +265,72 @@ def backtest(
                 column="cutoffs",
                 rule="cutoff after data",
             )
-        known, keep = _known_at(data, cut)
-        fitted = copy.deepcopy(model).fit(known)
-        active = ~known.events
-        act = known.frame.loc[active]
-        p = fitted.predict_churn_probability(act, within=k).to_numpy(dtype=float)
-        full = data.frame.loc[keep].iloc[np.flatnonzero(active)]
-        exit_full = full["end_date"].where(full["event"], end)
-        resid = elapsed(np.full(len(full), cut), exit_full.to_numpy(), data.time_unit)
-        ev = full["event"].to_numpy(dtype=bool)
-        ok = np.isfinite(p)
-        t, e, q = resid[ok], ev[ok], p[ok]
-        if t.size == 0 or t.max() <= k:
-            raise DataValidationError(
-                f"cutoff {cut.date()}: nobody is followed more than within={k:g} periods after "
-                "it in the data; choose an earlier cutoff or a shorter window.",
-                column="cutoffs",
-                rule="horizon beyond follow-up",
-            )
-        g = censoring_survival(t, e, source="scored customers")
-        h = np.array([k])
-        auc, n_case, _ = auc_values(t, e, q[:, None], h, g)
-        model_b, null_b = brier_values(t, e, q[:, None], h, g)
-        lift = gains(t, e, q, k, censoring=g).top_decile_lift if n_case[0] else np.nan
-        rows.append(
-            {
-                "cutoff": cut,
-                "n_train": known.n,
-                "n_active": int(active.sum()),
-                "n_scored": int(ok.sum()),
-                "churned_within": int(n_case[0]),
-                "predicted_rate": float(q.mean()),
-                "observed_rate": float(1 - kaplan_meier_at(t, e, [k])[0]),
-                "auc": float(auc[0]),
-                "brier": float(model_b[0]),
-                "null_brier": float(null_b[0]),
-                "ipa": float(1 - model_b[0] / null_b[0]) if null_b[0] > 0 else np.nan,
-                "top_decile_lift": lift,
-            }
-        )
-        scored.append(
-            pd.DataFrame(
-                {
-                    "cutoff": cut,
-                    "tenure_at_cutoff": act["duration"].to_numpy(),
-                    "p_churn_within": p,
-                    "time_after_cutoff": resid,
-                    "churned": ev,
-                },
-                index=act.index,
-            )
-        )
+        row, frame = _backtest_cutoff(model, data, cut, k, end)
+        rows.append(row)
+        scored.append(frame)
     return Backtest(pd.DataFrame(rows), pd.concat(scored), k)
+
+
+def _backtest_cutoff(model: Any, data: Any, cut: pd.Timestamp, k: float, end: pd.Timestamp):
+    """Fit on what was known at ``cut``, score the active customers, follow them up to ``end``:
+    the summary row and the scored customers of one cutoff."""
+    from churnsurv.data.units import elapsed
+
+    known, keep = _known_at(data, cut)
+    fitted = copy.deepcopy(model).fit(known)
+    active = ~known.events
+    act = known.frame.loc[active]
+    p = fitted.predict_churn_probability(act, within=k).to_numpy(dtype=float)
+    full = data.frame.loc[keep].iloc[np.flatnonzero(active)]
+    exit_full = full["end_date"].where(full["event"], end)
+    resid = elapsed(np.full(len(full), cut), exit_full.to_numpy(), data.time_unit)
+    ev = full["event"].to_numpy(dtype=bool)
+    ok = np.isfinite(p)
+    t, e, q = resid[ok], ev[ok], p[ok]
+    if t.size == 0 or t.max() <= k:
+        raise DataValidationError(
+            f"cutoff {cut.date()}: nobody is followed more than within={k:g} periods after "
+            "it in the data; choose an earlier cutoff or a shorter window.",
+            column="cutoffs",
+            rule="horizon beyond follow-up",
+        )
+    row = {
+        "cutoff": cut,
+        "n_train": known.n,
+        "n_active": int(active.sum()),
+        "n_scored": int(ok.sum()),
+        **_window_metrics(t, e, q, k),
+    }
+    frame = pd.DataFrame(
+        {
+            "cutoff": cut,
+            "tenure_at_cutoff": act["duration"].to_numpy(),
+            "p_churn_within": p,
+            "time_after_cutoff": resid,
+            "churned": ev,
+        },
+        index=act.index,
+    )
+    return row, frame
+
+
+def _window_metrics(t: np.ndarray, e: np.ndarray, q: np.ndarray, k: float) -> dict[str, Any]:
+    """Metrics of predictions ``q`` of churn within ``k`` of customers followed for ``t``."""
+    g = censoring_survival(t, e, source="scored customers")
+    h = np.array([k])
+    a = auc_values(t, e, q[:, None], h, g)
+    b = brier_values(t, e, q[:, None], h, g)
+    n_case = int(a["n_cases"][0])
+    model_b, null_b = float(b["brier"][0]), float(b["null_brier"][0])
+    return {
+        "churned_within": n_case,
+        "predicted_rate": float(q.mean()),
+        "observed_rate": float(1 - kaplan_meier_at(t, e, [k])[0]),
+        "auc": float(a["auc"][0]),
+        "auc_std_err": float(a["std_err"][0]),
+        "brier": model_b,
+        "brier_std_err": float(b["std_err"][0]),
+        "null_brier": null_b,
+        "ipa": 1 - model_b / null_b if null_b > 0 else np.nan,
+        "top_decile_lift": gains(t, e, q, k, censoring=g).top_decile_lift if n_case else np.nan,
+    }

@@ -109,3 +109,44 @@ def test_gains_overall_rate_is_one_minus_km_under_censoring():
 def test_gains_refuses_when_nobody_churned_by_t():
     with pytest.raises(cs.DataValidationError, match="no churn"):
         gains([2, 3, 4], [1, 0, 1], [1, 2, 3], 1)
+
+
+def test_calibration_cox_fit_is_coxmodels_efron_estimator():
+    # The fast Efron fit of the calibration model (churnsurv.metrics._efron) is the same
+    # estimator as CoxModel(ties="efron"): equal coefficients on tied monthly Telco tenures,
+    # and the same Efron baseline hazard as R survfit (0.8333 = 1/3 + 1/2 on a toy).
+    from churnsurv.metrics._efron import efron_baseline_hazard, efron_fit
+
+    time, status, risk, _ = telco_test()
+    basis, _ = rcs_basis(np.log(-np.log1p(-risk[:, 1])))
+    frame = pd.DataFrame(basis, columns=["b0", "b1"])
+    frame["time"], frame["status"], frame["id"] = time, status, np.arange(time.size)
+    data = cs.prepare(frame, id="id", duration="time", event="status", time_unit="month")
+    ref = cs.CoxModel("b0 + b1", ties="efron").fit(data).params_.to_numpy()
+    np.testing.assert_allclose(efron_fit(time, status.astype(bool), basis), ref, rtol=1e-7)
+    toy = efron_baseline_hazard(np.array([1.0, 1, 2]), np.array([1, 1, 0], bool), np.zeros(3), 1)
+    assert toy == pytest.approx(1 / 3 + 1 / 2, abs=1e-15)
+
+
+def test_efron_closed_form_for_large_tied_groups(monkeypatch):
+    # Tied groups larger than _EXPAND_MAX are summed with digamma / trigamma / log-gamma: the
+    # same numbers as summing the d terms one by one (checked here with thousands of churns per
+    # month), and the same coefficients as CoxModel(ties="efron").
+    from churnsurv.metrics import _efron
+
+    rng = np.random.default_rng(5)
+    n = 40_000
+    x = rng.normal(size=(n, 2))
+    time = np.ceil(rng.exponential(8 * np.exp(-0.5 * x[:, 0]), n))
+    event = rng.random(n) < 0.8
+    closed = _efron.efron_fit(time, event, x)
+    h_closed = _efron.efron_baseline_hazard(time, event, x @ closed, 6.0)
+    monkeypatch.setattr(_efron, "_EXPAND_MAX", 10**9)
+    np.testing.assert_allclose(_efron.efron_fit(time, event, x), closed, rtol=1e-10)
+    assert _efron.efron_baseline_hazard(time, event, x @ closed, 6.0) == pytest.approx(
+        h_closed, rel=1e-11
+    )
+    frame = pd.DataFrame({"id": np.arange(n), "t": time, "e": event, "x0": x[:, 0], "x1": x[:, 1]})
+    data = cs.prepare(frame, id="id", duration="t", event="e", time_unit="month")
+    ref = cs.CoxModel("x0 + x1", ties="efron").fit(data).params_.to_numpy()
+    np.testing.assert_allclose(closed, ref, rtol=1e-7)

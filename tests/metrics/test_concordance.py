@@ -1,8 +1,10 @@
 """Harrell's concordance (churnsurv.metrics.harrell_c and CoxModel.fit_statistics) against R.
 
 Expected numbers come from R ``survival::concordance`` (3.5.3) in ``tests/reference/``:
-``concordance.json`` (``concordance.R``) and ``coxph_panel.json`` (``coxph_panel.R``); and from a
-direct O(n^2) count of the pairs written here from R's definitions.
+``concordance.json`` (``concordance.R``), ``concordance_se.json`` (``concordance_se.R``: ties,
+strata, weights and entry together) and ``coxph_panel.json`` (``coxph_panel.R``); and from a
+direct O(n^2) count of the pairs (and of R's infinitesimal-jackknife variance) written here from
+R's definitions. Standard errors are R's ``sqrt(fit$var)``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ def _check(res, ref, rtol=1e-12):
     np.testing.assert_allclose(got, [ref["count"][k] for k in COUNTS], rtol=rtol, atol=1e-9)
     np.testing.assert_allclose(res.concordance, ref["concordance"], rtol=1e-13)
     assert res.n == ref["n"]
+    if "std_err" in ref:  # R's sqrt(fit$var), the infinitesimal jackknife
+        np.testing.assert_allclose(res.std_err, ref["std_err"], rtol=1e-12)
 
 
 def _lp(frame, coef):
@@ -75,6 +79,40 @@ def test_panel_counting_process(r_reference, algorithm):
     _check(harrell_c(p["stop"], p["churn"] == 1, lp, entry=p["start"]), ref["concordance"])
 
 
+@pytest.mark.parametrize(
+    "case", ["plain", "strata", "weighted", "strata_weighted", "entry_strata_weighted"]
+)
+def test_standard_error_ties_strata_weights_entry(r_reference, algorithm, case):
+    # R: concordance(Surv([entry,] time, status) ~ x [+ strata(s)], data = d, [weights = w,]
+    # reverse = TRUE) on 400 rows with whole-month times and x rounded to 0.1; e.g. plain
+    # 0.6150151, se 0.0200871 (tests/reference/concordance_se.json)
+    ref = r_reference("concordance_se.json")["fits"][case]
+    d = r_reference("concordance_se_data.csv")
+    kw = {}
+    if "strata" in case:
+        kw["strata"] = d["s"]
+    if "weighted" in case:
+        kw["weights"] = d["w"]
+    if "entry" in case:
+        kw["entry"] = d["entry"]
+    _check(harrell_c(d["time"], d["status"] == 1, d["x"], **kw), ref)
+
+
+def test_telco_standard_error(telco, r_reference):
+    # R: concordance(coxph(Surv(tenure, churn) ~ Contract + MonthlyCharges, data = telco)):
+    # 0.7534444 with se sqrt(var) (tests/reference/concordance.json), heavy ties in months
+    ref = r_reference("concordance.json")["telco"]
+    m = cs.CoxModel("Contract + MonthlyCharges").fit(telco)
+    lp = m.fit_state_.train.X @ m.fit_state_.beta
+    res = harrell_c(telco.durations, telco.events, lp)
+    np.testing.assert_allclose(res.concordance, ref["harrell"]["concordance"], rtol=1e-12)
+    np.testing.assert_allclose(res.std_err, ref["harrell"]["std_err"], rtol=1e-10)
+    lo, hi = res.confidence_interval(0.95)
+    np.testing.assert_allclose(
+        [lo, hi], res.concordance + np.array([-1, 1]) * 1.959963984540054 * res.std_err
+    )
+
+
 # ------------------------------------------------------------------ against a direct count
 def _direct(time, event, score, w, strata, entry):
     """R's definitions, pair by pair (O(n^2))."""
@@ -97,7 +135,25 @@ def _direct(time, event, score, w, strata, entry):
             else:
                 out["tied.x"] += ww
     c, d, t = out["concordant"], out["discordant"], out["tied.x"]
-    return {"count": out, "concordance": (c + t / 2) / (c + d + t), "n": n}
+    # R concordancefit: influence = each row's partner-weighted (concordant, discordant, tied.x)
+    infl = np.zeros((n, 3))
+    for i in range(n):
+        for j in range(n):
+            if j == i or not event[i] or strata[i] != strata[j]:
+                continue
+            if not entry[j] < time[i] <= time[j] or (time[j] == time[i] and event[j]):
+                continue
+            k = 0 if score[i] > score[j] else (1 if score[i] < score[j] else 2)
+            infl[i, k] += w[j]
+            infl[j, k] += w[i]
+    npair = c + d + t
+    dfbeta = w * ((infl[:, 0] - infl[:, 1]) / npair - (c - d) / npair**2 * infl.sum(axis=1))
+    return {
+        "count": out,
+        "concordance": (c + t / 2) / npair,
+        "n": n,
+        "std_err": np.sqrt(np.sum(dfbeta**2) / 4),
+    }
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -146,3 +202,14 @@ def test_cox_fit_statistics_concordance_follows_r(telco, r_reference):
     m = cs.CoxModel("promo + x").fit(panel)
     c = m.fit_statistics.loc["concordance", "value"]
     np.testing.assert_allclose(c, r_reference("coxph_panel.json")["concordance"]["concordance"])
+
+
+def test_no_comparable_pair_gives_nan_with_nan_interval():
+    # all censored: no pair is comparable -> C, its SE and its interval are NaN (not 0 or 1)
+    res = harrell_c([1.0, 2.0, 3.0], [False, False, False], [0.1, 0.2, 0.3])
+    assert np.isnan(res.concordance) and np.isnan(res.std_err)
+    assert all(np.isnan(res.confidence_interval()))
+    # a perfect score: C = 1 with SE 0, the interval clipped at 1
+    res = harrell_c([1.0, 2.0, 3.0, 4.0], [True, True, True, False], [4.0, 3.0, 2.0, 1.0])
+    assert res.concordance == 1.0 and res.std_err == pytest.approx(0.0, abs=1e-15)
+    assert res.confidence_interval() == (1.0, 1.0)

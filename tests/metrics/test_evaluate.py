@@ -36,6 +36,23 @@ def test_evaluate_predictions_reproduce_score(telco_halves):
     # Uno's C at tau = 48 of the 48-month risks: concordance$uno in riskregression_score.json
     uno = score_json()["telco"]["concordance"]["uno"]["concordance"]
     assert s["uno_c"].iloc[-1] == pytest.approx(uno, abs=1e-13)
+    # standard errors: Score's se.fit = TRUE (riskregression_score.json)
+    np.testing.assert_allclose(s["auc_std_err"], scored("telco", "auc", "cox", "se"), rtol=1e-10)
+    np.testing.assert_allclose(s["auc_ci_lower"], scored("telco", "auc", "cox", "lower"))
+    np.testing.assert_allclose(
+        s["brier_std_err"], scored("telco", "brier", "cox", "se"), rtol=1e-10
+    )
+    np.testing.assert_allclose(s["brier_ci_upper"], scored("telco", "brier", "cox", "upper"))
+    np.testing.assert_allclose(
+        s["null_brier_std_err"], scored("telco", "brier", "Null model", "se"), rtol=1e-10
+    )
+    # Harrell's C of the (monotone in lp) risks with R's infinitesimal-jackknife SE:
+    # concordance(Surv(time, status) ~ lp, data = test, reverse = TRUE)
+    harrell = score_json()["telco"]["concordance"]["harrell"]
+    assert s["harrell_c"].iloc[-1] == pytest.approx(harrell["concordance"], abs=1e-12)
+    assert s["harrell_c_std_err"].iloc[-1] == pytest.approx(harrell["std_err"], rel=1e-10)
+    half = s["harrell_c_ci_upper"] - s["harrell_c"]
+    np.testing.assert_allclose(half, 1.959963984540054 * s["harrell_c_std_err"])
     assert ev.censoring_source == "test data"
     assert "reverse Kaplan–Meier of the test data" in str(ev)
     assert s["ici"].notna().all()

@@ -1,8 +1,9 @@
 """Time-dependent AUC and Brier score against riskRegression::Score.
 
 Expected numbers: tests/reference/riskregression_score.json (Score(..., metrics = c("auc",
-"brier"), cens.model = "km", null.model = TRUE, summary = "ipa"), R 4.2.2, riskRegression
-2022.11.28), on the committed predictions of a Cox model fitted on the training half.
+"brier"), cens.model = "km", null.model = TRUE, summary = "ipa", se.fit = TRUE), R 4.2.2,
+riskRegression 2022.11.28), on the committed predictions of a Cox model fitted on the training
+half: estimates, standard errors (``se``) and intervals (``lower``, ``upper``).
 """
 
 from __future__ import annotations
@@ -40,6 +41,46 @@ def test_brier_and_null_model_match_riskregression_score(which):
     np.testing.assert_allclose(
         res.summary["ipa"], scored(which, "brier", "cox", "IPA"), rtol=0, atol=1e-12
     )
+
+
+@pytest.mark.parametrize("which", ["sim", "telco"])
+def test_standard_errors_match_riskregression_score(which):
+    # Score(..., se.fit = TRUE, cens.model = "km"): sd(influence function) / sqrt(n), with the
+    # Kaplan-Meier censoring term; intervals estimate -/+ 1.96 se clipped to [0, 1].
+    # e.g. sim AUC(2) se 0.035940794447253226, telco Brier(12) se 0.003139161713919985
+    time, status, risk, times = DATA[which]()
+    auc = time_dependent_auc(time, status, risk, times).summary
+    for col, ref in (("std_err", "se"), ("ci_lower", "lower"), ("ci_upper", "upper")):
+        np.testing.assert_allclose(auc[col], scored(which, "auc", "cox", ref), rtol=1e-10)
+    bri = brier_score(time, status, risk, times).summary
+    for col, ref in (("std_err", "se"), ("ci_lower", "lower"), ("ci_upper", "upper")):
+        np.testing.assert_allclose(bri[col], scored(which, "brier", "cox", ref), rtol=1e-10)
+    np.testing.assert_allclose(
+        bri["null_brier_std_err"], scored(which, "brier", "Null model", "se"), rtol=1e-10
+    )
+    assert auc.attrs["conf_level"] == bri.attrs["conf_level"] == 0.95
+
+
+def test_censoring_from_elsewhere_is_taken_as_fixed():
+    # A censoring distribution passed in (e.g. from training data) is not re-estimated from
+    # these customers: the Brier influence function is then the weighted squared residual
+    # minus its mean (Score's conservative = TRUE), so se = sd(residuals) / sqrt(n).
+    time, status, risk, times = sim_test()
+    g = censoring_survival(time, status)
+    fixed = brier_score(time, status, risk, times, censoring=g).summary
+    full = brier_score(time, status, risk, times).summary
+    np.testing.assert_allclose(fixed["brier"], full["brier"], atol=0)
+    for k, t in enumerate(times):
+        case = (time <= t) & (status == 1)
+        w = np.where(case, 1 / g.left(time), np.where(time > t, 1 / g.at(t), 0.0))
+        res = w * ((time <= t) - risk[:, k]) ** 2
+        expected = np.std(res, ddof=1) / np.sqrt(time.size)
+        assert fixed["std_err"].iloc[k] == pytest.approx(expected, rel=1e-12)
+    assert not np.allclose(fixed["std_err"], full["std_err"])
+    # a 90% interval is narrower, same estimate
+    narrow = time_dependent_auc(time, status, risk, times, conf_level=0.9).summary
+    wide = time_dependent_auc(time, status, risk, times).summary
+    assert (narrow["ci_upper"] - narrow["ci_lower"] < wide["ci_upper"] - wide["ci_lower"]).all()
 
 
 def test_sim_reference_numbers_cited():
