@@ -26,7 +26,13 @@ import pandas as pd
 
 from churnsurv._render import Result, facts_frame
 from churnsurv._typing import ArrayLike, Seed
-from churnsurv._validation import check_choice, check_conf_level, check_count
+from churnsurv._validation import (
+    check_choice,
+    check_conf_level,
+    check_cost,
+    check_count,
+    check_probability,
+)
 from churnsurv.exceptions import AssumptionWarning, DataValidationError
 
 __all__ = ["EarlyWarning", "ProfitThreshold", "early_warning", "profit_threshold"]
@@ -401,12 +407,8 @@ def profit_threshold(
     (2, 110.0)
     """
     frame = warning.call_list if isinstance(warning, EarlyWarning) else warning
-    if not 0 <= float(success_rate) <= 1 or float(offer_cost) < 0:
-        raise DataValidationError(
-            "success_rate must be in [0, 1] and offer_cost >= 0.",
-            column="success_rate",
-            rule="range",
-        )
+    success_rate = check_probability(success_rate, name="success_rate")
+    offer_cost = check_cost(offer_cost, name="offer_cost")
     p = frame["p_churn"].to_numpy(dtype=float)
     clv = frame["residual_clv"].to_numpy(dtype=float)
     ok = np.isfinite(p) & np.isfinite(clv)
@@ -414,6 +416,13 @@ def profit_threshold(
     var = p * clv
     order = np.argsort(-var, kind="stable")
     p, var = p[order], var[order]
+    if p.size == 0:
+        raise DataValidationError(
+            "warning: no customer to call (an empty list, or every prediction flagged past the "
+            "data's support).",
+            column="p_churn",
+            rule="empty list",
+        )
     net = np.cumsum(success_rate * var - offer_cost)
     saves = np.cumsum(success_rate * p)
     cum_p = np.cumsum(p)

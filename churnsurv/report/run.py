@@ -49,8 +49,10 @@ import pandas as pd
 from churnsurv._validation import (
     check_annual_rate,
     check_choice,
+    check_cost,
     check_count,
     check_horizon,
+    check_probability,
     check_seed,
     check_unit,
 )
@@ -229,6 +231,76 @@ def _validate(params: dict, raw: pd.DataFrame) -> None:
                 f"--formula: {exc}", column="--formula", rule=exc.rule
             ) from None
         cs.prepare(raw, on_invalid="drop", covariates=needed + list(params["by"]), **prepare_args)
+    if params["arm"] is not None:
+        _validate_arm(
+            params, cs.prepare(raw, on_invalid="drop", covariates=[params["arm"]], **prepare_args)
+        )
+
+
+def _validate_arm(params: dict, data: Any) -> None:
+    """``--arm``: a column with exactly two values; ``--arm-cost ARM=COST`` names one of them."""
+    arm = params["arm"]
+    arms = sorted(map(str, pd.unique(data.frame[arm].dropna())))
+    if len(arms) != 2:
+        raise DataValidationError(
+            f"--arm {arm!r} must hold exactly two arms (strategies); it holds {len(arms)}: "
+            f"{arms[:10]}{' ...' if len(arms) > 10 else ''}.",
+            column="--arm",
+            rule="not two arms",
+        )
+    for option in ("arm_cost", "arm_cost_per_period"):
+        cost = params[option]
+        unknown = sorted(set(cost) - set(arms)) if isinstance(cost, dict) else []
+        if unknown:
+            raise DataValidationError(
+                f"--{option.replace('_', '-')}: {unknown} are not values of --arm {arm!r}; "
+                f"its arms are {arms}.",
+                column=f"--{option.replace('_', '-')}",
+                rule="unknown arm",
+            )
+
+
+def parse_arm_cost(values: Any, *, name: str) -> float | dict[str, float] | None:
+    """``--arm-cost`` values: one amount for every arm, or ``ARM=AMOUNT`` per arm.
+
+    Examples
+    --------
+    >>> parse_arm_cost([40], name="--arm-cost")
+    40.0
+    >>> parse_arm_cost(["promotion=40", "relationship=10.5"], name="--arm-cost")
+    {'promotion': 40.0, 'relationship': 10.5}
+    >>> parse_arm_cost(["promotion=ten"], name="--arm-cost")
+    Traceback (most recent call last):
+    ...
+    churnsurv.exceptions.DataValidationError: --arm-cost='ten' must be a finite amount >= 0.
+    """
+    if values is None or (isinstance(values, list) and not values):
+        return None
+    if isinstance(values, dict):
+        return {str(k): check_cost(_as_number(v), name=name) for k, v in values.items()}
+    values = values if isinstance(values, list | tuple) else [values]
+    if len(values) == 1 and not (isinstance(values[0], str) and "=" in values[0]):
+        return check_cost(_as_number(values[0]), name=name)
+    costs: dict[str, float] = {}
+    for value in values:
+        arm, sep, amount = str(value).rpartition("=")
+        if not sep or not arm:
+            raise DataValidationError(
+                f"{name}={value!r}: give one amount for every arm (40) or ARM=AMOUNT per arm "
+                "(promotion=40).",
+                column=name,
+                rule="bad cost",
+            )
+        costs[arm] = check_cost(_as_number(amount), name=name)
+    return costs
+
+
+def _as_number(text: Any) -> Any:
+    """Text that reads as a number becomes one (other values are left for the rule to refuse)."""
+    try:
+        return float(text) if isinstance(text, str) else text
+    except ValueError:
+        return text
 
 
 def _check_options(params: dict) -> None:
@@ -251,6 +323,18 @@ def _check_options(params: dict) -> None:
         params["min_cox_events"], name="--min-cox-events", minimum=0
     )
     params["seed"] = check_seed(params["seed"], name="--seed")
+    if params["offer_cost"] is not None:
+        params["offer_cost"] = check_cost(params["offer_cost"], name="--offer-cost")
+    params["success_rate"] = check_probability(params["success_rate"], name="--success-rate")
+    params["n_boot"] = check_count(params["n_boot"], name="--n-boot", minimum=2)
+    for option in ("arm_cost", "arm_cost_per_period"):
+        params[option] = parse_arm_cost(params[option], name=f"--{option.replace('_', '-')}")
+        if params[option] is not None and params["arm"] is None:
+            raise DataValidationError(
+                f"--{option.replace('_', '-')} needs --arm COLUMN (the column of the arms).",
+                column="--arm",
+                rule="missing argument",
+            )
     # Which columns go together is the command's own business (prepare takes either set).
     if (params["duration"] is None) == (params["start_date"] is None):
         raise DataValidationError(
@@ -447,11 +531,17 @@ def run_report(
     formula: str | None = None,
     margin: str | None = None,
     reason: str | None = None,
+    arm: str | None = None,
     annual_discount_rate: float = 0.10,
     horizon: int = 60,
     within: int = 6,
     top_n: int = 20,
     min_cox_events: int = 10,
+    offer_cost: float | None = None,
+    success_rate: float = 0.25,
+    n_boot: int = 30,
+    arm_cost: Any = None,
+    arm_cost_per_period: Any = None,
     seed: int = 0,
     command: str = "",
     progress: Progress | None = None,
@@ -493,6 +583,20 @@ def run_report(
         Customers listed in the value-at-risk table (at least 1).
     min_cox_events : int, default 10
         Fewer churn events than this skip the Cox model (with a note in the report).
+    offer_cost, success_rate : float
+        Early warning: the cost of one retention offer (default: the median margin of one
+        time unit) and the chance it keeps a customer who would churn (default 0.25); they set
+        the list size that maximises expected net value (:func:`churnsurv.profit_threshold`).
+    n_boot : int, default 30
+        Bootstrap resamples: the intervals of the call list's churn probabilities (the model
+        refitted each time) and of the experiment's net values.
+    arm : str, optional
+        Column with the two arms of a retention experiment: adds the section "Experiment"
+        (:func:`churnsurv.compare_arms`).
+    arm_cost, arm_cost_per_period : float, dict or list of str, optional
+        The campaign's cost per enrolled customer (once) and per period while active: one
+        amount for every arm, a mapping arm -> amount, or ``["ARM=AMOUNT", ...]`` as on the
+        command line; with a margin or a cost the experiment values each arm net of it.
     seed : int
         Seeds numpy in the notebook (0 to 2**32 - 1); the same input, options and seed give the
         same tables.
@@ -548,6 +652,7 @@ def run_report(
         formula=formula,
         margin=margin,
         reason=reason,
+        arm=arm,
     )
     if start_date is not None and dataset is not None:
         defaults = {k: v for k, v in defaults.items() if k != "duration"}
@@ -560,6 +665,11 @@ def run_report(
         within=within,
         top_n=top_n,
         min_cox_events=min_cox_events,
+        offer_cost=offer_cost,
+        success_rate=success_rate,
+        n_boot=n_boot,
+        arm_cost=arm_cost,
+        arm_cost_per_period=arm_cost_per_period,
         seed=seed,
         command=command,
     )
