@@ -121,3 +121,11 @@ def test_profit_threshold_maximises_expected_net_value(telco, cox):
     assert pt.summary["recall"].iloc[-1] == pytest.approx(1.0)
     with pytest.raises(cs.DataValidationError, match="success_rate"):
         cs.profit_threshold(ew, offer_cost=40, success_rate=1.5)
+
+
+def test_profit_threshold_of_an_empty_list_says_so():
+    empty = pd.DataFrame({"p_churn": [], "residual_clv": []})
+    with pytest.raises(cs.DataValidationError, match="no customer to call"):
+        cs.profit_threshold(empty, offer_cost=40, success_rate=0.25)
+    with pytest.raises(cs.DataValidationError, match="offer_cost=-1 must be a finite amount"):
+        cs.profit_threshold(empty, offer_cost=-1, success_rate=0.25)
