@@ -26,11 +26,13 @@ __all__ = [
     "as_float_array",
     "check_annual_rate",
     "check_choice",
+    "check_cost",
     "check_count",
     "check_date_format",
     "check_fraction",
     "check_horizon",
     "check_margin_values",
+    "check_probability",
     "check_seed",
     "check_segment_levels",
     "check_survival_curve",
@@ -690,3 +692,51 @@ def check_penalizer(penalizer: Any, *, name: str = "penalizer") -> float:
             rule="penalizer < 0",
         )
     return float(penalizer)
+
+
+def check_cost(value: Any, *, name: str = "cost") -> float:
+    """Validate an amount of money spent (an offer's or a campaign's cost): finite and >= 0.
+
+    Examples
+    --------
+    >>> check_cost(40)
+    40.0
+    >>> check_cost(-5, name="offer_cost")
+    Traceback (most recent call last):
+    ...
+    churnsurv.exceptions.DataValidationError: offer_cost=-5 must be a finite amount >= 0.
+    """
+    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )
+    if not ok or not np.isfinite(value) or value < 0:
+        raise DataValidationError(
+            f"{name}={value!r} must be a finite amount >= 0.",
+            column=name,
+            rule="bad cost",
+        )
+    return float(value)
+
+
+def check_probability(value: Any, *, name: str = "probability") -> float:
+    """Validate a probability (a success rate): a number in [0, 1].
+
+    Examples
+    --------
+    >>> check_probability(0.25, name="success_rate")
+    0.25
+    >>> check_probability(25, name="success_rate")
+    Traceback (most recent call last):
+    ...
+    churnsurv.exceptions.DataValidationError: success_rate=25 must be a probability in [0, 1] ...
+    """
+    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )
+    if not ok or not 0 <= value <= 1:
+        raise DataValidationError(
+            f"{name}={value!r} must be a probability in [0, 1] (0.25 for 1 in 4).",
+            column=name,
+            rule="not a probability",
+        )
+    return float(value)

@@ -3,8 +3,11 @@
 :func:`early_warning` lists active customers with ``P(churn within k | tenure reached)`` (a
 bootstrap interval on request), residual CLV, value at risk, value tier and rank, behind guard
 rails: a Cox model whose proportional-hazards check fails on a categorical term is refitted
-stratified on it (and the result says so); predictions past the support of the data are
-flagged; snapshot data without entry times gets a stated caveat.
+stratified on it (and the result says so), as long as every stratum keeps enough churns;
+predictions past the support of the data are flagged and, by default, not ranked: the call list
+holds the supported customers, the flagged ones are listed apart with the reason (late risk sets
+are tiny, so their churn probabilities are noise that a value-at-risk ranking would put first);
+snapshot data without entry times gets a stated caveat.
 
 :func:`profit_threshold` turns the list into a decision: calling customer ``i`` costs
 ``offer_cost`` and keeps a would-be churner with probability ``success_rate``, so its expected
@@ -23,7 +26,13 @@ import pandas as pd
 
 from churnsurv._render import Result, facts_frame
 from churnsurv._typing import ArrayLike, Seed
-from churnsurv._validation import check_conf_level
+from churnsurv._validation import (
+    check_choice,
+    check_conf_level,
+    check_cost,
+    check_count,
+    check_probability,
+)
 from churnsurv.exceptions import AssumptionWarning, DataValidationError
 
 __all__ = ["EarlyWarning", "ProfitThreshold", "early_warning", "profit_threshold"]
@@ -37,9 +46,15 @@ class EarlyWarning(Result):
     summary : pandas.DataFrame
         ``tenure``, ``p_churn`` (P(churn within k | tenure)), ``ci_lower``/``ci_upper``
         (bootstrap percentile interval at ``conf_level``, NaN without ``n_boot``),
-        ``residual_clv``, ``value_at_risk``, ``value_tier``, ``rank``, ``at_risk_after``
-        (customers of the same stratum observed to ``tenure + within``) and
-        ``beyond_support`` (``at_risk_after < min_at_risk``).
+        ``residual_clv``, ``value_at_risk``, ``value_tier``, ``rank`` (nullable integer),
+        ``at_risk_after`` (customers of the same stratum observed to ``tenure + within``) and
+        ``beyond_support`` (``at_risk_after < min_at_risk``). With ``flagged="separate"`` the
+        supported customers come first, ranked ``1..m`` by value at risk, then the flagged
+        ones, unranked (``rank`` is ``<NA>``); with ``flagged="rank"`` everyone is ranked.
+    call_list : pandas.DataFrame
+        The ranked rows (the customers to call, in order).
+    flagged : pandas.DataFrame
+        The ``beyond_support`` rows with a ``reason`` column.
     model : the fitted model actually used (possibly the stratified refit)
     guard : dict
         What the guard rails found and did.
@@ -47,15 +62,33 @@ class EarlyWarning(Result):
 
     _title = "Early warning: active customers by value at risk"
 
-    def __init__(self, summary, model, guard, assumptions) -> None:
+    def __init__(self, summary, model, guard, assumptions, min_at_risk=50, within=None) -> None:
         self.summary = summary
         self.model = model
         self.guard = guard
         self.assumptions = assumptions
+        self.min_at_risk = min_at_risk
+        self.within = within
+
+    @property
+    def call_list(self) -> pd.DataFrame:
+        """The ranked customers, highest value at risk first."""
+        return self.summary[self.summary["rank"].notna()]
+
+    @property
+    def flagged(self) -> pd.DataFrame:
+        """Customers whose prediction is past the data's support, with the reason."""
+        out = self.summary[self.summary["beyond_support"]].copy()
+        out["reason"] = [
+            f"only {n} customer(s) of the stratum observed to tenure + {self.within} "
+            f"(at least {self.min_at_risk} needed)"
+            for n in out["at_risk_after"]
+        ]
+        return out
 
     def top(self, n: int = 20) -> pd.DataFrame:
-        """The ``n`` customers to call first."""
-        return self.summary.head(n)
+        """The ``n`` customers to call first (ranked customers only)."""
+        return self.call_list.head(n)
 
     def _frames(self) -> list[tuple[str, pd.DataFrame]]:
         return [
@@ -65,7 +98,27 @@ class EarlyWarning(Result):
         ]
 
 
-def _ph_guard(model: Any, data: Any, significance: float) -> tuple[Any, dict]:
+def _categorical(frame: pd.DataFrame, term: str) -> bool:
+    """A formula term that is a column of labels (or bools): one can stratify on it."""
+    if term not in frame.columns:
+        return False
+    col = frame[term]
+    return pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col)
+
+
+def _stratifiable(frame: pd.DataFrame, terms: list[str], base: list[str], min_events: int):
+    """Add ``terms`` (most violating first) to the strata while every stratum keeps
+    ``min_events`` churns; the terms kept and those refused."""
+    chosen: list[str] = []
+    refused: list[str] = []
+    for term in terms:
+        keys = base + chosen + [term]
+        events = frame.groupby(keys, observed=True)["event"].sum()
+        (chosen if events.min() >= min_events else refused).append(term)
+    return chosen, refused
+
+
+def _ph_guard(model: Any, data: Any, significance: float, min_events: int) -> tuple[Any, dict]:
     """Check a Cox model's PH assumption; stratify on violating categorical terms."""
     from churnsurv.regression import CoxModel
 
@@ -78,29 +131,32 @@ def _ph_guard(model: Any, data: Any, significance: float) -> tuple[Any, dict]:
     if not bad:
         return model, {"proportional hazards": f"no term with p < {significance} (cox.zph)"}
     frame = data.frame
-    cats = [
-        t
-        for t in bad
-        if t in frame.columns
-        and not pd.api.types.is_numeric_dtype(frame[t])
-        or (t in frame.columns and pd.api.types.is_bool_dtype(frame[t]))
-    ]
-    rest = [t for t in bad if t not in cats]
+    by_p = sorted(bad, key=lambda t: ph.loc[t, "p_value"])
+    base = [str(c) for c in np.atleast_1d(model.strata or []).tolist()]
+    cats, crowded = _stratifiable(
+        frame, [t for t in by_p if _categorical(frame, t)], base, min_events
+    )
+    rest = [t for t in bad if not _categorical(frame, t)]
     guard = {"proportional hazards": f"violated (cox.zph p < {significance}) for: {', '.join(bad)}"}
     if cats:
         terms = [t.strip() for t in model.formula.split("+") if t.strip() not in cats]
-        strata = sorted(set(cats) | set(np.atleast_1d(model.strata or []).tolist()))
+        strata = sorted(set(cats) | set(base))
         formula = " + ".join(terms) if terms else "1"
         refit = CoxModel(formula, strata=strata, ties=model.ties).fit(data)
         guard["action"] = (
             f"refitted stratified on {', '.join(cats)}: CoxModel({formula!r}, strata={strata})"
         )
         model = refit
-    if rest:
-        guard["unresolved"] = (
-            f"{', '.join(rest)}: numeric or transformed term(s) not stratifiable; rank with care "
-            "or add a time interaction"
+    unresolved = []
+    if crowded:
+        unresolved.append(
+            f"{', '.join(crowded)}: not stratified, a stratum would keep fewer than "
+            f"{min_events} churns"
         )
+    if rest:
+        unresolved.append(f"{', '.join(rest)}: numeric or transformed term(s) not stratifiable")
+    if unresolved:
+        guard["unresolved"] = "; ".join(unresolved) + "; rank with care or add a time interaction"
     return model, guard
 
 
@@ -158,6 +214,8 @@ def early_warning(
     significance: float = 0.05,
     guard: bool = True,
     min_at_risk: int = 50,
+    flagged: str = "separate",
+    min_stratum_events: int = 10,
 ) -> EarlyWarning:
     """P(churn within ``within`` | tenure reached) per active customer, with residual CLV, value
     at risk, value tier and rank, behind guard rails.
@@ -184,6 +242,15 @@ def early_warning(
         A prediction is flagged ``beyond_support`` when fewer customers of the customer's
         stratum were observed to ``tenure + within`` (``at_risk_after``): late risk sets are
         tiny and their churn probabilities noisy.
+    flagged : {"separate", "rank"}, default "separate"
+        ``"separate"``: only supported customers are ranked (the call list,
+        :attr:`EarlyWarning.call_list`); flagged ones follow unranked and are listed with
+        the reason in :attr:`EarlyWarning.flagged`. ``"rank"``: rank everyone by value at
+        risk, flags kept as a column (a noisy late prediction can then top the list).
+    min_stratum_events : int, default 10
+        The PH guard stratifies on a violating categorical term (most violating first) only
+        while every stratum keeps at least this many churns; the terms it cannot stratify on
+        are named in ``guard["unresolved"]``.
 
     Returns
     -------
@@ -201,13 +268,20 @@ def early_warning(
     "refitted stratified on Contract: CoxModel('MonthlyCharges', strata=['Contract'])"
     >>> len(ew.summary) == data.n_censored, int(ew.summary["beyond_support"].sum())
     (True, 1013)
+    >>> len(ew.call_list), bool(ew.top(20)["beyond_support"].any())
+    (4161, False)
+    >>> ew.guard["ranking"]
+    '1013 flagged customer(s) not ranked: listed apart (EarlyWarning.flagged)'
     """
     from churnsurv.clv.survival_clv import value_at_risk
 
+    check_choice("flagged", flagged, ("separate", "rank"))
+    min_at_risk = check_count(min_at_risk, name="min_at_risk", minimum=0)
+    min_stratum_events = check_count(min_stratum_events, name="min_stratum_events", minimum=1)
     info: dict = {}
     used = model
     if guard:
-        used, info = _ph_guard(model, data, significance)
+        used, info = _ph_guard(model, data, significance, min_stratum_events)
         if not data.has_entry and not getattr(data, "has_dates", False):
             info["snapshot"] = (
                 "no entry times or dates: if this is a snapshot of customers active at one date, "
@@ -238,8 +312,32 @@ def early_warning(
     else:
         out.insert(out.columns.get_loc("p_churn") + 1, "ci_lower", np.nan)
         out.insert(out.columns.get_loc("ci_lower") + 1, "ci_upper", np.nan)
+    out = _rank(out, flagged)
+    n_flag = int(out["beyond_support"].sum())
+    info["ranking"] = (
+        f"{n_flag} flagged customer(s) not ranked: listed apart (EarlyWarning.flagged)"
+        if flagged == "separate"
+        else f"everyone ranked by value at risk, {n_flag} flagged customer(s) included"
+    )
     out.attrs["conf_level"] = conf_level
-    return EarlyWarning(out, used, info, dict(var.assumptions, n_boot=n_boot))
+    return EarlyWarning(out, used, info, dict(var.assumptions, n_boot=n_boot), min_at_risk, within)
+
+
+def _rank(out: pd.DataFrame, flagged: str) -> pd.DataFrame:
+    """Order by value at risk; with ``"separate"`` rank the supported customers only."""
+    var = out["value_at_risk"].to_numpy(dtype=float)
+    key = np.where(np.isnan(var), -np.inf, var)
+    if flagged == "separate":
+        order = np.lexsort((-key, out["beyond_support"].to_numpy()))
+        out = out.iloc[order].copy()
+        ranked = ~out["beyond_support"].to_numpy()
+    else:
+        out = out.iloc[np.argsort(-key, kind="stable")].copy()
+        ranked = np.ones(len(out), dtype=bool)
+    rank = pd.array([pd.NA] * len(out), dtype="Int64")
+    rank[ranked] = np.arange(1, int(ranked.sum()) + 1)
+    out["rank"] = rank
+    return out
 
 
 class ProfitThreshold(Result):
@@ -284,7 +382,9 @@ def profit_threshold(
     ----------
     warning : EarlyWarning or DataFrame
         With columns ``p_churn`` and ``residual_clv`` (from :func:`early_warning` or
-        :func:`churnsurv.value_at_risk`).
+        :func:`churnsurv.value_at_risk`). Of an :class:`EarlyWarning` only the ranked
+        customers (:attr:`EarlyWarning.call_list`) are considered: flagged predictions are
+        past the data's support.
     offer_cost : float
         Cost of one retention offer (money).
     success_rate : float
@@ -306,13 +406,9 @@ def profit_threshold(
     >>> int(pt.best["n_contacted"]), float(pt.best["expected_net_value"])
     (2, 110.0)
     """
-    frame = warning.summary if isinstance(warning, EarlyWarning) else warning
-    if not 0 <= float(success_rate) <= 1 or float(offer_cost) < 0:
-        raise DataValidationError(
-            "success_rate must be in [0, 1] and offer_cost >= 0.",
-            column="success_rate",
-            rule="range",
-        )
+    frame = warning.call_list if isinstance(warning, EarlyWarning) else warning
+    success_rate = check_probability(success_rate, name="success_rate")
+    offer_cost = check_cost(offer_cost, name="offer_cost")
     p = frame["p_churn"].to_numpy(dtype=float)
     clv = frame["residual_clv"].to_numpy(dtype=float)
     ok = np.isfinite(p) & np.isfinite(clv)
@@ -320,6 +416,13 @@ def profit_threshold(
     var = p * clv
     order = np.argsort(-var, kind="stable")
     p, var = p[order], var[order]
+    if p.size == 0:
+        raise DataValidationError(
+            "warning: no customer to call (an empty list, or every prediction flagged past the "
+            "data's support).",
+            column="p_churn",
+            rule="empty list",
+        )
     net = np.cumsum(success_rate * var - offer_cost)
     saves = np.cumsum(success_rate * p)
     cum_p = np.cumsum(p)

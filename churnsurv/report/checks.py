@@ -26,6 +26,7 @@ from churnsurv._validation import (
 from churnsurv.data import ChurnData
 from churnsurv.data.rules import parse_cutoff
 from churnsurv.exceptions import DataValidationError
+from churnsurv.report.arms import validate_arm
 from churnsurv.report.io import bin_segments, check_delimiter, formula_columns
 
 __all__ = [
@@ -221,4 +222,7 @@ def check_input(params: dict, raw: pd.DataFrame, max_excluded: float) -> list[st
                 f"the Cox model leaves out {data.n - cox.n:,} more rows with missing or invalid "
                 "values of its columns (listed in the report)."
             )
+    if params["arm"] is not None:
+        arms = cs.prepare(raw, on_invalid="drop", covariates=[params["arm"]], **prepare_args)
+        validate_arm(params, arms)
     return said

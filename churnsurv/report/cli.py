@@ -281,6 +281,55 @@ def _analysis_options(ana) -> None:
         "Example: --min-cox-events 20",
     )
     ana.add_argument(
+        "--offer-cost",
+        type=_number,
+        metavar="AMOUNT",
+        help="early warning: cost of one retention offer, in the margin's currency; default "
+        "the median margin of one time unit. Sets, with --success-rate, the call-list size "
+        "that maximises expected net value. Example: --offer-cost 40",
+    )
+    ana.add_argument(
+        "--success-rate",
+        type=_number,
+        default=0.25,
+        metavar="P",
+        help="early warning: probability that an offer keeps a customer who would otherwise "
+        "churn; default 0.25. Example: --success-rate 0.3",
+    )
+    ana.add_argument(
+        "--n-boot",
+        type=_number,
+        default=30,
+        metavar="N",
+        help="bootstrap resamples for the call list's intervals (the model is refitted each "
+        "time) and the experiment's net values; default 30. Example: --n-boot 200",
+    )
+    ana.add_argument(
+        "--arm",
+        metavar="COL",
+        help="column with the two arms of a retention experiment (strategies, campaigns); adds "
+        "the section 'Experiment': retention per arm, log-rank and Fleming-Harrington tests, "
+        "RMST difference and ratio over horizons, hazard ratio over tenure, net value and a "
+        "decision table. Example: --arm strategy",
+    )
+    ana.add_argument(
+        "--arm-cost",
+        action="append",
+        type=_number,
+        metavar="COST",
+        help="experiment: the campaign's cost per enrolled customer, one amount for every arm "
+        "or ARM=AMOUNT (repeat per arm); with --margin or a cost each arm is valued net of it. "
+        "Example: --arm-cost promotion=40 --arm-cost relationship=10",
+    )
+    ana.add_argument(
+        "--arm-cost-per-period",
+        action="append",
+        type=_number,
+        metavar="COST",
+        help="experiment: the campaign's cost per time unit while a customer is active, as "
+        "--arm-cost. Example: --arm-cost-per-period relationship=4",
+    )
+    ana.add_argument(
         "--seed",
         type=_number,
         default=0,
@@ -369,11 +418,17 @@ def _run(args: argparse.Namespace, command: str, run_report) -> int:
             formula=args.formula,
             margin=args.margin,
             reason=args.reason,
+            arm=args.arm,
             annual_discount_rate=args.annual_discount_rate,
             horizon=args.horizon,
             within=args.within,
             top_n=args.top_n,
             min_cox_events=args.min_cox_events,
+            offer_cost=args.offer_cost,
+            success_rate=args.success_rate,
+            n_boot=args.n_boot,
+            arm_cost=args.arm_cost,
+            arm_cost_per_period=args.arm_cost_per_period,
             seed=args.seed,
             command=command,
             progress=None if args.quiet else _progress,
@@ -467,7 +522,9 @@ def main(argv: list[str] | None = None) -> int:
         "retention curves (Kaplan-Meier) with risk tables, medians, retention and RMST by "
         "segment; log-rank tests with Holm-adjusted pairwise tests; churn and retention rates "
         "per period; a Cox model with the proportional-hazards check; CLV by segment and the "
-        "customers with the most value at risk; and what validation excluded.",
+        "customers with the most value at risk; how good the churn prediction is on customers "
+        "it has not seen and whom to call first (early warning); with --arm, a retention "
+        "experiment; and what validation excluded.",
         epilog=_REPORT_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

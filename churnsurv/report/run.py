@@ -47,13 +47,16 @@ from typing import Any
 from churnsurv._validation import (
     check_annual_rate,
     check_choice,
+    check_cost,
     check_count,
     check_fraction,
     check_horizon,
+    check_probability,
     check_seed,
     check_unit,
 )
 from churnsurv.exceptions import DataValidationError
+from churnsurv.report.arms import parse_arm_cost
 from churnsurv.report.checks import (
     DEFAULT_MAX_EXCLUDED,
     check_input,
@@ -188,6 +191,18 @@ def _check_options(params: dict) -> None:
     )
     params["seed"] = check_seed(params["seed"], name="--seed")
     check_input_options(params)
+    if params["offer_cost"] is not None:
+        params["offer_cost"] = check_cost(params["offer_cost"], name="--offer-cost")
+    params["success_rate"] = check_probability(params["success_rate"], name="--success-rate")
+    params["n_boot"] = check_count(params["n_boot"], name="--n-boot", minimum=2)
+    for option in ("arm_cost", "arm_cost_per_period"):
+        params[option] = parse_arm_cost(params[option], name=f"--{option.replace('_', '-')}")
+        if params[option] is not None and params["arm"] is None:
+            raise DataValidationError(
+                f"--{option.replace('_', '-')} needs --arm COLUMN (the column of the arms).",
+                column="--arm",
+                rule="missing argument",
+            )
     # Which columns go together is the command's own business (prepare takes either set).
     if (params["duration"] is None) == (params["start_date"] is None):
         raise DataValidationError(
@@ -388,11 +403,17 @@ def run_report(
     formula: str | None = None,
     margin: str | None = None,
     reason: str | None = None,
+    arm: str | None = None,
     annual_discount_rate: float = 0.10,
     horizon: int = 60,
     within: int = 6,
     top_n: int = 20,
     min_cox_events: int = 10,
+    offer_cost: float | None = None,
+    success_rate: float = 0.25,
+    n_boot: int = 30,
+    arm_cost: Any = None,
+    arm_cost_per_period: Any = None,
     seed: int = 0,
     command: str = "",
     progress: Progress | None = None,
@@ -447,6 +468,20 @@ def run_report(
         Customers listed in the value-at-risk table (at least 1).
     min_cox_events : int, default 10
         Fewer churn events than this skip the Cox model (with a note in the report).
+    offer_cost, success_rate : float
+        Early warning: the cost of one retention offer (default: the median margin of one
+        time unit) and the chance it keeps a customer who would churn (default 0.25); they set
+        the list size that maximises expected net value (:func:`churnsurv.profit_threshold`).
+    n_boot : int, default 30
+        Bootstrap resamples: the intervals of the call list's churn probabilities (the model
+        refitted each time) and of the experiment's net values.
+    arm : str, optional
+        Column with the two arms of a retention experiment: adds the section "Experiment"
+        (:func:`churnsurv.compare_arms`).
+    arm_cost, arm_cost_per_period : float, dict or list of str, optional
+        The campaign's cost per enrolled customer (once) and per period while active: one
+        amount for every arm, a mapping arm -> amount, or ``["ARM=AMOUNT", ...]`` as on the
+        command line; with a margin or a cost the experiment values each arm net of it.
     seed : int
         Seeds numpy in the notebook (0 to 2**32 - 1); the same input, options and seed give the
         same tables.
@@ -506,6 +541,7 @@ def run_report(
         formula=formula,
         margin=margin,
         reason=reason,
+        arm=arm,
     )
     if start_date is not None and dataset is not None:
         defaults = {k: v for k, v in defaults.items() if k != "duration"}
@@ -518,6 +554,11 @@ def run_report(
         within=within,
         top_n=top_n,
         min_cox_events=min_cox_events,
+        offer_cost=offer_cost,
+        success_rate=success_rate,
+        n_boot=n_boot,
+        arm_cost=arm_cost,
+        arm_cost_per_period=arm_cost_per_period,
         seed=seed,
         command=command,
         sep=sep,

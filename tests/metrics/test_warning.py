@@ -31,8 +31,10 @@ def test_ph_violation_on_a_categorical_term_refits_stratified(telco, cox):
     np.testing.assert_allclose(ew.summary["p_churn"].to_numpy()[ok], expected[ok], rtol=1e-12)
     assert ew.summary["beyond_support"].to_numpy()[~ok].all()
     assert "snapshot" in ew.guard  # Telco has neither entry times nor dates
-    assert ew.summary["rank"].tolist() == list(range(1, len(ew.summary) + 1))
-    assert ew.summary["value_at_risk"].is_monotonic_decreasing
+    ranked = ew.call_list
+    assert ranked["rank"].tolist() == list(range(1, len(ranked) + 1))
+    assert ranked["value_at_risk"].is_monotonic_decreasing
+    assert ew.flagged["value_at_risk"].is_monotonic_decreasing
 
 
 def test_without_guard_the_given_model_is_used_and_support_is_flagged(telco, cox):
@@ -52,13 +54,48 @@ def test_without_guard_the_given_model_is_used_and_support_is_flagged(telco, cox
 def test_support_is_counted_within_the_stratum(telco, cox):
     ew = cs.early_warning(cox, telco, within=6, tail=TAIL)  # stratified on Contract
     s = ew.summary
-    row = s.iloc[0]
-    same = telco.frame["Contract"] == telco.frame.loc[row.name, "Contract"]
-    n = int((telco.frame.loc[same, "duration"] >= row["tenure"] + 6).sum())
-    assert row["at_risk_after"] == n
-    # the issue's complaint: tenure 65-71 customers top the list; they are flagged now
-    late = s.head(20)
-    assert (late["tenure"] >= 60).all() and late["beyond_support"].all()
+    for row in (s.iloc[0], ew.flagged.iloc[0]):
+        same = telco.frame["Contract"] == telco.frame.loc[row.name, "Contract"]
+        n = int((telco.frame.loc[same, "duration"] >= row["tenure"] + 6).sum())
+        assert row["at_risk_after"] == n
+
+
+def test_flagged_predictions_never_rank_above_supported_ones(telco, cox):
+    """The issue's complaint: Telco customers with tenure 65-71 topped the list although their
+    stratum's late risk sets are tiny. They used to be flagged but still ranked first."""
+    ew = cs.early_warning(cox, telco, within=6, tail=TAIL)
+    s = ew.summary
+    assert not ew.top(20)["beyond_support"].any()
+    assert s["rank"].isna().equals(s["beyond_support"])  # flagged: not ranked
+    assert s["beyond_support"].is_monotonic_increasing  # supported first, then flagged
+    assert len(ew.call_list) + len(ew.flagged) == len(s) == telco.n_censored
+    assert ew.flagged["reason"].str.contains("observed to tenure \\+ 6").all()
+    assert ew.guard["ranking"].startswith(f"{len(ew.flagged)} flagged customer(s) not ranked")
+    # a flagged prediction would top a ranking by value at risk (what flagged="rank" does)
+    assert ew.flagged["value_at_risk"].max() > ew.call_list["value_at_risk"].max()
+    old = cs.early_warning(cox, telco, within=6, tail=TAIL, flagged="rank")
+    assert old.top(20)["beyond_support"].all() and (old.top(20)["tenure"] >= 60).all()
+    assert old.summary["rank"].tolist() == list(range(1, len(s) + 1))
+    with pytest.raises(cs.DataValidationError, match="flagged"):
+        cs.early_warning(cox, telco, within=6, tail=TAIL, flagged="drop")
+
+
+def test_ph_guard_stratifies_only_while_every_stratum_keeps_churns(telco):
+    """The report's Telco model fails cox.zph on three categorical terms; stratifying on all
+    three left strata without churns and the stratified refit could not predict them."""
+    model = cs.CoxModel(
+        "Contract + InternetService + PaymentMethod + SeniorCitizen + MonthlyCharges"
+    ).fit(telco)
+    with pytest.warns(cs.AssumptionWarning):
+        ph = model.check_proportional_hazards()["p_value"].drop(["GLOBAL", "MonthlyCharges"])
+    assert ph.idxmin() == "Contract"  # the most violating categorical term is tried first
+    ew = cs.early_warning(model, telco, within=6, tail=TAIL)
+    assert ew.model.strata == ["Contract"]
+    assert "InternetService" in ew.guard["unresolved"]
+    assert "PaymentMethod" in ew.guard["unresolved"]
+    churns = telco.frame.groupby(["Contract", "InternetService"], observed=True)["event"].sum()
+    assert churns.min() < 10  # why InternetService was refused
+    assert np.isfinite(ew.call_list["p_churn"]).all()
 
 
 def test_bootstrap_interval_brackets_the_estimate(telco):
@@ -75,7 +112,7 @@ def test_bootstrap_interval_brackets_the_estimate(telco):
 def test_profit_threshold_maximises_expected_net_value(telco, cox):
     ew = cs.early_warning(cox, telco, within=6, tail=TAIL)
     pt = cs.profit_threshold(ew, offer_cost=40, success_rate=0.25)
-    s = ew.summary.dropna(subset=["p_churn", "residual_clv"])
+    s = ew.call_list.dropna(subset=["p_churn", "residual_clv"])  # flagged ones are not called
     var = np.sort((s["p_churn"] * s["residual_clv"]).to_numpy())[::-1]
     net = np.cumsum(0.25 * var - 40)
     assert pt.best["n_contacted"] == np.argmax(net) + 1
@@ -84,3 +121,11 @@ def test_profit_threshold_maximises_expected_net_value(telco, cox):
     assert pt.summary["recall"].iloc[-1] == pytest.approx(1.0)
     with pytest.raises(cs.DataValidationError, match="success_rate"):
         cs.profit_threshold(ew, offer_cost=40, success_rate=1.5)
+
+
+def test_profit_threshold_of_an_empty_list_says_so():
+    empty = pd.DataFrame({"p_churn": [], "residual_clv": []})
+    with pytest.raises(cs.DataValidationError, match="no customer to call"):
+        cs.profit_threshold(empty, offer_cost=40, success_rate=0.25)
+    with pytest.raises(cs.DataValidationError, match="offer_cost=-1 must be a finite amount"):
+        cs.profit_threshold(empty, offer_cost=-1, success_rate=0.25)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 import churnsurv as cs
@@ -64,6 +65,11 @@ BAD_OPTIONS = [
     (["--bins", "four"], "whole number >= 2"),
     (["--max-excluded", "5"], "share from 0 to 1"),
     (["--max-excluded", "150%"], "share from 0 to 1"),
+    (["--offer-cost", "-5"], "finite amount >= 0"),
+    (["--offer-cost", "free"], "finite amount >= 0"),
+    (["--success-rate", "1.5"], "probability in [0, 1]"),
+    (["--success-rate", "25"], "probability in [0, 1]"),
+    (["--n-boot", "1"], "whole number >= 2"),
 ]
 
 
@@ -147,3 +153,41 @@ def test_a_fifo_input_is_refused_not_waited_on(tmp_path):
     os.mkfifo(fifo)
     with pytest.raises(cs.DataValidationError, match="not a regular file"):
         read_table(fifo)
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--arm", "Contract"], "--arm 'Contract' must hold exactly two arms (strategies); it "
+         "holds 3: ['Month-to-month', 'One year', 'Two year']."),
+        (["--arm", "Partner", "--arm-cost", "Maybe=10"], "--arm-cost: ['Maybe'] are not values of "
+         "--arm 'Partner'; its arms are ['No', 'Yes']."),
+        (["--arm", "Partner", "--arm-cost", "=10"], "give one amount for every arm (40) or "
+         "ARM=AMOUNT per arm"),
+        (["--arm", "Prtner"], "column 'Prtner': missing column"),
+        (["--arm-cost", "40"], "--arm-cost needs --arm COLUMN"),
+        (["--arm-cost-per-period", "4"], "--arm-cost-per-period needs --arm COLUMN"),
+        (["--arm", "Partner", "--arm-cost", "Yes=ten"], "--arm-cost='ten' must be a finite "
+         "amount >= 0."),
+        (["--arm", "Partner", "--arm-cost", "-3"], "--arm-cost=-3 must be a finite amount >= 0."),
+    ],
+)  # fmt: skip
+def test_a_bad_experiment_arm_stops_before_anything_runs(args, says, tmp_path, capsys, no_notebook):
+    """--arm needs a column of exactly two arms; --arm-cost names them (issue 15)."""
+    out = tmp_path / "out"
+    assert main(["report", "--dataset", "telco", *args, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("churnsurv report: error: ") and says in err, err
+    assert len(err.splitlines()) == 1 and not out.exists()
+
+
+def test_offer_cost_and_success_rate_follow_the_library_rule(telco, capsys, tmp_path, no_notebook):
+    """The CLI refuses --success-rate as profit_threshold refuses success_rate."""
+    frame = pd.DataFrame({"p_churn": [0.5], "residual_clv": [100.0]})
+    with pytest.raises(DataValidationError) as library:
+        cs.profit_threshold(frame, offer_cost=10, success_rate=1.5)
+    assert (
+        main(["report", "--dataset", "telco", "--success-rate", "1.5", "--out", str(tmp_path)]) == 2
+    )
+    cli = capsys.readouterr().err.removeprefix("churnsurv report: error: ").strip()
+    assert cli == "--success-rate=" + str(library.value).removeprefix("success_rate=")

@@ -340,6 +340,39 @@ def test_fault_injection_a_section_that_raises_fails_alone(tmp_path, monkeypatch
     assert {"churn_rates", "cox_hazard_ratios", "value_at_risk"} <= figures
 
 
+def test_a_failing_early_warning_section_is_skipped_and_the_experiment_still_runs(
+    tmp_path, monkeypatch, capsys
+):
+    """Section 8 raises: its note, the parts that need it skipped, section 9 rendered, exit 3."""
+    nb = nbformat.read(template_path(), as_version=4)
+    (cell,) = [c for c in nb.cells if c.get("id") == "early-warning"]
+    needs = 'need("1. The data")\n'
+    assert needs in cell.source
+    cell.source = cell.source.replace(needs, needs + '    raise RuntimeError("injected fault")\n')
+    nbformat.write(nb, tmp_path / "report.ipynb")
+    monkeypatch.setattr(report_run, "template_path", lambda name="report.ipynb": (
+        tmp_path / name if name.endswith(".ipynb") else template_path(name)))  # fmt: skip
+    small_frame(300).to_csv(tmp_path / "customers.csv", index=False)
+    out = tmp_path / "out"
+    args = ["--formula", "plan", "--margin", "spend", "--horizon", "12", "--arm", "plan"]
+    code = main(
+        ["report", str(tmp_path / "customers.csv"), *ARGS, *args, "--quiet", "--out", str(out)]
+    )
+    captured = capsys.readouterr()
+    assert code == 3, captured.err
+    failed = "8. Early warning: hold-out metrics failed and was skipped: RuntimeError: injected"
+    needs_8 = "was skipped because it needs 8. Early warning: hold-out metrics, which failed."
+    text = page_text(out / "report.html")
+    terminal = " ".join(captured.err.split())  # notes are wrapped at 96 characters
+    for said in (failed, f"Calibration and gains {needs_8}", f"Call list {needs_8}"):
+        assert f"skipped: {said}" in terminal
+        assert said in text
+    assert "Decision table: which arm wins at each horizon" in text
+    tables = {p.stem for p in (out / "tables").glob("*.csv")}
+    assert {"experiment_decision", "experiment_rmst_contrast", "value_at_risk"} <= tables
+    assert "call_list" not in tables and "early_warning_holdout" not in tables
+
+
 # --------------------------------------------------------------------------------------------
 # a kill, a complete run, Ctrl-C and SIGTERM on one folder
 # --------------------------------------------------------------------------------------------

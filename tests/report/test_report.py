@@ -9,6 +9,7 @@ The runs go through a subprocess, exactly as a user types the command.
 from __future__ import annotations
 
 import html.parser
+import json
 import re
 import shutil
 import subprocess
@@ -24,6 +25,7 @@ from hypothesis import strategies as st
 
 import churnsurv as cs
 from churnsurv.exceptions import DataValidationError
+from churnsurv.report import run as run_module
 from churnsurv.report.cli import main
 from churnsurv.report.io import (
     file_sha256,
@@ -33,6 +35,7 @@ from churnsurv.report.io import (
     sbg_periods,
     sbg_tail,
 )
+from churnsurv.report.output import MANIFEST
 from churnsurv.report.run import coerce_event_value, template_path
 
 TELCO_CSV = Path(__file__).parents[2] / "datasets" / "telco" / "Telco-Customer-Churn.csv"
@@ -248,10 +251,16 @@ def test_telco_html_is_self_contained_with_figures_tables_and_footer(telco):
         "Proportional-hazards check",
         "6. What are customers worth? CLV and value at risk",
         "7. Why customers leave: churn reasons",
+        "8. Early warning: who will churn next, and whom to call",
+        "Hold-out check: fitted on",
+        "Call list: who is likely to churn within 6 months",
+        "How many to call: list size by expected net value",
+        "9. Experiment: comparing two retention strategies",
         "About this report",
     ):
         assert heading in text, heading
     assert "This section was skipped because no churn reason column was given (--reason)." in text
+    assert "This section was skipped because no arm column was given (--arm)." in text
     assert file_sha256(TELCO_CSV) in text
     for package in ("churnsurv", "numpy", "pandas", "lifelines", "statsmodels"):
         assert f"version: {package}" in text
@@ -268,6 +277,165 @@ def test_report_notebook_keeps_code_and_injected_parameters(telco):
     assert any("KaplanMeier().fit(data" in c.source for c in nb.cells)
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert errors == []
+
+
+EARLY_WARNING_TABLES = {
+    "early_warning_holdout",
+    "early_warning_calibration",
+    "early_warning_gains",
+    "early_warning_guard",
+    "call_list",
+    "call_list_flagged",
+    "profit_threshold",
+}
+
+
+def telco_cox_data():
+    """The Cox model's data as the report's notebook prepares it (section 5)."""
+    options = run_module.DATASETS["telco"]
+    return cs.prepare(
+        cs.datasets.load_telco(),
+        on_invalid="drop",
+        covariates=formula_columns(options["formula"]) + options["by"],
+        id=options["id_col"],
+        duration=options["duration"],
+        event=options["event"],
+        event_value=options["event_value"],
+        time_unit="month",
+        segments=options["by"],
+        margin=options["margin"],
+    )
+
+
+def test_telco_early_warning_section_matches_the_library(telco):
+    """Section 8 (issue 13): hold-out metrics, calibration and gains, the guarded call list
+    with bootstrap intervals, and the list size by profit; every number recomputed here from
+    the public API with the report's defaults (seed 0, within 6, horizon 60, 10% a year)."""
+    out, _ = telco
+    assert EARLY_WARNING_TABLES <= {p.stem for p in (out / "tables").glob("*.csv")}
+    assert {"early_warning_calibration_gains", "call_list"} <= {
+        p.stem for p in (out / "figures").glob("*.png")
+    }
+    files = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]
+    for name in EARLY_WARNING_TABLES:
+        assert f"tables/{name}.csv" in files, name
+    assert "figures/early_warning_calibration_gains.png" in files
+    data = telco_cox_data()
+    cox = cs.CoxModel(run_module.DATASETS["telco"]["formula"]).fit(data)
+    _, tail = sbg_tail(data, 60)
+    ew = cs.early_warning(cox, data, within=6, horizon=60, annual_discount_rate=0.1, tail=tail)
+    calls = pd.read_csv(out / "tables" / "call_list.csv", dtype={"customerID": str})
+    calls = calls.set_index("customerID")
+    assert calls.index.tolist() == ew.call_list.index.tolist()  # the same order
+    np.testing.assert_allclose(calls["p_churn"], ew.call_list["p_churn"], rtol=1e-12)
+    assert not calls["beyond_support"].any() and calls["rank"].tolist()[:3] == [1, 2, 3]
+    inside = (calls["ci_lower"] <= calls["p_churn"]) & (calls["p_churn"] <= calls["ci_upper"])
+    assert inside.mean() > 0.95  # 30 bootstrap refits bracket the estimate
+    flagged = pd.read_csv(out / "tables" / "call_list_flagged.csv")
+    assert len(calls) + len(flagged) == 7043 - 1869 and flagged["beyond_support"].all()
+    cost = float(np.median(data.frame[data.margin]))  # the stated default offer cost
+    pt = cs.profit_threshold(ew, offer_cost=cost, success_rate=0.25)
+    mine = pd.read_csv(out / "tables" / "profit_threshold.csv")
+    np.testing.assert_allclose(mine["expected_net_value"], pt.summary["expected_net_value"])
+    text = parse((out / "report.html").read_text(encoding="utf-8")).text()
+    assert f"calling the top {int(pt.best['n_contacted'])} customers" in text
+    # hold-out: the same split, the guarded model refitted on 70%, judged on 30%
+    train, test = cs.split_customers(data, test_size=0.3, rng=0)
+    guarded = cs.CoxModel(ew.model.formula, strata=ew.model.strata).fit(train)
+    ev = cs.evaluate(guarded, test, times=[6, 12, 24], train_data=train)
+    holdout = pd.read_csv(out / "tables" / "early_warning_holdout.csv")
+    row = holdout[holdout["model"] == "guarded model (call list)"].reset_index(drop=True)
+    for col in ("auc", "uno_c", "brier", "null_brier", "ipa", "top_decile_lift"):
+        np.testing.assert_allclose(row[col], ev.summary[col], rtol=1e-10, err_msg=col)
+    assert (row["brier"] < row["null_brier"]).all()  # the model beats knowing nothing
+
+
+def test_experiment_section_matches_compare_arms(tmp_path):
+    """--arm (issue 15) on the simulated hotel case (curves cross): KM per arm with the at-risk
+    table, tests, RMST contrasts, piecewise hazard ratios, net value with the campaign costs,
+    the decision table; numbers recomputed with cs.compare_arms (its own tests hold the R
+    references: tests/reference/experiment_arms.R)."""
+    frame = cs.simulate_hotel(n=800, rng=5).frame.copy()
+    frame["strategy"] = frame["strategy"].replace({"promotion": SCRIPT})  # data stays text
+    csv = tmp_path / "hotel.csv"
+    frame.to_csv(csv, index=False)
+    args = [
+        "--id", "guest_id", "--duration", "tenure", "--event", "churned", "--by", "tier",
+        "--margin", "margin", "--arm", "strategy", "--arm-cost", f"{SCRIPT}=40",
+        "--arm-cost", "relationship=10", "--arm-cost-per-period", "relationship=4",
+        "--n-boot", "20", "--seed", "2",
+    ]  # fmt: skip
+    out = tmp_path / "out"
+    proc = run_cli("report", str(csv), *args, "--out", str(out), "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    tables = {p.stem for p in (out / "tables").glob("*.csv")}
+    expected = {
+        "experiment_at_risk", "experiment_tests", "experiment_rmst", "experiment_rmst_contrast",
+        "experiment_rmst_curve", "experiment_hazard_ratios", "experiment_net_value",
+        "experiment_decision",
+    }  # fmt: skip
+    assert expected <= tables
+    figures = {"experiment_km", "experiment_rmst_difference", "experiment_hazard_ratios"}
+    assert figures <= {p.stem for p in (out / "figures").glob("*.png")}
+    files = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]
+    assert {f"tables/{t}.csv" for t in expected} <= set(files)
+    data = cs.prepare(
+        pd.read_csv(csv, dtype={"guest_id": str}), id="guest_id", duration="tenure",
+        event="churned", covariates=["strategy"], segments=["tier"], margin="margin",
+    )  # fmt: skip
+    contrast = pd.read_csv(out / "tables" / "experiment_rmst_contrast.csv")
+    res = cs.compare_arms(
+        data, "strategy", horizons=contrast["tau"].tolist(), margin="margin",
+        cost_per_customer={SCRIPT: 40.0, "relationship": 10.0},
+        cost_per_period={"relationship": 4.0}, annual_discount_rate=0.1, n_boot=20, rng=2,
+    )  # fmt: skip
+    follow_up = res.km.curves_.groupby("segment")["time"].max().min()
+    assert contrast["tau"].tolist() == sorted({int(follow_up * q) for q in (0.25, 0.5, 0.9)})
+    np.testing.assert_allclose(contrast["difference"], res.rmst_contrast["difference"])
+    np.testing.assert_allclose(contrast["std_err"], res.rmst_contrast["std_err"])
+    tests = pd.read_csv(out / "tables" / "experiment_tests.csv")
+    np.testing.assert_allclose(tests["statistic"], res.tests["statistic"])
+    hr = pd.read_csv(out / "tables" / "experiment_hazard_ratios.csv")
+    np.testing.assert_allclose(hr["hr"], res.hazard_ratios["hr"])
+    value = pd.read_csv(out / "tables" / "experiment_net_value.csv")
+    np.testing.assert_allclose(value["difference"], res.value.summary["difference"])
+    decision = pd.read_csv(out / "tables" / "experiment_decision.csv", keep_default_na=False)
+    assert decision["rmst_winner"].tolist() == res.decision["rmst_winner"].astype(str).tolist()
+    page = parse((out / "report.html").read_text(encoding="utf-8"))
+    assert "script" not in [tag for tag, _ in page.tags]  # the markup arm stays text
+    text = page.text()
+    assert "9. Experiment: comparing two retention strategies" in text
+    assert "Decision table: which arm wins at each horizon" in text and SCRIPT in text
+    assert "The early-warning section was skipped because it needs the Cox model" in text
+
+
+def test_dated_data_get_an_out_of_time_backtest(tmp_path):
+    """With dates the early-warning section refits at three cutoffs (2, 3 and 4 windows before
+    the end of the data) and scores the next --within months: cs.backtest's numbers."""
+    base = cs.simulate_customers(2000, rng=7)
+    csv = tmp_path / "dated.csv"
+    base.customers.to_csv(csv, index=False)
+    args = [
+        "--id", "customer_id", "--start-date", "signup_date", "--end-date", "churn_date",
+        "--cutoff", "2022-12-31", "--formula", "plan + channel", "--margin", "monthly_margin",
+        "--n-boot", "2",
+    ]  # fmt: skip
+    out = tmp_path / "out"
+    proc = run_cli("report", str(csv), *args, "--out", str(out), "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    mine = pd.read_csv(out / "tables" / "early_warning_backtest.csv")
+    data = cs.prepare(
+        pd.read_csv(csv, dtype={"customer_id": str}), id="customer_id",
+        start_date="signup_date", end_date="churn_date", cutoff="2022-12-31",
+        covariates=["plan", "channel"], margin="monthly_margin",
+    )  # fmt: skip
+    cutoffs = ["2020-12-31", "2021-06-30", "2021-12-31"]
+    assert mine["cutoff"].str[:10].tolist() == cutoffs
+    bt = cs.backtest(cs.CoxModel("plan + channel"), data, cutoffs=cutoffs, within=6)
+    for col in ("n_active", "auc", "brier", "null_brier", "observed_rate"):
+        np.testing.assert_allclose(mine[col], bt.summary[col], rtol=1e-10, err_msg=col)
+    text = parse((out / "report.html").read_text(encoding="utf-8")).text()
+    assert "Out-of-time backtest: fitted on the past, judged on what came next" in text
 
 
 # --------------------------------------------------------------------------------------------
@@ -299,6 +467,7 @@ def test_report_renders_in_headless_chromium(telco, tmp_path):
     assert sum(tag == "table" for tag, _ in page.tags) >= 15
     text = page.text()
     assert "1. The data" in text and "About this report" in text
+    assert "8. Early warning: who will churn next, and whom to call" in text
     assert "Month-to-month" in text and "customerID" in text
     shot = tmp_path / "report.png"
     subprocess.run(
@@ -609,6 +778,8 @@ def test_help_explains_every_option_with_an_example(capsys, monkeypatch):
         "--end-date", "--cutoff", "--time-unit", "--by", "--formula", "--margin",
         "--reason", "--annual-discount-rate", "--horizon", "--within", "--top",
         "--min-cox-events", "--sep", "--max-excluded", "--date-format", "--bins",
+        "--offer-cost", "--success-rate", "--n-boot", "--arm",
+        "--arm-cost", "--arm-cost-per-period",
         "--seed", "--out",
     ]  # fmt: skip
     for option in options:
