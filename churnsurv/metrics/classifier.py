@@ -31,7 +31,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
 
 from churnsurv._render import FittedModel
@@ -136,6 +135,8 @@ class ChurnClassifier(FittedModel):
         frame = customer_rows(data)
         X = design.fit_transform(frame, purpose="the classifier").loc[known]
         X.insert(0, "Intercept", 1.0)
+        import statsmodels.api as sm  # imported when first used (`import churnsurv` stays light)
+
         glm = sm.GLM(label[known], X, family=sm.families.Binomial(), var_weights=weight[known])
         _warn_separation(X, label[known])
         self.result_ = glm.fit(cov_type="HC0" if self.method == "ipcw" else "nonrobust")
