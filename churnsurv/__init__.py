@@ -29,6 +29,7 @@ from churnsurv.data import (
     simulate_customers,
     simulate_transactions,
 )
+from churnsurv.events import EventChurn, churn_from_events
 from churnsurv.exceptions import (
     AssumptionWarning,
     ConvergenceError,
@@ -139,6 +140,7 @@ __all__ = [
     "DataValidationError",
     "EarlyWarning",
     "Evaluation",
+    "EventChurn",
     "FineGray",
     "Gains",
     "GammaGamma",
@@ -168,6 +170,7 @@ __all__ = [
     "brier_score",
     "calibration",
     "censoring_survival",
+    "churn_from_events",
     "churn_rates",
     "churn_within_follow_up",
     "clv",
