@@ -32,13 +32,12 @@ from churnsurv._validation import (
     check_unit,
 )
 from churnsurv.data.rules import numeric_column, parse_cutoff, parse_dates
-from churnsurv.data.units import _add_months as add_months
 from churnsurv.data.units import elapsed
 from churnsurv.events.engine import EventLog, as_table, engine_name, to_pandas
 from churnsurv.events.result import EventChurn
 from churnsurv.exceptions import DataValidationError
 
-__all__ = ["churn_from_events", "CHURN_TIMES", "AFTER_CUTOFF"]
+__all__ = ["churn_from_events", "episode_frame", "CHURN_TIMES", "AFTER_CUTOFF"]
 
 #: The two definitions of the churn time (see :func:`churn_from_events`).
 CHURN_TIMES = ("last_activity", "rule_reached")
@@ -92,8 +91,8 @@ def _plus(day, unit: str, n: int):
     return (day + step).cast("date")
 
 
-def _episodes(valid, rule, n_segs: int):
-    """One row per (customer, episode): start, last, active days, transactions, amount."""
+def _episodes(valid, rule, n_segs: int, cutoff: pd.Timestamp, churn_time: str, episodes: bool):
+    """One row per (customer, episode): start, last, end, churned, active days, amount."""
     import ibis
 
     segs = [f"s{i}" for i in range(n_segs)]
@@ -113,7 +112,15 @@ def _episodes(valid, rule, n_segs: int):
         amount=days.amt.sum(),
         **{s: days[s].min() for s in segs},
     )
-    return ep.mutate(n_episodes=ep.episode.max().over(ibis.window(group_by="cid")))
+    ep = ep.mutate(returned=ep.episode < ep.episode.max().over(ibis.window(group_by="cid")))
+    reached = _plus(ep["last"], *rule)
+    ep = ep.mutate(churned=ep.returned | (reached <= ibis.date(cutoff.date())))
+    if churn_time == "rule_reached":
+        end = ibis.ifelse(ep.churned, reached, ibis.date(cutoff.date()))
+    else:
+        end = ep["last"]
+    ep = ep.mutate(end=end)
+    return ep if episodes else ep.filter(ep.episode == 1)
 
 
 def _mixed_segments(valid, segs: list[str]) -> None:
@@ -247,16 +254,15 @@ def churn_from_events(
             raise DataValidationError("the event log has no usable rows.", rule="empty table")
         cut = pd.Timestamp(last_day)
     _mixed_segments(valid, segs)
-    ep = to_pandas(_episodes(valid, rule, len(segs)).order_by(["cid", "episode"]))
-    if len(ep) == 0:
+    if int(counts.loc[counts["reason"].isna(), "rows"].sum()) == 0:
         raise DataValidationError(
             f"the event log has no usable rows: {int(counts['rows'].sum())} row(s), all excluded.",
             rule="empty table",
         )
-    out = _finish(ep, rule, cut, churn_time, episodes, time_unit, customer_id, amount, segs)
     return EventChurn(
-        out,
-        table=valid,
+        _episodes(valid, rule, len(segs), cut, churn_time, episodes),
+        rows_table=valid,
+        amount=amount,
         exclusions=exclusions,
         excluded_rows=excluded_rows,
         n_input=int(counts["rows"].sum()) + sum(n_pre_excluded.values()),
@@ -292,34 +298,21 @@ def _exclusions(counts, pre, cid, ts, amount, segs) -> pd.DataFrame:
     return frame.sort_values(["reason", "column"], ignore_index=True).astype({"rows": np.int64})
 
 
-def _finish(ep, rule, cut, churn_time, episodes, time_unit, cid, amount, segs) -> pd.DataFrame:
-    """Event flags, end dates and exact durations of the episode table (small, in pandas)."""
+def episode_frame(ep: pd.DataFrame, time_unit: str, cid: str, amount, segs) -> pd.DataFrame:
+    """The fetched episode table with exact durations and the user's column names."""
     start = pd.to_datetime(ep["start"])
-    last = pd.to_datetime(ep["last"])
-    unit, n = rule
-    last_d = last.to_numpy().astype("datetime64[D]")
-    if unit == "day":
-        reached = pd.Series(pd.to_datetime(last_d + np.timedelta64(n, "D")), index=ep.index)
-    else:  # the calendar rule of elapsed(), which the engines' date + INTERVAL share
-        reached = pd.Series(pd.to_datetime(add_months(last_d, np.full(len(ep), n))), index=ep.index)
-    churned = (ep["episode"] < ep["n_episodes"]).to_numpy() | (reached <= cut).to_numpy()
-    if churn_time == "rule_reached":
-        end = pd.Series(np.where(churned, reached, cut), index=ep.index)
-    else:
-        end = last
+    end = pd.to_datetime(ep["end"])
     out = pd.DataFrame({cid: ep["cid"].to_numpy(), "episode": ep["episode"].astype(np.int64)})
     out["start"] = start.dt.date.to_numpy()
-    out["last_activity"] = last.dt.date.to_numpy()
-    out["end"] = pd.to_datetime(end).dt.date.to_numpy()
-    out["duration"] = elapsed(start, pd.to_datetime(end), time_unit)
-    out["churned"] = churned
-    out["returned"] = (ep["episode"] < ep["n_episodes"]).to_numpy()
+    out["last_activity"] = pd.to_datetime(ep["last"]).dt.date.to_numpy()
+    out["end"] = end.dt.date.to_numpy()
+    out["duration"] = elapsed(start, end, time_unit)
+    out["churned"] = ep["churned"].astype(bool).to_numpy()
+    out["returned"] = ep["returned"].astype(bool).to_numpy()
     out["active_days"] = ep["active_days"].astype(np.int64).to_numpy()
     out["transactions"] = ep["transactions"].astype(np.int64).to_numpy()
     if amount:
         out[amount] = ep["amount"].astype(float).to_numpy()
     for i, s in enumerate(segs):
         out[s] = ep[f"s{i}"].to_numpy()
-    if not episodes:
-        out = out[out["episode"] == 1].drop(columns="episode")
-    return out.reset_index(drop=True)
+    return out

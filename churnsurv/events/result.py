@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from churnsurv._render import Result, facts_frame
 from churnsurv.data import ChurnData, prepare
+from churnsurv.data.units import elapsed
 
-__all__ = ["EventChurn"]
+__all__ = ["EventChurn", "as_churn_data"]
 
 
 class EventChurn(Result):
@@ -33,18 +35,23 @@ class EventChurn(Result):
         counted in :attr:`exclusions`.
     n_input, n_used : int
         Rows of the log, and rows used; ``n_input == n_used + exclusions["rows"].sum()``.
-    table : ibis.Table
-        The used rows in the engine (columns ``cid``, ``day``, ``amt``, segments ``s0``…), from
-        which :mod:`churnsurv.events.summaries` computes counts without leaving the engine.
+    episodes_table : ibis.Table
+        The lazy episode table in the engine (columns ``cid``, ``episode``, ``start``,
+        ``last``, ``end``, ``churned``, ``returned``, segments ``s0``…); :meth:`counts` and
+        :attr:`summary` aggregate it without fetching a row per customer.
+    rows_table : ibis.Table
+        The used rows of the log in the engine (``cid``, ``day``, ``amt``, segments), which
+        :func:`churnsurv.rfm_summary` summarises when given this result.
     inactivity, cutoff, churn_time, time_unit, engine
         What the result was computed with.
     """
 
     _title = "Churn from an activity log"
 
-    def __init__(self, frame: pd.DataFrame, **info: Any) -> None:
-        self.frame = frame
-        self.table = info["table"]
+    def __init__(self, episodes_table: Any, **info: Any) -> None:
+        self.episodes_table = episodes_table
+        self.rows_table = info["rows_table"]
+        self.amount: str | None = info["amount"]
         self.exclusions: pd.DataFrame = info["exclusions"]
         self.excluded_rows: pd.DataFrame | None = info["excluded_rows"]
         self.n_input: int = info["n_input"]
@@ -58,16 +65,39 @@ class EventChurn(Result):
         self.episodes: bool = info["episodes"]
         self.time_unit: str = info["time_unit"]
         self.engine: str = info["engine"]
+        self._frame: pd.DataFrame | None = None
+        self._totals: dict | None = None
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """One row per customer (or episode), fetched from the engine on first use."""
+        if self._frame is None:
+            from churnsurv.events.inactivity import episode_frame
+
+            ep = self.episodes_table.order_by(["cid", "episode"]).to_pandas()
+            out = episode_frame(ep, self.time_unit, self.customer_id, self.amount, self.segments)
+            self._frame = out if self.episodes else out.drop(columns="episode")
+        return self._frame
+
+    def _counts(self) -> dict:
+        """Customers, rows and churned, counted in the engine (the frame is not fetched)."""
+        if self._totals is None:
+            ep = self.episodes_table
+            agg = ep.aggregate(
+                rows=ep.count(), churned=ep.churned.sum(), customers=ep.cid.nunique()
+            ).to_pandas()
+            self._totals = {k: int(agg[k].iloc[0]) for k in ("rows", "churned", "customers")}
+        return self._totals
 
     @property
     def n_customers(self) -> int:
         """Distinct customers."""
-        return int(self.frame[self.customer_id].nunique())
+        return self._counts()["customers"]
 
     @property
     def summary(self) -> pd.DataFrame:
         """Rows used and excluded, customers, episodes, churned and censored (one column)."""
-        churned = int(self.frame["churned"].sum())
+        c = self._counts()
         facts = {
             "rule": f"churn after {self.inactivity} without activity",
             "churn time": self.churn_time.replace("_", " "),
@@ -76,10 +106,10 @@ class EventChurn(Result):
             "rows in log": self.n_input,
             "rows used": self.n_used,
             "rows excluded": self.n_input - self.n_used,
-            "customers": self.n_customers,
-            "rows (customers or episodes)": len(self.frame),
-            "churned": churned,
-            "censored (gap shorter than the rule at cutoff)": len(self.frame) - churned,
+            "customers": c["customers"],
+            "rows (customers or episodes)": c["rows"],
+            "churned": c["churned"],
+            "censored (gap shorter than the rule at cutoff)": c["rows"] - c["churned"],
         }
         return facts_frame(facts)
 
@@ -89,12 +119,22 @@ class EventChurn(Result):
             frames.append(("Excluded rows by reason", self.exclusions))
         return frames
 
+    def _dated(self, data: ChurnData, start, end) -> ChurnData:
+        """``data`` with its start and end dates and the cutoff (for calendar tables)."""
+        frame = data.frame.copy()
+        frame["start_date"] = pd.to_datetime(np.asarray(start))
+        frame["end_date"] = pd.to_datetime(np.asarray(end))
+        return data._with(frame, cutoff=self.cutoff)
+
     def to_data(self, *, covariates: list[str] | None = None) -> ChurnData:
         """The table as :class:`ChurnData` through :func:`churnsurv.prepare` (the one door).
 
-        Indexed by customer id (by row for episodes, with the id as a column). ``segments`` are
-        declared as segments; ``covariates`` (default: ``active_days``, ``transactions``, the
-        amount and, for episodes, ``episode``) are carried.
+        Indexed by customer id (by row for episodes, with the id as a column), with the
+        ``start_date`` and ``end_date`` of each row and the cutoff, so calendar tables work.
+        ``segments`` are declared as segments; ``covariates`` (default: ``active_days``,
+        ``transactions``, ``returned``, the amount and, for episodes, ``episode``) are carried.
+        For large logs, :meth:`survival_data` gives the same estimates from counts made in
+        the engine.
 
         Examples
         --------
@@ -106,12 +146,12 @@ class EventChurn(Result):
         (2, 1, 'month')
         """
         reserved = {self.customer_id, "start", "last_activity", "end", "duration", "churned"}
+        frame = self.frame
         carried = covariates
         if carried is None:
-            carried = [c for c in self.frame.columns if c not in reserved | set(self.segments)]
-        frame = self.frame.rename(columns={"start": "start_day", "end": "end_day"})
-        return prepare(
-            frame,
+            carried = [c for c in frame.columns if c not in reserved | set(self.segments)]
+        data = prepare(
+            frame.drop(columns=["start", "end", "last_activity"]),
             duration="duration",
             event="churned",
             time_unit=self.time_unit,
@@ -119,3 +159,88 @@ class EventChurn(Result):
             covariates=list(carried) + ([self.customer_id] if self.episodes else []),
             segments=self.segments or None,
         )
+        return self._dated(data, frame["start"], frame["end"])
+
+    def counts(self) -> pd.DataFrame:
+        """Customers (episodes) per segment, start day, end day and status, counted in the engine.
+
+        The sufficient statistic of Kaplan–Meier, the log-rank test, life tables, churn rates
+        and cohort tables: one row per distinct ``(segments, start, end, churned)`` with its
+        number ``n`` and the exact ``duration`` (:func:`churnsurv.elapsed`). It is computed by
+        a GROUP BY in the engine, so only these few rows leave it.
+
+        Examples
+        --------
+        >>> import pandas as pd, churnsurv as cs
+        >>> log = pd.DataFrame({"id": [1, 2, 3], "day": ["2020-01-01", "2020-01-01", "2020-02-01"]})
+        >>> res = cs.churn_from_events(log, customer_id="id", timestamp="day",
+        ...                            inactivity="30D", cutoff="2020-02-15", time_unit="day")
+        >>> res.counts()[["start", "end", "churned", "n", "duration"]]
+                start         end  churned  n  duration
+        0  2020-01-01  2020-01-01     True  2       0.0
+        1  2020-02-01  2020-02-01    False  1       0.0
+        """
+        ep = self.episodes_table
+        keys = [f"s{i}" for i in range(len(self.segments))] + ["start", "end", "churned"]
+        out = ep.group_by(keys).agg(n=ep.count()).order_by(keys).to_pandas()
+        out = out.rename(columns={f"s{i}": s for i, s in enumerate(self.segments)})
+        out["start"] = pd.to_datetime(out["start"]).dt.date
+        out["end"] = pd.to_datetime(out["end"]).dt.date
+        out["churned"] = out["churned"].astype(bool)
+        out["n"] = out["n"].astype(np.int64)
+        out["duration"] = elapsed(out["start"], out["end"], self.time_unit)
+        return out
+
+    def survival_data(self) -> ChurnData:
+        """:class:`ChurnData` rebuilt from :meth:`counts` (one row per customer, no ids).
+
+        What :class:`~churnsurv.KaplanMeier`, :func:`~churnsurv.logrank`,
+        :func:`~churnsurv.life_table`, :func:`~churnsurv.churn_rates` and
+        :func:`~churnsurv.cohort_table` use when given this result: the engine does the heavy
+        work (reading, windows, GROUP BY) and Python holds only durations, events, dates and
+        segments — the same estimates as from :meth:`to_data` (tested), at a fraction of the
+        memory of the per-customer frame.
+
+        Examples
+        --------
+        >>> import pandas as pd, churnsurv as cs
+        >>> log = pd.DataFrame({"id": [1, 2, 3], "day": ["2020-01-01", "2020-01-01", "2020-02-01"]})
+        >>> res = cs.churn_from_events(log, customer_id="id", timestamp="day",
+        ...                            inactivity="30D", cutoff="2020-02-15")
+        >>> d = res.survival_data()
+        >>> d.n, d.n_events, d.has_dates
+        (3, 2, True)
+        """
+        c = self.counts()
+        rep = c["n"].to_numpy()
+        frame = pd.DataFrame(
+            {
+                "duration": np.repeat(c["duration"].to_numpy(), rep),
+                "event": np.repeat(c["churned"].to_numpy(), rep),
+            }
+        )
+        for s in self.segments:
+            frame[s] = np.repeat(c[s].to_numpy(), rep)
+        data = prepare(
+            frame,
+            duration="duration",
+            event="event",
+            time_unit=self.time_unit,
+            segments=self.segments or None,
+        )
+        return self._dated(
+            data, np.repeat(c["start"].to_numpy(), rep), np.repeat(c["end"].to_numpy(), rep)
+        )
+
+
+def as_churn_data(data: ChurnData | EventChurn) -> ChurnData:
+    """``data`` itself, or the survival data of an :class:`EventChurn` (estimators call this).
+
+    Examples
+    --------
+    >>> as_churn_data(3)
+    3
+    """
+    if isinstance(data, EventChurn):
+        return data.survival_data()
+    return data

@@ -14,6 +14,7 @@ import pandas as pd
 from churnsurv._render import Result
 from churnsurv._typing import Axes, Columns
 from churnsurv.data import YEARS_PER_UNIT, ChurnData
+from churnsurv.events.result import EventChurn, as_churn_data
 from churnsurv.km.counts import count_tables, product_limit
 
 __all__ = ["CohortTable", "churn_rates", "cohort_table", "life_table"]
@@ -53,7 +54,11 @@ def _groups(data: ChurnData, by):
 # churn rates
 # --------------------------------------------------------------------------------------------
 def churn_rates(
-    data: ChurnData, period: str = "month", *, by: Columns = None, basis: str | None = None
+    data: ChurnData | EventChurn,
+    period: str = "month",
+    *,
+    by: Columns = None,
+    basis: str | None = None,
 ) -> pd.DataFrame:
     """Churn and retention rate per period, as managers compute them.
 
@@ -86,7 +91,8 @@ def churn_rates(
 
     Parameters
     ----------
-    data : ChurnData
+    data : ChurnData or EventChurn
+        An :class:`EventChurn` is used through its engine counts (``survival_data()``).
     period : {"day", "week", "month", "quarter", "year"}, default "month"
         Weeks run Monday to Sunday. On the tenure basis, the period length in the data's time
         unit uses mean lengths (a month is 1/12 year).
@@ -111,6 +117,7 @@ def churn_rates(
     [['2020-01', 0, 2, 0, nan], ['2020-02', 2, 2, 1, 50.0], ['2020-03', 3, 0, 1, 33.33333333333333]]
     """
     _check_period("period", period)
+    data = as_churn_data(data)
     data.require_customer_rows(purpose="churn_rates")
     basis = basis or ("calendar" if data.has_dates else "tenure")
     if basis not in ("calendar", "tenure"):
@@ -201,7 +208,9 @@ def _tenure_rates(data: ChurnData, mask: np.ndarray, period: str) -> pd.DataFram
 # --------------------------------------------------------------------------------------------
 # life table
 # --------------------------------------------------------------------------------------------
-def life_table(data: ChurnData, width: float = 1.0, *, by: Columns = None) -> pd.DataFrame:
+def life_table(
+    data: ChurnData | EventChurn, width: float = 1.0, *, by: Columns = None
+) -> pd.DataFrame:
     """Actuarial (Cutler–Ederer) life table in intervals of ``width`` time units.
 
     For each interval ``[start, end)``: ``at_start`` customers reached its start, ``events`` and
@@ -216,7 +225,8 @@ def life_table(data: ChurnData, width: float = 1.0, *, by: Columns = None) -> pd
 
     Parameters
     ----------
-    data : ChurnData
+    data : ChurnData or EventChurn
+        An :class:`EventChurn` is used through its engine counts (``survival_data()``).
     width : float, default 1.0
         Interval length in the data's time unit.
     by : str or list of str, optional
@@ -240,6 +250,7 @@ def life_table(data: ChurnData, width: float = 1.0, *, by: Columns = None) -> pd
     """
     if not (np.isfinite(width) and width > 0):
         raise ValueError(f"width={width!r}: the interval length must be a positive number.")
+    data = as_churn_data(data)
     data.require_customer_rows(purpose="life_table")
     cols, groups = _groups(data, by)
     frames = []
@@ -366,7 +377,7 @@ class CohortTable(Result):
         return "Missing cells are not yet observed (censoring), not zero."
 
 
-def cohort_table(data: ChurnData, cohort: str = "month") -> CohortTable:
+def cohort_table(data: ChurnData | EventChurn, cohort: str = "month") -> CohortTable:
     """Signup cohort × periods since signup → share of the cohort still active.
 
     A customer is active ``k`` periods after signup unless they churned at a tenure ≤ ``k``
@@ -376,7 +387,7 @@ def cohort_table(data: ChurnData, cohort: str = "month") -> CohortTable:
 
     Parameters
     ----------
-    data : ChurnData
+    data : ChurnData or EventChurn
         Built from dates (``prepare(start_date=..., end_date=..., cutoff=...)``).
     cohort : {"day", "week", "month", "quarter", "year"}, default "month"
         Cohort and period length.
@@ -395,6 +406,7 @@ def cohort_table(data: ChurnData, cohort: str = "month") -> CohortTable:
     [[1.0, 1.0, 0.5, 0.5], [1.0, 1.0, 1.0, nan]]
     """
     _check_period("cohort", cohort)
+    data = as_churn_data(data)
     data.require_customer_rows(purpose="cohort_table")
     data.require_dates(purpose="cohort_table")
     width = _period_width(cohort, data.time_unit)
