@@ -111,6 +111,7 @@ from churnsurv.reasons import (
 )
 from churnsurv.regression import (
     CoxModel,
+    DiscreteTimeHazard,
     LogLogisticAFT,
     LogNormalAFT,
     ModelComparison,
@@ -138,6 +139,7 @@ __all__ = [
     "CrossValidation",
     "CumulativeIncidence",
     "DataValidationError",
+    "DiscreteTimeHazard",
     "EarlyWarning",
     "Evaluation",
     "EventChurn",

@@ -2,6 +2,6 @@
 # Regenerate every R reference output (needs R with survival, cmprsk, riskRegression, jsonlite).
 # Run from the repository root: sh tests/reference/run_all.sh
 set -e
-for s in coxph_efron_ties coxph_robust coxph_weighted coxph_panel survreg coxzph survdiff concordance cuminc cuminc_extra riskregression_score riskregression_ibs_calibration experiment_arms winback; do
+for s in coxph_efron_ties coxph_robust coxph_weighted coxph_panel survreg coxzph survdiff discrete_hazard concordance cuminc cuminc_extra riskregression_score riskregression_ibs_calibration experiment_arms winback; do
   Rscript "tests/reference/$s.R"
 done
