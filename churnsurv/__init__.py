@@ -29,7 +29,12 @@ from churnsurv.data import (
     simulate_customers,
     simulate_transactions,
 )
-from churnsurv.events import EventChurn, churn_from_events
+from churnsurv.events import (
+    EventChurn,
+    InactivitySensitivity,
+    churn_from_events,
+    inactivity_sensitivity,
+)
 from churnsurv.exceptions import (
     AssumptionWarning,
     ConvergenceError,
@@ -96,6 +101,7 @@ from churnsurv.plotting import (
     plot_cumulative_tracking,
     plot_gains,
     plot_hazard_ratios,
+    plot_inactivity_sensitivity,
     plot_rmst_difference,
     plot_sbg_projection,
 )
@@ -148,6 +154,7 @@ __all__ = [
     "GammaGamma",
     "GrayTestResult",
     "HotelSimulation",
+    "InactivitySensitivity",
     "KaplanMeier",
     "LogLogisticAFT",
     "LogNormalAFT",
@@ -189,6 +196,7 @@ __all__ = [
     "finegray_data",
     "gains",
     "gray_test",
+    "inactivity_sensitivity",
     "life_table",
     "logrank",
     "net_value",
@@ -200,6 +208,7 @@ __all__ = [
     "plot_cumulative_tracking",
     "plot_gains",
     "plot_hazard_ratios",
+    "plot_inactivity_sensitivity",
     "plot_rmst_difference",
     "plot_sbg_projection",
     "power_hazard_ratio",

@@ -12,5 +12,6 @@ lazy until the small result is fetched.
 
 from churnsurv.events.inactivity import churn_from_events
 from churnsurv.events.result import EventChurn
+from churnsurv.events.sensitivity import InactivitySensitivity, inactivity_sensitivity
 
-__all__ = ["EventChurn", "churn_from_events"]
+__all__ = ["EventChurn", "InactivitySensitivity", "churn_from_events", "inactivity_sensitivity"]
