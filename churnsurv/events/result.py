@@ -67,6 +67,7 @@ class EventChurn(Result):
         self.engine: str = info["engine"]
         self._frame: pd.DataFrame | None = None
         self._totals: dict | None = None
+        self._count_frame: pd.DataFrame | None = None
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -180,6 +181,8 @@ class EventChurn(Result):
         0  2020-01-01  2020-01-01     True  2       0.0
         1  2020-02-01  2020-02-01    False  1       0.0
         """
+        if self._count_frame is not None:
+            return self._count_frame.copy()
         ep = self.episodes_table
         keys = [f"s{i}" for i in range(len(self.segments))] + ["start", "end", "churned"]
         out = ep.group_by(keys).agg(n=ep.count()).order_by(keys).to_pandas()
@@ -189,7 +192,8 @@ class EventChurn(Result):
         out["churned"] = out["churned"].astype(bool)
         out["n"] = out["n"].astype(np.int64)
         out["duration"] = elapsed(out["start"], out["end"], self.time_unit)
-        return out
+        self._count_frame = out
+        return out.copy()
 
     def survival_data(self) -> ChurnData:
         """:class:`ChurnData` rebuilt from :meth:`counts` (one row per customer, no ids).
