@@ -168,7 +168,8 @@ class DiscreteTimeHazard(FittedModel):
                 data.time_unit,
             )
         data.require_customer_rows(purpose="a discrete-time hazard model")
-        data.require_columns(variables, purpose="the formula") if variables else None
+        if variables:
+            data.require_columns(variables, purpose="the formula")
         frame = data.frame[["duration", "event", *variables]]
         return person_period_counts(frame, variables, self.width), variables, data.time_unit
 

@@ -294,3 +294,16 @@ def test_import_churnsurv_does_not_import_the_engines():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_episodes_to_data_and_survival_data_agree():
+    log = random_log(np.random.default_rng(11))
+    res = cs.churn_from_events(
+        log, customer_id="id", timestamp="ts", inactivity="2M", cutoff="2021-03-31", episodes=True
+    )
+    data = res.to_data()
+    assert data.n == len(res.frame) and "id" in data.frame.columns
+    assert data.has_dates and data.cutoff == pd.Timestamp("2021-03-31")
+    counted = res.survival_data()
+    assert counted.n == data.n and counted.n_events == data.n_events
+    np.testing.assert_array_equal(np.sort(counted.durations), np.sort(data.durations))

@@ -57,8 +57,15 @@ def test_spark_equals_duckdb_and_pandas(spark):
             "amount": np.round(rng.gamma(2.0, 10.0, n), 2),
         }
     )
-    kw = dict(customer_id="id", timestamp="ts", inactivity="3M", cutoff="2021-09-30",
-              segments="plan", amount="amount", episodes=True)
+    kw = dict(
+        customer_id="id",
+        timestamp="ts",
+        inactivity="3M",
+        cutoff="2021-09-30",
+        segments="plan",
+        amount="amount",
+        episodes=True,
+    )
     on_spark = cs.churn_from_events(spark.createDataFrame(log), **kw)
     on_duckdb = cs.churn_from_events(log, **kw)
     assert (on_spark.engine, on_duckdb.engine) == ("pyspark", "duckdb")
@@ -78,5 +85,6 @@ def test_spark_equals_duckdb_and_pandas(spark):
     assert rfm_spark.index.tolist() == rfm_pandas.index.tolist()
     for col in ("frequency", "recency", "T"):
         np.testing.assert_array_equal(rfm_spark[col].to_numpy(), rfm_pandas[col].to_numpy())
-    np.testing.assert_allclose(rfm_spark["monetary_value"], rfm_pandas["monetary_value"],
-                               rtol=1e-13)
+    np.testing.assert_allclose(
+        rfm_spark["monetary_value"], rfm_pandas["monetary_value"], rtol=1e-13
+    )
