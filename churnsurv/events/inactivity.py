@@ -300,12 +300,12 @@ def _exclusions(counts, pre, cid, ts, amount, segs) -> pd.DataFrame:
 
 def episode_frame(ep: pd.DataFrame, time_unit: str, cid: str, amount, segs) -> pd.DataFrame:
     """The fetched episode table with exact durations and the user's column names."""
-    start = pd.to_datetime(ep["start"])
-    end = pd.to_datetime(ep["end"])
+    start = pd.to_datetime(ep["start"]).astype("datetime64[ns]")
+    end = pd.to_datetime(ep["end"]).astype("datetime64[ns]")
     out = pd.DataFrame({cid: ep["cid"].to_numpy(), "episode": ep["episode"].astype(np.int64)})
-    out["start"] = start.dt.date.to_numpy()
-    out["last_activity"] = pd.to_datetime(ep["last"]).dt.date.to_numpy()
-    out["end"] = end.dt.date.to_numpy()
+    out["start"] = start.to_numpy()
+    out["last_activity"] = pd.to_datetime(ep["last"]).astype("datetime64[ns]").to_numpy()
+    out["end"] = end.to_numpy()
     out["duration"] = elapsed(start, end, time_unit)
     out["churned"] = ep["churned"].astype(bool).to_numpy()
     out["returned"] = ep["returned"].astype(bool).to_numpy()

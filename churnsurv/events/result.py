@@ -23,7 +23,8 @@ class EventChurn(Result):
     ----------
     frame : pandas.DataFrame
         Columns: the customer id, ``episode`` (with ``episodes=True``), ``start`` (first
-        activity), ``last_activity``, ``end`` (the churn time, or the censoring time),
+        activity; dates are datetime64 at midnight), ``last_activity``, ``end`` (the churn
+        time, or the censoring time),
         ``duration`` (``start`` → ``end`` in ``time_unit``), ``churned``, ``returned`` (active
         again after a qualifying gap), ``active_days``, ``transactions``, the amount (summed)
         and the segment columns.
@@ -187,8 +188,8 @@ class EventChurn(Result):
         keys = [f"s{i}" for i in range(len(self.segments))] + ["start", "end", "churned"]
         out = ep.group_by(keys).agg(n=ep.count()).order_by(keys).to_pandas()
         out = out.rename(columns={f"s{i}": s for i, s in enumerate(self.segments)})
-        out["start"] = pd.to_datetime(out["start"]).dt.date
-        out["end"] = pd.to_datetime(out["end"]).dt.date
+        out["start"] = pd.to_datetime(out["start"]).astype("datetime64[ns]")
+        out["end"] = pd.to_datetime(out["end"]).astype("datetime64[ns]")
         out["churned"] = out["churned"].astype(bool)
         out["n"] = out["n"].astype(np.int64)
         out["duration"] = elapsed(out["start"], out["end"], self.time_unit)

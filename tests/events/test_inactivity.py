@@ -123,12 +123,12 @@ def test_hand_computed_month_end_rule():
     log = pd.DataFrame({"id": ["a", "a"], "ts": ["2020-03-31", "2020-08-31"]})
     kw = dict(customer_id="id", timestamp="ts", inactivity="6M", churn_time="rule_reached")
     churned = cs.churn_from_events(log, cutoff="2021-02-28", **kw).frame.iloc[0]
-    assert churned["churned"] and str(churned["end"]) == "2021-02-28"
+    assert churned["churned"] and churned["end"] == pd.Timestamp("2021-02-28")
     # 31 Mar 2020 -> 28 Feb 2021: 10 whole months (to 31 Jan 2021) + 28/28 of the next month = 11.
     assert churned["duration"] == pytest.approx(11.0)
     censored = cs.churn_from_events(log, cutoff="2021-02-27", **kw).frame.iloc[0]
     # one day short of the rule: censored at the cutoff, 10 months + 27/28.
-    assert not censored["churned"] and str(censored["end"]) == "2021-02-27"
+    assert not censored["churned"] and censored["end"] == pd.Timestamp("2021-02-27")
     assert censored["duration"] == pytest.approx(10 + 27 / 28)
     # churn time = last activity: censored at the last visit (5 months after 31 March).
     last = cs.churn_from_events(log, cutoff="2021-02-27", **{**kw, "churn_time": "last_activity"})
