@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint format venv clean bench browser
+.PHONY: demo test lint format venv clean bench browser java
 
 venv: $(STAMP)
 
@@ -36,7 +36,12 @@ browser:
 	  && (apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium) >/dev/null 2>&1 \
 	  || echo "chromium not installed: the browser test of the report will be skipped"; }
 
-test: lint browser
+# The Spark test of churnsurv.events runs PySpark (a test dependency; it ships its own jars) in
+# local mode and needs Java 17; without Java that one test is skipped.
+java:
+	@command -v java >/dev/null 2>&1 || echo "java not found: the Spark test of churnsurv.events will be skipped (install OpenJDK 17)"
+
+test: lint browser java
 	MPLBACKEND=Agg $(BIN)/python -m pytest -q -n 2 tests churnsurv
 	MPLBACKEND=Agg $(BIN)/python -m pytest -q --nbmake --nbmake-timeout=300 notebooks/
 

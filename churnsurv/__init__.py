@@ -29,6 +29,12 @@ from churnsurv.data import (
     simulate_customers,
     simulate_transactions,
 )
+from churnsurv.events import (
+    EventChurn,
+    InactivitySensitivity,
+    churn_from_events,
+    inactivity_sensitivity,
+)
 from churnsurv.exceptions import (
     AssumptionWarning,
     ConvergenceError,
@@ -100,6 +106,7 @@ from churnsurv.plotting import (
     plot_gains,
     plot_hazard_ratio_curve,
     plot_hazard_ratios,
+    plot_inactivity_sensitivity,
     plot_rmst_difference,
     plot_sbg_projection,
 )
@@ -115,6 +122,7 @@ from churnsurv.reasons import (
 )
 from churnsurv.regression import (
     CoxModel,
+    DiscreteTimeHazard,
     LogLogisticAFT,
     LogNormalAFT,
     ModelComparison,
@@ -143,13 +151,16 @@ __all__ = [
     "CrossValidation",
     "CumulativeIncidence",
     "DataValidationError",
+    "DiscreteTimeHazard",
     "EarlyWarning",
     "Evaluation",
+    "EventChurn",
     "FineGray",
     "Gains",
     "GammaGamma",
     "GrayTestResult",
     "HotelSimulation",
+    "InactivitySensitivity",
     "KaplanMeier",
     "LogLogisticAFT",
     "LogNormalAFT",
@@ -175,6 +186,7 @@ __all__ = [
     "brier_score",
     "calibration",
     "censoring_survival",
+    "churn_from_events",
     "churn_rates",
     "churn_within_follow_up",
     "clv",
@@ -191,6 +203,7 @@ __all__ = [
     "finegray_data",
     "gains",
     "gray_test",
+    "inactivity_sensitivity",
     "life_table",
     "logrank",
     "net_value",
@@ -204,6 +217,7 @@ __all__ = [
     "plot_gains",
     "plot_hazard_ratio_curve",
     "plot_hazard_ratios",
+    "plot_inactivity_sensitivity",
     "plot_rmst_difference",
     "plot_sbg_projection",
     "power_hazard_ratio",

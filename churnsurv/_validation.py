@@ -9,6 +9,7 @@ raise :class:`~churnsurv.exceptions.DataValidationError` (a ``ValueError``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,7 @@ __all__ = [
     "check_date_format",
     "check_fraction",
     "check_horizon",
+    "check_inactivity",
     "check_margin_values",
     "check_probability",
     "check_seed",
@@ -338,6 +340,38 @@ def check_fraction(value: Any, *, name: str) -> float:
             rule="not a share",
         )
     return float(value)
+
+
+#: Units of an inactivity rule (``"180D"``, ``"26W"``, ``"6M"``, ``"1Y"``): days or months.
+INACTIVITY_UNITS = {"D": ("day", 1), "W": ("day", 7), "M": ("month", 1), "Y": ("month", 12)}
+
+
+def check_inactivity(rule: Any, *, name: str = "inactivity") -> tuple[str, int]:
+    """Parse an inactivity rule into ``("day", n_days)`` or ``("month", n_months)``.
+
+    A whole number followed by ``D`` (days), ``W`` (weeks of 7 days), ``M`` (calendar months)
+    or ``Y`` (12 calendar months). Months are calendar-exact: a gap of ``"6M"`` after 31 August
+    is reached on 28 (29) February, the rule of :func:`churnsurv.elapsed`.
+
+    Examples
+    --------
+    >>> check_inactivity("180D"), check_inactivity("6M"), check_inactivity("1y")
+    (('day', 180), ('month', 6), ('month', 12))
+    >>> check_inactivity("six months")
+    Traceback (most recent call last):
+    ...
+    churnsurv.exceptions.DataValidationError: inactivity='six months' is not understood; ...
+    """
+    match = re.fullmatch(r"\s*(\d+)\s*([DWMY])\s*", rule.upper()) if isinstance(rule, str) else None
+    if match is None or int(match.group(1)) < 1:
+        raise DataValidationError(
+            f"{name}={rule!r} is not understood; give a positive whole number and a unit, "
+            "e.g. '180D' (days), '26W' (weeks), '6M' (calendar months) or '1Y'.",
+            column=name,
+            rule="unknown inactivity rule",
+        )
+    unit, factor = INACTIVITY_UNITS[match.group(2)]
+    return unit, int(match.group(1)) * factor
 
 
 def check_annual_rate(rate: Any, *, name: str = "annual_discount_rate") -> float:

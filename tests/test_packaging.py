@@ -18,7 +18,7 @@ tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
 ROOT = Path(__file__).resolve().parents[1]
 
 # conda-forge spells a few PyPI names differently.
-CONDA_NAME = {"build": "python-build"}
+CONDA_NAME = {"build": "python-build", "duckdb": "python-duckdb"}
 
 
 def _name(requirement: str) -> str:

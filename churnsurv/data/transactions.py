@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -16,11 +18,41 @@ from churnsurv.data.rules import (
 from churnsurv.data.units import elapsed
 from churnsurv.exceptions import DataValidationError
 
+#: A transaction log held by an engine (see :mod:`churnsurv.events`).
+EventLog = Any
+
 __all__ = ["rfm_summary"]
 
 
+def _check_ends(
+    calibration_end: DateLike | None, observation_end: DateLike | None, date_format: str | None
+) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """The calibration and observation ends as timestamps (read with ``date_format``), checked."""
+    cal_end = (
+        parse_cutoff(calibration_end, name="calibration_end", date_format=date_format)
+        if calibration_end is not None
+        else None
+    )
+    if observation_end is None:
+        return cal_end, None
+    if cal_end is None:
+        raise DataValidationError(
+            "observation_end= needs calibration_end=.",
+            column="observation_end",
+            rule="missing argument",
+        )
+    obs_end = parse_cutoff(observation_end, name="observation_end", date_format=date_format)
+    if obs_end <= cal_end:
+        raise DataValidationError(
+            f"observation_end {obs_end.date()} must be after calibration_end {cal_end.date()}.",
+            column="observation_end",
+            rule="observation_end not after calibration_end",
+        )
+    return cal_end, obs_end
+
+
 def rfm_summary(
-    transactions: pd.DataFrame,
+    transactions: pd.DataFrame | EventLog,
     *,
     customer_id: str = "customer_id",
     date: str = "date",
@@ -38,8 +70,11 @@ def rfm_summary(
 
     Parameters
     ----------
-    transactions : pandas.DataFrame
-        One row per purchase.
+    transactions : pandas.DataFrame, path, Ibis table, Spark DataFrame or EventChurn
+        One row per purchase. A log that is not a DataFrame (a Parquet/CSV path, an Ibis
+        table, a Spark DataFrame, or the result of :func:`churnsurv.churn_from_events`) is
+        summarised in its engine (DuckDB or Spark) by one GROUP BY, with the same rules;
+        only one row per customer comes back.
     customer_id, date, amount : str
         Column names; ``amount`` may be None for count-only data.
     calibration_end : date-like, optional
@@ -78,6 +113,19 @@ def rfm_summary(
     """
     check_unit(time_unit)
     check_date_format(date_format)
+    cal_end_given, obs_end = _check_ends(calibration_end, observation_end, date_format)
+    if not isinstance(transactions, pd.DataFrame):
+        from churnsurv.events.summaries import engine_rfm
+
+        return engine_rfm(
+            transactions,
+            customer_id=customer_id,
+            date=date,
+            amount=amount,
+            calibration_end=cal_end_given,
+            observation_end=obs_end,
+            time_unit=time_unit,
+        )
     require_table_columns(transactions, [customer_id, date, amount])
     if len(transactions) == 0:
         raise DataValidationError("the transaction log is empty.", rule="empty table")
@@ -92,25 +140,7 @@ def rfm_summary(
         amt = np.zeros(len(tx))
     if v.records:
         v.raise_first()
-    cal_end = (
-        parse_cutoff(calibration_end, name="calibration_end", date_format=date_format)
-        if calibration_end is not None
-        else dates.max()
-    )
-    if observation_end is not None:
-        if calibration_end is None:
-            raise DataValidationError(
-                "observation_end= needs calibration_end=.",
-                column="observation_end",
-                rule="missing argument",
-            )
-        obs_end = parse_cutoff(observation_end, name="observation_end", date_format=date_format)
-        if obs_end <= cal_end:
-            raise DataValidationError(
-                f"observation_end {obs_end.date()} must be after calibration_end {cal_end.date()}.",
-                column="observation_end",
-                rule="observation_end not after calibration_end",
-            )
+    cal_end = cal_end_given if cal_end_given is not None else dates.max()
     daily = (
         pd.DataFrame({"cid": tx[customer_id].to_numpy(), "day": dates.dt.normalize(), "amt": amt})
         .groupby(["cid", "day"], sort=True)["amt"]

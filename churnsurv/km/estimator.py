@@ -52,6 +52,7 @@ from churnsurv._validation import (
     z_quantile,
 )
 from churnsurv.data import ChurnData
+from churnsurv.events.result import EventChurn, as_churn_data
 from churnsurv.km.counts import (
     confidence_band,
     count_tables,
@@ -119,16 +120,20 @@ class KaplanMeier(FittedModel):
         self.conf_type = conf_type
 
     # -- fitting ---------------------------------------------------------------------------
-    def fit(self, data: ChurnData, *, by: Columns = None, weights: Weights = None) -> KaplanMeier:
+    def fit(
+        self, data: ChurnData | EventChurn, *, by: Columns = None, weights: Weights = None
+    ) -> KaplanMeier:
         """Estimate one curve per segment.
 
         Parameters
         ----------
-        data : ChurnData
-            From :func:`churnsurv.prepare`; entry times (left truncation) are used when present,
-            with R's risk sets ``(entry, exit]``: a customer entering at ``t`` is not at risk for
-            an event at ``t``. lifelines' estimate uses the same risk sets (its ``event_table``
-            lists such a customer in ``at_risk`` at ``t``, but its curve does not count them).
+        data : ChurnData or EventChurn
+            From :func:`churnsurv.prepare`, or the result of :func:`churnsurv.churn_from_events`
+            (fitted from the counts its engine computes, ``EventChurn.survival_data()``). Entry
+            times (left truncation) are used when present, with R's risk sets
+            ``(entry, exit]``: a customer entering at ``t`` is not at risk for an event at
+            ``t``. lifelines' estimate uses the same risk sets (its ``event_table`` lists such
+            a customer in ``at_risk`` at ``t``, but its curve does not count them).
         by : str or list of str, optional
             Segment column(s); one curve per combination of values.
         weights : str or array-like, optional
@@ -149,6 +154,7 @@ class KaplanMeier(FittedModel):
         >>> km.curves_[["time", "at_risk", "survival"]].values.tolist()
         [[1.0, 4.0, 0.75], [2.0, 3.0, 0.5], [5.0, 1.0, 0.0]]
         """
+        data = as_churn_data(data)
         by_cols = as_list(by)
         if by_cols:
             data.require_columns(by_cols, purpose="Kaplan-Meier by segment")

@@ -18,6 +18,7 @@ from churnsurv._render import Result, fmt
 from churnsurv._typing import Columns, Weights
 from churnsurv._validation import as_list, check_choice, check_segment_levels
 from churnsurv.data import ChurnData
+from churnsurv.events.result import EventChurn, as_churn_data
 from churnsurv.exceptions import DataValidationError
 from churnsurv.km.counts import count_tables, group_codes, weighted_logrank
 
@@ -138,7 +139,7 @@ def _check_weighting(data, weighting, weights) -> None:
 
 
 def logrank(
-    data: ChurnData,
+    data: ChurnData | EventChurn,
     by: Columns,
     *,
     strata: Columns = None,
@@ -151,7 +152,8 @@ def logrank(
 
     Parameters
     ----------
-    data : ChurnData
+    data : ChurnData or EventChurn
+        An :class:`EventChurn` is used through its engine counts (``survival_data()``).
         Entry times (left truncation) are respected.
     by : str or list of str
         Column(s) defining the groups compared.
@@ -179,6 +181,7 @@ def logrank(
     >>> res.summary[["test", "df"]].values.tolist()
     [['wilcoxon', 2]]
     """
+    data = as_churn_data(data)
     _check_weighting(data, weighting, weights)
     labels, strata_tables, s_labels, sizes = _grouped_tables(data, by, strata, weights)
     res = weighted_logrank(strata_tables, weighting, p, q)
@@ -208,7 +211,7 @@ def logrank(
 
 
 def pairwise_logrank(
-    data: ChurnData,
+    data: ChurnData | EventChurn,
     by: Columns,
     *,
     adjust: str | None = "holm",
@@ -247,6 +250,7 @@ def pairwise_logrank(
     from statsmodels.stats.multitest import multipletests
 
     check_choice("adjust", adjust, list(_ADJUST))
+    data = as_churn_data(data)
     _check_weighting(data, weighting, weights)
     labels, strata_tables, _, _ = _grouped_tables(data, by, strata, weights)
     rows = []

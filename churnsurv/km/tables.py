@@ -15,6 +15,7 @@ from churnsurv._render import Result
 from churnsurv._typing import Axes, Columns
 from churnsurv._validation import check_conf_level, check_segment_levels
 from churnsurv.data import YEARS_PER_UNIT, ChurnData
+from churnsurv.events.result import EventChurn, as_churn_data
 from churnsurv.km.counts import count_tables, product_limit
 
 __all__ = ["CohortTable", "churn_rates", "cohort_table", "life_table"]
@@ -57,7 +58,7 @@ def _groups(data: ChurnData, by):
 # churn rates
 # --------------------------------------------------------------------------------------------
 def churn_rates(
-    data: ChurnData,
+    data: ChurnData | EventChurn,
     period: str = "month",
     *,
     by: Columns = None,
@@ -105,7 +106,8 @@ def churn_rates(
 
     Parameters
     ----------
-    data : ChurnData
+    data : ChurnData or EventChurn
+        An :class:`EventChurn` is used through its engine counts (``survival_data()``).
     period : {"day", "week", "month", "quarter", "year"}, default "month"
         Weeks run Monday to Sunday. On the tenure basis, the period length in the data's time
         unit uses mean lengths (a month is 1/12 year).
@@ -132,6 +134,7 @@ def churn_rates(
     [['2020-01', 0, 2, 0, nan], ['2020-02', 2, 2, 1, 50.0], ['2020-03', 3, 0, 1, 33.33333333333333]]
     """
     _check_period("period", period)
+    data = as_churn_data(data)
     conf_level = check_conf_level(conf_level)
     data.require_customer_rows(purpose="churn_rates")
     basis = basis or ("calendar" if data.has_dates else "tenure")
@@ -259,7 +262,9 @@ def _tenure_rates(data: ChurnData, mask: np.ndarray, period: str) -> pd.DataFram
 # --------------------------------------------------------------------------------------------
 # life table
 # --------------------------------------------------------------------------------------------
-def life_table(data: ChurnData, width: float = 1.0, *, by: Columns = None) -> pd.DataFrame:
+def life_table(
+    data: ChurnData | EventChurn, width: float = 1.0, *, by: Columns = None
+) -> pd.DataFrame:
     """Actuarial (Cutler–Ederer) life table in intervals of ``width`` time units.
 
     For each interval ``[start, end)``: ``at_start`` customers reached its start, ``events`` and
@@ -274,7 +279,8 @@ def life_table(data: ChurnData, width: float = 1.0, *, by: Columns = None) -> pd
 
     Parameters
     ----------
-    data : ChurnData
+    data : ChurnData or EventChurn
+        An :class:`EventChurn` is used through its engine counts (``survival_data()``).
     width : float, default 1.0
         Interval length in the data's time unit.
     by : str or list of str, optional
@@ -298,6 +304,7 @@ def life_table(data: ChurnData, width: float = 1.0, *, by: Columns = None) -> pd
     """
     if not (np.isfinite(width) and width > 0):
         raise ValueError(f"width={width!r}: the interval length must be a positive number.")
+    data = as_churn_data(data)
     data.require_customer_rows(purpose="life_table")
     cols, groups = _groups(data, by)
     frames = []
@@ -424,7 +431,7 @@ class CohortTable(Result):
         return "Missing cells are not yet observed (censoring), not zero."
 
 
-def cohort_table(data: ChurnData, cohort: str = "month") -> CohortTable:
+def cohort_table(data: ChurnData | EventChurn, cohort: str = "month") -> CohortTable:
     """Signup cohort × periods since signup → share of the cohort still active.
 
     A customer is active ``k`` periods after signup unless they churned at a tenure ≤ ``k``
@@ -434,7 +441,7 @@ def cohort_table(data: ChurnData, cohort: str = "month") -> CohortTable:
 
     Parameters
     ----------
-    data : ChurnData
+    data : ChurnData or EventChurn
         Built from dates (``prepare(start_date=..., end_date=..., cutoff=...)``).
     cohort : {"day", "week", "month", "quarter", "year"}, default "month"
         Cohort and period length.
@@ -453,6 +460,7 @@ def cohort_table(data: ChurnData, cohort: str = "month") -> CohortTable:
     [[1.0, 1.0, 0.5, 0.5], [1.0, 1.0, 1.0, nan]]
     """
     _check_period("cohort", cohort)
+    data = as_churn_data(data)
     data.require_customer_rows(purpose="cohort_table")
     data.require_dates(purpose="cohort_table")
     width = _period_width(cohort, data.time_unit)

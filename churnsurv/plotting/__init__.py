@@ -9,6 +9,7 @@ from churnsurv.plotting.btyd import (
     plot_cumulative_tracking,
     plot_sbg_projection,
 )
+from churnsurv.plotting.events import plot_inactivity_sensitivity
 from churnsurv.plotting.experiments import (
     plot_hazard_ratio_curve,
     plot_hazard_ratios,
@@ -26,6 +27,7 @@ __all__ = [
     "plot_gains",
     "plot_hazard_ratio_curve",
     "plot_hazard_ratios",
+    "plot_inactivity_sensitivity",
     "plot_rmst_difference",
     "plot_sbg_projection",
 ]

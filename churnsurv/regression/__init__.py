@@ -7,6 +7,7 @@ do arithmetic, as R ``survival`` splits ``coxph`` from ``coxph.fit``.
 
 from churnsurv.regression.comparison import ModelComparison, compare_models
 from churnsurv.regression.cox import CoxModel
+from churnsurv.regression.discrete import DiscreteTimeHazard
 from churnsurv.regression.parametric import (
     LogLogisticAFT,
     LogNormalAFT,
@@ -16,6 +17,7 @@ from churnsurv.regression.parametric import (
 
 __all__ = [
     "CoxModel",
+    "DiscreteTimeHazard",
     "LogLogisticAFT",
     "LogNormalAFT",
     "ModelComparison",
