@@ -278,13 +278,27 @@ def test_rows_in_equal_rows_used_plus_rows_excluded(rows):
             inactivity="2M",
             cutoff="2020-12-31",
             on_invalid="drop",
+            episodes=True,
         )
     except DataValidationError as err:  # every row excluded: refused, never an empty result
         assert err.rule == "empty table"
         return
     assert res.n_input == len(log)
     assert res.n_used + int(res.exclusions["rows"].sum()) == len(log)
+    # every used row is in exactly one episode (one row per active day and customer here)
     assert int(res.frame["transactions"].sum()) == res.n_used
+    # without episodes=True the frame is each customer's first episode: activity after a
+    # return is used (it sets `returned`) but not counted in the first episode
+    first = cs.churn_from_events(
+        log, customer_id="id", timestamp="ts", inactivity="2M", cutoff="2020-12-31",
+        on_invalid="drop",
+    )  # fmt: skip
+    assert first.n_used == res.n_used
+    assert int(first.frame["transactions"].sum()) <= res.n_used
+    assert (
+        first.frame["returned"].sum()
+        == (res.frame["episode"] > 1).groupby(res.frame["id"]).any().sum()
+    )
 
 
 def test_import_churnsurv_does_not_import_the_engines():
