@@ -551,3 +551,19 @@ def test_core_matches_phreg_likelihood_derivatives():
         np.testing.assert_allclose(ll, model.loglike(beta), rtol=1e-12)
         np.testing.assert_allclose(g, model.score(beta), atol=1e-10)
         np.testing.assert_allclose(h, model.hessian(beta), atol=1e-10)
+
+
+def test_packed_binary_patterns_form_the_same_groups_as_the_columns():
+    # the collapsing of all-categorical designs groups rows on one packed integer per row;
+    # it must find exactly the groups of the design's columns (same order, same members)
+    from churnsurv.regression.cox.engines import _pattern_keys
+
+    rng = np.random.default_rng(18)
+    xv = (rng.random((5000, 12)) < 0.3).astype(float)
+    t = rng.integers(1, 30, 5000).astype(float)
+    packed = _pattern_keys(xv, True).assign(_t=t)
+    columns = _pattern_keys(xv, False).assign(_t=t)
+    assert list(_pattern_keys(xv, True).columns) == ["_p"]
+    g1 = packed.groupby(list(packed.columns), sort=False).ngroup().to_numpy()
+    g2 = columns.groupby(list(columns.columns), sort=False).ngroup().to_numpy()
+    np.testing.assert_array_equal(g1, g2)

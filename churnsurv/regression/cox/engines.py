@@ -108,9 +108,18 @@ def _newton(risk: core.RiskSets, penalty) -> tuple[np.ndarray, np.ndarray]:
     return beta, np.linalg.inv(-hess)
 
 
+def _pattern_keys(xv: np.ndarray, binary: bool) -> pd.DataFrame:
+    """The covariate pattern of each row as grouping keys: a 0/1 design packed into one integer
+    per row (the same groups as its columns, found about twice as fast), else the columns."""
+    if binary and xv.shape[1] <= 62:
+        bits = xv.astype(np.int64) << np.arange(xv.shape[1], dtype=np.int64)
+        return pd.DataFrame({"_p": bits.sum(axis=1)})
+    return pd.DataFrame(xv)
+
+
 def _collapsed(spec: FitSpec, xv: np.ndarray, train: CoxTraining) -> EngineResult | None:
     """Merge identical (pattern, time, event, stratum, entry) rows into weights, if worth it."""
-    keys = pd.DataFrame(xv).assign(
+    keys = _pattern_keys(xv, spec.binary_design).assign(
         _t=train.time,
         _e=train.event,
         _s=train.strata if train.strata is not None else 0,
