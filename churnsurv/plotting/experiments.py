@@ -41,20 +41,17 @@ def plot_rmst_difference(curve: pd.DataFrame, *, ax: Axes | None = None) -> Axes
     >>> ax.lines[0].get_ydata().tolist()
     [-0.1, 0.2]
     """
-    ax = new_or_given(ax)
-    ax.plot(curve["tau"], curve["difference"], color="C0", label="RMST difference")
-    ax.fill_between(
+    ax = _curve_with_band(
+        new_or_given(ax),
         curve["tau"],
+        curve["difference"],
         curve["ci_lower"],
         curve["ci_upper"],
-        color="C0",
-        alpha=0.2,
-        label="pointwise band",
+        label="RMST difference",
+        no_effect=0.0,
     )
-    ax.axhline(0.0, color="grey", linewidth=0.8)
     ax.set_xlabel("horizon τ")
     ax.set_ylabel("RMST difference")
-    ax.legend(loc="best")
     return ax
 
 
@@ -124,19 +121,26 @@ def plot_hazard_ratio_curve(curve: pd.DataFrame, *, ax: Axes | None = None) -> A
     >>> ax.lines[0].get_ydata().tolist()
     [0.5, 2.0]
     """
-    ax = new_or_given(ax)
-    ax.plot(curve["time"], curve["hr"], color="C0", linewidth=2, label="hazard ratio")
-    ax.fill_between(
+    ax = _curve_with_band(
+        new_or_given(ax),
         curve["time"],
+        curve["hr"],
         curve["hr_lower"],
         curve["hr_upper"],
-        color="C0",
-        alpha=0.2,
-        label="pointwise band",
+        label="hazard ratio",
+        no_effect=1.0,
+        linewidth=2,
     )
-    ax.axhline(1.0, color="grey", linewidth=0.8)
     ax.set_yscale("log")
     ax.set_xlabel("tenure")
     ax.set_ylabel("hazard ratio (treated / reference)")
+    return ax
+
+
+def _curve_with_band(ax, x, y, lower, upper, *, label, no_effect, linewidth=1.5) -> Axes:
+    """A curve, its pointwise band, the no-effect line and the legend."""
+    ax.plot(x, y, color="C0", linewidth=linewidth, label=label)
+    ax.fill_between(x, lower, upper, color="C0", alpha=0.2, label="pointwise band")
+    ax.axhline(no_effect, color="grey", linewidth=0.8)
     ax.legend(loc="best")
     return ax
