@@ -185,6 +185,7 @@ def check_input(params: dict, raw: pd.DataFrame, max_excluded: float) -> list[st
     ]
     prepare_args = dict(
         duration=params["duration"],
+        entry=params.get("entry"),
         event=params["event"],
         event_value=params["event_value"],
         start_date=params["start_date"],

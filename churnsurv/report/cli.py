@@ -155,6 +155,14 @@ def _column_options(cols) -> None:
         "Example: --duration tenure",
     )
     cols.add_argument(
+        "--entry",
+        metavar="COL",
+        help="entry-time column: the tenure each customer had when the data began to follow "
+        "them (left truncation). A snapshot of the customers active at one date misses those "
+        "who left before it; with --entry they count only from their entry. "
+        "Example: --entry tenure_at_start",
+    )
+    cols.add_argument(
         "--event",
         metavar="COL",
         help="churn indicator column: bool, 0/1 or labels. Example: --event Churn",
@@ -251,9 +259,19 @@ def _analysis_options(ana) -> None:
     ana.add_argument(
         "--horizon",
         type=_number,
-        default=60,
         metavar="N",
-        help="CLV horizon in time units; default 60. Example: --horizon 36",
+        help="CLV horizon in time units; default five years (60 months), cut to the shortest "
+        "segment follow-up. Past the follow-up retention comes from --clv-tail. "
+        "Example: --horizon 36",
+    )
+    ana.add_argument(
+        "--clv-tail",
+        default="sbg",
+        metavar="TAIL",
+        help="how retention continues past the follow-up for CLV and value at risk, fitted to "
+        "all customers: sbg (shifted-beta-geometric), weibull, lognormal, loglogistic (AFT "
+        "models without covariates) or none (CLV stops at the follow-up; value at risk is "
+        "skipped); default sbg. Example: --clv-tail weibull",
     )
     ana.add_argument(
         "--within",
@@ -403,6 +421,7 @@ def _run(args: argparse.Namespace, command: str, run_report) -> int:
             input_path=args.input,
             dataset=args.dataset,
             duration=args.duration,
+            entry=args.entry,
             event=args.event,
             event_value=args.event_value,
             id_col=args.id_col,
@@ -421,6 +440,7 @@ def _run(args: argparse.Namespace, command: str, run_report) -> int:
             arm=args.arm,
             annual_discount_rate=args.annual_discount_rate,
             horizon=args.horizon,
+            clv_tail=args.clv_tail,
             within=args.within,
             top_n=args.top_n,
             min_cox_events=args.min_cox_events,

@@ -63,6 +63,7 @@ from churnsurv.report.checks import (
     check_input_options,
     coerce_event_value,
 )
+from churnsurv.report.findings import CLV_TAILS
 from churnsurv.report.io import read_input
 from churnsurv.report.output import check_out, keep_failed_notebook, output_folder, publish
 
@@ -183,7 +184,9 @@ def _check_options(params: dict) -> None:
     params["annual_discount_rate"] = check_annual_rate(
         params["annual_discount_rate"], name="--annual-discount-rate"
     )
-    params["horizon"] = check_horizon(params["horizon"], name="--horizon")
+    if params["horizon"] is not None:  # None: five years, cut to the follow-up (the notebook)
+        params["horizon"] = check_horizon(params["horizon"], name="--horizon")
+    check_choice("--clv-tail", params["clv_tail"], CLV_TAILS)
     params["within"] = check_horizon(params["within"], name="--within")
     params["top_n"] = check_count(params["top_n"], name="--top", minimum=1)
     params["min_cox_events"] = check_count(
@@ -405,7 +408,9 @@ def run_report(
     reason: str | None = None,
     arm: str | None = None,
     annual_discount_rate: float = 0.10,
-    horizon: int = 60,
+    horizon: int | None = None,
+    clv_tail: str = "sbg",
+    entry: str | None = None,
     within: int = 6,
     top_n: int = 20,
     min_cox_events: int = 10,
@@ -460,8 +465,17 @@ def run_report(
         lost by reason over the ``within`` window).
     annual_discount_rate : float
         CLV discounting: an annual fraction, greater than -1 and at most 1 (0.10 = 10% a year).
-    horizon : int
-        CLV horizon, in time units: a whole number from 1 to 10,000.
+    horizon : int, optional
+        CLV horizon, in time units: a whole number from 1 to 10,000; default five years, cut
+        to the shortest segment follow-up.
+    clv_tail : {"sbg", "weibull", "lognormal", "loglogistic", "none"}, default "sbg"
+        How retention continues past the follow-up for CLV and value at risk (the model is
+        fitted to all customers); ``"none"`` cuts the CLV horizon to the follow-up and skips
+        value at risk, which needs a tail.
+    entry : str, optional
+        Column of entry times (tenure when the customer entered the data): left truncation,
+        as in :func:`churnsurv.prepare`. Without it (and without dates) the report warns that a
+        snapshot under-counts early churn.
     within : int
         Value at risk: churn probability within this many time units (1 to 10,000).
     top_n : int
@@ -529,6 +543,7 @@ def run_report(
         defaults = DATASETS[dataset]
     given: dict[str, Any] = dict(
         duration=duration,
+        entry=entry,
         event=event,
         event_value=event_value,
         id_col=id_col,
@@ -551,6 +566,7 @@ def run_report(
     params.update(
         annual_discount_rate=annual_discount_rate,
         horizon=horizon,
+        clv_tail=clv_tail,
         within=within,
         top_n=top_n,
         min_cox_events=min_cox_events,
