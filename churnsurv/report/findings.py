@@ -393,9 +393,10 @@ def stay_findings(
             f"({number(last_time)} {u}): the median tenure is not reached."
         )
     else:
+        upper = "not reached" if pd.isna(s["median_upper"]) else number(s["median_upper"])
         first = (
             f"Half of the customers have left by {number(s['median'])} {u} (95% CI "
-            f"{number(s['median_lower'])} to {number(s['median_upper'])})."
+            f"{number(s['median_lower'])} to {upper})."
         )
     if key in s and pd.notna(s[key]):
         first += (

@@ -102,7 +102,8 @@ def km_table(summary: pd.DataFrame, unit: str) -> pd.DataFrame:
     """Kaplan–Meier summary for reading: counts, median (CI), retention in % (CI), RMST ± SE.
 
     Horizons beyond a segment's follow-up are said in ``note`` and shown blank, never as
-    "NA (NA to NA)" (the report chooses horizons within follow-up, so this is rare).
+    "NA (NA to NA)" (the report chooses horizons within follow-up, so this is rare); a median
+    whose upper limit is not reached says so.
 
     Examples
     --------
@@ -118,7 +119,9 @@ def km_table(summary: pd.DataFrame, unit: str) -> pd.DataFrame:
         {"customers": s["n"].astype(int), "churned": s["events"].astype(int)}, index=s.index
     )
     out[f"median tenure, {unit}s (95% CI)"] = [
-        "not reached" if pd.isna(m) else value_ci(m, lo, hi)
+        "not reached"
+        if pd.isna(m)
+        else value_ci(m, lo, hi).replace(" to NA)", " to not reached)")
         for m, lo, hi in zip(s["median"], s["median_lower"], s["median_upper"], strict=True)
     ]
     for col in s.columns:

@@ -932,3 +932,52 @@ def test_neutralise_formulas_quotes_text_only():
     assert out["hr"].dtype == float and out["hr"].tolist() == frame["hr"].tolist()  # numbers stay
     assert out["plan"].tolist()[:2] == ["'=p", "q"]
     assert frame.columns[0] == "=cmd"  # the input is not changed
+
+
+def _page_text(page: str) -> str:
+    """The visible text of a report page (tags dropped, entities decoded, spaces collapsed)."""
+    import html as html_module
+
+    body = page[page.index("<body") :]
+    return re.sub(r"\s+", " ", html_module.unescape(re.sub(r"<[^>]+>", " ", body)))
+
+
+def test_telco_report_opens_with_a_briefing(telco):
+    out, _ = telco
+    page = (out / "report.html").read_page_text(encoding="utf-8")
+    text = _page_text(page)
+    # the findings block is filled in (display id) and sits between the title and section 1
+    assert page.index('class="churnsurv-findings"') < page.index("1. The data")
+    assert "appear here when the report has run" not in text and "DisplayHandle" not in text
+    top = text[text.index("Key findings") : text.index("1. The data")]
+    for title in (
+        "How long customers stay.",
+        "What drives churn.",
+        "What customers are worth.",
+        "Who to call first.",
+    ):
+        assert title in top
+    # Telco numbers (KaplanMeier docstring: S(12) = 0.843; month-to-month 70.3% at 12 months)
+    assert "84.3% (95% CI 83.4% to 85.2%) are still customers after 12 months" in top
+    assert "70.3% (68.8% to 71.9%) of Month-to-month" in top
+    # terms still fail after stratifying on Contract: no driver is named, and the reason is
+    assert "No finding: after stratifying on Contract" in top and "MonthlyCharges" in top
+    assert "--entry" in top  # the snapshot caveat
+    calls = pd.read_csv(out / "tables" / "call_list.csv", dtype={"customerID": str})
+    assert calls["customerID"].iloc[0] in top
+
+
+def test_telco_cox_section_shows_its_remedy_schoenfeld_and_truncation_caveat(telco):
+    out, _ = telco
+    remedy = pd.read_csv(out / "tables" / "ph_remedy.csv").set_index("term")
+    assert remedy.loc["Contract", "action"] == "stratified: own baseline per level"
+    assert np.isnan(remedy.loc["Contract", "p after"])
+    assert (remedy.loc[remedy["action"] != "none needed", "p before"] < 0.05).all()
+    assert Path(out / "figures" / "cox_schoenfeld.png").is_file()
+    assert (out / "tables" / "cox_summary_stratified.csv").is_file()
+    text = _page_text((out / "report.html").read_page_text(encoding="utf-8"))
+    assert "Left truncation: these data have no entry times" in text
+    assert "--entry COLUMN" in text and "Still failing after the remedy" in text
+    # tables for people: percentages and intervals, no 'strata none' column in the tests
+    assert "5.40% (4.90% to 5.96%)" in text  # churn rate of month 1 (Wilson, prop_wilson.R)
+    assert "strata none" not in text and " None " not in text

@@ -1,0 +1,276 @@
+"""The report's choices from the data and its key findings (churnsurv/report/findings.py) and its
+tables for people (churnsurv/report/tables.py), without running the notebook."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import churnsurv as cs
+from churnsurv.report import findings as kf
+from churnsurv.report import tables as tt
+
+TRUE_HR = {"plus": 0.6, "pro": 0.35, "usage": float(np.exp(0.4))}  # twelve_month_table
+
+
+@pytest.fixture(scope="module")
+def short(twelve_month_table):
+    return cs.prepare(
+        twelve_month_table,
+        id="account",
+        duration="months",
+        event="churned",
+        segments=["plan", "region"],
+        covariates=["plan", "region", "usage"],
+        margin="spend",
+    )
+
+
+@pytest.fixture(scope="module")
+def telco():
+    return cs.prepare(
+        cs.datasets.load_telco(),
+        id="customerID",
+        duration="tenure",
+        event="Churn",
+        event_value="Yes",
+        covariates=["Contract", "SeniorCitizen", "MonthlyCharges"],
+        margin="MonthlyCharges",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# defaults that adapt to the data
+# --------------------------------------------------------------------------------------------
+def test_twelve_month_data_get_horizons_within_follow_up_and_no_na_columns(short):
+    km = cs.KaplanMeier().fit(short, by="plan")
+    assert kf.follow_up(km).tolist() == [12.0, 12.0, 12.0]
+    hs, tau = kf.retention_horizons(km, "month")
+    assert (hs, tau) == ([12.0], 12.0)  # 24 months is past the follow-up: left out
+    summary = km.summarize(horizons=hs, rmst_horizon=tau)
+    assert not summary.filter(like="retention_").isna().any().any()
+    assert not summary["rmst_12"].isna().any()
+    shown = tt.km_table(summary, "month")
+    assert not shown.apply(lambda c: c.astype(str).str.contains("NA")).any().any()
+    # basic's median has no upper limit: said in words
+    b = summary.loc["basic"]
+    assert np.isnan(b["median_upper"])
+    expected = f"{b['median']:g} ({b['median_lower']:g} to not reached)"
+    assert shown.loc["basic", "median tenure, months (95% CI)"] == expected
+    # the same numbers as KaplanMeier.survival_at (the product-limit estimate, checked against
+    # R survfit in tests/km)
+    expected = km.survival_at([12]).set_index("segment")["survival"]
+    np.testing.assert_allclose(summary["retention_12"], expected.loc[summary.index])
+
+
+def test_horizons_fall_back_to_half_and_all_of_a_short_follow_up():
+    raw = pd.DataFrame({"t": np.tile(np.arange(1, 8), 4), "e": np.tile([0, 1], 14)})
+    km = cs.KaplanMeier().fit(cs.prepare(raw, duration="t", event="e"))
+    assert kf.retention_horizons(km, "month") == ([3.0, 7.0], 7.0)
+    assert kf.retention_horizons(km, "week") == ([3.0, 7.0], 7.0)
+
+
+def test_clv_horizon_stays_within_follow_up_unless_a_tail_is_named():
+    assert kf.clv_horizon(None, "sbg", 72, "month")[0] == 60
+    h, text = kf.clv_horizon(None, "sbg", 12.0, "month")
+    assert h == 12 and "cut to the follow-up" in text
+    h, text = kf.clv_horizon(36, "weibull", 12.0, "month")
+    assert h == 36 and "24 months past the follow-up" in text and "weibull tail" in text
+    h, text = kf.clv_horizon(36, "none", 12.0, "month")
+    assert h == 12 and "--clv-tail is none" in text
+
+
+@pytest.mark.parametrize("name", ["sbg", "weibull", "lognormal", "loglogistic"])
+def test_every_named_tail_values_twelve_month_data_past_their_follow_up(short, name):
+    km = cs.KaplanMeier().fit(short, by="plan")
+    tail, text = kf.clv_tail(name, short, 36)
+    assert text and tail is not None
+    value = cs.clv(km, short, annual_discount_rate=0.1, horizon=36, tail=tail)
+    within = cs.clv(km, short, annual_discount_rate=0.1, horizon=12)
+    # more months of margin are worth more, and each month adds at most one margin
+    assert (value.summary["clv"] > within.summary["clv"]).all()
+    assert value.assumptions["tail"] != "none (horizon within follow-up)"
+    with pytest.raises(ValueError, match="tail"):
+        cs.clv(km, short, annual_discount_rate=0.1, horizon=36)  # refused without a tail
+
+
+def test_extrapolation_says_how_far_past_the_data():
+    ext = kf.extrapolation([0, 6, 11, 12], 12, 12)
+    assert ext == {"n": 3, "share": 0.75, "beyond": 12.0}
+    assert kf.extrapolation([1, 2], 3, 12) == {"n": 0, "share": 0.0, "beyond": 0.0}
+
+
+def test_segment_totals_are_sums_with_a_seeded_bootstrap_interval():
+    gen = np.random.default_rng(3)
+    values = pd.Series(gen.gamma(2, 50, 400))
+    seg = pd.Series(np.repeat(["a", "b"], 200))
+    totals = kf.segment_totals(values, seg, n_boot=2000, rng=1)
+    np.testing.assert_allclose(totals["total"], values.groupby(seg).sum())
+    assert (totals["ci_lower"] < totals["total"]).all()
+    assert (totals["total"] < totals["ci_upper"]).all()
+    # the percentile interval of a sum of 200 iid draws: about total ± 1.96 sqrt(200) sd
+    sd = values.groupby(seg).std() * np.sqrt(200)
+    width = (totals["ci_upper"] - totals["ci_lower"]) / (2 * 1.96)
+    np.testing.assert_allclose(width, sd, rtol=0.1)
+    again = kf.segment_totals(values, seg, n_boot=2000, rng=1)
+    pd.testing.assert_frame_equal(totals, again)
+
+
+# --------------------------------------------------------------------------------------------
+# the Cox section acts on its own check
+# --------------------------------------------------------------------------------------------
+def test_ph_remedy_matches_r_cox_zph_before_and_after_stratifying(telco, r_reference):
+    """p before / p after against R: cox.zph of coxph(... ~ Contract + SeniorCitizen +
+    MonthlyCharges) and of coxph(... ~ SeniorCitizen + MonthlyCharges + strata(Contract))
+    (tests/reference/report_ph_remedy.R)."""
+    ref = r_reference("report_ph_remedy.json")
+    cox = cs.CoxModel("Contract + SeniorCitizen + MonthlyCharges").fit(telco)
+    remedy = kf.ph_remedy(cox, telco)
+    assert remedy.stratified == ["Contract"]
+    assert remedy.model.strata == ["Contract"]
+    before = dict(zip(ref["before"]["zph"]["rows"], ref["before"]["zph"]["p"], strict=True))
+    after = dict(zip(ref["after"]["zph"]["rows"], ref["after"]["zph"]["p"], strict=True))
+    table = remedy.table
+    for term in ("Contract", "SeniorCitizen", "MonthlyCharges"):
+        assert table.loc[term, "p before"] == pytest.approx(before[term], rel=1e-5)
+    for term in ("SeniorCitizen", "MonthlyCharges"):
+        assert table.loc[term, "p after"] == pytest.approx(after[term], rel=1e-5)
+    assert np.isnan(table.loc["Contract", "p after"])
+    assert table["action"].tolist() == [
+        "stratified: own baseline per level",
+        "none needed",
+        "kept: a numeric term cannot be stratified on",
+    ]
+    # MonthlyCharges still fails in R too: the model gives no finding
+    assert after["MonthlyCharges"] < 0.05 and remedy.failing == ["MonthlyCharges"]
+    assert not remedy.passed
+    text = kf.driver_finding(remedy)
+    assert text.startswith("No finding: after stratifying on Contract") and "MonthlyCharges" in text
+    np.testing.assert_allclose(
+        remedy.model.summary["log_hr"].to_numpy(),
+        [ref["after"]["coef"]["SeniorCitizen"], ref["after"]["coef"]["MonthlyCharges"]],
+        rtol=1e-6,
+    )
+
+
+def test_ph_remedy_keeps_a_term_whose_strata_would_have_too_few_churns():
+    """The early-warning guard's rule (min_stratum_events): a level with 4 churns is not
+    stratified on, and the table says why."""
+    gen = np.random.default_rng(5)
+    n = 1500
+    kind = np.where(np.arange(n) < 40, "rare", gen.choice(["a", "b"], n))
+    # "b" churns early and stops, "a" churns at a steady rate: non-proportional by design
+    t = np.where(kind == "b", gen.weibull(0.4, n) * 6, gen.exponential(30, n))
+    t = np.where(kind == "rare", gen.exponential(400, n), t)  # about 4 churns in 36 months
+    raw = pd.DataFrame(
+        {"t": np.minimum(np.ceil(t), 36), "e": np.ceil(t) <= 36, "kind": kind,
+         "x": gen.normal(size=n)}
+    )  # fmt: skip
+    data = cs.prepare(raw, duration="t", event="e", covariates=["kind", "x"])
+    assert data.frame.groupby("kind")["event"].sum()["rare"] < 10
+    remedy = kf.ph_remedy(cs.CoxModel("kind + x").fit(data), data, min_events=10)
+    assert remedy.stratified == []
+    assert remedy.table.loc["kind", "action"] == "kept: a stratum would have fewer than 10 churns"
+    assert remedy.failing == ["kind"] and remedy.model.strata is None
+
+
+def test_driver_finding_names_the_largest_effects_of_a_model_that_passed(short):
+    """Simulation truth: HR 0.6 (plus), 0.35 (pro), exp(0.4) per unit of usage; region none."""
+    remedy = kf.ph_remedy(cs.CoxModel("plan + region + usage").fit(short), short)
+    assert remedy.passed and remedy.stratified == []
+    assert remedy.table["action"].eq("none needed").all()
+    s = remedy.model.summary
+    for term, truth in (("plan[T.plus]", 0.6), ("plan[T.pro]", 0.35), ("usage", TRUE_HR["usage"])):
+        assert s.loc[term, "hr_lower"] < truth < s.loc[term, "hr_upper"], term
+    text = kf.driver_finding(remedy)
+    # largest |log HR| first: pro, plus, usage; region (p > 0.05) is not named
+    first = [text.index(label) for label in ("plan: pro", "plan: plus", "usage churns")]
+    assert first == sorted(first) and "region" not in text
+    assert "not causes" in text
+    assert f"{tt.number(s.loc['plan[T.pro]', 'hr'])} times the rate" in text
+
+
+def test_driver_finding_without_a_model_or_without_any_term_left():
+    assert kf.driver_finding(None, "no model formula was given (--formula)") == (
+        "No finding: no model formula was given (--formula)."
+    )
+    table = pd.DataFrame({"p before": [1e-9], "action": ["stratified"], "p after": [np.nan]})
+    gone = kf.PHRemedy(None, table, ["Contract"], [])
+    assert kf.driver_finding(gone).startswith("No hazard ratio: every term (Contract)")
+
+
+# --------------------------------------------------------------------------------------------
+# key findings in words
+# --------------------------------------------------------------------------------------------
+def test_stay_findings_name_only_segments_whose_log_rank_test_differs(short):
+    km = cs.KaplanMeier().fit(short)
+    tests = []
+    for col in ("plan", "region"):
+        k = cs.KaplanMeier().fit(short, by=col)
+        p = float(k.logrank().summary["p_value"].iloc[0])
+        tests.append({"by": col, "p": p, "summary": k.summarize(horizons=[12]), "horizon": 12})
+    lines = kf.stay_findings(km.summarize(horizons=[12]), 12, "month", tests, 12)
+    s = km.summarize(horizons=[12]).iloc[0]
+    assert lines[0].startswith("More than half of the customers are still active")
+    assert (
+        tt.pct_ci(s["retention_12"], s["retention_12_lower"], s["retention_12_upper"]).split(" (")[
+            0
+        ]
+        in lines[0]
+    )
+    assert lines[1].startswith("Retention differs by plan (log-rank p < 1e-16)")
+    assert lines[2].startswith("No difference shown by region (log-rank p = ")
+
+
+def test_call_and_worth_findings_carry_their_intervals():
+    clv = pd.DataFrame(
+        {"by": ["(all customers)", "plan", "plan"], "segment": ["all", "a", "b"],
+         "clv": [100.0, 80.0, 130.0], "clv_lower": [95.0, 70.0, 120.0],
+         "clv_upper": [105.0, 90.0, 140.0]}
+    )  # fmt: skip
+    text = kf.worth_finding(clv, 12, "month", "10% a year")
+    assert "worth 100 (95% CI 95 to 105)" in text and "By plan: b 130 (120 to 140), a 80" in text
+    top = pd.DataFrame(
+        {"p_churn": [0.5], "ci_lower": [0.4], "ci_upper": [0.6], "residual_clv": [200.0],
+         "value_at_risk": [100.0]}, index=["C1"]
+    )  # fmt: skip
+    best = pd.Series({"n_contacted": 12, "expected_saves": 3.2, "expected_net_value": 450.0})
+    text = kf.call_finding(top, n_ranked=50, within=6, unit="month", best=best)
+    assert "C1 (50.0% chance, 95% CI 40.0% to 60.0%; 100 at risk of 200)" in text
+    assert "Calling the top 12 maximises the expected net value" in text
+
+
+def test_findings_html_escapes_every_text():
+    out = kf.findings_html([("<b>", ["<script>alert(1)</script>"])])
+    assert "<script>" not in out and "&lt;script&gt;" in out and "&lt;b&gt;" in out
+
+
+# --------------------------------------------------------------------------------------------
+# tables for people
+# --------------------------------------------------------------------------------------------
+def test_tables_round_to_meaningful_digits_and_show_shares_in_percent():
+    assert tt.number(0.168906) == "0.169" and tt.number(4.631558) == "4.63"
+    assert tt.number(17.460503) == "17.5" and tt.number(2452.7) == "2,453"
+    assert tt.pct_ci(0.703097, 0.687745, 0.718791) == "70.3% (68.8% to 71.9%)"
+    assert tt.discount_sentence(0.10, "month").startswith(
+        "Future margins are discounted at 10% a year (0.797% per month"
+    )
+    # (1.1)^(1/12) - 1 = 0.00797414...: the exact monthly rate
+    rows = tt.assumption_rows(
+        {"horizon": 60, "strata": None, "tail": "none", "bootstrap": "50 resamples"}
+    )
+    assert rows.index.tolist() == ["horizon", "bootstrap"]
+
+
+def test_clv_by_segment_has_a_seeded_bootstrap_interval(short):
+    km = cs.KaplanMeier().fit(short, by="plan")
+    args = dict(annual_discount_rate=0.1, horizon=12, ci=True, n_boot=50, rng=0)
+    a, b = cs.clv(km, short, **args), cs.clv(km, short, **args)
+    pd.testing.assert_frame_equal(a.summary, b.summary)
+    s = a.summary
+    assert ((s["clv_lower"] < s["clv"]) & (s["clv"] < s["clv_upper"])).all()
+    shown = tt.clv_table(s)
+    assert shown.loc["pro", "CLV (95% bootstrap CI)"] == tt.value_ci(
+        s.loc["pro", "clv"], s.loc["pro", "clv_lower"], s.loc["pro", "clv_upper"]
+    )
