@@ -119,9 +119,7 @@ def km_table(summary: pd.DataFrame, unit: str) -> pd.DataFrame:
         {"customers": s["n"].astype(int), "churned": s["events"].astype(int)}, index=s.index
     )
     out[f"median tenure, {unit}s (95% CI)"] = [
-        "not reached"
-        if pd.isna(m)
-        else value_ci(m, lo, hi).replace(" to NA)", " to not reached)")
+        "not reached" if pd.isna(m) else value_ci(m, lo, hi).replace(" to NA)", " to not reached)")
         for m, lo, hi in zip(s["median"], s["median_lower"], s["median_upper"], strict=True)
     ]
     for col in s.columns:
