@@ -70,6 +70,7 @@ BAD_OPTIONS = [
     (["--success-rate", "1.5"], "probability in [0, 1]"),
     (["--success-rate", "25"], "probability in [0, 1]"),
     (["--n-boot", "1"], "whole number >= 2"),
+    (["--clv-tail", "exponential"], "use one of ['sbg', 'weibull', 'lognormal', 'loglogistic'"),
 ]
 
 
@@ -191,3 +192,12 @@ def test_offer_cost_and_success_rate_follow_the_library_rule(telco, capsys, tmp_
     )
     cli = capsys.readouterr().err.removeprefix("churnsurv report: error: ").strip()
     assert cli == "--success-rate=" + str(library.value).removeprefix("success_rate=")
+
+
+def test_entry_column_must_exist_and_is_checked_before_the_notebook(capsys, no_notebook, tmp_path):
+    """--entry goes to prepare(entry=...) like every column option (issue 17)."""
+    code = main(
+        ["report", "--dataset", "telco", "--entry", "signup_tenure", "--out", str(tmp_path)]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and "signup_tenure" in err, err

@@ -97,3 +97,28 @@ def test_twelve_month_key_findings_name_the_true_drivers_and_no_truncation_cavea
     assert "No difference shown by region" in top
     remedy = pd.read_csv(out / "tables" / "ph_remedy.csv")
     assert remedy["action"].eq("none needed").all()
+
+
+def test_clv_tail_none_keeps_clv_within_follow_up_and_says_why_value_at_risk_is_missing(
+    tmp_path, twelve_month_table
+):
+    twelve_month_table.head(800).to_csv(tmp_path / "saas.csv", index=False)
+    args = [
+        sys.executable, "-m", "churnsurv.report.cli", "report", str(tmp_path / "saas.csv"),
+        "--id", "account", "--duration", "months", "--event", "churned", "--by", "plan",
+        "--formula", "plan + usage", "--margin", "spend", "--horizon", "36",
+        "--clv-tail", "none", "--out", str(tmp_path / "out"), "--quiet",
+    ]  # fmt: skip
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "out"
+    text = _text((out / "report.html").read_text(encoding="utf-8"))
+    assert "--horizon 36 reaches past the follow-up (12 months) and --clv-tail is none: CLV is " \
+        "valued over 12 months." in text  # fmt: skip
+    assert "Value at risk was skipped because --clv-tail is none" in text
+    assert "--clv-tail is none: residual CLV past the follow-up needs a tail" in text
+    top = text[text.index("Key findings") : text.index("1. The data")]
+    assert "Over 12 months (discounted at 10% a year)" in top and "No call list" in top
+    clv = pd.read_csv(out / "tables" / "clv_by_segment.csv")
+    assert set(clv["segment"]) == {"all", "basic", "plus", "pro"}
+    assert not (out / "tables" / "value_at_risk.csv").exists()
