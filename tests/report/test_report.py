@@ -944,7 +944,7 @@ def _page_text(page: str) -> str:
 
 def test_telco_report_opens_with_a_briefing(telco):
     out, _ = telco
-    page = (out / "report.html").read_page_text(encoding="utf-8")
+    page = (out / "report.html").read_text(encoding="utf-8")
     text = _page_text(page)
     # the findings block is filled in (display id) and sits between the title and section 1
     assert page.index('class="churnsurv-findings"') < page.index("1. The data")
@@ -975,7 +975,7 @@ def test_telco_cox_section_shows_its_remedy_schoenfeld_and_truncation_caveat(tel
     assert (remedy.loc[remedy["action"] != "none needed", "p before"] < 0.05).all()
     assert Path(out / "figures" / "cox_schoenfeld.png").is_file()
     assert (out / "tables" / "cox_summary_stratified.csv").is_file()
-    text = _page_text((out / "report.html").read_page_text(encoding="utf-8"))
+    text = _page_text((out / "report.html").read_text(encoding="utf-8"))
     assert "Left truncation: these data have no entry times" in text
     assert "--entry COLUMN" in text and "Still failing after the remedy" in text
     # tables for people: percentages and intervals, no 'strata none' column in the tests
