@@ -266,6 +266,9 @@ def _read_csv_arrow(path: Path, sep: str, id_col: str | None) -> pd.DataFrame | 
                 strings_can_be_null=True,
                 true_values=["True", "TRUE", "true"],
                 false_values=["False", "FALSE", "false"],
+                # repeated labels (a plan, a contract) are made into Python strings once each
+                auto_dict_encode=True,
+                auto_dict_max_cardinality=10_000,
             ),
         )
 
@@ -282,12 +285,20 @@ def _read_csv_arrow(path: Path, sep: str, id_col: str | None) -> pd.DataFrame | 
         frame = table.to_pandas(split_blocks=True, self_destruct=True)
     except (pa.ArrowException, OSError, ValueError):
         return None
+    for name in frame.columns[[isinstance(d, pd.CategoricalDtype) for d in frame.dtypes]]:
+        frame[name] = _labels_as_text(frame[name])
     for name in holes:  # a missing text or True/False value is NaN, as pandas reads it
         if frame[name].isna().all():  # an empty column: float NaN
             frame[name] = np.full(len(frame), np.nan)
         else:
             frame[name] = frame[name].astype(object).where(frame[name].notna(), np.nan)
     return frame
+
+
+def _labels_as_text(column: pd.Series) -> pd.Series:
+    """A dictionary-encoded text column as pandas' parser gives it: object, NaN where missing."""
+    labels = np.append(np.asarray(column.cat.categories, dtype=object), np.nan)
+    return pd.Series(labels[column.cat.codes.to_numpy()], index=column.index, name=column.name)
 
 
 def _as_object(kind) -> bool:
