@@ -232,8 +232,21 @@ _NA_TEXT = sorted(
     | {"<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"}
 )
 
-#: Compressed text that pyarrow's reader opens itself, by file ending.
-_ARROW_COMPRESSION = {".gz": "gzip", ".bz2": "bz2"}
+#: Compressed text is read by pandas' parser (pyarrow's is used for plain text only).
+_COMPRESSED = (".gz", ".bz2", ".xz", ".zip", ".zst", ".tar")
+
+
+def _open_quote(path: Path) -> bool:
+    """Whether the file has an odd number of ``"``: a quoted field is never closed.
+
+    pandas' parser refuses such a file; pyarrow's would read to the end of the file as one
+    value. A doubled quote inside a quoted field counts two, so a well-formed file is even.
+    """
+    quotes = 0
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 24), b""):
+            quotes += block.count(b'"')
+    return quotes % 2 == 1
 
 
 def _read_csv_arrow(path: Path, sep: str, id_col: str | None) -> pd.DataFrame | None:
@@ -243,11 +256,11 @@ def _read_csv_arrow(path: Path, sep: str, id_col: str | None) -> pd.DataFrame | 
     the id column as text; columns pyarrow would read as dates or times are read again as
     text (pandas' parser leaves them as text, and :func:`churnsurv.prepare` parses dates
     itself, with ``date_format``). Returns None where pyarrow cannot read the file as pandas
-    would (no pyarrow, a quoted line break, ragged rows, bad bytes, another compression):
+    would (no pyarrow, a quoted line break, a quote never closed, ragged rows, bad bytes, a
+    compressed file):
     pandas' parser then reads it, or raises the error the caller explains.
     """
-    suffix = path.suffix.lower()
-    if suffix in (".xz", ".zip", ".zst", ".tar") or not path.stat().st_size:
+    if path.suffix.lower() in _COMPRESSED or not path.stat().st_size or _open_quote(path):
         return None
     try:
         import pyarrow as pa
@@ -256,9 +269,8 @@ def _read_csv_arrow(path: Path, sep: str, id_col: str | None) -> pd.DataFrame | 
         return None
 
     def read(types: dict) -> pa.Table:
-        source = pa.input_stream(str(path), compression=_ARROW_COMPRESSION.get(suffix))
         return pacsv.read_csv(
-            source,
+            str(path),
             parse_options=pacsv.ParseOptions(delimiter=sep),
             convert_options=pacsv.ConvertOptions(
                 column_types=types,
