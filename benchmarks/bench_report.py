@@ -159,6 +159,8 @@ def main(n: int) -> None:
     )
     print("| run | wall time | peak RSS (process tree) |\n|---|---:|---:|")
     print(f"| `churnsurv report` | {seconds:.1f} s | {peak:.2f} GiB |\n")
+    if status not in (0, 3):  # 3: completed with skipped sections
+        sys.exit(f"churnsurv report failed (exit status {status}); see {out.with_suffix('.log')}")
     timings = out / "tables" / "timings.csv"
     if timings.exists():
         table = pd.read_csv(timings)
