@@ -57,7 +57,7 @@ def make_customers(n: int, seed: int = 18) -> pd.DataFrame:
         + 0.3 * senior
         + 0.004 * (charges - 65)
     )
-    # Weibull (shape 0.7) churn time in months, scale set for about 27% churned by 72 months
+    # Weibull (shape 0.7) churn time in months; with uniform follow-up about 12% have churned
     churn_time = (rng.exponential(1.0, n) / (0.012 * np.exp(log_hr))) ** (1 / 0.7)
     follow_up = rng.integers(1, 73, n)  # months since signup at the snapshot
     churned = churn_time < follow_up
