@@ -450,6 +450,10 @@ def _segment_values(km, data, how: _Valuation) -> pd.DataFrame:
     return out
 
 
+#: Customers whose survival curves value_at_risk computes at once (memory: rows × periods).
+_CHUNK = 100_000
+
+
 def _customer_survival(model, data, grid, residual, tail) -> np.ndarray:
     """Per-customer survival at ``grid``; a Cox curve is continued with ``tail`` if needed.
 
@@ -663,9 +667,16 @@ def value_at_risk(
     sub = data.take(np.flatnonzero(~data.events))
     factor, schedule = _resolve_margin(margin, sub, grid.size, allow_negative_margin)
     times = np.union1d(grid, [float(within)])
-    surv = _customer_survival(model, sub, times, True, tail)
-    per, _ = _weighted(surv[:, np.searchsorted(times, grid)], disc, factor, schedule)
-    p_churn = 1.0 - surv[:, np.searchsorted(times, float(within))]
+    cols, at = np.searchsorted(times, grid), np.searchsorted(times, float(within))
+    per, p_churn = np.empty(sub.n), np.empty(sub.n)
+    # customers in chunks: each one's curve is its own, and a chunk's matrices stay small
+    for start in range(0, sub.n, _CHUNK):
+        stop = min(start + _CHUNK, sub.n)
+        part = sub if sub.n <= _CHUNK else sub.take(np.arange(start, stop))
+        surv = _customer_survival(model, part, times, True, tail)
+        f = factor[start:stop] if np.ndim(factor) else factor
+        per[start:stop] = _weighted(surv[:, cols], disc, f, schedule)[0]
+        p_churn[start:stop] = 1.0 - surv[:, at]
     out = pd.DataFrame(
         {
             "tenure": sub.frame["duration"].to_numpy(),

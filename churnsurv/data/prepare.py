@@ -46,6 +46,7 @@ from churnsurv._validation import (
 from churnsurv.data.churn_data import ChurnData, PanelData
 from churnsurv.data.reasons import check_reason_arguments, parse_reasons, reason_missing
 from churnsurv.data.rules import (
+    id_problems,
     numeric_column,
     parse_cutoff,
     parse_dates,
@@ -246,8 +247,9 @@ def prepare(
     ids = df[id] if id is not None else None
     v = Violations(len(df), ids)
     if ids is not None and id is not None:
-        v.add(id, "missing id", ids.isna().to_numpy())
-        v.add(id, "duplicate id", (ids.duplicated(keep=False) & ids.notna()).to_numpy())
+        missing, duplicate = id_problems(ids)
+        v.add(id, "missing id", missing)
+        v.add(id, "duplicate id", duplicate)
     reason_raw = _raw_reasons(df, reason, event, censor_value)
     if duration is not None:
         out = _from_durations(df, v, duration, event, event_value, censor_value, entry, reason_raw)

@@ -408,3 +408,23 @@ def _unlabelled_events(series, codes, uniques, seen, column: str, v: Violations)
         column=column,
         rule="event labels without event_value",
     )
+
+
+def id_problems(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Missing ids, and ids that occur more than once (every occurrence, missing ones not).
+
+    One hashing pass (``pd.factorize``) gives both; ``ids.isna()`` and
+    ``ids.duplicated(keep=False) & ids.notna()`` say the same, in two slower passes.
+
+    Examples
+    --------
+    >>> missing, duplicate = id_problems(pd.Series(["a", "b", None, "a", 1, "1"]))
+    >>> missing.tolist(), duplicate.tolist()
+    ([False, False, True, False, False, False], [True, False, False, True, False, False])
+    """
+    codes, uniques = pd.factorize(ids)
+    missing = codes < 0
+    if len(uniques) == len(codes) - int(missing.sum()):
+        return missing, np.zeros(len(codes), dtype=bool)
+    counts = np.bincount(codes[~missing], minlength=len(uniques))
+    return missing, ~missing & (counts[np.maximum(codes, 0)] > 1)

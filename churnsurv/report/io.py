@@ -14,6 +14,9 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -41,6 +44,7 @@ __all__ = [
     "EXCEL_SUFFIXES",
     "FORMULA_STARTS",
     "PARQUET_SUFFIXES",
+    "Timings",
     "bin_segments",
     "check_delimiter",
     "dataset_path",
@@ -354,6 +358,69 @@ def sbg_tail(data: ChurnData, horizon: int) -> tuple[cs.ShiftedBetaGeometric | N
         geometric = np.exp(whole * np.log1p(-exc.churn_probability))
         return None, pd.Series(geometric, index=whole, name="geometric")
     return model, pd.Series(model.survival(whole), index=whole, name="sBG")
+
+
+def _memory_gib() -> tuple[float, float]:
+    """This process's resident memory now and its peak so far, in GiB (NaN where unknown)."""
+    try:
+        import psutil
+
+        now = psutil.Process().memory_info().rss / 2**30
+    except ImportError:  # psutil comes with ipykernel; without it, the peak only
+        now = float("nan")
+    try:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, B on macOS
+        peak_gib = peak / 2**30 if os.uname().sysname == "Darwin" else peak / 2**20
+    except (ImportError, AttributeError):  # Windows
+        peak_gib = float("nan")
+    return now, peak_gib
+
+
+class Timings:
+    """Wall time and memory of each part of the report (``tables/timings.csv``).
+
+    ``with timings.timed(name):`` records, when the block ends (normally or by an error), its
+    wall time, this process's resident memory (RSS) after it and the peak RSS so far. The
+    report notebook times each ``section`` this way; the numbers vary from run to run, so
+    they are kept apart from the report's results.
+
+    Examples
+    --------
+    >>> timings = Timings()
+    >>> with timings.timed("1. The data"):
+    ...     x = sum(range(1000))
+    >>> timings.table.columns.tolist()
+    ['section', 'seconds', 'rss_gib', 'peak_rss_gib']
+    >>> timings.table["section"].tolist(), bool(timings.table["seconds"].iloc[0] >= 0)
+    (['1. The data'], True)
+    """
+
+    def __init__(self) -> None:
+        self.rows: list[dict] = []
+
+    @contextmanager
+    def timed(self, name: str) -> Iterator[None]:
+        """Time the block and record it under ``name``."""
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            rss, peak = _memory_gib()
+            self.rows.append(
+                dict(
+                    section=name,
+                    seconds=time.perf_counter() - start,
+                    rss_gib=rss,
+                    peak_rss_gib=peak,
+                )
+            )
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row per timed part, in the order they ended."""
+        return pd.DataFrame(self.rows, columns=["section", "seconds", "rss_gib", "peak_rss_gib"])
 
 
 def _as_text(value: object) -> object:

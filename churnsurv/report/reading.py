@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from churnsurv._validation import check_choice
@@ -224,6 +225,103 @@ def read_table(
     return frame
 
 
+#: Text that pandas' CSV parser reads as a missing value (``pandas.read_csv``'s default
+#: ``na_values`` plus the empty field); the pyarrow reader is given the same list.
+_NA_TEXT = sorted(
+    {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN"}
+    | {"<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"}
+)
+
+#: Compressed text is read by pandas' parser (pyarrow's is used for plain text only).
+_COMPRESSED = (".gz", ".bz2", ".xz", ".zip", ".zst", ".tar")
+
+
+def _open_quote(path: Path) -> bool:
+    """Whether the file has an odd number of ``"``: a quoted field is never closed.
+
+    pandas' parser refuses such a file; pyarrow's would read to the end of the file as one
+    value. A doubled quote inside a quoted field counts two, so a well-formed file is even.
+    """
+    quotes = 0
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 24), b""):
+            quotes += block.count(b'"')
+    return quotes % 2 == 1
+
+
+def _read_csv_arrow(path: Path, sep: str, id_col: str | None) -> pd.DataFrame | None:
+    """Read delimited text with pyarrow's multithreaded parser, as pandas' parser reads it.
+
+    The same missing-value text and ``True``/``False`` spellings as :func:`pandas.read_csv`;
+    the id column as text; columns pyarrow would read as dates or times are read again as
+    text (pandas' parser leaves them as text, and :func:`churnsurv.prepare` parses dates
+    itself, with ``date_format``). Returns None where pyarrow cannot read the file as pandas
+    would (no pyarrow, a quoted line break, a quote never closed, ragged rows, bad bytes, a
+    compressed file):
+    pandas' parser then reads it, or raises the error the caller explains.
+    """
+    if path.suffix.lower() in _COMPRESSED or not path.stat().st_size or _open_quote(path):
+        return None
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+    except ImportError:
+        return None
+
+    def read(types: dict) -> pa.Table:
+        return pacsv.read_csv(
+            str(path),
+            parse_options=pacsv.ParseOptions(delimiter=sep),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types,
+                null_values=_NA_TEXT,
+                strings_can_be_null=True,
+                true_values=["True", "TRUE", "true"],
+                false_values=["False", "FALSE", "false"],
+                # repeated labels (a plan, a contract) are made into Python strings once each
+                auto_dict_encode=True,
+                auto_dict_max_cardinality=10_000,
+            ),
+        )
+
+    try:
+        types = {id_col: pa.string()} if id_col else {}
+        table = read(types)
+        names = table.column_names
+        temporal = [f.name for f in table.schema if pa.types.is_temporal(f.type)]
+        if temporal:  # dates stay text, as pandas reads them
+            table = read({**types, **{c: pa.string() for c in temporal}})
+        if len(set(names)) < len(names) or any(not n or n.isspace() for n in names):
+            return None  # pandas renames repeated and empty header cells ("a.1", "Unnamed: 2")
+        holes = [f.name for f in table.schema if table[f.name].null_count and _as_object(f.type)]
+        frame = table.to_pandas(split_blocks=True, self_destruct=True)
+    except (pa.ArrowException, OSError, ValueError):
+        return None
+    for name in frame.columns[[isinstance(d, pd.CategoricalDtype) for d in frame.dtypes]]:
+        frame[name] = _labels_as_text(frame[name])
+    for name in holes:  # a missing text or True/False value is NaN, as pandas reads it
+        if frame[name].isna().all():  # an empty column: float NaN
+            frame[name] = np.full(len(frame), np.nan)
+        else:
+            frame[name] = frame[name].astype(object).where(frame[name].notna(), np.nan)
+    return frame
+
+
+def _labels_as_text(column: pd.Series) -> pd.Series:
+    """A dictionary-encoded text column as pandas' parser gives it: object, NaN where missing."""
+    labels = np.append(np.asarray(column.cat.categories, dtype=object), np.nan)
+    return pd.Series(labels[column.cat.codes.to_numpy()], index=column.index, name=column.name)
+
+
+def _as_object(kind) -> bool:
+    """An Arrow column type that becomes a pandas object column when it has nulls."""
+    import pyarrow as pa
+
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind)) or bool(
+        pa.types.is_boolean(kind) or pa.types.is_null(kind)
+    )
+
+
 def _read_text_or_parquet(path: Path, id_col, sep) -> tuple[pd.DataFrame, str]:
     parquet = path.suffix.lower() in PARQUET_SUFFIXES
     kind = "Parquet"
@@ -235,7 +333,9 @@ def _read_text_or_parquet(path: Path, id_col, sep) -> tuple[pd.DataFrame, str]:
         if parquet:
             frame = pd.read_parquet(path)
         else:
-            frame = pd.read_csv(path, sep=sep, dtype={id_col: str} if id_col else None)
+            frame = _read_csv_arrow(path, sep, id_col)
+            if frame is None:  # pandas' own parser reads it, or says what is wrong with it
+                frame = pd.read_csv(path, sep=sep, dtype={id_col: str} if id_col else None)
     except ImportError as exc:
         raise _unreadable(
             path, f"reading Parquet needs pyarrow ({exc}); pip install pyarrow"

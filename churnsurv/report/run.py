@@ -593,6 +593,7 @@ def run_report(
         params["event_value"] = coerce_event_value(raw[params["event"]], params["event_value"])
     said = [f"read {source}: {len(raw):,} rows, {raw.shape[1]} columns."]
     said += check_input(params, raw, max_excluded)
+    del raw  # the notebook reads the input itself: do not hold a second copy while it runs
 
     with output_folder(out) as stage:
         for line in said:

@@ -13,7 +13,7 @@ import pytest
 
 import churnsurv as cs
 from churnsurv._validation import Violations
-from churnsurv.data.rules import numeric_column, parse_events
+from churnsurv.data.rules import id_problems, numeric_column, parse_events
 
 
 def _rules(v: Violations) -> dict[str, list[int]]:
@@ -94,3 +94,23 @@ def test_prepare_keeps_the_input_untouched_and_the_index_positions():
     assert data.excluded["row"].tolist() == [2]  # positions, whatever the index
     data.frame.loc[data.frame.index[0], "duration"] = 99.0
     assert raw["t"].tolist() == [3.0, 5.0, -1.0]  # the frame owns its copy
+
+
+ID_CASES = {
+    "text, unique": [f"C{i:05d}" for i in range(50)],
+    "text, repeated and missing": ["a", "b", None, "a", "c", np.nan, "b", "b", "d"],
+    "1 and '1' are two customers": [1, "1", 2, 2.0, None, "x"],
+    "integers": [3, 1, 3, 2, 1, 7],
+    "all missing": [None, None],
+}
+
+
+@pytest.mark.parametrize("ids", ID_CASES.values(), ids=ID_CASES.keys())
+def test_id_problems_are_pandas_isna_and_duplicated(ids):
+    """One factorize pass gives what isna() and duplicated(keep=False) & notna() give."""
+    series = pd.Series(ids, dtype=object)
+    missing, duplicate = id_problems(series)
+    np.testing.assert_array_equal(missing, series.isna().to_numpy())
+    np.testing.assert_array_equal(
+        duplicate, (series.duplicated(keep=False) & series.notna()).to_numpy()
+    )

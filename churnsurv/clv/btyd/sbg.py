@@ -314,8 +314,12 @@ class ShiftedBetaGeometric(BTYDModel):
                 n_rows=int(bad.size),
                 examples=bad[:5].tolist(),
             )
-        keys, weights = np.unique(np.column_stack([dur, flags]), axis=0, return_counts=True)
-        self._fit_weighted(keys[:, 0], keys[:, 1].astype(bool), weights.astype(float), alpha)
+        # one row per (period, churned) pair, in that order, with its count: whole periods and
+        # a flag packed in one integer (np.unique(axis=0) on the pairs is ~50x slower)
+        packed, weights = np.unique(2 * dur.astype(np.int64) + flags, return_counts=True)
+        self._fit_weighted(
+            (packed // 2).astype(float), (packed % 2).astype(bool), weights.astype(float), alpha
+        )
         self.time_unit_ = check_unit(time_unit)
         self.survivors_ = None
         self.n_fit_periods_ = int(dur.max())
