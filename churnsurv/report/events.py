@@ -133,13 +133,14 @@ def event_options(
 
     Examples
     --------
-    >>> params = dict(cutoff="2024-12-31", date_format=None, by=[], time_unit="month")
+    >>> options = dict(cutoff="2024-12-31", date_format=None, by=[], time_unit="month")
+    >>> params = dict(options)
     >>> ev = event_options(dict(customer_id="id", timestamp="ts", inactivity="6M"), params,
     ...                    input_path="log.parquet")
     >>> ev["cutoff"], ev["churn_time"], params["event"], params["cutoff"]
     ('2024-12-31', 'last_activity', 'churned', None)
     >>> event_options(dict(customer_id="id", timestamp="ts", inactivity="six"),
-    ...               dict(params, cutoff="2024-12-31"), input_path="log.parquet")
+    ...               dict(options), input_path="log.parquet")
     Traceback (most recent call last):
     ...
     churnsurv.exceptions.DataValidationError: --inactivity='six' is not understood; ...
