@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import platform
+import queue as queue_module
 import resource
 import shutil
 import tempfile
@@ -193,7 +194,10 @@ def km_identity(path: Path) -> dict:
     events = cs.churn_from_events(path, **KW)
     engine = cs.KaplanMeier().fit(events)
     memory = cs.KaplanMeier().fit(events.to_data())
-    return {"identical": bool(engine.curves_.equals(memory.curves_)), "customers": engine.n_}
+    return {
+        "identical": bool(engine.curves_.equals(memory.curves_)),
+        "customers": events.n_customers,
+    }
 
 
 def _spark_log(path: Path):
@@ -229,6 +233,13 @@ STEPS = {
 def _child(step: str, path: str, repeats: int, queue) -> None:
     """One step in its own process: best time of ``repeats`` runs and the process's peak RSS."""
     fn, spark = STEPS[step]
+    if spark is not None:  # imports (churnsurv, Ibis and its backend) are not timed
+        import ibis
+
+        import churnsurv  # noqa: F401
+
+        ibis.duckdb.connect()
+        duckdb.execute("SET enable_progress_bar = false")
     log = _spark_log(Path(path)) if spark else Path(path)
     best, out = np.inf, None
     for _ in range(repeats):
@@ -242,13 +253,26 @@ def _child(step: str, path: str, repeats: int, queue) -> None:
     queue.put({"seconds": best, "peak_gib": peak, "out": out})
 
 
-def run_step(step: str, path: Path, repeats: int) -> dict:
+def _in_process(target, *args) -> dict:
+    """Run ``target(*args, queue)`` in a fresh (spawned) process and return what it put."""
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
-    proc = ctx.Process(target=_child, args=(step, str(path), repeats, queue))
+    proc = ctx.Process(target=target, args=(*args, queue))
     proc.start()
-    result = queue.get()
+    while True:
+        try:
+            result = queue.get(timeout=5)
+            break
+        except queue_module.Empty:
+            if not proc.is_alive():
+                why = f"{args[0]}: the process died (exit code {proc.exitcode})"
+                raise RuntimeError(why) from None
     proc.join()
+    return result
+
+
+def run_step(step: str, path: Path, repeats: int) -> dict:
+    result = _in_process(_child, step, str(path), repeats)
     print(f"  {step}: {result['seconds']:.2f} s, peak {result['peak_gib']:.2f} GiB", flush=True)
     return result
 
@@ -261,7 +285,7 @@ def _report(n_rows: int, t_gen: float, repeats: int, res: dict, km: dict, spark:
     import ibis
 
     print(
-        f"\n`benchmarks/bench_events.py --rows {n_rows:.0e}`, {date.today()}, "
+        f"\n`benchmarks/bench_events.py --rows {_rows_text(n_rows)}`, {date.today()}, "
         f"{platform.machine()}, Python {platform.python_version()}, duckdb {duckdb.__version__}, "
         f"ibis {ibis.__version__}; {n_rows:,} rows, {n_rows // 10:,} customers; generating the "
         f"Parquet log took {t_gen:.1f} s; best of {repeats} run(s), each step in a fresh "
@@ -318,15 +342,20 @@ def main(n_rows: int, repeats: int, spark: bool, tmp: str | None) -> None:
             assert res["spark_rfm"]["out"] == res["cs_rfm"]["out"]
         sample = folder / "sample.parquet"
         sample_rows = make_sample(path, sample, n_rows)
-        ctx = mp.get_context("spawn")
-        queue = ctx.Queue()
-        proc = ctx.Process(target=_km_child, args=(str(sample), queue))
-        proc.start()
-        km = queue.get() | {"rows": sample_rows}
-        proc.join()
+        km = _in_process(_km_child, str(sample)) | {"rows": sample_rows}
         _report(n_rows, t_gen, repeats, res, km, spark)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _rows_text(n_rows: int) -> str:
+    """``1e7`` for a power of ten, else the number.
+
+    >>> _rows_text(10_000_000), _rows_text(2_500_000)
+    ('1e7', '2500000')
+    """
+    k = len(str(n_rows)) - 1
+    return f"1e{k}" if n_rows == 10**k else str(n_rows)
 
 
 def _rows(text: str) -> int:

@@ -601,6 +601,7 @@ def run_report(
     with output_folder(out) as stage:
         if events is not None:
             write_churn_table(raw, facts, stage)
+        del raw  # the notebook reads its own copy; a large churn table is not held twice
         for line in said:
             if say is not None:
                 say(line)
