@@ -234,8 +234,7 @@ def compute_churn_table(events: dict, max_excluded: float = 1.0) -> tuple[pd.Dat
             rule=str(first["reason"]),
             n_rows=invalid,
         )
-    frame = res.frame
-    table = frame[frame["episode"] == 1].drop(columns="episode").reset_index(drop=True)
+    table, n_episodes = _first_episodes(res)
     churned = int(table["churned"].sum())
     facts = {
         "options": events,
@@ -245,12 +244,27 @@ def compute_churn_table(events: dict, max_excluded: float = 1.0) -> tuple[pd.Dat
         "rows_excluded": res.n_input - res.n_used,
         "exclusions": excl.to_dict("records"),
         "customers": len(table),
-        "episodes": len(frame),
+        "episodes": n_episodes,
         "returned": int(table["returned"].sum()),
         "churned": churned,
         "censored": len(table) - churned,
     }
     return table, json.loads(json.dumps(facts, default=int))
+
+
+def _first_episodes(res) -> tuple[pd.DataFrame, int]:
+    """Each customer's first episode (``churn_from_events(episodes=False).frame``) and the
+    number of episodes of all customers, in one pass of the engine: only one row per customer
+    is fetched, never one per episode."""
+    import ibis
+
+    from churnsurv.events.inactivity import episode_frame
+
+    ep = res.episodes_table
+    ep = ep.mutate(n_episodes=ep.episode.max().over(ibis.window(group_by="cid")))
+    first = ep.filter(ep.episode == 1).order_by("cid").to_pandas()
+    table = episode_frame(first, res.time_unit, res.customer_id, res.amount, res.segments)
+    return table.drop(columns="episode"), int(first["n_episodes"].sum())
 
 
 def write_churn_table(table: pd.DataFrame, facts: dict, folder: str | Path) -> Path:

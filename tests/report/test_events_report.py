@@ -178,3 +178,28 @@ def test_too_many_bad_log_rows_stop_before_the_notebook(tmp_path, capsys, no_not
     err = capsys.readouterr().err
     assert "20 of 200 rows of the event log break a rule" in err
     assert "unparseable timestamp" in err
+
+
+def test_the_churn_table_is_that_of_churn_from_events(logs):
+    from churnsurv.report.events import compute_churn_table
+
+    events = dict(
+        log=str(logs / "log.csv"),
+        customer_id="cust",
+        timestamp="ts",
+        inactivity="6M",
+        churn_time="last_activity",
+        cutoff=CUTOFF,
+        amount="spend",
+        segments=["channel"],
+        time_unit="month",
+    )
+    table, facts = compute_churn_table(events)
+    args = {k: v for k, v in events.items() if k not in ("log", "segments")}
+    res = cs.churn_from_events(logs / "log.csv", on_invalid="drop", segments="channel", **args)
+    pd.testing.assert_frame_equal(table, res.frame)
+    every = cs.churn_from_events(
+        logs / "log.csv", on_invalid="drop", segments="channel", episodes=True, **args
+    )
+    assert facts["episodes"] == len(every.frame) > facts["customers"] == res.n_customers
+    assert facts["rows_in"] == 1500 and facts["rows_excluded"] == 2
