@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import os
 import platform
 import queue as queue_module
 import resource
@@ -68,6 +69,7 @@ RFM_KW = dict(
 
 def make_log(path: Path, n_rows: int) -> None:
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     con.execute("SELECT setseed(0.16)")
     n_cust = max(n_rows // 10, 1)
     con.execute(
@@ -84,6 +86,7 @@ def make_log(path: Path, n_rows: int) -> None:
 
 def make_sample(path: Path, sample: Path, n_rows: int) -> int:
     """The log of the first customers, about ``KM_SAMPLE_ROWS`` rows (whole histories)."""
+    duckdb.execute("SET enable_progress_bar = false")
     n_cust = max(n_rows // 10, 1)
     keep = max(int(n_cust * min(1.0, KM_SAMPLE_ROWS / n_rows)), 1)
     duckdb.sql(
@@ -232,6 +235,8 @@ STEPS = {
 
 def _child(step: str, path: str, repeats: int, queue) -> None:
     """One step in its own process: best time of ``repeats`` runs and the process's peak RSS."""
+    os.dup2(2, 1)  # DuckDB's progress bars go to stderr; stdout keeps the Markdown tables
+    duckdb.sql("SELECT 1 AS x").df()  # pandas, which .df() imports, is not timed either
     fn, spark = STEPS[step]
     if spark is not None:  # imports (churnsurv, Ibis and its backend) are not timed
         import ibis
@@ -239,7 +244,6 @@ def _child(step: str, path: str, repeats: int, queue) -> None:
         import churnsurv  # noqa: F401
 
         ibis.duckdb.connect()
-        duckdb.execute("SET enable_progress_bar = false")
     log = _spark_log(Path(path)) if spark else Path(path)
     best, out = np.inf, None
     for _ in range(repeats):
@@ -278,6 +282,7 @@ def run_step(step: str, path: Path, repeats: int) -> dict:
 
 
 def _km_child(path: str, queue) -> None:
+    os.dup2(2, 1)
     queue.put(km_identity(Path(path)))
 
 
