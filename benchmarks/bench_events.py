@@ -1,30 +1,44 @@
 """Benchmark: event logs in DuckDB — churnsurv's Ibis path against hand-written DuckDB SQL.
 
-Generates a Parquet event log with DuckDB (``n_rows`` purchases of ``n_rows / 10`` customers
-over three years, seeded) and times, best of ``REPEATS`` runs each, in the same process:
+Generates a Parquet event log with DuckDB (``--rows`` purchases of ``rows / 10`` customers over
+three years, seeded) and times, in the same run and on the same file:
 
 (a) the inactivity churn table (one row per customer, rule 180 days):
     ``cs.churn_from_events(path, ...).frame`` (row checks and exclusions, daily reduction,
     episode windows, exact durations) against one hand-written SQL query doing the windowing
     and grouping, fetched with ``.df()``;
 (b) the survival counts behind Kaplan–Meier / life tables / churn rates:
-    ``events.counts()`` + ``cs.life_table(events)`` against a hand-written GROUP BY;
+    ``cs.life_table(events)`` + ``cs.churn_rates(events)`` (from ``events.counts()``, never
+    expanded per customer) against a hand-written GROUP BY;
 (c) the RFM summary: ``cs.rfm_summary(path, ...)`` against a hand-written query;
 
-checks that the Kaplan–Meier fit from the engine's counts equals the fit on the per-customer
-table, and reports the process's peak resident memory (``ru_maxrss``, DuckDB's native memory
-included). Prints a Markdown table; it does not write ``benchmarks/RESULTS.md``.
+each step in a fresh Python process (spawned: it shares no memory with the others), best of
+``--repeats`` runs, with that process's peak resident memory (``ru_maxrss``, DuckDB's native
+memory included). It checks that the Kaplan–Meier fit from the engine's counts equals the fit
+on the per-customer table (on a sample of at most 10,000,000 log rows: whole customers), and
+with ``--spark`` runs (a) to (c) on PySpark in local mode (2 cores) for the record. Prints a
+Markdown table (the format of the events section of ``benchmarks/RESULTS.md``, plus the peak
+memory of each step); it does not write ``benchmarks/RESULTS.md``.
 
-Run: ``.venv/bin/python benchmarks/bench_events.py [n_rows]`` (default 1,000,000; the issue's
-target is 100,000,000 — pass ``100000000``, it needs about 2 GB of disk in the temp folder).
-Not part of the test suite.
+Run::
+
+    .venv/bin/python benchmarks/bench_events.py                  # 10^6 rows (default)
+    .venv/bin/python benchmarks/bench_events.py --rows 1e7 --spark
+    .venv/bin/python benchmarks/bench_events.py --rows 1e8       # the issue's target
+
+10^8 rows (10,000,000 customers) needs about 2 GB of disk in the temp folder (``--tmp``) and an
+idle machine: run it only on purpose. Not part of the test suite.
 """
 
 from __future__ import annotations
 
+import argparse
+import multiprocessing as mp
+import os
 import platform
+import queue as queue_module
 import resource
-import sys
+import shutil
 import tempfile
 import time
 from datetime import date
@@ -32,26 +46,30 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
-import pandas as pd
 
-import churnsurv as cs
-
-REPEATS = 3
 CUTOFF = "2022-12-31"
 RULE_DAYS = 180
-
-
-def best_of(fn, repeats: int = REPEATS) -> tuple[float, object]:
-    best, out = np.inf, None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
+KM_SAMPLE_ROWS = 10_000_000
+KW = dict(
+    customer_id="customer_id",
+    timestamp="ts",
+    inactivity=f"{RULE_DAYS}D",
+    cutoff=CUTOFF,
+    amount="amount",
+    time_unit="day",
+)
+RFM_KW = dict(
+    customer_id="customer_id",
+    date="ts",
+    amount="amount",
+    calibration_end=CUTOFF,
+    time_unit="day",
+)
 
 
 def make_log(path: Path, n_rows: int) -> None:
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     con.execute("SELECT setseed(0.16)")
     n_cust = max(n_rows // 10, 1)
     con.execute(
@@ -66,11 +84,26 @@ def make_log(path: Path, n_rows: int) -> None:
     )
 
 
-def sql_churn_table(path: Path) -> pd.DataFrame:
-    return duckdb.sql(
-        f"""
+def make_sample(path: Path, sample: Path, n_rows: int) -> int:
+    """The log of the first customers, about ``KM_SAMPLE_ROWS`` rows (whole histories)."""
+    duckdb.execute("SET enable_progress_bar = false")
+    n_cust = max(n_rows // 10, 1)
+    keep = max(int(n_cust * min(1.0, KM_SAMPLE_ROWS / n_rows)), 1)
+    duckdb.sql(
+        f"COPY (SELECT * FROM read_parquet('{path}') WHERE customer_id < {keep}) "
+        f"TO '{sample}' (FORMAT parquet)"
+    )
+    return int(duckdb.sql(f"SELECT count(*) FROM read_parquet('{sample}')").fetchone()[0])
+
+
+# --------------------------------------------------------------------------------------------
+# hand-written DuckDB SQL
+# --------------------------------------------------------------------------------------------
+def _windows(path: Path, extra: str) -> str:
+    """The daily reduction and episode windows every query shares."""
+    return f"""
         WITH d AS (
-          SELECT customer_id AS cid, ts::DATE AS day, count(*) AS n, sum(amount) AS amt
+          SELECT customer_id AS cid, ts::DATE AS day{extra}
           FROM read_parquet('{path}') WHERE ts::DATE <= DATE '{CUTOFF}' GROUP BY 1, 2),
         w AS (
           SELECT *, CASE WHEN lag(day) OVER (PARTITION BY cid ORDER BY day) IS NULL
@@ -79,7 +112,13 @@ def sql_churn_table(path: Path) -> pd.DataFrame:
           FROM d),
         e AS (
           SELECT *, sum(new) OVER (PARTITION BY cid ORDER BY day ROWS UNBOUNDED PRECEDING) AS ep
-          FROM w),
+          FROM w)"""
+
+
+def sql_churn_table(path: Path):
+    return duckdb.sql(
+        _windows(path, ", count(*) AS n, sum(amount) AS amt")
+        + f""",
         g AS (
           SELECT cid, ep, min(day) AS start, max(day) AS last, count(*) AS active_days,
                  sum(n) AS transactions, sum(amt) AS amount
@@ -94,36 +133,23 @@ def sql_churn_table(path: Path) -> pd.DataFrame:
     ).df()
 
 
-def sql_counts(path: Path) -> pd.DataFrame:
+def sql_counts(path: Path):
     """The GROUP BY (start, end, churned) of the churn table, end = last activity."""
-    return duckdb.sql(
-        f"SELECT start, last, churned, count(*) AS n FROM ({_churn_sql(path)}) "
-        "GROUP BY ALL ORDER BY ALL"
-    ).df()
-
-
-def _churn_sql(path: Path) -> str:
-    return f"""
-        WITH d AS (
-          SELECT customer_id AS cid, ts::DATE AS day
-          FROM read_parquet('{path}') WHERE ts::DATE <= DATE '{CUTOFF}' GROUP BY 1, 2),
-        w AS (
-          SELECT *, CASE WHEN lag(day) OVER (PARTITION BY cid ORDER BY day) IS NULL
-                          OR day >= lag(day) OVER (PARTITION BY cid ORDER BY day)
-                                    + INTERVAL {RULE_DAYS} DAY THEN 1 ELSE 0 END AS new
-          FROM d),
-        e AS (
-          SELECT *, sum(new) OVER (PARTITION BY cid ORDER BY day ROWS UNBOUNDED PRECEDING) AS ep
-          FROM w),
+    churn = (
+        _windows(path, "")
+        + f""",
         g AS (SELECT cid, ep, min(day) AS start, max(day) AS last FROM e GROUP BY 1, 2),
         f AS (SELECT *, ep < max(ep) OVER (PARTITION BY cid) AS returned FROM g)
         SELECT start, last,
                returned OR last + INTERVAL {RULE_DAYS} DAY <= DATE '{CUTOFF}' AS churned
-        FROM f WHERE ep = 1
-    """
+        FROM f WHERE ep = 1"""
+    )
+    return duckdb.sql(
+        f"SELECT start, last, churned, count(*) AS n FROM ({churn}) GROUP BY ALL ORDER BY ALL"
+    ).df()
 
 
-def sql_rfm(path: Path) -> pd.DataFrame:
+def sql_rfm(path: Path):
     return duckdb.sql(
         f"""
         WITH d AS (
@@ -138,75 +164,218 @@ def sql_rfm(path: Path) -> pd.DataFrame:
     ).df()
 
 
-def main(n_rows: int) -> None:
-    folder = Path(tempfile.mkdtemp())
-    path = folder / "events.parquet"
-    t0 = time.perf_counter()
-    make_log(path, n_rows)
-    t_gen = time.perf_counter() - t0
-    kw = dict(
-        customer_id="customer_id",
-        timestamp="ts",
-        inactivity=f"{RULE_DAYS}D",
-        cutoff=CUTOFF,
-        amount="amount",
-        time_unit="day",
-    )
+# --------------------------------------------------------------------------------------------
+# churnsurv (DuckDB, and Spark for the record)
+# --------------------------------------------------------------------------------------------
+def cs_churn_table(log):
+    import churnsurv as cs
 
-    t_cs_table, events = best_of(lambda: _table(path, kw))
-    t_sql_table, table_sql = best_of(lambda: sql_churn_table(path))
-    assert len(events.frame) == len(table_sql)
-    assert int(events.frame["churned"].sum()) == int(table_sql["churned"].sum())
-
-    t_cs_counts, _ = best_of(lambda: _counts(path, kw))
-    t_sql_counts, _ = best_of(lambda: sql_counts(path))
-
-    rfm_kw = dict(
-        customer_id="customer_id",
-        date="ts",
-        amount="amount",
-        calibration_end=CUTOFF,
-        time_unit="day",
-    )
-    t_cs_rfm, rfm = best_of(lambda: cs.rfm_summary(path, **rfm_kw))
-    t_sql_rfm, rfm_sql = best_of(lambda: sql_rfm(path))
-    assert int(rfm["frequency"].sum()) == int(rfm_sql["frequency"].sum())
-
-    km_engine = cs.KaplanMeier().fit(events)
-    km_memory = cs.KaplanMeier().fit(events.to_data())
-    identical = km_engine.curves_.equals(km_memory.curves_)
-    peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-
-    print(
-        f"`benchmarks/bench_events.py {n_rows}`, {date.today()}, {platform.machine()}, "
-        f"Python {platform.python_version()}, duckdb {duckdb.__version__}; "
-        f"{n_rows:,} rows, {n_rows // 10:,} customers; generating the Parquet log took "
-        f"{t_gen:.1f} s; best of {REPEATS} runs.\n"
-    )
-    print("| measure | churnsurv (Ibis → DuckDB) | hand-written DuckDB SQL | ratio |")
-    print("|---|---:|---:|---:|")
-    for name, a, b in [
-        ("inactivity churn table (one row per customer)", t_cs_table, t_sql_table),
-        ("survival counts + life table", t_cs_counts, t_sql_counts),
-        ("RFM summary", t_cs_rfm, t_sql_rfm),
-    ]:
-        print(f"| {name} | {a:.2f} s | {b:.2f} s | {a / b:.2f} |")
-    print(
-        f"\nKaplan–Meier from engine counts identical to the per-customer fit: {identical}; "
-        f"peak resident memory of the process: {peak_gib:.2f} GiB."
-    )
-
-
-def _table(path, kw):
-    events = cs.churn_from_events(path, **kw)
+    events = cs.churn_from_events(log, **KW)
     events.frame  # noqa: B018 - fetch the per-customer table
-    return events
+    return {"customers": len(events.frame), "churned": int(events.frame["churned"].sum())}
 
 
-def _counts(path, kw):
-    events = cs.churn_from_events(path, **kw)
-    return cs.life_table(events, width=30)
+def cs_counts(log):
+    import churnsurv as cs
+
+    events = cs.churn_from_events(log, **KW)
+    lt = cs.life_table(events, width=30)
+    cs.churn_rates(events, "month")
+    return {"customers": int(lt["at_start"].iloc[0])}
+
+
+def cs_rfm(log):
+    import churnsurv as cs
+
+    rfm = cs.rfm_summary(log, **RFM_KW)
+    return {"customers": len(rfm), "frequency": int(rfm["frequency"].sum())}
+
+
+def km_identity(path: Path) -> dict:
+    import churnsurv as cs
+
+    events = cs.churn_from_events(path, **KW)
+    engine = cs.KaplanMeier().fit(events)
+    memory = cs.KaplanMeier().fit(events.to_data())
+    return {
+        "identical": bool(engine.curves_.equals(memory.curves_)),
+        "customers": events.n_customers,
+    }
+
+
+def _spark_log(path: Path):
+    from pyspark.sql import SparkSession
+
+    spark = (
+        SparkSession.builder.master("local[2]")
+        .appName("churnsurv-bench")
+        .config("spark.driver.memory", "4g")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark.read.parquet(str(path))
+
+
+STEPS = {
+    "cs_table": (cs_churn_table, False),
+    "sql_table": (sql_churn_table, None),
+    "cs_counts": (cs_counts, False),
+    "sql_counts": (sql_counts, None),
+    "cs_rfm": (cs_rfm, False),
+    "sql_rfm": (sql_rfm, None),
+    "spark_table": (cs_churn_table, True),
+    "spark_counts": (cs_counts, True),
+    "spark_rfm": (cs_rfm, True),
+}
+
+
+def _child(step: str, path: str, repeats: int, queue) -> None:
+    """One step in its own process: best time of ``repeats`` runs and the process's peak RSS."""
+    os.dup2(2, 1)  # DuckDB's progress bars go to stderr; stdout keeps the Markdown tables
+    duckdb.sql("SELECT 1 AS x").df()  # pandas, which .df() imports, is not timed either
+    fn, spark = STEPS[step]
+    if spark is not None:  # imports (churnsurv, Ibis and its backend) are not timed
+        import ibis
+
+        import churnsurv  # noqa: F401
+
+        ibis.duckdb.connect()
+    log = _spark_log(Path(path)) if spark else Path(path)
+    best, out = np.inf, None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        result = fn(log)
+        best = min(best, time.perf_counter() - t0)
+        out = result if isinstance(result, dict) else {"rows": len(result)}
+    if spark:
+        log.sparkSession.stop()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    queue.put({"seconds": best, "peak_gib": peak, "out": out})
+
+
+def _in_process(target, *args) -> dict:
+    """Run ``target(*args, queue)`` in a fresh (spawned) process and return what it put."""
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=target, args=(*args, queue))
+    proc.start()
+    while True:
+        try:
+            result = queue.get(timeout=5)
+            break
+        except queue_module.Empty:
+            if not proc.is_alive():
+                why = f"{args[0]}: the process died (exit code {proc.exitcode})"
+                raise RuntimeError(why) from None
+    proc.join()
+    return result
+
+
+def run_step(step: str, path: Path, repeats: int) -> dict:
+    result = _in_process(_child, step, str(path), repeats)
+    print(f"  {step}: {result['seconds']:.2f} s, peak {result['peak_gib']:.2f} GiB", flush=True)
+    return result
+
+
+def _km_child(path: str, queue) -> None:
+    os.dup2(2, 1)
+    queue.put(km_identity(Path(path)))
+
+
+def _report(n_rows: int, t_gen: float, repeats: int, res: dict, km: dict, spark: bool) -> None:
+    import ibis
+
+    print(
+        f"\n`benchmarks/bench_events.py --rows {_rows_text(n_rows)}`, {date.today()}, "
+        f"{platform.machine()}, Python {platform.python_version()}, duckdb {duckdb.__version__}, "
+        f"ibis {ibis.__version__}; {n_rows:,} rows, {n_rows // 10:,} customers; generating the "
+        f"Parquet log took {t_gen:.1f} s; best of {repeats} run(s), each step in a fresh "
+        "process.\n"
+    )
+    print(
+        "| measure | churnsurv (Ibis → DuckDB) | hand-written DuckDB SQL | ratio (target ≤ 1.5) "
+        "| churnsurv peak RSS | SQL peak RSS |"
+    )
+    print("|---|---:|---:|---:|---:|---:|")
+    rows = [
+        ("inactivity churn table, one row per customer", "table"),
+        ("survival counts + life table + churn rates", "counts"),
+        ("RFM summary", "rfm"),
+    ]
+    for name, key in rows:
+        a, b = res[f"cs_{key}"], res[f"sql_{key}"]
+        print(
+            f"| {name} | {a['seconds']:.2f} s | {b['seconds']:.2f} s | "
+            f"{a['seconds'] / b['seconds']:.2f} | {a['peak_gib']:.2f} GiB | "
+            f"{b['peak_gib']:.2f} GiB |"
+        )
+    if spark:
+        print("\nPySpark local mode (local[2], driver memory 4g), the same churnsurv calls:\n")
+        print("| measure | churnsurv (Ibis → Spark) | × churnsurv on DuckDB | Python peak RSS |")
+        print("|---|---:|---:|---:|")
+        for name, key in rows:
+            a, b = res[f"spark_{key}"], res[f"cs_{key}"]
+            print(
+                f"| {name} | {a['seconds']:.2f} s | {a['seconds'] / b['seconds']:.1f} | "
+                f"{a['peak_gib']:.2f} GiB |"
+            )
+    print(
+        f"\nKaplan–Meier from the engine's counts identical to the per-customer fit "
+        f"({km['customers']:,} customers of a {km['rows']:,}-row sample of the log): "
+        f"{km['identical']}."
+    )
+
+
+def main(n_rows: int, repeats: int, spark: bool, tmp: str | None) -> None:
+    folder = Path(tempfile.mkdtemp(dir=tmp))
+    try:
+        path = folder / "events.parquet"
+        t0 = time.perf_counter()
+        make_log(path, n_rows)
+        t_gen = time.perf_counter() - t0
+        print(f"log generated in {t_gen:.1f} s: {path}", flush=True)
+        steps = [s for s in STEPS if spark or not s.startswith("spark")]
+        res = {s: run_step(s, path, repeats) for s in steps}
+        assert res["cs_table"]["out"]["customers"] == res["sql_table"]["out"]["rows"]
+        assert res["cs_rfm"]["out"]["customers"] == res["sql_rfm"]["out"]["rows"]
+        if spark:
+            assert res["spark_table"]["out"] == res["cs_table"]["out"]
+            assert res["spark_rfm"]["out"] == res["cs_rfm"]["out"]
+        sample = folder / "sample.parquet"
+        sample_rows = make_sample(path, sample, n_rows)
+        km = _in_process(_km_child, str(sample)) | {"rows": sample_rows}
+        _report(n_rows, t_gen, repeats, res, km, spark)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _rows_text(n_rows: int) -> str:
+    """``1e7`` for a power of ten, else the number.
+
+    >>> _rows_text(10_000_000), _rows_text(2_500_000)
+    ('1e7', '2500000')
+    """
+    k = len(str(n_rows)) - 1
+    return f"1e{k}" if n_rows == 10**k else str(n_rows)
+
+
+def _rows(text: str) -> int:
+    value = float(text)
+    if not (value >= 1000 and value == int(value)):
+        raise argparse.ArgumentTypeError(f"{text!r}: a whole number of rows >= 1000, e.g. 1e7")
+    return int(value)
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=_rows, default=1_000_000, help="log rows (1e6, 1e7, 1e8)")
+    parser.add_argument("--repeats", type=int, help="runs per step (default 3; 1 from 1e8 rows)")
+    parser.add_argument("--spark", action="store_true", help="also run PySpark in local mode")
+    parser.add_argument("--tmp", help="folder for the generated log (default: the temp folder)")
+    args = parser.parse_args()
+    repeats = args.repeats or (1 if args.rows >= 100_000_000 else 3)
+    main(args.rows, repeats, args.spark, args.tmp)

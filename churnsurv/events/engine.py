@@ -10,6 +10,7 @@ cluster, or local mode). Ibis and DuckDB are imported here, only when an event l
 from __future__ import annotations
 
 import itertools
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +34,14 @@ def _read_file(path: Path):
         raise DataValidationError(f"event log file {str(path)!r} does not exist.", rule="no file")
     con = ibis.duckdb.connect()
     suffix = "".join(path.suffixes).lower()
-    if ".parquet" in suffix or path.is_dir():
-        return con.read_parquet(str(path))
-    if ".csv" in suffix or ".tsv" in suffix:
-        return con.read_csv(str(path))
+    # Ibis 12 reads the file's schema with DuckDB's fetch_arrow_table(), which DuckDB 1.5
+    # deprecates; the notice is about Ibis' internals, not the user's call.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "fetch_arrow_table", DeprecationWarning)
+        if ".parquet" in suffix or path.is_dir():
+            return con.read_parquet(str(path))
+        if ".csv" in suffix or ".tsv" in suffix:
+            return con.read_csv(str(path))
     raise DataValidationError(
         f"event log file {str(path)!r}: expected a .parquet or .csv file (or a folder of "
         "Parquet files).",

@@ -15,7 +15,7 @@ from churnsurv._render import Result
 from churnsurv._typing import Axes, Columns
 from churnsurv._validation import check_conf_level, check_segment_levels
 from churnsurv.data import YEARS_PER_UNIT, ChurnData
-from churnsurv.events.result import EventChurn, as_churn_data
+from churnsurv.events.result import EventChurn
 from churnsurv.km.counts import count_tables, product_limit
 
 __all__ = ["CohortTable", "churn_rates", "cohort_table", "life_table"]
@@ -35,6 +35,24 @@ def _check_period(name: str, period: str) -> None:
 def _period_width(period: str, time_unit: str) -> float:
     """Length of one calendar ``period`` in the data's ``time_unit`` (mean lengths)."""
     return _PERIOD_YEARS[period] / YEARS_PER_UNIT[time_unit]
+
+
+def _counted(data: ChurnData | EventChurn) -> tuple[ChurnData, np.ndarray | None]:
+    """``data`` and how many customers each row stands for (None: one each).
+
+    An :class:`EventChurn` gives its engine counts: one row per distinct (segments, start,
+    end, status) with its number of customers, never expanded to one row per customer.
+    """
+    if isinstance(data, EventChurn):
+        return data.count_data()
+    return data, None
+
+
+def _count(k: np.ndarray, w: np.ndarray | None, minlength: int) -> np.ndarray:
+    """``np.bincount`` of ``k``, each row counted ``w`` times (integer counts, exact)."""
+    if w is None:
+        return np.bincount(k, minlength=minlength)
+    return np.rint(np.bincount(k, weights=w, minlength=minlength)).astype(np.int64)
 
 
 def _groups(data: ChurnData, by):
@@ -107,7 +125,8 @@ def churn_rates(
     Parameters
     ----------
     data : ChurnData or EventChurn
-        An :class:`EventChurn` is used through its engine counts (``survival_data()``).
+        An :class:`EventChurn` is used through its engine counts (``count_data()``: one row
+        per distinct customer history with its number, never one row per customer).
     period : {"day", "week", "month", "quarter", "year"}, default "month"
         Weeks run Monday to Sunday. On the tenure basis, the period length in the data's time
         unit uses mean lengths (a month is 1/12 year).
@@ -134,7 +153,7 @@ def churn_rates(
     [['2020-01', 0, 2, 0, nan], ['2020-02', 2, 2, 1, 50.0], ['2020-03', 3, 0, 1, 33.33333333333333]]
     """
     _check_period("period", period)
-    data = as_churn_data(data)
+    data, w = _counted(data)
     conf_level = check_conf_level(conf_level)
     data.require_customer_rows(purpose="churn_rates")
     basis = basis or ("calendar" if data.has_dates else "tenure")
@@ -145,9 +164,9 @@ def churn_rates(
     for label, mask in groups:
         if basis == "calendar":
             data.require_dates(purpose="churn_rates(basis='calendar')")
-            frame = _calendar_rates(data, mask, period)
+            frame = _calendar_rates(data, mask, period, None if w is None else w[mask])
         else:
-            frame = _tenure_rates(data, mask, period)
+            frame = _tenure_rates(data, mask, period, None if w is None else w[mask])
         if cols:
             frame.insert(0, "segment", label)
         frames.append(frame)
@@ -198,7 +217,7 @@ def wilson_interval(
     return lower, upper
 
 
-def _calendar_rates(data: ChurnData, mask: np.ndarray, period: str) -> pd.DataFrame:
+def _calendar_rates(data: ChurnData, mask: np.ndarray, period: str, w) -> pd.DataFrame:
     freq = PERIODS[period]
     frame = data.frame.loc[mask]
     start = frame["start_date"].dt.to_period(freq)
@@ -208,9 +227,11 @@ def _calendar_rates(data: ChurnData, mask: np.ndarray, period: str) -> pd.DataFr
     sp = (start.array.asi8 - first.ordinal).astype(np.int64)
     churned = frame["event"].to_numpy()
     ep = (frame["end_date"][churned].dt.to_period(freq).array.asi8 - first.ordinal).astype(np.int64)
-    joined = np.bincount(sp, minlength=n_p)
-    lost = np.bincount(ep, minlength=n_p)
-    lost_of_start = np.bincount(ep[sp[churned] < ep], minlength=n_p)
+    we = None if w is None else w[churned]
+    joined = _count(sp, w, n_p)
+    lost = _count(ep, we, n_p)
+    of_start = sp[churned] < ep
+    lost_of_start = _count(ep[of_start], None if we is None else we[of_start], n_p)
     cum_joined = np.concatenate([[0], np.cumsum(joined)[:-1]])
     cum_lost = np.concatenate([[0], np.cumsum(lost)[:-1]])
     at_start = cum_joined - cum_lost
@@ -229,7 +250,7 @@ def _calendar_rates(data: ChurnData, mask: np.ndarray, period: str) -> pd.DataFr
     )
 
 
-def _tenure_rates(data: ChurnData, mask: np.ndarray, period: str) -> pd.DataFrame:
+def _tenure_rates(data: ChurnData, mask: np.ndarray, period: str, w) -> pd.DataFrame:
     width = _period_width(period, data.time_unit)
     dur, ev = data.durations[mask], data.events[mask]
     ent = data.entries[mask]
@@ -237,9 +258,10 @@ def _tenure_rates(data: ChurnData, mask: np.ndarray, period: str) -> pd.DataFram
     k = np.minimum((dur // width).astype(np.int64), n_p - 1)
     ke = np.minimum(np.ceil(ent / width).astype(np.int64), n_p)  # first period start >= entry
     starts = np.arange(n_p) * width
-    reached = np.cumsum(np.bincount(k, minlength=n_p)[::-1])[::-1]  # duration >= start
-    not_yet = np.cumsum(np.bincount(ke, minlength=n_p + 1)[::-1])[::-1][1:]  # entry > start
-    ct = count_tables(dur, ev, entries=ent if data.has_entry else None)[0]
+    reached = np.cumsum(_count(k, w, n_p)[::-1])[::-1]  # duration >= start
+    not_yet = np.cumsum(_count(ke, w, n_p + 1)[::-1])[::-1][1:]  # entry > start
+    weights = None if w is None else w.astype(float)
+    ct = count_tables(dur, ev, weights=weights, entries=ent if data.has_entry else None)[0]
     pl = product_limit(ct)
     s_before = np.append(1.0, pl["survival"])[np.searchsorted(pl["time"], starts, side="left")]
     ends = starts + width
@@ -252,8 +274,8 @@ def _tenure_rates(data: ChurnData, mask: np.ndarray, period: str) -> pd.DataFram
             "tenure_start": starts,
             "tenure_end": ends,
             "customers_start": reached - not_yet,
-            "churned": np.bincount(k[ev], minlength=n_p),
-            "censored": np.bincount(k[~ev], minlength=n_p),
+            "churned": _count(k[ev], None if w is None else w[ev], n_p),
+            "censored": _count(k[~ev], None if w is None else w[~ev], n_p),
             "km_churn_pct": km,
         }
     )
@@ -280,7 +302,8 @@ def life_table(
     Parameters
     ----------
     data : ChurnData or EventChurn
-        An :class:`EventChurn` is used through its engine counts (``survival_data()``).
+        An :class:`EventChurn` is used through its engine counts (``count_data()``: one row
+        per distinct customer history with its number, never one row per customer).
     width : float, default 1.0
         Interval length in the data's time unit.
     by : str or list of str, optional
@@ -304,22 +327,24 @@ def life_table(
     """
     if not (np.isfinite(width) and width > 0):
         raise ValueError(f"width={width!r}: the interval length must be a positive number.")
-    data = as_churn_data(data)
+    data, weights = _counted(data)
     data.require_customer_rows(purpose="life_table")
     cols, groups = _groups(data, by)
     frames = []
     for label, mask in groups:
         dur, ev, ent = data.durations[mask], data.events[mask], data.entries[mask]
+        w = None if weights is None else weights[mask]
         n_i = int(np.floor(dur.max() / width)) + 1
         k = (dur // width).astype(np.int64)
         starts = np.arange(n_i) * float(width)
         ke = np.ceil(ent / width).astype(np.int64)  # first interval whose start >= entry
         inside = data.has_entry & (ent > np.floor(ent / width) * width)  # entered mid-interval
-        events = np.bincount(k[ev], minlength=n_i).astype(float)
-        censored = np.bincount(k[~ev], minlength=n_i).astype(float)
-        entered = np.bincount((ke - 1)[inside], minlength=n_i).astype(float)[:n_i]
-        reached = np.cumsum(np.bincount(k, minlength=n_i)[::-1])[::-1].astype(float)
-        later = np.cumsum(np.bincount(np.minimum(ke, n_i), minlength=n_i + 1)[::-1])[::-1][1:]
+        events = _count(k[ev], None if w is None else w[ev], n_i).astype(float)
+        censored = _count(k[~ev], None if w is None else w[~ev], n_i).astype(float)
+        w_in = None if w is None else w[inside]
+        entered = _count((ke - 1)[inside], w_in, n_i).astype(float)[:n_i]
+        reached = np.cumsum(_count(k, w, n_i)[::-1])[::-1].astype(float)
+        later = np.cumsum(_count(np.minimum(ke, n_i), w, n_i + 1)[::-1])[::-1][1:]
         at_start = reached - later  # reached the interval start, having entered by then
         effective = at_start + (entered - censored) / 2.0
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -460,7 +485,7 @@ def cohort_table(data: ChurnData | EventChurn, cohort: str = "month") -> CohortT
     [[1.0, 1.0, 0.5, 0.5], [1.0, 1.0, 1.0, nan]]
     """
     _check_period("cohort", cohort)
-    data = as_churn_data(data)
+    data, w = _counted(data)
     data.require_customer_rows(purpose="cohort_table")
     data.require_dates(purpose="cohort_table")
     width = _period_width(cohort, data.time_unit)
@@ -471,12 +496,16 @@ def cohort_table(data: ChurnData | EventChurn, cohort: str = "month") -> CohortT
     rows, sizes, index = [], [], []
     for label, idx in sorted(labels.groupby(labels).indices.items()):
         d, e = dur[idx], ev[idx]
-        churned_by = np.searchsorted(np.sort(d[e]), ks, side="right") / idx.size
-        share = 1.0 - churned_by
+        size = idx.size if w is None else int(w[idx].sum())
+        order = np.argsort(d[e], kind="stable")
+        lost = np.searchsorted(d[e][order], ks, side="right")  # churned at tenure <= k
+        if w is not None:  # each row stands for w customers
+            lost = np.append(0, np.cumsum(w[idx][e][order]))[lost]
+        share = 1.0 - lost / size
         if (~e).any():
             share[ks > d[~e].min()] = np.nan  # someone still active has not reached k yet
         rows.append(share)
-        sizes.append(idx.size)
+        sizes.append(size)
         index.append(str(label))
     table = pd.DataFrame(rows, index=pd.Index(index, name="cohort"), columns=range(n_k))
     table.columns.name = f"{cohort}s since signup"

@@ -22,6 +22,8 @@ examples:
   churnsurv report subscriptions.parquet --start-date signup --end-date cancelled \\
       --cutoff 2024-12-31 --time-unit month --by plan --out report/
   churnsurv report --dataset telco --out report/      # bundled data, sensible defaults
+  churnsurv report events.parquet --events --customer-id customer_id --timestamp ts \\
+      --inactivity 6M --cutoff 2024-12-31 --segment channel --out report/
 
 The folder given with --out receives report.html (self-contained, reads offline),
 report.ipynb (the executed notebook: open it in Jupyter to re-run or extend the analysis),
@@ -112,6 +114,9 @@ def _add_report_options(p: argparse.ArgumentParser) -> None:
     _column_options(p.add_argument_group("columns (names as in the file's header)"))
     _analysis_options(p.add_argument_group("analysis"))
     _output_options(p.add_argument_group("output"))
+    from churnsurv.report.events import add_event_options
+
+    add_event_options(p)
 
 
 def _input_options(src) -> None:
@@ -202,7 +207,7 @@ def _column_options(cols) -> None:
     cols.add_argument(
         "--cutoff",
         metavar="DATE",
-        help="end of observation, with --start-date. Example: --cutoff 2024-12-31",
+        help="end of observation, with --start-date or --events. Example: --cutoff 2024-12-31",
     )
     cols.add_argument(
         "--date-format",
@@ -414,6 +419,8 @@ def _report(args: argparse.Namespace, command: str) -> int:
 
 def _run(args: argparse.Namespace, command: str, run_report) -> int:
     """Run the report and say what was written; the exit status (0, or 3 with failed parts)."""
+    from churnsurv.report.events import events_from_args
+
     with warnings.catch_warnings():
         warnings.simplefilter("default")
         result = run_report(
@@ -450,6 +457,7 @@ def _run(args: argparse.Namespace, command: str, run_report) -> int:
             arm_cost=args.arm_cost,
             arm_cost_per_period=args.arm_cost_per_period,
             seed=args.seed,
+            events=events_from_args(args),
             command=command,
             progress=None if args.quiet else _progress,
             say=_say,

@@ -63,6 +63,12 @@ from churnsurv.report.checks import (
     check_input_options,
     coerce_event_value,
 )
+from churnsurv.report.events import (
+    CHURN_TABLE,
+    compute_churn_table,
+    event_options,
+    write_churn_table,
+)
 from churnsurv.report.findings import CLV_TAILS
 from churnsurv.report.io import read_input
 from churnsurv.report.output import check_out, keep_failed_notebook, output_folder, publish
@@ -420,6 +426,7 @@ def run_report(
     arm_cost: Any = None,
     arm_cost_per_period: Any = None,
     seed: int = 0,
+    events: dict | None = None,
     command: str = "",
     progress: Progress | None = None,
     say: Callable[[str], None] | None = None,
@@ -499,6 +506,10 @@ def run_report(
     seed : int
         Seeds numpy in the notebook (0 to 2**32 - 1); the same input, options and seed give the
         same tables.
+    events : dict, optional
+        ``input_path`` is an activity log (``--events``): ``customer_id``, ``timestamp``,
+        ``inactivity``, ``churn_time``, ``amount``, ``segments``, with ``cutoff``; the churn
+        table is computed in DuckDB (:mod:`churnsurv.report.events`) and the report runs on it.
     command : str
         The command line, shown in the report's footer.
     progress : callable, optional
@@ -580,22 +591,33 @@ def run_report(
         sep=sep,
         bins=bins,
     )
+    if events is not None:
+        events = event_options(events, params, input_path=input_path, dataset=dataset)
     _check_options(params)
     max_excluded = check_fraction(max_excluded, name="--max-excluded")
     out = check_out(out, input_path=input_path)
 
-    raw, source, _ = read_input(input_path, dataset, id_col=params["id_col"], sep=params["sep"])
+    if events is None:
+        raw, source, _ = read_input(input_path, dataset, id_col=params["id_col"], sep=params["sep"])
+    else:  # the log stays in DuckDB; the churn table (one row per customer) is the input
+        raw, facts = compute_churn_table(events, max_excluded)
+        source = f"event log {Path(events['log']).name} ({facts['rows_in']:,} rows), churn table"
     params.update(
         input_path=None if input_path is None else str(Path(input_path).resolve()),
         dataset=dataset,
+        events=events,
     )
+    if events is not None:
+        params["input_path"] = CHURN_TABLE  # written beside the notebook, below
     if params["event"] is not None and params["event"] in raw.columns:
         params["event_value"] = coerce_event_value(raw[params["event"]], params["event_value"])
     said = [f"read {source}: {len(raw):,} rows, {raw.shape[1]} columns."]
     said += check_input(params, raw, max_excluded)
-    del raw  # the notebook reads the input itself: do not hold a second copy while it runs
 
     with output_folder(out) as stage:
+        if events is not None:
+            write_churn_table(raw, facts, stage)
+        del raw  # the notebook reads its own copy; a large churn table is not held twice
         for line in said:
             if say is not None:
                 say(line)

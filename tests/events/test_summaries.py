@@ -118,3 +118,45 @@ def test_rfm_engine_refuses_bad_rows(tmp_path):
     log.to_csv(tmp_path / "log.csv", index=False)
     with pytest.raises(cs.DataValidationError, match="negative amount"):
         cs.rfm_summary(tmp_path / "log.csv", customer_id="id", date="ts")
+
+
+def test_tables_use_the_counts_without_expanding_them(result, monkeypatch):
+    # the period tables read one row per distinct (segment, start, end, status) with its
+    # number of customers: never the one-row-per-customer expansion (survival_data)
+    mem = result.to_data()
+    expected = {
+        "life": cs.life_table(mem, width=0.5),
+        "week": cs.churn_rates(mem, "week", by="plan"),
+        "quarter": cs.churn_rates(mem, "quarter", basis="tenure"),
+        "cohort": cs.cohort_table(mem, "quarter"),
+    }
+
+    def refuse(self):
+        raise AssertionError("the engine counts were expanded to one row per customer")
+
+    monkeypatch.setattr(cs.EventChurn, "survival_data", refuse)
+    data, n = result.count_data()
+    assert data.n == len(result.counts()) < result.n_customers and int(n.sum()) == 300
+    pd.testing.assert_frame_equal(cs.life_table(result, width=0.5), expected["life"])
+    pd.testing.assert_frame_equal(cs.churn_rates(result, "week", by="plan"), expected["week"])
+    pd.testing.assert_frame_equal(
+        cs.churn_rates(result, "quarter", basis="tenure"), expected["quarter"]
+    )
+    cohort = cs.cohort_table(result, "quarter")
+    pd.testing.assert_frame_equal(cohort.table, expected["cohort"].table)
+    pd.testing.assert_series_equal(cohort.sizes, expected["cohort"].sizes)
+
+
+def test_tables_from_episode_counts_equal_the_episode_table():
+    res = cs.churn_from_events(
+        make_log(seed=3),
+        customer_id="id",
+        timestamp="ts",
+        inactivity="2M",
+        cutoff="2021-12-31",
+        episodes=True,
+    )
+    mem = res.to_data()
+    pd.testing.assert_frame_equal(cs.life_table(res), cs.life_table(mem))
+    pd.testing.assert_frame_equal(cs.churn_rates(res), cs.churn_rates(mem))
+    pd.testing.assert_frame_equal(cs.cohort_table(res).table, cs.cohort_table(mem).table)
