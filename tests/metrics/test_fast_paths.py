@@ -126,3 +126,22 @@ def test_distinct_times_equal_np_unique(values):
     u_ref, inv_ref = np.unique(time, return_inverse=True)
     np.testing.assert_array_equal(ut, u_ref)
     np.testing.assert_array_equal(inv, inv_ref.ravel())
+
+
+@pytest.mark.parametrize("tied", [True, False])
+def test_gains_top_group_km_and_ranking_match_the_direct_computation(tied):
+    # the reference path: a stable sort of -score, kaplan_meier_at on each top group
+    from churnsurv.metrics import gains
+    from churnsurv.metrics.ipcw import ipcw_weights, kaplan_meier_at
+
+    time, event, score = _data(7, n=2000, tied_scores=tied)
+    fr = [0.01, 0.1, 0.25, 0.5, 1.0]
+    res = gains(time, event, score, 6.0, fractions=fr).summary
+    order = np.argsort(-score, kind="stable")
+    w, case, _ = ipcw_weights(time, event, 6.0, censoring_survival(time, event))
+    caught = np.cumsum((w * case)[order])
+    for row, frac in zip(res.itertuples(), fr, strict=True):
+        k = int(np.ceil(frac * time.size))
+        top = order[:k]
+        assert row.churn_rate_km == 1 - kaplan_meier_at(time[top], event[top], [6.0])[0]
+        assert row.captured == caught[k - 1] / caught[-1]
