@@ -34,6 +34,7 @@ from churnsurv.metrics.ipcw import (
     check_horizons,
     check_survival_outcome,
     ipcw_table,
+    stable_argsort,
 )
 
 __all__ = ["Gains", "gains"]
@@ -77,16 +78,6 @@ class Gains(Result):
         from churnsurv.plotting.metrics import plot_gains
 
         return plot_gains(self, ax=ax)
-
-
-def _ranking(score: np.ndarray) -> np.ndarray:
-    """Positions by score, highest first, equal scores in input order (a stable sort of
-    ``-score``; the faster unstable sort when no two scores are equal)."""
-    order = np.argsort(-score)
-    ranked = score[order]
-    if (ranked[1:] == ranked[:-1]).any():
-        order = np.argsort(-score, kind="stable")
-    return order
 
 
 def _top_km(index: TimeIndex, key_ranked: np.ndarray, sizes: list[int], t: float) -> dict:
@@ -161,7 +152,7 @@ def gains(
     g = censoring if censoring is not None else censoring_survival(tv, ev)
     index = TimeIndex(tv, ev)
     table = ipcw_table(index, h, g)
-    order = _ranking(s)
+    order = stable_argsort(-s)  # highest first, equal scores in input order
     key = index.key[order]
     caught = np.cumsum(np.where(table.case, table.w, 0.0)[key])
     total = caught[-1]

@@ -145,3 +145,21 @@ def test_gains_top_group_km_and_ranking_match_the_direct_computation(tied):
         top = order[:k]
         assert row.churn_rate_km == 1 - kaplan_meier_at(time[top], event[top], [6.0])[0]
         assert row.captured == caught[k - 1] / caught[-1]
+
+
+@pytest.mark.parametrize("tied", [True, False])
+def test_calibration_groups_match_the_direct_computation(tied):
+    # the reference path: groups by a stable sort, then kaplan_meier_at on each group's rows
+    from churnsurv.metrics import calibration
+    from churnsurv.metrics.ipcw import kaplan_meier_at
+
+    time, event, score = _data(8, n=3001, tied_scores=tied)
+    p = 1 / (1 + np.exp(-score))
+    res = calibration(time, event, p, 6.0, n_groups=7).summary
+    group = np.empty(time.size, dtype=int)
+    group[np.argsort(p, kind="stable")] = np.arange(time.size) * 7 // time.size
+    for g, row in enumerate(res.itertuples()):
+        m = group == g
+        assert (row.n, row.events) == (m.sum(), event[m].sum())
+        assert row.predicted == pytest.approx(p[m].mean(), rel=1e-14)
+        assert row.observed == 1 - kaplan_meier_at(time[m], event[m], [6.0])[0]
