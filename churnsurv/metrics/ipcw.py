@@ -98,8 +98,8 @@ def check_survival_outcome(time: ArrayLike, event: ArrayLike) -> tuple[np.ndarra
 
 
 def distinct_times(time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The sorted distinct values of ``time`` and each value's index among them: exactly
-    ``np.unique(time, return_inverse=True)``, by hashing when the values repeat.
+    """The sorted distinct values of ``time`` (any numeric array) and each value's index among
+    them: exactly ``np.unique(time, return_inverse=True)``, by hashing when the values repeat.
 
     Tenure in whole months has a few dozen distinct values among a million customers: a hash
     table (``pandas.factorize``) finds them in one O(n) pass where ``np.unique`` sorts all n.
@@ -118,7 +118,7 @@ def distinct_times(time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         ut, inv = np.unique(time, return_inverse=True)
         return ut, inv.ravel()
     codes, uniques = pd.factorize(time, sort=True)
-    return np.asarray(uniques, dtype=float), codes.astype(np.intp, copy=False)
+    return np.asarray(uniques, dtype=time.dtype), codes.astype(np.intp, copy=False)
 
 
 def stable_argsort(x: np.ndarray) -> np.ndarray:

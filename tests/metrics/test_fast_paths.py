@@ -163,3 +163,21 @@ def test_calibration_groups_match_the_direct_computation(tied):
         assert (row.n, row.events) == (m.sum(), event[m].sum())
         assert row.predicted == pytest.approx(p[m].mean(), rel=1e-14)
         assert row.observed == 1 - kaplan_meier_at(time[m], event[m], [6.0])[0]
+
+
+@pytest.mark.parametrize("path", ["sweep", "merge"])
+def test_harrell_c_unit_weight_counts_equal_the_weighted_path(monkeypatch, path):
+    # unit weights are counted in int32 by the block sweep; weights of 2 take the float path
+    # and must give 4x the pair counts, the same C and the same standard error
+    import churnsurv.metrics.concordance as conc_mod
+    from churnsurv.metrics import harrell_c
+
+    monkeypatch.setattr(conc_mod, "_SWEEP_COST", np.inf if path == "sweep" else 0.0)
+    time, event, score = _data(9, n=3000)
+    for s in (score, score + np.random.default_rng(1).normal(0, 1e-3, score.size)):
+        unit = harrell_c(time, event, s)
+        double = harrell_c(time, event, s, weights=np.full(time.size, 2.0))
+        for name in ("concordant", "discordant", "tied_x", "tied_y", "tied_xy"):
+            assert getattr(double, name) == 4 * getattr(unit, name)
+        assert double.concordance == pytest.approx(unit.concordance, rel=1e-15)
+        assert double.std_err == pytest.approx(unit.std_err, rel=1e-12)
