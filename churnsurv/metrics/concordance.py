@@ -21,8 +21,10 @@ are counted the same way and taken out. Rows are first merged into cells of equa
 score); the pairs of cells are then counted either by a sweep over the blocks that keeps the
 weight per score rank seen so far (O(blocks x scores): few distinct times, e.g. monthly tenure)
 or like the inversions of a merge sort whose leaves are the blocks, numpy doing all merges of a
-level at once (O(n log blocks)), whichever is cheaper. A million customers with monthly tenure
-take about a second, and the count is exact (tested against R's counts).
+level at once (O(n log blocks)), whichever is cheaper. The sweep takes each block's rows as one
+contiguous slice and, with unit weights, counts in int32; its floor is one cumulative sum over
+the score ranks per block and direction (2 x 72 passes over a million ranks for monthly tenure:
+see benchmarks/RESULTS.md). The count is exact (tested against R's counts).
 
 **Standard error.** Both ways of counting also give, for every row, the summed weight of its
 partners in concordant, discordant and score-tied pairs (as the churn and as the one still at

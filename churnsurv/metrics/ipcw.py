@@ -123,7 +123,7 @@ def distinct_times(time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def stable_argsort(x: np.ndarray) -> np.ndarray:
     """``np.argsort(x, kind="stable")`` (equal values in input order), by the faster unstable
-    sort when no two values are equal, as with continuous scores.
+    sort followed by a sort of the tied values only by position.
 
     Examples
     --------
@@ -132,8 +132,15 @@ def stable_argsort(x: np.ndarray) -> np.ndarray:
     """
     order = np.argsort(x)
     ranked = x[order]
-    if (ranked[1:] == ranked[:-1]).any():
-        order = np.argsort(x, kind="stable")
+    tie = ranked[1:] == ranked[:-1]
+    if tie.any():  # put each run of equal values in input order (a sort of the tied only)
+        in_run = np.zeros(x.size, bool)
+        in_run[1:] |= tie
+        in_run[:-1] |= tie
+        pos = np.flatnonzero(in_run)
+        run = np.cumsum(np.r_[True, ~tie])[pos]
+        tied = order[pos]
+        order[pos] = tied[np.lexsort((tied, run))]
     return order
 
 

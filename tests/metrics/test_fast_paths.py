@@ -181,3 +181,11 @@ def test_harrell_c_unit_weight_counts_equal_the_weighted_path(monkeypatch, path)
             assert getattr(double, name) == 4 * getattr(unit, name)
         assert double.concordance == pytest.approx(unit.concordance, rel=1e-15)
         assert double.std_err == pytest.approx(unit.std_err, rel=1e-12)
+
+
+@pytest.mark.parametrize("n_distinct", [3, 500, 10**9])
+def test_stable_argsort_equals_numpy_stable(n_distinct):
+    from churnsurv.metrics.ipcw import stable_argsort
+
+    x = np.random.default_rng(4).integers(0, n_distinct, 20_000).astype(float)
+    np.testing.assert_array_equal(stable_argsort(x), np.argsort(x, kind="stable"))
