@@ -220,7 +220,8 @@ def _at_or_after_sweep(q_block, q_rank, q_w, d_block, d_rank, d_w, K, R):
             r = dr[a:b]
             d_s[0, a:b], d_s[1, a:b], d_s[2, a:b] = cum[-1] - cum[r], hist[r], cum[-1]
     q_out, d_out = np.empty_like(q_s), np.empty_like(d_s)
-    q_out[:, qo], d_out[:, do] = q_s, d_s
+    for j in range(3):  # row by row: numpy's 2-D fancy assignment is ~6x slower
+        q_out[j, qo], d_out[j, do] = q_s[j], d_s[j]
     return q_out, d_out
 
 
@@ -247,9 +248,13 @@ def _at_or_after(q_block, q_rank, q_w, d_block, d_rank, d_w, R):
         a = np.bincount(inv[:nq], q_w, cells.size)
         b = np.bincount(inv[nq:], d_w[keep], cells.size)
         q_cells, d_cells = _cell_sums(cells // R, cells % R, a, b, R)
-        q_out = np.array(q_cells)[:, inv[:nq]]
-        d_kept = np.array(d_cells)[:, inv[nq:]]
-    d_out[:, keep] = d_kept
+        q_out = np.array([c[inv[:nq]] for c in q_cells])
+        d_kept = np.array([c[inv[nq:]] for c in d_cells])
+    if keep.all():
+        d_out = d_kept
+    else:
+        for j in range(3):
+            d_out[j, keep] = d_kept[j]
     return q_out, d_out
 
 
@@ -374,9 +379,14 @@ def harrell_c(
     for rows in groups:
         if event[rows].any():
             ent_s = None if ent is None else ent[rows]
-            c_s, infl[:, rows] = _stratum_counts(
-                time[rows], event[rows], rank[rows], w[rows], ent_s, R
-            )
+            if rows.size == n:  # one stratum: no gathers
+                c_s, infl = _stratum_counts(time, event, rank, w, ent, R)
+            else:
+                c_s, infl_s = _stratum_counts(
+                    time[rows], event[rows], rank[rows], w[rows], ent_s, R
+                )
+                for j in range(3):
+                    infl[j, rows] = infl_s[j]
             counts += c_s
     conc, disc, tx, ty, txy = (float(c) for c in counts)
     c, se = _concordance_and_variance(conc, disc, tx, infl, w)
