@@ -139,13 +139,11 @@ def efron_fit(
     event: np.ndarray,
     X: np.ndarray,
     *,
-    start: np.ndarray | None = None,
     tol: float = 1e-9,
     max_iter: int = 50,
 ) -> np.ndarray:
     """Cox coefficients with Efron ties (no case weights, no strata), by Newton–Raphson with
-    step halving from ``start`` (default 0; the log partial likelihood is concave, so the
-    start changes only the number of steps).
+    step halving from 0.
 
     Examples
     --------
@@ -167,7 +165,7 @@ def efron_fit(
     starts = np.concatenate(([0], np.cumsum(per_cell[cell])[:-1]))
     Z, pairs = _products(X)
     args = (X, Z, pairs, cell, starts, ut.size, d, jj, frac, x_dead)
-    beta = np.zeros(X.shape[1]) if start is None else np.array(start, dtype=float)
+    beta = np.zeros(X.shape[1])
     ll, grad, info = _loglik_derivatives(beta, *args)
     for _ in range(max_iter):
         step = np.linalg.solve(info, grad)

@@ -10,7 +10,7 @@ integrated calibration index (ICI, E50, E90; Austin, Harrell & van Klaveren 2020
   ``|p_i - observed_i|``, E50 its median, E90 its 90th percentile, Emax its maximum. Checked
   against R (tests/reference/riskregression_ibs_calibration.R). The Cox model is fitted by
   :mod:`churnsurv.metrics._efron` (the same Efron estimator as :class:`~churnsurv.CoxModel`,
-  reduced to its arithmetic, started from the calibrated coefficients ``(1, 0)``).
+  reduced to its arithmetic).
 """
 
 from __future__ import annotations
@@ -132,11 +132,7 @@ def _smoothed_observed(time, event, p, t) -> np.ndarray:
     """Austin et al.'s calibration Cox model (Efron ties) on the spline of ``cll(p)``, and the
     observed ``1 - S_cal(t | cll_i)`` of each customer."""
     basis, _ = rcs_basis(np.log(-np.log1p(-p)))
-    # start from "calibrated": a coefficient 1 on cll(p) = log cumulative hazard, 0 on the
-    # spline terms (the same maximum, fewer Newton steps)
-    start = np.zeros(basis.shape[1])
-    start[0] = 1.0
-    beta = efron_fit(time, event, basis, start=start)
+    beta = efron_fit(time, event, basis)
     lp = basis @ beta
     lp = lp - lp.mean()
     h0 = efron_cumulative_hazard(time, event, lp, t)

@@ -16,6 +16,11 @@ The standard error is ``sd(IF) / sqrt(n)`` (``sd`` with ``n - 1``), as in Score;
 ``estimate ± z se`` is clipped to [0, 1] as Score clips it. Everything is O(n log n): sums over
 "later" or "earlier" customers are cumulative sums over the sorted distinct times.
 
+A customer's weight, case / control flag, ``f_i`` and hazard term depend on it only through its
+(distinct time, churned) pair (:class:`~churnsurv.metrics.ipcw.TimeIndex`), so they, and the
+whole censoring part of each influence function, are tables of that size looked up through one
+integer key per customer; only the score-dependent comparisons and residuals are per customer.
+
 When the censoring distribution comes from *other* customers (``train_data``), the second part
 is left out (Score's ``conservative = TRUE``): the weights are then fixed numbers for these
 customers.
