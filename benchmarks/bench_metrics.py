@@ -2,11 +2,12 @@
 
 Data: ``n`` customers (default 1,000,000) with whole-month tenures 0-72 (heavy ties, the largest
 time censored, as in real churn data), a score correlated with the churn time, and
-predicted P(churn <= t) at 6, 12, 24, 48 months. Measured (best of 3):
+predicted P(churn <= t) at 6, 12, 24, 48 months. "One metric" is one call at one horizon.
+Measured (best of 3):
 
 * ``censoring_survival`` (reverse KM, prodlim's convention);
-* ``time_dependent_auc`` at the 4 horizons;
-* ``brier_score`` at the 4 horizons with the KM null model and IBS;
+* ``time_dependent_auc`` with standard errors at one horizon (12) and at the 4 horizons;
+* ``brier_score`` with standard errors, the KM null model and IBS at one horizon and at 4;
 * ``gains`` at 12 months;
 * ``calibration`` at 12 months (deciles + Austin's spline Cox model, fitted by the Efron
   arithmetic of ``churnsurv.metrics._efron`` on all n rows);
@@ -72,24 +73,34 @@ def simulate(n: int, seed: int = 0):
 
 
 def ours(time_, event, x, prob) -> tuple[list[tuple[str, float]], object]:
-    """Each churnsurv metric on all customers, best of 3 (calibration and Harrell's C: 1 run)."""
+    """Each churnsurv metric on all customers, best of 3.
+
+    "One metric" is one call at **one horizon** (issue 13's target: under 1 s each); the
+    4-horizon calls are reported beside them (one call shares the distinct times, the censoring
+    distribution and, while the ranking is the same, the sort of the scores across horizons).
+    """
     rows = []
     t_sort, _ = best(lambda: np.argsort(x))
     rows.append(("numpy baseline: `np.argsort` of the scores", t_sort))
     t_g, _ = best(lambda: censoring_survival(time_, event))
     rows.append(("`censoring_survival` (reverse KM)", t_g))
+    p12 = prob[:, 1]
+    t_auc1, _ = best(lambda: time_dependent_auc(time_, event, p12, [12.0]))
+    rows.append(("`time_dependent_auc` with standard error, 1 horizon (12)", t_auc1))
     t_auc, auc = best(lambda: time_dependent_auc(time_, event, prob, TIMES))
     rows.append(("`time_dependent_auc` with standard errors, 4 horizons", t_auc))
+    t_b1, _ = best(lambda: brier_score(time_, event, p12, [12.0]))
+    rows.append(("`brier_score` + SE + KM null model + IBS, 1 horizon (12)", t_b1))
     t_b, _ = best(lambda: brier_score(time_, event, prob, TIMES))
     rows.append(("`brier_score` + SEs + KM null model + IBS, 4 horizons", t_b))
-    t_gain, _ = best(lambda: gains(time_, event, prob[:, 1], 12.0))
+    t_gain, _ = best(lambda: gains(time_, event, p12, 12.0))
     rows.append(("`gains` at 12", t_gain))
-    t_cal, _ = best(lambda: calibration(time_, event, prob[:, 1], 12.0), repeat=1)
+    t_cal, _ = best(lambda: calibration(time_, event, p12, 12.0))
     rows.append(("`calibration` at 12 (deciles + Efron spline Cox fit on all rows)", t_cal))
-    t_c, _ = best(lambda: harrell_c(time_, event, x), repeat=1)
+    t_c, _ = best(lambda: harrell_c(time_, event, x))
     rows.append(("`harrell_c` with its standard error (continuous scores)", t_c))
     x2 = np.round(x, 2)
-    t_c2, _ = best(lambda: harrell_c(time_, event, x2), repeat=1)
+    t_c2, _ = best(lambda: harrell_c(time_, event, x2))
     rows.append(("`harrell_c` with its standard error (scores rounded to 0.01)", t_c2))
     return rows, auc
 
@@ -149,18 +160,25 @@ def references(time_, event, x, prob) -> tuple[list[tuple[str, float]], str]:
     return ref_rows, agree
 
 
+def _load() -> float:
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+
+
 def main() -> None:
     time_, event, x, prob = simulate(N)
+    load_start = _load()
     rows, auc = ours(time_, event, x, prob)
+    load_ours = _load()
     ref_rows, agree = references(time_, event, x, prob)
     t_sort = rows[0][1]
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     lines = [
-        f"`benchmarks/bench_metrics.py`, {time.strftime('%Y-%m-%d')}, {platform.machine()}, "
+        f"`benchmarks/bench_metrics.py`, {time.strftime('%Y-%m-%d %H:%M')}, {platform.machine()}, "
         f"Python {platform.python_version()}, numpy {np.__version__}; {N:,} customers, whole-month "
-        f"tenure 0-72 (largest time censored), {event.mean():.0%} churned; best of 3 "
-        f"(calibration and harrell_c 1 run); 1-minute load average at the end {load:.1f} on "
-        f"{os.cpu_count()} cores (a shared machine: read the ratio to the argsort baseline).",
+        f"tenure 0-72 (largest time censored), {event.mean():.0%} churned; best of 3. One metric "
+        "= one call at one horizon; 4-horizon calls beside them. 1-minute load average "
+        f"{load_start:.1f} before and {load_ours:.1f} after churnsurv's timings on "
+        f"{os.cpu_count()} cores (a shared machine: read the ratio to the `np.argsort` baseline "
+        "of the same run; unloaded, that sort takes about 0.1 s).",
         "",
         "| measure | seconds | × `np.argsort` |",
         "|---|---:|---:|",

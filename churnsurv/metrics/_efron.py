@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
+from churnsurv.metrics.ipcw import distinct_times
+
 __all__ = ["efron_baseline_hazard", "efron_fit"]
 
 
@@ -21,14 +23,15 @@ __all__ = ["efron_baseline_hazard", "efron_fit"]
 # log-gamma); smaller ones term by term. Both are exact; the closed form loses at most
 # ~1e-15 x (risk set / churners) relative precision to cancellation.
 _EXPAND_MAX = 64
+# Up to this many (time, churned) cells the per-time sums are BLAS products cell by cell.
+_FEW_CELLS = 4096
 
 
 def _efron_terms(time, event):
     """Sorted distinct times, each row's time index, the churns per time, and for every churn
     of the small tied groups (``d <= _EXPAND_MAX``) its time index and Efron fraction ``k / d``.
     """
-    ut, inv = np.unique(time, return_inverse=True)
-    inv = inv.ravel()
+    ut, inv = distinct_times(np.asarray(time, dtype=float))
     d = np.bincount(inv, event, ut.size)
     small = np.where(d <= _EXPAND_MAX, d, 0).astype(np.int64)
     jj = np.repeat(np.arange(ut.size), small)
@@ -73,9 +76,13 @@ def _efron_sums(r0, e0, d, jj, frac):
 
 def _products(X):
     """Columns ``1, x_a, x_a x_b (a <= b)`` of the design, computed once per fit."""
-    p = X.shape[1]
+    n, p = X.shape
     pairs = [(a, b) for a in range(p) for b in range(a, p)]
-    Z = np.column_stack([np.ones(len(X)), X, *(X[:, a] * X[:, b] for a, b in pairs)])
+    Z = np.empty((n, 1 + p + len(pairs)), order="F")  # contiguous columns
+    Z[:, 0] = 1.0
+    Z[:, 1 : 1 + p] = X
+    for c, (a, b) in enumerate(pairs):
+        np.multiply(X[:, a], X[:, b], out=Z[:, 1 + p + c])
     return Z, pairs
 
 
@@ -83,7 +90,11 @@ def _time_sums(r, Z, cell, starts, n_times, p, pairs):
     """Sums of ``r``, ``r x``, ``r x xᵀ`` per distinct time over the risk set (time >= t) and
     over the churners at t. Rows are sorted by (time, churned); ``cell`` of each run is
     ``2 * time index + churned``, so one ``reduceat`` does all sums."""
-    sums = np.add.reduceat(r[:, None] * Z, starts, axis=0)
+    if starts.size <= _FEW_CELLS:  # one matrix-vector product per cell, no n x p temporary
+        ends = np.append(starts[1:], r.size)
+        sums = np.array([r[a:b] @ Z[a:b] for a, b in zip(starts, ends, strict=True)])
+    else:
+        sums = np.add.reduceat(r[:, None] * Z, starts, axis=0)
     tot = np.zeros((n_times, Z.shape[1]))
     np.add.at(tot, cell // 2, sums)
     dead = np.zeros((n_times, Z.shape[1]))
@@ -100,7 +111,7 @@ def _time_sums(r, Z, cell, starts, n_times, p, pairs):
     return split(risk), split(dead)
 
 
-def _loglik_derivatives(beta, X, Z, pairs, event, cell, starts, n_times, d, jj, frac, x_dead):
+def _loglik_derivatives(beta, X, Z, pairs, cell, starts, n_times, d, jj, frac, x_dead):
     """Efron log partial likelihood, gradient and information matrix at ``beta``."""
     lp = X @ beta
     shift = float(lp.max())
@@ -124,9 +135,15 @@ def _loglik_derivatives(beta, X, Z, pairs, event, cell, starts, n_times, d, jj, 
 
 
 def efron_fit(
-    time: np.ndarray, event: np.ndarray, X: np.ndarray, *, tol: float = 1e-9, max_iter: int = 50
+    time: np.ndarray,
+    event: np.ndarray,
+    X: np.ndarray,
+    *,
+    tol: float = 1e-9,
+    max_iter: int = 50,
 ) -> np.ndarray:
-    """Cox coefficients with Efron ties (no case weights, no strata).
+    """Cox coefficients with Efron ties (no case weights, no strata), by Newton–Raphson with
+    step halving from 0.
 
     Examples
     --------
@@ -138,13 +155,16 @@ def efron_fit(
     X = np.asarray(X, dtype=float)
     event = np.asarray(event, dtype=bool)
     ut, inv, d, jj, frac = _efron_terms(time, event)
-    x_dead = X[event].sum(axis=0)
+    x_dead = np.take(X, np.flatnonzero(event), axis=0).sum(axis=0)
     key = inv.astype(np.int64) * 2 + event
-    order = np.argsort(key, kind="stable")
-    X, event, key = X[order], event[order], key[order]
-    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    small = np.int16 if 2 * ut.size < 2**15 else np.int64
+    order = np.argsort(key.astype(small), kind="stable")  # a radix sort for few times
+    X = np.take(X, order, axis=0)  # (much faster than X[order] for rows)
+    per_cell = np.bincount(key, minlength=2 * ut.size)
+    cell = np.flatnonzero(per_cell)  # the (time, churned) cells present, in sorted order
+    starts = np.concatenate(([0], np.cumsum(per_cell[cell])[:-1]))
     Z, pairs = _products(X)
-    args = (X, Z, pairs, event, key[starts], starts, ut.size, d, jj, frac, x_dead)
+    args = (X, Z, pairs, cell, starts, ut.size, d, jj, frac, x_dead)
     beta = np.zeros(X.shape[1])
     ll, grad, info = _loglik_derivatives(beta, *args)
     for _ in range(max_iter):

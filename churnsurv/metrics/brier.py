@@ -24,14 +24,15 @@ import pandas as pd
 from churnsurv._render import Result
 from churnsurv._typing import ArrayLike
 from churnsurv._validation import check_conf_level
-from churnsurv.metrics.influence import brier_influence, censoring_influence, se_and_interval
+from churnsurv.metrics.influence import brier_influence, se_and_interval
 from churnsurv.metrics.ipcw import (
     CensoringSurvival,
+    TimeIndex,
     as_risk_matrix,
     censoring_survival,
     check_horizons,
     check_survival_outcome,
-    ipcw_weights,
+    ipcw_table,
     kaplan_meier_at,
 )
 
@@ -82,19 +83,20 @@ def brier_values(
     null_risk = 1.0 - kaplan_meier_at(time, event, times)
     keys = ("brier", "std_err", "ci_lower", "ci_upper", "null_brier", "null_std_err")
     out = {k: np.empty(times.size) for k in keys}
+    index = TimeIndex(time, event)  # distinct times found once for all horizons
     for k, t in enumerate(times):
-        w, case, ctrl = ipcw_weights(time, event, float(t), censoring)
-        y = (time <= t).astype(float)
-        cens = None if censoring_fixed else censoring_influence(time, event, float(t))
-        args = (w, case, ctrl, float(t), censoring_fixed, cens)
-        out["brier"][k] = np.mean(w * (y - prob[:, k]) ** 2)
-        infl = brier_influence(time, event, prob[:, k], *args)
-        se, lo, hi = se_and_interval(infl, out["brier"][k], conf_level)
-        out["std_err"][k], out["ci_lower"][k], out["ci_upper"][k] = se, lo, hi
-        null_p = np.full(time.size, null_risk[k])
-        out["null_brier"][k] = np.mean(w * (y - null_p) ** 2)
-        infl = brier_influence(time, event, null_p, *args)
-        out["null_std_err"][k] = se_and_interval(infl, out["null_brier"][k], conf_level)[0]
+        table = ipcw_table(index, float(t), censoring)
+        brier, infl = brier_influence(index, prob[:, k], table, censoring_fixed)
+        se, lo, hi = se_and_interval(infl, brier, conf_level)
+        out["brier"][k], out["std_err"][k], out["ci_lower"][k], out["ci_upper"][k] = (
+            brier,
+            se,
+            lo,
+            hi,
+        )
+        null, infl = brier_influence(index, float(null_risk[k]), table, censoring_fixed)
+        out["null_brier"][k] = null
+        out["null_std_err"][k] = se_and_interval(infl, null, conf_level)[0]
     return out
 
 

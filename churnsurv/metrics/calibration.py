@@ -10,7 +10,7 @@ integrated calibration index (ICI, E50, E90; Austin, Harrell & van Klaveren 2020
   ``|p_i - observed_i|``, E50 its median, E90 its 90th percentile, Emax its maximum. Checked
   against R (tests/reference/riskregression_ibs_calibration.R). The Cox model is fitted by
   :mod:`churnsurv.metrics._efron` (the same Efron estimator as :class:`~churnsurv.CoxModel`,
-  reduced to its arithmetic: a million customers in well under a second).
+  reduced to its arithmetic).
 """
 
 from __future__ import annotations
@@ -23,7 +23,12 @@ from churnsurv._typing import ArrayLike, Axes
 from churnsurv.exceptions import DataValidationError
 from churnsurv.metrics._efron import efron_baseline_hazard as efron_cumulative_hazard
 from churnsurv.metrics._efron import efron_fit
-from churnsurv.metrics.ipcw import check_horizons, check_survival_outcome, kaplan_meier_at
+from churnsurv.metrics.ipcw import (
+    TimeIndex,
+    check_horizons,
+    check_survival_outcome,
+    stable_argsort,
+)
 
 __all__ = ["Calibration", "calibration", "efron_cumulative_hazard", "rcs_basis"]
 
@@ -63,14 +68,17 @@ def rcs_basis(x: ArrayLike, n_knots: int = 3) -> tuple[np.ndarray, np.ndarray]:
             rule="too few distinct values",
         )
     kd = (knots[-1] - knots[0]) ** (2 / 3)
+
+    def cube(k: float) -> np.ndarray:  # max((x - k) / kd, 0)^3; u*u*u is ~30x faster than **3
+        u = np.maximum((xv - k) / kd, 0)
+        return u * u * u
+
+    last, second = cube(knots[-1]), cube(knots[-2])
     cols = [xv]
     for j in range(n_knots - 2):
         cols.append(
-            np.maximum((xv - knots[j]) / kd, 0) ** 3
-            + (
-                (knots[-2] - knots[j]) * np.maximum((xv - knots[-1]) / kd, 0) ** 3
-                - (knots[-1] - knots[j]) * np.maximum((xv - knots[-2]) / kd, 0) ** 3
-            )
+            cube(knots[j])
+            + ((knots[-2] - knots[j]) * last - (knots[-1] - knots[j]) * second)
             / (knots[-1] - knots[-2])
         )
     return np.column_stack(cols), knots
@@ -176,19 +184,30 @@ def calibration(
             rule="not a probability",
         )
     k = check_count(n_groups, name="n_groups", minimum=2)
-    order = np.argsort(p, kind="stable")
-    group = np.empty(tv.size, dtype=int)
-    group[order] = np.arange(tv.size) * k // tv.size
+    order = stable_argsort(p)
+    # group g is the g-th block of the sorted predictions; its KM from counts per
+    # (distinct time, churned) pair (times absent from a group contribute a factor of 1)
+    cut = -(-np.arange(k + 1) * tv.size // k)  # first sorted position with i * k // n >= g
+    p_sorted, ev_sorted = p[order], ev[order]
+    index = TimeIndex(tv, ev)
+    key_sorted = index.key[order]
+    upto = int(np.searchsorted(index.ut, h, side="right"))
     rows = []
     for g in range(k):
-        m = group == g
+        lo, hi = int(cut[g]), int(cut[g + 1])
+        per = np.bincount(key_sorted[lo:hi], minlength=index.key_count.size).reshape(-1, 2)
+        n_at = per.sum(axis=1)
+        at_risk = (hi - lo) - np.concatenate(([0], np.cumsum(n_at)[:-1]))
+        seen = n_at > 0
+        factor = np.ones(n_at.size)
+        factor[seen] = 1.0 - per[seen, 1] / at_risk[seen]
         rows.append(
             {
                 "group": g + 1,
-                "n": int(m.sum()),
-                "events": int(ev[m].sum()),
-                "predicted": float(p[m].mean()),
-                "observed": float(1.0 - kaplan_meier_at(tv[m], ev[m], [h])[0]),
+                "n": hi - lo,
+                "events": int(ev_sorted[lo:hi].sum()),
+                "predicted": float(p_sorted[lo:hi].mean()),
+                "observed": float(1.0 - np.cumprod(np.r_[1.0, factor[:upto]])[-1]),
             }
         )
     summary = pd.DataFrame(rows)
@@ -206,8 +225,8 @@ def calibration(
                 "Emax": float(err.max()),
             }
         )
-        smoothed = pd.DataFrame({"predicted": p[order], "observed": obs[order]})
+        smoothed = pd.DataFrame({"predicted": p_sorted, "observed": obs[order]})
     else:
         indices = pd.Series({"ICI": np.nan, "E50": np.nan, "E90": np.nan, "Emax": np.nan})
-        smoothed = pd.DataFrame({"predicted": p[order], "observed": np.nan})
+        smoothed = pd.DataFrame({"predicted": p_sorted, "observed": np.nan})
     return Calibration(summary, indices, smoothed, h)

@@ -29,11 +29,12 @@ from churnsurv._validation import as_float_array
 from churnsurv.exceptions import DataValidationError
 from churnsurv.metrics.ipcw import (
     CensoringSurvival,
+    TimeIndex,
     censoring_survival,
     check_horizons,
     check_survival_outcome,
-    ipcw_weights,
-    kaplan_meier_at,
+    ipcw_table,
+    stable_argsort,
 )
 
 __all__ = ["Gains", "gains"]
@@ -77,6 +78,27 @@ class Gains(Result):
         from churnsurv.plotting.metrics import plot_gains
 
         return plot_gains(self, ax=ax)
+
+
+def _top_km(index: TimeIndex, key_ranked: np.ndarray, sizes: list[int], t: float) -> dict:
+    """Kaplan–Meier ``S(t)`` of the top ``k`` customers for each ``k`` in ``sizes`` (sorted),
+    from counts per (distinct time, churned) pair accumulated along the ranking: one pass in
+    all, the same numbers as :func:`~churnsurv.metrics.ipcw.kaplan_meier_at` on each top group
+    (times missing from a group contribute a factor of exactly 1)."""
+    counts = np.zeros(index.key_count.size, dtype=np.int64)
+    out, done = {}, 0
+    upto = int(np.searchsorted(index.ut, t, side="right"))
+    for k in sizes:
+        counts += np.bincount(key_ranked[done:k], minlength=counts.size)
+        done = k
+        per = counts.reshape(-1, 2)
+        n_at, d = per.sum(axis=1), per[:, 1].astype(float)
+        at_risk = k - np.concatenate(([0], np.cumsum(n_at)[:-1]))
+        seen = n_at > 0
+        factor = np.ones(n_at.size)
+        factor[seen] = 1.0 - d[seen] / at_risk[seen]
+        out[k] = float(np.concatenate(([1.0], np.cumprod(factor)))[upto])
+    return out
 
 
 def gains(
@@ -128,9 +150,11 @@ def gains(
             f"fractions={f.tolist()} must be in (0, 1].", column="fractions", rule="range"
         )
     g = censoring if censoring is not None else censoring_survival(tv, ev)
-    w, case, _ = ipcw_weights(tv, ev, h, g)
-    order = np.argsort(-s, kind="stable")
-    caught = np.cumsum((w * case)[order])
+    index = TimeIndex(tv, ev)
+    table = ipcw_table(index, h, g)
+    order = stable_argsort(-s)  # highest first, equal scores in input order
+    key = index.key[order]
+    caught = np.cumsum(np.where(table.case, table.w, 0.0)[key])
     total = caught[-1]
     n = tv.size
     if total <= 0:
@@ -141,8 +165,13 @@ def gains(
         )
     overall = total / n
 
+    def size(frac: float) -> int:
+        return max(1, int(np.ceil(frac * n - 1e-9)))
+
+    km = _top_km(index, key, sorted({size(float(x)) for x in f} | {size(0.1)}), h)
+
     def row(frac: float) -> dict:
-        k = max(1, int(np.ceil(frac * n - 1e-9)))
+        k = size(frac)
         rate = caught[k - 1] / k
         return {
             "fraction": frac,
@@ -150,7 +179,7 @@ def gains(
             "churn_rate": rate,
             "captured": caught[k - 1] / total,
             "lift": rate / overall,
-            "churn_rate_km": 1.0 - float(kaplan_meier_at(tv[order[:k]], ev[order[:k]], [h])[0]),
+            "churn_rate_km": 1.0 - km[k],
         }
 
     summary = pd.DataFrame([row(float(x)) for x in f])

@@ -6,8 +6,12 @@ customers are left out by weight 0. ``AUC(t)`` is the weighted share of case–c
 which the case has the higher score, score ties counting 1/2. These are riskRegression::Score's
 conventions (``metrics = "auc"``, ``cens.model = "km"``), reproduced to 1e-15 in the tests.
 
-Counting is O(n log n): controls share one weight, so each case needs only the number of
-controls scored below and equal to it (two binary searches in the sorted control scores).
+Counting is O(n log n): one sort of the scores, then cumulative sums over it (controls share
+one weight, so each case needs only the number of controls scored below and tied with it). The
+sort is reused across horizons while it still sorts the next column, and everything that depends
+on a customer only through its (distinct time, churned) pair -- weights, the censoring part of
+the influence function -- is computed once per pair (:mod:`churnsurv.metrics.influence`): a
+million customers at one horizon cost a few passes over the data besides the sort.
 """
 
 from __future__ import annotations
@@ -21,11 +25,12 @@ from churnsurv._validation import check_conf_level
 from churnsurv.metrics.influence import auc_influence, se_and_interval
 from churnsurv.metrics.ipcw import (
     CensoringSurvival,
+    TimeIndex,
     as_risk_matrix,
     censoring_survival,
     check_horizons,
     check_survival_outcome,
-    ipcw_weights,
+    ipcw_table,
     kaplan_meier_at,
 )
 
@@ -62,18 +67,6 @@ class TimeDependentAUC(Result):
         )
 
 
-def _auc_one(score: np.ndarray, w: np.ndarray, case: np.ndarray, ctrl: np.ndarray) -> float:
-    if not case.any() or not ctrl.any():
-        return float("nan")
-    rc = np.sort(score[ctrl])
-    oc = np.argsort(score[case], kind="stable")  # sorted queries: cache-friendly searches
-    sc = score[case][oc]
-    less = np.searchsorted(rc, sc, side="left")
-    eq = np.searchsorted(rc, sc, side="right") - less
-    wc = w[case][oc]
-    return float(np.sum(wc * (less + 0.5 * eq)) / (np.sum(wc) * rc.size))
-
-
 def auc_values(
     time: np.ndarray,
     event: np.ndarray,
@@ -86,19 +79,24 @@ def auc_values(
 ) -> dict[str, np.ndarray]:
     """AUC, its standard error and interval, number of cases and of controls at each horizon
     (checked inputs; private use). ``censoring_fixed``: ``G`` came from other customers, so its
-    estimation is left out of the standard error (:mod:`churnsurv.metrics.influence`)."""
+    estimation is left out of the standard error (:mod:`churnsurv.metrics.influence`).
+
+    The distinct times are found once for all horizons, and the sort of the scores is reused
+    from one horizon to the next while it still sorts them (the same ranking at every horizon,
+    as a proportional hazards model gives)."""
     out = {k: np.full(times.size, np.nan) for k in ("auc", "std_err", "ci_lower", "ci_upper")}
     out["n_cases"] = np.empty(times.size, dtype=int)
     out["n_controls"] = np.empty(times.size, dtype=int)
+    index = TimeIndex(time, event)
+    order = key_sorted = None
     for k, t in enumerate(times):
-        w, case, ctrl = ipcw_weights(time, event, float(t), censoring)
-        auc = _auc_one(risk[:, k], w, case, ctrl)
+        table = ipcw_table(index, float(t), censoring)
+        out["n_cases"][k], out["n_controls"][k] = table.n_cases, table.n_controls
+        auc, infl, order, key_sorted = auc_influence(
+            index, risk[:, k], table, censoring_fixed, order=order, key_sorted=key_sorted
+        )
         out["auc"][k] = auc
-        out["n_cases"][k], out["n_controls"][k] = int(case.sum()), int(ctrl.sum())
         if np.isfinite(auc):
-            infl = auc_influence(
-                time, event, risk[:, k], w, case, ctrl, float(t), auc, censoring_fixed
-            )
             se, lo, hi = se_and_interval(infl, auc, conf_level)
             out["std_err"][k], out["ci_lower"][k], out["ci_upper"][k] = se, lo, hi
     return out
