@@ -133,7 +133,7 @@ def _collapsed(spec: FitSpec, xv: np.ndarray, train: CoxTraining) -> EngineResul
     codes = grouped.ngroup().to_numpy()
     first = first[np.argsort(codes[first])]
     risk = core.RiskSets(
-        train.X[first],
+        xv[first],
         train.time[first],
         train.event[first],
         cw,
@@ -141,6 +141,7 @@ def _collapsed(spec: FitSpec, xv: np.ndarray, train: CoxTraining) -> EngineResul
         strata=None if train.strata is None else train.strata[first],
         ties=train.ties,
         counts=cw,  # Efron counts tied deaths in original rows (R), not in merged rows
+        center=train.center,
     )
     beta, cov = _newton(risk, None)
     return EngineResult(beta, cov, f"churnsurv Newton-Raphson on {len(cw)} collapsed rows")
