@@ -387,6 +387,10 @@ def _resolve_margin(margin, data: ChurnData | None, horizon: int, allow_negative
     return 1.0, check_margin_values(arr, "margin", allow_negative)
 
 
+#: Customers whose survival matrix (customers x horizon) is computed at once, to bound memory.
+_CUSTOMER_BLOCK = 100_000
+
+
 def _weighted(surv: np.ndarray, disc: np.ndarray, factor, schedule):
     """CLV and expected periods from a survival matrix (rows × periods)."""
     return (surv @ (disc * schedule)) * factor, surv.sum(axis=1)
@@ -462,13 +466,22 @@ def _customer_survival(model, data, grid, residual, tail) -> np.ndarray:
     if not missing.any():
         return surv
     if tail is None:
-        raise ValueError(
-            f"{type(model).__name__}: survival is not identified beyond the last follow-up time "
-            f"for {int(missing.any(axis=1).sum())} customer(s) within horizon={grid.size}. "
-            "Pass tail= (a fitted parametric model, e.g. cs.WeibullAFT) to extrapolate, "
-            "shorten the horizon (churnsurv report: --horizon), or use a parametric model "
-            "instead."
-        )
+        raise _not_identified(model, int(missing.any(axis=1).sum()), grid)
+    return _spliced(surv, missing, data, grid, residual, tail)
+
+
+def _not_identified(model, n_customers: int, grid: np.ndarray) -> ValueError:
+    return ValueError(
+        f"{type(model).__name__}: survival is not identified beyond the last follow-up time "
+        f"for {n_customers} customer(s) within horizon={grid.size}. "
+        "Pass tail= (a fitted parametric model, e.g. cs.WeibullAFT) to extrapolate, "
+        "shorten the horizon (churnsurv report: --horizon), or use a parametric model "
+        "instead."
+    )
+
+
+def _spliced(surv, missing, data, grid, residual, tail) -> np.ndarray:
+    """``surv`` continued with ``tail`` where it is NaN (see :func:`_customer_survival`)."""
     if hasattr(tail, "predict_survival"):  # per-customer parametric model
         ext = tail.predict_survival(data, times=grid, conditional=residual).to_numpy(dtype=float)
     else:  # a marginal curve (Series, sBG): its shape from each customer's tenure on
@@ -491,8 +504,24 @@ def _customer_values(model, data, how: _Valuation) -> pd.DataFrame:
     if how.residual:
         data = data.take(np.flatnonzero(~data.events))
     factor, schedule = _resolve_margin(how.margin, data, how.grid.size, how.allow_negative)
-    surv = _customer_survival(model, data, how.grid, how.residual, how.tail)
-    per, periods = _weighted(surv, how.disc, factor, schedule)
+    per, periods = np.empty(data.n), np.empty(data.n)
+    n_missing = 0
+    # a block of customers at a time: their survival matrix is never all in memory at once
+    for start in range(0, data.n, _CUSTOMER_BLOCK):
+        pos = slice(start, min(start + _CUSTOMER_BLOCK, data.n))
+        sub = data if data.n <= _CUSTOMER_BLOCK else data.take(np.arange(pos.start, pos.stop))
+        surv = model.predict_survival(sub, times=how.grid, conditional=how.residual)
+        surv = surv.to_numpy(dtype=float)
+        missing = np.isnan(surv)
+        if missing.any():
+            if how.tail is None:  # count them all for the message
+                n_missing += int(missing.any(axis=1).sum())
+                continue
+            surv = _spliced(surv, missing, sub, how.grid, how.residual, how.tail)
+        f = factor[pos] if np.ndim(factor) else factor
+        per[pos], periods[pos] = _weighted(surv, how.disc, f, schedule)
+    if n_missing:
+        raise _not_identified(model, n_missing, how.grid)
     frame = data.frame
     out = pd.DataFrame({"expected_periods": periods, "clv": per}, index=frame.index)
     if how.residual:
