@@ -157,9 +157,12 @@ def run_case(case: str, n: int, unit: str) -> dict:
     return out
 
 
-def spawn(case: str, n: int, unit: str) -> dict:
+def spawn(case: str, n: int, unit: str, threads: int | None = None) -> dict:
     cmd = [sys.executable, __file__, "--case", case, "--n", str(n), "--unit", unit]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
+    env = dict(os.environ)
+    if threads:  # BLAS threads of every case (lifelines and the numpy baseline use them too)
+        env.update({v: str(threads) for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")})
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600, env=env)
     if proc.returncode != 0:
         return {"case": case, "n": n, "unit": unit, "error": proc.stderr.strip()[-300:]}
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -270,6 +273,12 @@ def main() -> None:
     parser.add_argument("--unit", default="month")
     parser.add_argument("--units", nargs="+", default=["month", "day"])
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="BLAS threads for every case (1 on a shared machine: idle BLAS threads spin)",
+    )
     args = parser.parse_args()
     if args.case:  # child process
         print(json.dumps(run_case(args.case, args.n[0], args.unit)))
@@ -286,25 +295,26 @@ def main() -> None:
     for n in args.n:
         for unit in args.units:
             for case in cases:
-                r = spawn(case, n, unit)
+                r = spawn(case, n, unit, args.threads)
                 rows.append(r)
                 print(r, flush=True)
     for n in args.n:
         for case in ("predict", "predict_numpy"):
-            r = spawn(case, n, "month")
+            r = spawn(case, n, "month", args.threads)
             rows.append(r)
             print(r, flush=True)
     if not args.no_write:
-        write_section(rows, note_text(load_start))
+        write_section(rows, note_text(load_start, args.threads))
 
 
-def note_text(load_start) -> str:
+def note_text(load_start, threads) -> str:
     load = f"{load_start[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
+    blas = f"{threads} BLAS thread(s) for every case" if threads else "default BLAS threads"
     return (
         f"`benchmarks/bench_cox.py`, {time.strftime('%Y-%m-%d %H:%M')}. "
         f"Machine: {platform.processor() or platform.machine()}, 2 cores shared with other "
         f"jobs (1-minute load average {load}: timings are inflated and noisy, compare the "
-        "ratios measured in the same run); "
+        f"ratios measured in the same run); {blas}; "
         f"python {platform.python_version()}. Seconds are wall time of the fit (prediction: "
         "of `predict_survival` over 72 periods, conditional, and `traced_peak_mb` its peak "
         "memory traced by `tracemalloc`, the 576 MB result included); peak RSS is the whole "

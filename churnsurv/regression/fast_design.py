@@ -90,9 +90,8 @@ def plan(design, frame: pd.DataFrame, X: np.ndarray) -> tuple[list, dict] | None
             return None
         plan_.append((v, match[0]))
     rows = set(range(min(_CHECK_ROWS, len(frame))))
-    for v, lv in levels.items():
-        codes = level_codes(frame[v], lv)
-        rows |= set(np.unique(codes, return_index=True)[1].tolist())
+    for v, lv in levels.items():  # the first row of each level (hashing, no sort)
+        rows |= set(pd.Series(level_codes(frame[v], lv)).drop_duplicates().index.tolist())
     take = np.sort(np.fromiter(rows, np.int64))
     if not np.array_equal(_columns(plan_, frame.iloc[take], levels), X[take]):
         return None
