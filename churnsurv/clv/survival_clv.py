@@ -485,7 +485,8 @@ def _spliced(surv, missing, data, grid, residual, tail) -> np.ndarray:
     if hasattr(tail, "predict_survival"):  # per-customer parametric model
         ext = tail.predict_survival(data, times=grid, conditional=residual).to_numpy(dtype=float)
     else:  # a marginal curve (Series, sBG): its shape from each customer's tenure on
-        start = data.frame["duration"].to_numpy(dtype=float)[:, None] if residual else 0.0
+        frame = data.frame if hasattr(data, "frame") else data  # ChurnData or a block of it
+        start = frame["duration"].to_numpy(dtype=float)[:, None] if residual else 0.0
         absolute = np.broadcast_to(start + grid[None, :], surv.shape)
         ext = _tail_survival(tail, absolute.ravel(), data).reshape(surv.shape)
     finite = ~missing
@@ -509,7 +510,7 @@ def _customer_values(model, data, how: _Valuation) -> pd.DataFrame:
     # a block of customers at a time: their survival matrix is never all in memory at once
     for start in range(0, data.n, _CUSTOMER_BLOCK):
         pos = slice(start, min(start + _CUSTOMER_BLOCK, data.n))
-        sub = data if data.n <= _CUSTOMER_BLOCK else data.take(np.arange(pos.start, pos.stop))
+        sub = data if data.n <= _CUSTOMER_BLOCK else data.frame.iloc[pos]  # a view, no copy
         surv = model.predict_survival(sub, times=how.grid, conditional=how.residual)
         surv = surv.to_numpy(dtype=float)
         missing = np.isnan(surv)

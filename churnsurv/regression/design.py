@@ -373,8 +373,13 @@ class Design:
         return column
 
 
-def _centred_cross_products(xv: np.ndarray, mean: np.ndarray, chunk: int = 65536) -> np.ndarray:
-    """``(X - mean)' (X - mean)`` in row chunks (no n x p temporary)."""
+def _centred_cross_products(xv: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """``(X - mean)' (X - mean)`` in row chunks (no n x p temporary).
+
+    A chunk is about 200,000 cells (rows x p x p): it stays in cache, and OpenBLAS runs a
+    product that small on one thread (its threads spin-wait on a busy machine, 10x slower).
+    """
+    chunk = max(256, 200_000 // max(xv.shape[1], 1) ** 2)
     out = np.zeros((xv.shape[1], xv.shape[1]))
     for start in range(0, len(xv), chunk):
         block = xv[start : start + chunk] - mean

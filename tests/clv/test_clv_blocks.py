@@ -24,9 +24,14 @@ def telco():
 
 
 @pytest.mark.parametrize("residual", [False, True])
-def test_blocks_give_the_values_of_one_block(monkeypatch, telco, residual):
+@pytest.mark.parametrize("parametric_tail", [False, True])
+def test_blocks_give_the_values_of_one_block(monkeypatch, telco, residual, parametric_tail):
     data, cox = telco
-    tail = pd.Series(0.98 ** np.arange(200.0))
+    tail = (
+        cs.WeibullAFT("Contract").fit(data)
+        if parametric_tail
+        else pd.Series(0.98 ** np.arange(200.0))
+    )
     kw = {"annual_discount_rate": 0.1, "horizon": 60, "residual": residual, "tail": tail}
     whole = cs.clv(cox, data, **kw).summary
     monkeypatch.setattr(survival_clv, "_CUSTOMER_BLOCK", 1000)  # 8 blocks, the last partial

@@ -138,7 +138,9 @@ class RiskSets:
         self.order = np.concatenate(order) if order else np.zeros(0, np.int64)
         # the sorted copy, row-major, centred (``center``: X - center, exactly as X[order] of
         # the centred design, without building that)
-        self.X = np.ascontiguousarray(np.take(X, self.order, axis=0))
+        # (a column-major design is made row-major first: a streaming copy, after which each
+        # gathered row is one read instead of p scattered ones)
+        self.X = np.take(np.ascontiguousarray(X), self.order, axis=0)
         if center is not None:
             self.X -= center
         self.w = np.asarray(w, float)[self.order]
@@ -209,7 +211,8 @@ class RiskSets:
         ll, grad, hess = 0.0, np.zeros(p), np.zeros((p, p))
         r_all = self.w * np.exp(self._eta(beta))
         run0, run1 = self._run_sums(r_all)
-        v_all = np.empty(self.n_sorted)
+        per_run = np.empty(len(self._indptr) - 1)  # the Gram weight of a row is r * its run's
+        entered = []  # (rows, sum of a_k before each row's entry) of strata with entry times
         for st in self.strata:
             K, k, frac, wk = st.times.size, st.k, st.frac, st.wk
             s0, s1, d0, d1 = self._risk_sums(st, run0, run1, r_all)
@@ -223,15 +226,19 @@ class RiskSets:
             c = np.bincount(k, inv2, K)
             e = np.bincount(k, frac * inv2, K)
             g = np.bincount(k, frac * frac * inv2, K)
-            # sum_k [a_k S2_k - b_k D2_k] as one weighted Gram matrix over the rows
+            # sum_k [a_k S2_k - b_k D2_k] as one weighted Gram matrix over the rows: a row in
+            # run (h, dead) weighs sum_{k < h} a_k, less b_{h-1} if it died at h - 1
             cum = np.r_[0.0, np.cumsum(a)]
-            at_risk = cum[st.hi] - (0.0 if st.lo is None else cum[st.lo])
-            r = r_all[st.rows]
-            v = r * at_risk
-            v[st.dead] -= r[st.dead] * b[st.dk]
-            v_all[st.rows] = v
+            val = np.repeat(cum, 2)
+            val[3::2] -= b
+            per_run[st.seg : st.seg + 2 * K + 2] = val
+            if st.lo is not None:  # at risk only from lo on
+                entered.append((st.rows, cum[st.lo]))
             cross = s1.T @ (e[:, None] * d1)
             hess += s1.T @ (c[:, None] * s1) - cross - cross.T + d1.T @ (g[:, None] * d1)
+        v_all = r_all * per_run[self._run_of_row]
+        for rows, before in entered:
+            v_all[rows] -= r_all[rows] * before
         hess -= self._gram(v_all)
         return ll, grad, hess
 
