@@ -523,6 +523,9 @@ def check_margin_values(
     churnsurv.exceptions.DataValidationError: column 'margin': negative margin ...
     """
     arr = np.asarray(values, dtype=float)
+    finite = np.isfinite(arr)
+    if finite.all() and (allow_negative or not (arr < 0).any()):
+        return arr  # the common case: no message to build, so no ids to copy
     ids = pd.Series(list(ids)) if ids is not None else None
     v = Violations(arr.size, ids, hint=False)
     v.add(name, "missing or infinite margin", ~np.isfinite(arr))

@@ -6,8 +6,8 @@ column or a treatment-coded categorical (``plan``, ``C(plan)``, ``C(plan, contr.
 the centred linear predictor is a sum of ``beta_j (x_j - c_j)`` over the numeric columns and, per
 categorical, one table lookup by level. :func:`plan` works out that coding from the fitted
 design and checks it against formulaic's own matrix on training rows (the first rows and the
-first row of every level); any other formula (interactions, transforms, other contrasts) keeps
-the formulaic path.
+first row of every level but the reference, whose rows are all zeros either way); any other
+formula (interactions, transforms, other contrasts) keeps the formulaic path.
 """
 
 from __future__ import annotations
@@ -90,8 +90,9 @@ def plan(design, frame: pd.DataFrame, X: np.ndarray) -> tuple[list, dict] | None
             return None
         plan_.append((v, match[0]))
     rows = set(range(min(_CHECK_ROWS, len(frame))))
-    for v, lv in levels.items():  # the first row of each level (hashing, no sort)
-        rows |= set(pd.Series(level_codes(frame[v], lv)).drop_duplicates().index.tolist())
+    for j, (_, level) in enumerate(plan_):  # the first row of each (non-reference) level
+        if level is not None:
+            rows.add(int(np.argmax(X[:, j] != 0)))
     take = np.sort(np.fromiter(rows, np.int64))
     if not np.array_equal(_columns(plan_, frame.iloc[take], levels), X[take]):
         return None
