@@ -17,8 +17,9 @@ hazard, the Schoenfeld residuals, the score residuals and sandwich covariance of
 ``coxph(robust = TRUE)`` (:func:`robust_covariance`, Efron or Breslow) and the ``cox.zph`` score
 test of proportional hazards.
 
-:class:`RiskSets` builds what does not depend on ``beta`` once per fit; each Newton step then needs
-scalar work per death and a few passes over ``X``, so memory is O(n p) and time O(n p^2) per step.
+:class:`RiskSets` (:mod:`~churnsurv.regression.cox.risksets`) builds what does not depend on
+``beta`` once per fit; each Newton step then needs scalar work per death and two sequential
+passes over the sorted ``X``, so memory is O(n p) and time O(n p^2) per step.
 The diagnostics (:func:`pairs`) keep per-death risk-set means, which the Schoenfeld residuals need.
 """
 

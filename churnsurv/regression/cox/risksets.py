@@ -138,9 +138,9 @@ class RiskSets:
         self.order = np.concatenate(order) if order else np.zeros(0, np.int64)
         # the sorted copy, row-major, centred (``center``: X - center, exactly as X[order] of
         # the centred design, without building that)
-        # (a column-major design is made row-major first: a streaming copy, after which each
-        # gathered row is one read instead of p scattered ones)
-        self.X = np.take(np.ascontiguousarray(X), self.order, axis=0)
+        # (gathered straight from a column-major design: a row-major copy first would be no
+        # faster here and would hold one more n x p array at the fit's peak memory)
+        self.X = np.take(X, self.order, axis=0)
         if center is not None:
             self.X -= center
         self.w = np.asarray(w, float)[self.order]
