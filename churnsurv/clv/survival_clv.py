@@ -32,7 +32,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -466,12 +466,12 @@ def _customer_survival(model, data, grid, residual, tail) -> np.ndarray:
     if not missing.any():
         return surv
     if tail is None:
-        raise _not_identified(model, int(missing.any(axis=1).sum()), grid)
+        _not_identified(model, int(missing.any(axis=1).sum()), grid)
     return _spliced(surv, missing, data, grid, residual, tail)
 
 
-def _not_identified(model, n_customers: int, grid: np.ndarray) -> ValueError:
-    return ValueError(
+def _not_identified(model, n_customers: int, grid: np.ndarray) -> NoReturn:
+    raise ValueError(
         f"{type(model).__name__}: survival is not identified beyond the last follow-up time "
         f"for {n_customers} customer(s) within horizon={grid.size}. "
         "Pass tail= (a fitted parametric model, e.g. cs.WeibullAFT) to extrapolate, "
@@ -522,7 +522,7 @@ def _customer_values(model, data, how: _Valuation) -> pd.DataFrame:
         f = factor[pos] if np.ndim(factor) else factor
         per[pos], periods[pos] = _weighted(surv, how.disc, f, schedule)
     if n_missing:
-        raise _not_identified(model, n_missing, how.grid)
+        _not_identified(model, n_missing, how.grid)
     frame = data.frame
     out = pd.DataFrame({"expected_periods": periods, "clv": per}, index=frame.index)
     if how.residual:

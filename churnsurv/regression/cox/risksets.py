@@ -50,11 +50,9 @@ class _Stratum:
     rows: slice  # its rows in the sorted arrays
     seg: int  # its first run: runs seg + 2h (leavers at h) and seg + 2h + 1 (deaths at h - 1)
     times: np.ndarray  # unique event times (K,)
-    hi: np.ndarray  # per row: one past the last event-time index at which it is at risk
     lo: np.ndarray | None  # per row: first event-time index at risk (None: no entry times)
     g_lo: tuple | None  # CSR grouping of the rows by ``lo`` (positions in the sorted arrays)
-    dead: np.ndarray  # positions (within the stratum) of the deaths
-    dk: np.ndarray  # event-time index of each death
+    event: np.ndarray  # per row: died (in the sorted order)
     d: np.ndarray  # summed death weight per event time (K,)
     k: np.ndarray  # event-time index of each Efron step (one step per death)
     frac: np.ndarray  # Efron fraction of each step, r / m (0 for Breslow)
@@ -89,70 +87,79 @@ class RiskSets:
         self.strata: list[_Stratum] = []
         order, runs, start, n_runs = [], [], 0, 0
         for rows in strata_rows(strata, len(time)):
-            t, e = time[rows], np.asarray(event[rows], bool)
-            times = np.unique(t[e])
-            if times.size == 0:  # no events: the stratum adds nothing to the likelihood
+            built = self._stratum(rows, time, event, w, entry, counts, start, n_runs)
+            if built is None:  # no events: the stratum adds nothing to the likelihood
                 continue
-            K = times.size
-            # rows at risk at times[k]: entry < times[k] <= t, i.e. lo <= k < hi
-            hi = np.searchsorted(times, t, side="right")
-            run = 2 * hi + e  # leavers then deaths of each event time: contiguous once sorted
-            # a stable sort of small integers is a radix sort in numpy
-            local = np.argsort(run.astype(np.int16) if K < 16000 else run, kind="stable")
-            rows, hi, e = rows[local], hi[local], e[local]
+            stratum, rows, sizes = built
+            self.strata.append(stratum)
             order.append(rows)
-            runs.append(np.bincount(run, minlength=2 * K + 2))
-            lo = None if entry is None else np.searchsorted(times, entry[rows], "right")
-            dead = np.flatnonzero(e)
-            dk = hi[dead] - 1
-            if counts is None:  # tied deaths are counted in rows (R)
-                m = np.bincount(dk, minlength=K)
-            else:  # a collapsed row stands for counts[i] rows
-                m = np.rint(np.bincount(dk, counts[rows][dead], K)).astype(np.int64)
-            k = np.repeat(np.arange(K), m)
-            step = np.arange(k.size) - np.repeat(np.cumsum(m) - m, m)
-            d = np.bincount(dk, w[rows][dead], K)
-            n_s = len(rows)
-            self.strata.append(
-                _Stratum(
-                    label=None if self.labels is None else self.labels[rows[0]],
-                    rows=slice(start, start + n_s),
-                    seg=n_runs,
-                    times=times,
-                    hi=hi,
-                    lo=lo,
-                    g_lo=None
-                    if lo is None
-                    else _grouping(lo, np.arange(start, start + n_s), K + 1),
-                    dead=dead,
-                    dk=dk,
-                    d=d,
-                    k=k,
-                    frac=step / m[k] if ties == "efron" else np.zeros(k.size),
-                    wk=(d / m)[k],
-                    xd=np.zeros(self.p),
-                )
-            )
-            start += n_s
-            n_runs += 2 * K + 2
+            runs.append(sizes)
+            start += len(rows)
+            n_runs += len(sizes)
         self.order = np.concatenate(order) if order else np.zeros(0, np.int64)
         # the sorted copy, row-major, centred (``center``: X - center, exactly as X[order] of
         # the centred design, without building that)
-        # (gathered straight from a column-major design: a row-major copy first would be no
-        # faster here and would hold one more n x p array at the fit's peak memory)
-        self.X = np.take(X, self.order, axis=0)
-        if center is not None:
-            self.X -= center
+        # (gathered a block of rows at a time: np.take would first copy a column-major design
+        # whole into row-major order, one more n x p array at the fit's peak memory)
+        self.X = np.empty((len(self.order), self.p))
+        for i in range(0, len(self.order), 1 << 16):
+            block = X[self.order[i : i + (1 << 16)]]
+            if center is not None:
+                block -= center
+            self.X[i : i + (1 << 16)] = block
         self.w = np.asarray(w, float)[self.order]
         for st in self.strata:  # sum of w x over the deaths: the deaths are the odd runs
-            we = np.zeros(st.hi.size)
-            we[st.dead] = self.w[st.rows][st.dead]
+            we = np.where(st.event, self.w[st.rows], 0.0)
             st.xd = np.einsum("ij,i->j", self.X[st.rows], we)
         self.n_sorted = start
         sizes = np.concatenate(runs) if runs else np.zeros(0, np.int64)
-        self._indptr = np.r_[0, np.cumsum(sizes)].astype(np.int64)
-        self._cols = np.arange(start, dtype=np.int64)
+        # CSR index arrays in the dtype scipy would convert them to (no copy at each step)
+        idx = np.int32 if start < 2**31 - 1 else np.int64
+        self._indptr = np.r_[0, np.cumsum(sizes)].astype(idx)
+        self._cols = np.arange(start, dtype=idx)
         self._run_of_row = np.repeat(np.arange(sizes.size), sizes)
+
+    def _stratum(self, rows, time, event, w, entry, counts, start, seg):
+        """One stratum's :class:`_Stratum`, its rows in sorted order and its run sizes (None
+        without events). A method of its own so that its per-row temporaries are freed before
+        the sorted copy of the design is made (the fit's peak memory)."""
+        t, e = time[rows], np.asarray(event[rows], bool)
+        times = np.unique(t[e])
+        if times.size == 0:
+            return None
+        K = times.size
+        # rows at risk at times[k]: entry < times[k] <= t, i.e. lo <= k < hi
+        hi = np.searchsorted(times, t, side="right")
+        run = 2 * hi + e  # leavers then deaths of each event time: contiguous once sorted
+        # a stable sort of small integers is a radix sort in numpy
+        local = np.argsort(run.astype(np.int16) if K < 16000 else run, kind="stable")
+        rows, hi, e = rows[local], hi[local], e[local]
+        lo = None if entry is None else np.searchsorted(times, entry[rows], "right")
+        dead = np.flatnonzero(e)
+        dk = hi[dead] - 1
+        if counts is None:  # tied deaths are counted in rows (R)
+            m = np.bincount(dk, minlength=K)
+        else:  # a collapsed row stands for counts[i] rows
+            m = np.rint(np.bincount(dk, counts[rows][dead], K)).astype(np.int64)
+        k = np.repeat(np.arange(K), m)
+        step = np.arange(k.size) - np.repeat(np.cumsum(m) - m, m)
+        d = np.bincount(dk, w[rows][dead], K)
+        n_s = len(rows)
+        stratum = _Stratum(
+            label=None if self.labels is None else self.labels[rows[0]],
+            rows=slice(start, start + n_s),
+            seg=seg,
+            times=times,
+            lo=lo,
+            g_lo=None if lo is None else _grouping(lo, np.arange(start, start + n_s), K + 1),
+            event=e,
+            d=d,
+            k=k,
+            frac=step / m[k] if self.ties == "efron" else np.zeros(k.size),
+            wk=(d / m)[k],
+            xd=np.zeros(self.p),
+        )
+        return stratum, rows, np.bincount(run, minlength=2 * K + 2)
 
     def _eta(self, beta):
         """``X @ beta`` of the sorted rows (numpy's loop: no BLAS threads, see ``_GRAM_CELLS``)."""
