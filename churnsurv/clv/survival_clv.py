@@ -32,7 +32,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -387,6 +387,11 @@ def _resolve_margin(margin, data: ChurnData | None, horizon: int, allow_negative
     return 1.0, check_margin_values(arr, "margin", allow_negative)
 
 
+#: Customers whose survival matrix (customers x periods) is computed at once, to bound memory
+#: (clv per customer and value_at_risk).
+_CUSTOMER_BLOCK = 100_000
+
+
 def _weighted(surv: np.ndarray, disc: np.ndarray, factor, schedule):
     """CLV and expected periods from a survival matrix (rows × periods)."""
     return (surv @ (disc * schedule)) * factor, surv.sum(axis=1)
@@ -450,10 +455,6 @@ def _segment_values(km, data, how: _Valuation) -> pd.DataFrame:
     return out
 
 
-#: Customers whose survival curves value_at_risk computes at once (memory: rows × periods).
-_CHUNK = 100_000
-
-
 def _customer_survival(model, data, grid, residual, tail) -> np.ndarray:
     """Per-customer survival at ``grid``; a Cox curve is continued with ``tail`` if needed.
 
@@ -466,17 +467,27 @@ def _customer_survival(model, data, grid, residual, tail) -> np.ndarray:
     if not missing.any():
         return surv
     if tail is None:
-        raise ValueError(
-            f"{type(model).__name__}: survival is not identified beyond the last follow-up time "
-            f"for {int(missing.any(axis=1).sum())} customer(s) within horizon={grid.size}. "
-            "Pass tail= (a fitted parametric model, e.g. cs.WeibullAFT) to extrapolate, "
-            "shorten the horizon (churnsurv report: --horizon), or use a parametric model "
-            "instead."
-        )
+        _not_identified(model, int(missing.any(axis=1).sum()), grid)
+    return _spliced(surv, missing, data, grid, residual, tail)
+
+
+def _not_identified(model, n_customers: int, grid: np.ndarray) -> NoReturn:
+    raise ValueError(
+        f"{type(model).__name__}: survival is not identified beyond the last follow-up time "
+        f"for {n_customers} customer(s) within horizon={grid.size}. "
+        "Pass tail= (a fitted parametric model, e.g. cs.WeibullAFT) to extrapolate, "
+        "shorten the horizon (churnsurv report: --horizon), or use a parametric model "
+        "instead."
+    )
+
+
+def _spliced(surv, missing, data, grid, residual, tail) -> np.ndarray:
+    """``surv`` continued with ``tail`` where it is NaN (see :func:`_customer_survival`)."""
     if hasattr(tail, "predict_survival"):  # per-customer parametric model
         ext = tail.predict_survival(data, times=grid, conditional=residual).to_numpy(dtype=float)
     else:  # a marginal curve (Series, sBG): its shape from each customer's tenure on
-        start = data.frame["duration"].to_numpy(dtype=float)[:, None] if residual else 0.0
+        frame = data.frame if hasattr(data, "frame") else data  # ChurnData or a block of it
+        start = frame["duration"].to_numpy(dtype=float)[:, None] if residual else 0.0
         absolute = np.broadcast_to(start + grid[None, :], surv.shape)
         ext = _tail_survival(tail, absolute.ravel(), data).reshape(surv.shape)
     finite = ~missing
@@ -495,8 +506,24 @@ def _customer_values(model, data, how: _Valuation) -> pd.DataFrame:
     if how.residual:
         data = data.take(np.flatnonzero(~data.events))
     factor, schedule = _resolve_margin(how.margin, data, how.grid.size, how.allow_negative)
-    surv = _customer_survival(model, data, how.grid, how.residual, how.tail)
-    per, periods = _weighted(surv, how.disc, factor, schedule)
+    per, periods = np.empty(data.n), np.empty(data.n)
+    n_missing = 0
+    # a block of customers at a time: their survival matrix is never all in memory at once
+    for start in range(0, data.n, _CUSTOMER_BLOCK):
+        pos = slice(start, min(start + _CUSTOMER_BLOCK, data.n))
+        sub = data if data.n <= _CUSTOMER_BLOCK else data.frame.iloc[pos]  # a view, no copy
+        surv = model.predict_survival(sub, times=how.grid, conditional=how.residual)
+        surv = surv.to_numpy(dtype=float)
+        missing = np.isnan(surv)
+        if missing.any():
+            if how.tail is None:  # count them all for the message
+                n_missing += int(missing.any(axis=1).sum())
+                continue
+            surv = _spliced(surv, missing, sub, how.grid, how.residual, how.tail)
+        f = factor[pos] if np.ndim(factor) else factor
+        per[pos], periods[pos] = _weighted(surv, how.disc, f, schedule)
+    if n_missing:
+        _not_identified(model, n_missing, how.grid)
     frame = data.frame
     out = pd.DataFrame({"expected_periods": periods, "clv": per}, index=frame.index)
     if how.residual:
@@ -670,9 +697,9 @@ def value_at_risk(
     cols, at = np.searchsorted(times, grid), np.searchsorted(times, float(within))
     per, p_churn = np.empty(sub.n), np.empty(sub.n)
     # customers in chunks: each one's curve is its own, and a chunk's matrices stay small
-    for start in range(0, sub.n, _CHUNK):
-        stop = min(start + _CHUNK, sub.n)
-        part = sub if sub.n <= _CHUNK else sub.take(np.arange(start, stop))
+    for start in range(0, sub.n, _CUSTOMER_BLOCK):
+        stop = min(start + _CUSTOMER_BLOCK, sub.n)
+        part = sub if sub.n <= _CUSTOMER_BLOCK else sub.take(np.arange(start, stop))
         surv = _customer_survival(model, part, times, True, tail)
         f = factor[start:stop] if np.ndim(factor) else factor
         per[start:stop] = _weighted(surv[:, cols], disc, f, schedule)[0]

@@ -27,11 +27,15 @@ __all__ = ["CoxFit", "CoxTraining"]
 class CoxTraining:
     """Training data as the likelihood functions read it.
 
-    ``X`` is the centred design (row-major), ``strata`` the stratum label of each row (None
-    without strata), ``entry`` the entry times (None without left truncation), ``index`` the ids.
+    ``design`` is the uncentred design matrix and ``center`` its (weighted) column means; ``X``
+    is the centred design, built only when something needs it in the data's row order (the
+    fit itself reads the sorted copy in :meth:`risk_sets`). ``strata`` is the stratum label of
+    each row (None without strata), ``entry`` the entry times (None without left truncation),
+    ``index`` the ids.
     """
 
-    X: np.ndarray
+    design: np.ndarray
+    center: np.ndarray
     time: np.ndarray
     event: np.ndarray
     w: np.ndarray
@@ -40,18 +44,27 @@ class CoxTraining:
     index: pd.Index
     ties: str
     _risk: core.RiskSets | None = field(default=None, repr=False)
+    _X: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def X(self) -> np.ndarray:
+        """The centred design, row-major, in the data's row order (built on first use)."""
+        if self._X is None:
+            self._X = np.subtract(self.design, self.center, order="C")
+        return self._X
 
     def risk_sets(self) -> core.RiskSets:
         """The risk sets (built once; shared by the fit, the statistics and the diagnostics)."""
         if self._risk is None:
             self._risk = core.RiskSets(
-                self.X,
+                self.design,
                 self.time,
                 self.event,
                 self.w,
                 entry=self.entry,
                 strata=self.strata,
                 ties=self.ties,
+                center=self.center,
             )
         return self._risk
 
@@ -129,8 +142,8 @@ class CoxFit:
 
     def linear_predictor(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
         """Centred linear predictor ``(x - center)'beta`` and stratum labels of ``frame``."""
-        X = self.design.transform(frame, purpose="prediction").to_numpy()
-        return (X - self.center) @ self.beta, self.strata_labels(frame)
+        lp = self.design.linear_predictor(frame, self.beta, self.center, purpose="prediction")
+        return lp, self.strata_labels(frame)
 
     @staticmethod
     def groups(labels: np.ndarray | None, n: int) -> list[tuple[object, np.ndarray]]:

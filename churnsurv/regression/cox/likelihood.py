@@ -17,8 +17,9 @@ hazard, the Schoenfeld residuals, the score residuals and sandwich covariance of
 ``coxph(robust = TRUE)`` (:func:`robust_covariance`, Efron or Breslow) and the ``cox.zph`` score
 test of proportional hazards.
 
-:class:`RiskSets` builds what does not depend on ``beta`` once per fit; each Newton step then needs
-scalar work per death and a few passes over ``X``, so memory is O(n p) and time O(n p^2) per step.
+:class:`RiskSets` (:mod:`~churnsurv.regression.cox.risksets`) builds what does not depend on
+``beta`` once per fit; each Newton step then needs scalar work per death and two sequential
+passes over the sorted ``X``, so memory is O(n p) and time O(n p^2) per step.
 The diagnostics (:func:`pairs`) keep per-death risk-set means, which the Schoenfeld residuals need.
 """
 
@@ -27,7 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
+
+from churnsurv.regression.cox.risksets import RiskSets, strata_rows
 
 __all__ = [
     "Pairs",
@@ -60,15 +62,6 @@ class Pairs:
     r: np.ndarray  # w * exp(eta) for the stratum's rows
 
 
-def _strata_rows(strata: np.ndarray | None, n: int) -> list[np.ndarray]:
-    if strata is None:
-        return [np.arange(n)]
-    _, codes = np.unique(strata, return_inverse=True)
-    order = np.argsort(codes, kind="stable")
-    bounds = np.flatnonzero(np.diff(codes[order])) + 1
-    return np.split(order, bounds)
-
-
 def _bincount2(idx: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
     """Column-wise ``np.bincount`` of a 2-D array (much faster than ``np.add.at``)."""
     return (
@@ -82,7 +75,7 @@ def pairs(X, time, event, w, beta, *, entry=None, strata=None, ties="efron") -> 
     """Risk-set summaries at every (event time, Efron step) pair, stratum by stratum."""
     eta = X @ beta
     out = []
-    for rows in _strata_rows(strata, len(time)):
+    for rows in strata_rows(strata, len(time)):
         t, e, ww, xs = time[rows], event[rows], w[rows], X[rows]
         ent = None if entry is None else entry[rows]
         r = ww * np.exp(eta[rows])
@@ -129,177 +122,6 @@ def _second_moment(X, P: Pairs, c: np.ndarray) -> np.ndarray:
         a[dead] -= corr[P.death_k[dead]]
     xs = X[P.rows]
     return (xs * (P.r * a)[:, None]).T @ xs
-
-
-@dataclass
-class _Stratum:
-    """What :class:`RiskSets` keeps of one stratum (all of it independent of ``beta``)."""
-
-    rows: np.ndarray | None  # positions of the stratum's rows (None: all rows, in order)
-    times: np.ndarray  # unique event times (K,)
-    hi: np.ndarray  # per row: one past the last event-time index at which it is at risk
-    lo: np.ndarray | None  # per row: first event-time index at risk (None: no entry times)
-    dead: np.ndarray  # positions (within the stratum) of the deaths
-    dk: np.ndarray  # event-time index of each death
-    d: np.ndarray  # summed death weight per event time (K,)
-    k: np.ndarray  # event-time index of each Efron step (one step per death)
-    frac: np.ndarray  # Efron fraction of each step, r / m (0 for Breslow)
-    wk: np.ndarray  # mean death weight at the step's time (R's meanwt)
-    xd: np.ndarray  # sum of w x over the deaths (p,)
-    g_hi: tuple  # CSR (indices, indptr) grouping the rows by hi, lo and the deaths by dk
-    g_lo: tuple | None
-    g_d: tuple
-
-
-def _grouping(codes, positions, size):
-    """``(indices, indptr)`` of a CSR matrix whose row ``k`` holds the rows with code ``k``."""
-    order = np.argsort(codes, kind="stable")
-    indptr = np.r_[0, np.cumsum(np.bincount(codes, minlength=size))]
-    return positions[order], indptr
-
-
-class RiskSets:
-    """The part of the partial likelihood that does not depend on ``beta``, built once per fit.
-
-    For each stratum: the unique event times, each row's first and one-past-last event-time index
-    at risk, the deaths per time and the Efron steps. :meth:`evaluate` then needs only scalar
-    work per death and a few passes over ``X``: risk-set sums ``S1`` come from one sparse
-    (event time x row) product with the weights ``r = w exp(eta)`` as its entries, and the
-    second moments from one weighted ``X.T @ X`` (in row chunks, so no ``n x p`` temporary
-    beyond a chunk). With ``m`` tied deaths at a time, the Efron sums over its ``m`` steps are
-    accumulated as scalars (``sum 1/den``, ``sum f/den``, ...) and combined with the ``p``-vectors
-    ``S1`` and ``D1`` once per time.
-
-    ``counts`` (optional) is the number of original rows each row stands for when identical rows
-    were merged (``w`` then holds the same numbers): Efron's ``m`` is the number of tied deaths
-    among the original rows, so the merged fit equals the fit on the original rows.
-    """
-
-    _CHUNK = 1 << 17
-
-    def __init__(self, X, time, event, w, *, entry=None, strata=None, ties="efron", counts=None):
-        self.X, self.w, self.ties = np.ascontiguousarray(X, dtype=float), w, ties
-        self.n, self.p = X.shape
-        self.labels = None if strata is None else np.asarray(strata)
-        self.strata: list[_Stratum] = []
-        for rows in _strata_rows(strata, len(time)):
-            t, e = time[rows], event[rows]
-            times = np.unique(t[e])
-            if times.size == 0:
-                continue
-            K = times.size
-            # rows at risk at times[k]: entry < times[k] <= t, i.e. lo <= k < hi
-            hi = np.searchsorted(times, t, side="right")
-            lo = None if entry is None else np.searchsorted(times, entry[rows], "right")
-            dead = np.flatnonzero(e)
-            dk = hi[dead] - 1
-            if counts is None:  # tied deaths are counted in rows (R)
-                m = np.bincount(dk, minlength=K)
-            else:  # a collapsed row stands for counts[i] rows
-                m = np.rint(np.bincount(dk, counts[rows][dead], K)).astype(np.int64)
-            k = np.repeat(np.arange(K), m)
-            step = np.arange(k.size) - np.repeat(np.cumsum(m) - m, m)
-            d = np.bincount(dk, w[rows][dead], K)
-            self.strata.append(
-                _Stratum(
-                    rows=None if strata is None else rows,
-                    times=times,
-                    hi=hi,
-                    lo=lo,
-                    dead=dead,
-                    dk=dk,
-                    d=d,
-                    k=k,
-                    frac=step / m[k] if ties == "efron" else np.zeros(k.size),
-                    wk=(d / m)[k],
-                    xd=w[rows][dead] @ X[rows[dead]],
-                    g_hi=_grouping(hi, rows, K + 1),
-                    g_lo=None if lo is None else _grouping(lo, rows, K + 1),
-                    g_d=_grouping(dk, rows[dead], K),
-                )
-            )
-
-    def _group_sum(self, grouping, r_all):
-        """``sum of r_i x_i`` over the rows of each group, as a ``(groups, p)`` array."""
-        idx, ptr = grouping
-        mat = sparse.csr_matrix((r_all[idx], idx, ptr), shape=(len(ptr) - 1, self.n))
-        return np.asarray(mat @ self.X)
-
-    def _blocks(self, rows):
-        """``(slice into the stratum's rows, those rows of X)``, a chunk at a time."""
-        n = self.n if rows is None else len(rows)
-        for i in range(0, n, self._CHUNK):
-            sl = slice(i, i + self._CHUNK)
-            yield sl, (self.X[sl] if rows is None else self.X[rows[sl]])
-
-    def _gram(self, v, rows):
-        """``sum of v_i x_i x_i'`` over ``rows`` (all rows when None), chunk by chunk."""
-        out = np.zeros((self.p, self.p))
-        for sl, xs in self._blocks(rows):
-            out += (xs * v[sl, None]).T @ xs
-        return out
-
-    @staticmethod
-    def _s0(st, r):
-        """``S0``: the summed ``r`` of the rows at risk at each event time."""
-        K = st.times.size
-        if st.lo is None:  # everyone is at risk from the start
-            add = np.zeros(K + 1)
-            add[0] = r.sum()
-        else:
-            add = np.bincount(st.lo, r, K + 1)
-        return np.cumsum(add - np.bincount(st.hi, r, K + 1))[:K]
-
-    def _risk_sums(self, st, r_all):
-        """``r`` of the stratum's rows, ``S0``, ``S1`` at each event time, ``D0``, ``D1``."""
-        K = st.times.size
-        r = r_all if st.rows is None else r_all[st.rows]
-        if st.lo is None:
-            add1 = np.zeros((K + 1, self.p))
-            add1[0] = sum(r[sl] @ xs for sl, xs in self._blocks(st.rows))
-        else:
-            add1 = self._group_sum(st.g_lo, r_all)
-        s1 = np.cumsum(add1 - self._group_sum(st.g_hi, r_all), axis=0)[:K]
-        d0 = np.bincount(st.dk, r[st.dead], K)
-        return r, self._s0(st, r), s1, d0, self._group_sum(st.g_d, r_all)
-
-    def evaluate(self, beta):
-        """Log partial likelihood, gradient and Hessian at ``beta``."""
-        p = self.p
-        ll, grad, hess = 0.0, np.zeros(p), np.zeros((p, p))
-        r_all = self.w * np.exp(self.X @ beta)
-        for st in self.strata:
-            K, k, frac, wk = st.times.size, st.k, st.frac, st.wk
-            r, s0, s1, d0, d1 = self._risk_sums(st, r_all)
-            den = s0[k] - frac * d0[k]
-            inv = 1.0 / den
-            ll += float(st.xd @ beta - wk @ np.log(den))
-            a = np.bincount(k, wk * inv, K)
-            b = np.bincount(k, wk * frac * inv, K)
-            grad += st.xd - (a @ s1 - b @ d1)
-            inv2 = wk * inv * inv
-            c = np.bincount(k, inv2, K)
-            e = np.bincount(k, frac * inv2, K)
-            g = np.bincount(k, frac * frac * inv2, K)
-            # sum_k [a_k S2_k - b_k D2_k] as one weighted Gram matrix over the rows
-            cum = np.r_[0.0, np.cumsum(a)]
-            at_risk = cum[st.hi] - (0.0 if st.lo is None else cum[st.lo])
-            v = r * at_risk
-            v[st.dead] -= r[st.dead] * b[st.dk]
-            cross = s1.T @ (e[:, None] * d1)
-            outer = s1.T @ (c[:, None] * s1) - cross - cross.T + d1.T @ (g[:, None] * d1)
-            hess -= self._gram(v, st.rows) - outer
-        return ll, grad, hess
-
-    def baseline(self, beta):
-        """Breslow baseline hazard increments ``d_k / S0_k`` per stratum (``X @ beta == 0``)."""
-        r_all = self.w * np.exp(self.X @ beta)
-        out = []
-        for st in self.strata:
-            r = r_all if st.rows is None else r_all[st.rows]
-            first = 0 if st.rows is None else st.rows[0]
-            out.append((first, st.times, st.d / self._s0(st, r)))
-        return out
 
 
 def partial_likelihood(X, time, event, w, beta, *, entry=None, strata=None, ties="efron"):
@@ -367,11 +189,7 @@ def baseline_hazard(risk: RiskSets, beta):
     Baseline means ``X @ beta == 0``; the increments are ``d_k / S0_k`` (whatever the ties of
     ``risk``, as in lifelines and R ``basehaz``).
     """
-    labels = risk.labels
-    return {
-        (None if labels is None else labels[first]): (times, inc)
-        for first, times, inc in risk.baseline(beta)
-    }
+    return {label: (times, inc) for label, times, inc in risk.baseline(beta)}
 
 
 def schoenfeld(X, time, event, w, beta, *, entry=None, strata=None, ties="efron"):

@@ -192,8 +192,7 @@ class CoxModel:
         del X
         sd, binary = check_design(design, xv, event, penalized=bool(self.penalizer))
         center = (w @ xv) / w.sum()
-        xc = np.subtract(xv, center, order="C")  # row-major: what the engine reads
-        train = CoxTraining(xc, time, event, w, entry, labels, frame.index, self.ties)
+        train = CoxTraining(xv, center, time, event, w, entry, labels, frame.index, self.ties)
         robust = self.robust or cluster is not None
         groups = None
         if robust:

@@ -16,8 +16,10 @@ from churnsurv.regression.design import customer_rows, survival_frame
 
 __all__ = ["expected_lifetime", "survival", "typical_rows"]
 
-#: Cells (customers x times) computed at once, to bound memory.
-_CHUNK_CELLS = 4_000_000
+#: Cells (customers x times) computed at once: a block that stays in cache.
+_CHUNK_CELLS = 1 << 18
+#: Cells (customers x baseline jumps) of one block of expected lifetimes, to bound memory.
+_LIFETIME_CELLS = 4_000_000
 
 
 def survival(fit: CoxFit, data, times=None, *, conditional: bool = True) -> pd.DataFrame:
@@ -50,21 +52,34 @@ def survival(fit: CoxFit, data, times=None, *, conditional: bool = True) -> pd.D
     else:
         tenure, churned = np.zeros(len(lp)), np.zeros(len(lp), bool)
     out = np.empty((len(lp), times.size))
-    chunk = max(1, _CHUNK_CELLS // max(times.size, 1))
     for label, rows in fit.groups(labels, len(lp)):
-        # H(tenure + t) - H(tenure) depends on the tenure only: computed once per distinct
-        # tenure (whole months: a few dozen rows), then each customer's row is scaled by exp(lp)
-        distinct, code = np.unique(tenure[rows], return_inverse=True)
-        h_now = fit.cumulative_hazard(label, distinct)
-        increments = fit.cumulative_hazard(label, distinct[:, None] + times[None, :])
-        increments -= h_now[:, None]
-        for start in range(0, rows.size, chunk):
-            r = rows[start : start + chunk]
-            block = increments[code[start : start + chunk]]
-            block *= -np.exp(lp[r])[:, None]
-            out[r] = np.exp(block, out=block)
+        _fill_survival(fit, label, out, rows, tenure, lp, times)
     out[churned] = np.nan
     return survival_frame(out, frame.index, times, conditional=conditional, time_unit=fit.time_unit)
+
+
+def _fill_survival(fit: CoxFit, label, out, rows, tenure, lp, times) -> None:
+    """Write ``exp(-(H(tenure + t) - H(tenure)) exp(lp))`` of ``rows`` into ``out``.
+
+    The increments of the baseline cumulative hazard depend on the tenure only: computed once
+    per distinct tenure (whole months: a few dozen), then gathered into ``out`` a block of rows
+    at a time and scaled and exponentiated in place (no customers x times temporary).
+    """
+    distinct_code, distinct = pd.factorize(tenure[rows])
+    distinct = np.asarray(distinct, float)
+    h_now = fit.cumulative_hazard(label, distinct)
+    increments = fit.cumulative_hazard(label, distinct[:, None] + times[None, :])
+    increments -= h_now[:, None]
+    chunk = max(1, _CHUNK_CELLS // max(times.size, 1))
+    contiguous = rows.size == len(out)  # every row, in order (no strata): write in place
+    for start in range(0, rows.size, chunk):
+        stop = min(start + chunk, rows.size)
+        block = out[start:stop] if contiguous else np.empty((stop - start, times.size))
+        np.take(increments, distinct_code[start:stop], axis=0, out=block)
+        block *= -np.exp(lp[start:stop] if contiguous else lp[rows[start:stop]])[:, None]
+        np.exp(block, out=block)
+        if not contiguous:
+            out[rows[start:stop]] = block
 
 
 def expected_lifetime(fit: CoxFit, data, *, horizon, conditional: bool = True) -> pd.Series:
@@ -88,7 +103,7 @@ def expected_lifetime(fit: CoxFit, data, *, horizon, conditional: bool = True) -
     out = np.empty(len(lp))
     for label, rows in fit.groups(labels, len(lp)):
         jumps, cum = fit.baseline[label]
-        chunk = max(1, _CHUNK_CELLS // 2 // (jumps.size + 1))
+        chunk = max(1, _LIFETIME_CELLS // 2 // (jumps.size + 1))
         for start in range(0, rows.size, chunk):
             r = rows[start : start + chunk]
             knots = np.clip(jumps[None, :] - tenure[r, None], 0, horizon)  # ends of pieces
