@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from churnsurv.data.units import YEARS_PER_UNIT
 from churnsurv.exceptions import AssumptionWarning
 from churnsurv.km.estimator import DEFAULT_HORIZONS
 from churnsurv.report.tables import money, number, pct, pct_ci
@@ -50,8 +51,10 @@ __all__ = [
 
 #: ``--clv-tail`` choices: how survival continues past the follow-up (see :func:`clv_tail`).
 CLV_TAILS = ("sbg", "weibull", "lognormal", "loglogistic", "none")
-#: The CLV horizon when none is given: five years, cut to the follow-up (:func:`clv_horizon`).
-DEFAULT_CLV_HORIZON = {"day": 1826, "week": 261, "month": 60, "year": 5}
+#: The CLV horizon when none is given: five years in whole time units (1826 days, 261 weeks,
+#: 60 months, 5 years; from the exact unit lengths of :data:`churnsurv.data.YEARS_PER_UNIT`),
+#: cut to the follow-up (:func:`clv_horizon`).
+DEFAULT_CLV_HORIZON = {unit: round(5 / years) for unit, years in YEARS_PER_UNIT.items()}
 
 
 def fmt_p(p: float) -> str:
