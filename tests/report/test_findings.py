@@ -274,3 +274,21 @@ def test_clv_by_segment_has_a_seeded_bootstrap_interval(short):
     assert shown.loc["pro", "CLV (95% bootstrap CI)"] == tt.value_ci(
         s.loc["pro", "clv"], s.loc["pro", "clv_lower"], s.loc["pro", "clv_upper"]
     )
+
+
+def test_segment_totals_drawn_in_blocks_equal_one_draw(monkeypatch):
+    # the blocked resampling (bounded memory) gives the draws of one n_boot x n matrix: the
+    # generator's stream is consumed in the same order (even block sizes, 64-bit draws)
+    from churnsurv.report import findings
+
+    rng = np.random.default_rng(3)
+    values = pd.Series(rng.gamma(2.0, 50.0, 1000))
+    segments = pd.Series(np.where(np.arange(1000) % 3 == 0, "a", "b"))
+    whole = findings.segment_totals(values, segments, n_boot=400, rng=11)
+    monkeypatch.setattr(findings, "_BOOT_CELLS", 2 * 1000)  # 2-3 resamples per block
+    blocked = findings.segment_totals(values, segments, n_boot=400, rng=11)
+    pd.testing.assert_frame_equal(blocked, whole)
+    # and the interval is the percentile interval of resampled totals (by hand, one segment)
+    x = values[segments == "a"].to_numpy()
+    draws = x[np.random.default_rng(11).integers(0, x.size, (400, x.size))].sum(axis=1)
+    assert whole.loc["a", "ci_lower"] == np.quantile(draws, 0.025)
