@@ -437,13 +437,18 @@ def _segment_values(km, data, how: _Valuation) -> pd.DataFrame:
     segs = _km_segments(km)
     rows = {}
     by = getattr(km, "by_", None) or []
+    # each segment's rows, from one grouping pass (not a text comparison per segment)
+    members = (
+        data.frame.groupby(list(by), sort=False, observed=True).indices
+        if data is not None and by
+        else {}
+    )
     for label, (times, surv) in segs.items():
         sub = data
         if data is not None and by:
-            mask = np.ones(data.n, dtype=bool)
-            for col in by:
-                mask &= (data.frame[col] == km.segment_values_.loc[label, col]).to_numpy()
-            sub = data.take(np.flatnonzero(mask))
+            value = tuple(km.segment_values_.loc[label, col] for col in by)
+            rows_of = members.get(value if len(by) > 1 else value[0], np.array([], dtype=np.intp))
+            sub = data.take(np.sort(rows_of))
         # a per-customer tail model is averaged over the segment's own customers
         s = _splice(times, surv, how.grid, how.tail, sub, f"segment {label!r}")
         factor, schedule = _resolve_margin(how.margin, sub, how.grid.size, how.allow_negative)
