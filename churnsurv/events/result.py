@@ -214,19 +214,7 @@ class EventChurn(Result):
         >>> data.n, n.tolist()
         (2, [2, 1])
         """
-        c = self.counts()
-        frame = pd.DataFrame({"duration": c["duration"], "event": c["churned"]})
-        for s in self.segments:
-            frame[s] = c[s].to_numpy()
-        data = prepare(
-            frame,
-            duration="duration",
-            event="event",
-            time_unit=self.time_unit,
-            segments=self.segments or None,
-        )
-        dated = self._dated(data, c["start"].to_numpy(), c["end"].to_numpy())
-        return dated, c["n"].to_numpy(dtype=np.int64)
+        return self._rows(expand=False)
 
     def survival_data(self) -> ChurnData:
         """:class:`ChurnData` rebuilt from :meth:`counts` (one row per customer, no ids).
@@ -246,16 +234,20 @@ class EventChurn(Result):
         >>> d.n, d.n_events, d.has_dates
         (3, 2, True)
         """
+        return self._rows(expand=True)[0]
+
+    def _rows(self, *, expand: bool) -> tuple[ChurnData, np.ndarray]:
+        """:meth:`counts` as ChurnData: one row per count, or per customer (``expand``)."""
         c = self.counts()
-        rep = c["n"].to_numpy()
-        frame = pd.DataFrame(
-            {
-                "duration": np.repeat(c["duration"].to_numpy(), rep),
-                "event": np.repeat(c["churned"].to_numpy(), rep),
-            }
-        )
+        n = c["n"].to_numpy(dtype=np.int64)
+        rep = n if expand else 1
+
+        def col(name: str) -> np.ndarray:
+            return np.repeat(c[name].to_numpy(), rep)
+
+        frame = pd.DataFrame({"duration": col("duration"), "event": col("churned")})
         for s in self.segments:
-            frame[s] = np.repeat(c[s].to_numpy(), rep)
+            frame[s] = col(s)
         data = prepare(
             frame,
             duration="duration",
@@ -263,9 +255,7 @@ class EventChurn(Result):
             time_unit=self.time_unit,
             segments=self.segments or None,
         )
-        return self._dated(
-            data, np.repeat(c["start"].to_numpy(), rep), np.repeat(c["end"].to_numpy(), rep)
-        )
+        return self._dated(data, col("start"), col("end")), n
 
 
 def as_churn_data(data: ChurnData | EventChurn) -> ChurnData:
