@@ -25,6 +25,7 @@ Run::
     .venv/bin/python benchmarks/bench_events.py                  # 10^6 rows (default)
     .venv/bin/python benchmarks/bench_events.py --rows 1e7 --spark
     .venv/bin/python benchmarks/bench_events.py --rows 1e8       # the issue's target
+    .venv/bin/python benchmarks/bench_events.py --rows 1e8 --memory-limit 1GB  # bounded DuckDB
 
 10^8 rows (10,000,000 customers) needs about 2 GB of disk in the temp folder (``--tmp``) and an
 idle machine: run it only on purpose. Not part of the test suite.
@@ -233,18 +234,33 @@ STEPS = {
 }
 
 
-def _child(step: str, path: str, repeats: int, queue) -> None:
-    """One step in its own process: best time of ``repeats`` runs and the process's peak RSS."""
+def _child(step: str, path: str, repeats: int, limit: str | None, queue) -> None:
+    """One step in its own process: best time of ``repeats`` runs and the process's peak RSS.
+
+    With ``limit``, DuckDB's ``memory_limit`` is set the same way for both sides: on the
+    default connection the hand-written SQL uses, and through ``cs.read_events`` for churnsurv;
+    both spill to a folder beside the log.
+    """
     os.dup2(2, 1)  # DuckDB's progress bars go to stderr; stdout keeps the Markdown tables
     duckdb.sql("SELECT 1 AS x").df()  # pandas, which .df() imports, is not timed either
     fn, spark = STEPS[step]
+    spill = Path(path).parent / "spill"
+    if limit and spark is None:
+        duckdb.execute(f"SET memory_limit = '{limit}'")
+        duckdb.execute(f"SET temp_directory = '{spill}'")
     if spark is not None:  # imports (churnsurv, Ibis and its backend) are not timed
         import ibis
 
         import churnsurv  # noqa: F401
 
         ibis.duckdb.connect()
-    log = _spark_log(Path(path)) if spark else Path(path)
+    log: object = Path(path)
+    if spark:
+        log = _spark_log(Path(path))
+    elif spark is False and limit:
+        import churnsurv as cs
+
+        log = cs.read_events(path, memory_limit=limit, temp_directory=spill)
     best, out = np.inf, None
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -275,8 +291,8 @@ def _in_process(target, *args) -> dict:
     return result
 
 
-def run_step(step: str, path: Path, repeats: int) -> dict:
-    result = _in_process(_child, step, str(path), repeats)
+def run_step(step: str, path: Path, repeats: int, limit: str | None = None) -> dict:
+    result = _in_process(_child, step, str(path), repeats, limit)
     print(f"  {step}: {result['seconds']:.2f} s, peak {result['peak_gib']:.2f} GiB", flush=True)
     return result
 
@@ -286,7 +302,9 @@ def _km_child(path: str, queue) -> None:
     queue.put(km_identity(Path(path)))
 
 
-def _report(n_rows: int, t_gen: float, repeats: int, res: dict, km: dict, spark: bool) -> None:
+def _report(
+    n_rows: int, t_gen: float, repeats: int, res: dict, km: dict, spark: bool, limit
+) -> None:
     import ibis
 
     print(
@@ -294,7 +312,7 @@ def _report(n_rows: int, t_gen: float, repeats: int, res: dict, km: dict, spark:
         f"{platform.machine()}, Python {platform.python_version()}, duckdb {duckdb.__version__}, "
         f"ibis {ibis.__version__}; {n_rows:,} rows, {n_rows // 10:,} customers; generating the "
         f"Parquet log took {t_gen:.1f} s; best of {repeats} run(s), each step in a fresh "
-        "process.\n"
+        f"process; DuckDB memory_limit: {limit or 'default (80% of RAM)'}.\n"
     )
     print(
         "| measure | churnsurv (Ibis → DuckDB) | hand-written DuckDB SQL | ratio (target ≤ 1.5) "
@@ -330,7 +348,7 @@ def _report(n_rows: int, t_gen: float, repeats: int, res: dict, km: dict, spark:
     )
 
 
-def main(n_rows: int, repeats: int, spark: bool, tmp: str | None) -> None:
+def main(n_rows: int, repeats: int, spark: bool, tmp: str | None, limit: str | None) -> None:
     folder = Path(tempfile.mkdtemp(dir=tmp))
     try:
         path = folder / "events.parquet"
@@ -339,7 +357,7 @@ def main(n_rows: int, repeats: int, spark: bool, tmp: str | None) -> None:
         t_gen = time.perf_counter() - t0
         print(f"log generated in {t_gen:.1f} s: {path}", flush=True)
         steps = [s for s in STEPS if spark or not s.startswith("spark")]
-        res = {s: run_step(s, path, repeats) for s in steps}
+        res = {s: run_step(s, path, repeats, limit) for s in steps}
         assert res["cs_table"]["out"]["customers"] == res["sql_table"]["out"]["rows"]
         assert res["cs_rfm"]["out"]["customers"] == res["sql_rfm"]["out"]["rows"]
         if spark:
@@ -348,7 +366,7 @@ def main(n_rows: int, repeats: int, spark: bool, tmp: str | None) -> None:
         sample = folder / "sample.parquet"
         sample_rows = make_sample(path, sample, n_rows)
         km = _in_process(_km_child, str(sample)) | {"rows": sample_rows}
-        _report(n_rows, t_gen, repeats, res, km, spark)
+        _report(n_rows, t_gen, repeats, res, km, spark, limit)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -376,6 +394,10 @@ if __name__ == "__main__":
     parser.add_argument("--repeats", type=int, help="runs per step (default 3; 1 from 1e8 rows)")
     parser.add_argument("--spark", action="store_true", help="also run PySpark in local mode")
     parser.add_argument("--tmp", help="folder for the generated log (default: the temp folder)")
+    parser.add_argument(
+        "--memory-limit",
+        help="DuckDB memory_limit for both churnsurv (cs.read_events) and the SQL, e.g. 1GB",
+    )
     args = parser.parse_args()
     repeats = args.repeats or (1 if args.rows >= 100_000_000 else 3)
-    main(args.rows, repeats, args.spark, args.tmp)
+    main(args.rows, repeats, args.spark, args.tmp, args.memory_limit)

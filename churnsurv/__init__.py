@@ -34,6 +34,7 @@ from churnsurv.events import (
     InactivitySensitivity,
     churn_from_events,
     inactivity_sensitivity,
+    read_events,
 )
 from churnsurv.exceptions import (
     AssumptionWarning,
@@ -224,6 +225,7 @@ __all__ = [
     "prepare",
     "prepare_panel",
     "profit_threshold",
+    "read_events",
     "rfm_summary",
     "rmst_power",
     "sample_size",

@@ -10,8 +10,15 @@ expression with windows (lag, running sums) compiles unchanged to both engines a
 lazy until the small result is fetched.
 """
 
+from churnsurv.events.engine import read_events
 from churnsurv.events.inactivity import churn_from_events
 from churnsurv.events.result import EventChurn
 from churnsurv.events.sensitivity import InactivitySensitivity, inactivity_sensitivity
 
-__all__ = ["EventChurn", "InactivitySensitivity", "churn_from_events", "inactivity_sensitivity"]
+__all__ = [
+    "EventChurn",
+    "InactivitySensitivity",
+    "churn_from_events",
+    "inactivity_sensitivity",
+    "read_events",
+]

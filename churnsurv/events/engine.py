@@ -10,6 +10,7 @@ cluster, or local mode). Ibis and DuckDB are imported here, only when an event l
 from __future__ import annotations
 
 import itertools
+import re
 import warnings
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import pandas as pd
 
 from churnsurv.exceptions import DataValidationError
 
-__all__ = ["EventLog", "as_table", "engine_name", "to_pandas"]
+__all__ = ["EventLog", "as_table", "engine_name", "read_events", "to_pandas"]
 
 #: What :func:`churnsurv.churn_from_events` reads: a DataFrame, a file path, an Ibis table or a
 #: Spark DataFrame.
@@ -27,12 +28,104 @@ EventLog = Any
 _view_names = itertools.count()
 
 
-def _read_file(path: Path):
+_SIZE = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.IGNORECASE)
+
+
+def check_memory_limit(value: Any, name: str = "memory_limit") -> str:
+    """``value`` as a DuckDB memory size (``"2GB"``, ``"500MB"``, ``"1.5GiB"``), or an error.
+
+    Examples
+    --------
+    >>> check_memory_limit("1.5GB")
+    '1.5GB'
+    >>> check_memory_limit("lots", name="--memory-limit")
+    Traceback (most recent call last):
+    ...
+    churnsurv.exceptions.DataValidationError: --memory-limit='lots' is not a memory size; ...
+    """
+    if not isinstance(value, str) or not _SIZE.match(value):
+        raise DataValidationError(
+            f"{name}={value!r} is not a memory size; give a number and a unit, e.g. '2GB', "
+            "'500MB' or '1.5GiB'.",
+            column=name,
+            rule="not a memory size",
+        )
+    return value.strip()
+
+
+def read_events(
+    path: str | Path,
+    *,
+    memory_limit: str | None = None,
+    temp_directory: str | Path | None = None,
+    threads: int | None = None,
+):
+    """Open a Parquet or CSV event log in DuckDB, with bounds on its memory and threads.
+
+    Every function that takes an event log also takes a file path, and then DuckDB runs with
+    its own defaults (a memory limit of 80% of the machine's RAM, one thread per core). Open
+    the log with this function to bound DuckDB instead: with ``memory_limit`` set, DuckDB
+    spills what does not fit to ``temp_directory`` and the results are the same.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A ``.parquet`` or ``.csv`` file (also ``.csv.gz``), or a folder of Parquet files.
+    memory_limit : str, optional
+        DuckDB's ``memory_limit``, e.g. ``"1GB"`` or ``"500MB"``: the memory its operators may
+        hold. The process also holds the (small) results and Python itself, so its peak is
+        somewhat above this.
+    temp_directory : str or pathlib.Path, optional
+        Where DuckDB spills (default: DuckDB's, ``.tmp`` beside an on-disk database, the
+        system temp folder for an in-memory one).
+    threads : int, optional
+        Number of DuckDB threads (default: one per core).
+
+    Returns
+    -------
+    ibis.Table
+        The log on its own DuckDB connection; pass it to :func:`churnsurv.churn_from_events`,
+        :func:`churnsurv.rfm_summary` or any other function that takes an event log.
+
+    Raises
+    ------
+    DataValidationError
+        If the file does not exist or is not Parquet or CSV, or ``memory_limit`` is not a
+        size.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pandas as pd
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> pd.DataFrame({"id": [1, 1, 2], "ts": pd.to_datetime(
+    ...     ["2020-01-01", "2020-03-01", "2020-02-01"])}).to_parquet(folder / "log.parquet")
+    >>> log = read_events(folder / "log.parquet", memory_limit="500MB", threads=1)
+    >>> log.count().to_pyarrow().as_py()
+    3
+    >>> log.get_backend().raw_sql("SELECT current_setting('threads')").fetchone()[0]
+    1
+    """
+    config: dict[str, Any] = {}
+    if memory_limit is not None:
+        config["memory_limit"] = check_memory_limit(memory_limit)
+    if temp_directory is not None:
+        config["temp_directory"] = str(temp_directory)
+    if threads is not None:
+        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+            raise ValueError(f"threads must be a whole number >= 1, got {threads!r}.")
+        config["threads"] = threads
+    return _read_file(Path(path), config)
+
+
+def _read_file(path: Path, config: dict[str, Any] | None = None):
     import ibis
 
     if not path.exists():
         raise DataValidationError(f"event log file {str(path)!r} does not exist.", rule="no file")
-    con = ibis.duckdb.connect()
+    try:
+        con = ibis.duckdb.connect(**(config or {}))
+    except Exception as err:  # DuckDB's message names the setting and the value it refused
+        raise ValueError(f"DuckDB settings {config}: {err}") from None
     suffix = "".join(path.suffixes).lower()
     # Ibis 12 reads the file's schema with DuckDB's fetch_arrow_table(), which DuckDB 1.5
     # deprecates; the notice is about Ibis' internals, not the user's call.

@@ -27,6 +27,7 @@ import pandas as pd
 
 from churnsurv._validation import as_list, check_choice, check_inactivity
 from churnsurv.data.rules import parse_cutoff
+from churnsurv.events.engine import check_memory_limit
 from churnsurv.exceptions import DataValidationError
 
 __all__ = [
@@ -85,6 +86,12 @@ def add_event_options(parser: argparse.ArgumentParser) -> None:
         help="the churn time: last_activity (the last activity before the gap, default) or "
         "rule_reached (the day the gap reached the rule). Example: --churn-time rule_reached",
     )
+    ev.add_argument(
+        "--memory-limit",
+        metavar="SIZE",
+        help="cap DuckDB's working memory (it spills the rest to the temp folder; results are "
+        "the same). Default: DuckDB's, 80%% of RAM. Example: --memory-limit 2GB",
+    )
     ev.add_argument("--amount", metavar="COL", help="spend column, summed per customer.")
     ev.add_argument(
         "--segment",
@@ -107,6 +114,7 @@ def events_from_args(args: argparse.Namespace) -> dict | None:
         "churn_time": args.churn_time,
         "amount": args.amount,
         "segments": args.segment,
+        "memory_limit": args.memory_limit,
     }
     if not args.events:
         named = [k for k, v in given.items() if v is not None]
@@ -189,7 +197,10 @@ def event_options(
         "amount": events.get("amount"),
         "segments": segments,
         "time_unit": params["time_unit"],
+        "memory_limit": None,
     }
+    if events.get("memory_limit") is not None:
+        checked["memory_limit"] = check_memory_limit(events["memory_limit"], "--memory-limit")
     params.update(
         duration="duration",
         event="churned",
@@ -207,10 +218,14 @@ def compute_churn_table(events: dict, max_excluded: float = 1.0) -> tuple[pd.Dat
     and counted; more than ``max_excluded`` of them (activity after the cutoff aside, which is
     no error) stops with a :class:`DataValidationError`.
     """
+    from churnsurv.events.engine import read_events
     from churnsurv.events.inactivity import AFTER_CUTOFF, churn_from_events
 
+    log = events["log"]
+    if events.get("memory_limit") is not None:
+        log = read_events(log, memory_limit=events["memory_limit"])
     res = churn_from_events(
-        events["log"],
+        log,
         customer_id=events["customer_id"],
         timestamp=events["timestamp"],
         inactivity=events["inactivity"],

@@ -149,6 +149,10 @@ BAD = [
     (["--customer-id", "cust", "--duration", "d", "--event", "e"], "add --events"),
     (["--events", *OPTIONS[:2], "--timestamp", "when", "--cutoff", CUTOFF], "'when'"),
     (["--events", *OPTIONS, "--cutoff", CUTOFF, "--segment", "region"], "'region'"),
+    (
+        ["--events", *OPTIONS, "--cutoff", CUTOFF, "--memory-limit", "lots"],
+        "--memory-limit='lots' is not a memory size",
+    ),
 ]
 
 
@@ -203,3 +207,10 @@ def test_the_churn_table_is_that_of_churn_from_events(logs):
     )
     assert facts["episodes"] == len(every.frame) > facts["customers"] == res.n_customers
     assert facts["rows_in"] == 1500 and facts["rows_excluded"] == 2
+    # DuckDB capped at 100 MB (--memory-limit) makes the same table and facts
+    capped, capped_facts = compute_churn_table({**events, "memory_limit": "100MB"})
+    pd.testing.assert_frame_equal(capped, table)
+    assert capped_facts["options"]["memory_limit"] == "100MB"
+    assert {k: v for k, v in capped_facts.items() if k != "options"} == {
+        k: v for k, v in facts.items() if k != "options"
+    }
