@@ -19,7 +19,7 @@ import pandas as pd
 
 from churnsurv.exceptions import DataValidationError
 
-__all__ = ["EventLog", "as_table", "engine_name", "read_events", "to_pandas"]
+__all__ = ["EventLog", "as_table", "engine_name", "fetch_frame", "read_events", "to_pandas"]
 
 #: What :func:`churnsurv.churn_from_events` reads: a DataFrame, a file path, an Ibis table or a
 #: Spark DataFrame.
@@ -199,3 +199,23 @@ def engine_name(table) -> str:
 def to_pandas(expr) -> pd.DataFrame:
     """Run an Ibis expression in its engine and return the (small) result as pandas."""
     return expr.to_pandas()
+
+
+def fetch_frame(expr) -> pd.DataFrame:
+    """Run an Ibis expression and return its (possibly long) result with few copies.
+
+    Dates arrive as ``datetime64`` columns, not as one Python ``date`` object per row (at
+    10 million customers, three date columns of objects took more than a gigabyte), and each
+    column is its own block, so a caller that pops columns frees them one by one.
+
+    Examples
+    --------
+    >>> import ibis, pandas as pd
+    >>> t = ibis.memtable(pd.DataFrame({"d": pd.to_datetime(["2020-01-02"]).date}))
+    >>> fetch_frame(t.select(d=t.d.cast("date"))).dtypes["d"].kind
+    'M'
+    """
+    fetched = expr.to_pyarrow()
+    frame = fetched.to_pandas(date_as_object=False, split_blocks=True)
+    del fetched
+    return frame

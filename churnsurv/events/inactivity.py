@@ -299,20 +299,28 @@ def _exclusions(counts, pre, cid, ts, amount, segs) -> pd.DataFrame:
 
 
 def episode_frame(ep: pd.DataFrame, time_unit: str, cid: str, amount, segs) -> pd.DataFrame:
-    """The fetched episode table with exact durations and the user's column names."""
-    start = pd.to_datetime(ep["start"]).astype("datetime64[ns]")
-    end = pd.to_datetime(ep["end"]).astype("datetime64[ns]")
-    out = pd.DataFrame({cid: ep["cid"].to_numpy(), "episode": ep["episode"].astype(np.int64)})
-    out["start"] = start.to_numpy()
-    out["last_activity"] = pd.to_datetime(ep["last"]).astype("datetime64[ns]").to_numpy()
-    out["end"] = end.to_numpy()
-    out["duration"] = elapsed(start, end, time_unit)
-    out["churned"] = ep["churned"].astype(bool).to_numpy()
-    out["returned"] = ep["returned"].astype(bool).to_numpy()
-    out["active_days"] = ep["active_days"].astype(np.int64).to_numpy()
-    out["transactions"] = ep["transactions"].astype(np.int64).to_numpy()
+    """The fetched episode table with exact durations and the user's column names.
+
+    ``ep`` is consumed: each column is popped once copied, so a long table is not held twice.
+    """
+
+    def take(name: str, dtype=None) -> np.ndarray:
+        column = ep.pop(name)
+        if dtype == "datetime64[ns]":
+            column = pd.to_datetime(column)
+        return column.to_numpy() if dtype is None else column.to_numpy(dtype=dtype)
+
+    out = pd.DataFrame({cid: take("cid"), "episode": take("episode", np.int64)})
+    out["start"] = take("start", "datetime64[ns]")
+    out["last_activity"] = take("last", "datetime64[ns]")
+    out["end"] = take("end", "datetime64[ns]")
+    out["duration"] = elapsed(out["start"], out["end"], time_unit)
+    out["churned"] = take("churned", bool)
+    out["returned"] = take("returned", bool)
+    out["active_days"] = take("active_days", np.int64)
+    out["transactions"] = take("transactions", np.int64)
     if amount:
-        out[amount] = ep["amount"].astype(float).to_numpy()
+        out[amount] = take("amount", float)
     for i, s in enumerate(segs):
-        out[s] = ep[f"s{i}"].to_numpy()
+        out[s] = take(f"s{i}")
     return out

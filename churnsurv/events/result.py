@@ -74,9 +74,10 @@ class EventChurn(Result):
     def frame(self) -> pd.DataFrame:
         """One row per customer (or episode), fetched from the engine on first use."""
         if self._frame is None:
+            from churnsurv.events.engine import fetch_frame
             from churnsurv.events.inactivity import episode_frame
 
-            ep = self.episodes_table.order_by(["cid", "episode"]).to_pandas()
+            ep = fetch_frame(self.episodes_table.order_by(["cid", "episode"]))
             out = episode_frame(ep, self.time_unit, self.customer_id, self.amount, self.segments)
             self._frame = out if self.episodes else out.drop(columns="episode")
         return self._frame

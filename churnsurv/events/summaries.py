@@ -13,7 +13,7 @@ import pandas as pd
 
 from churnsurv._typing import DateLike
 from churnsurv.data.units import elapsed
-from churnsurv.events.engine import EventLog, as_table
+from churnsurv.events.engine import EventLog, as_table, fetch_frame
 from churnsurv.events.result import EventChurn
 from churnsurv.exceptions import DataValidationError
 
@@ -96,7 +96,7 @@ def engine_rfm(
         hold = d.filter((d["first"] <= cal_day) & (d.day > cal_day) & (d.day <= obs_day))
         h = hold.group_by("cid").agg(h_n=hold.count(), h_mean=hold.amt.mean())
         per = per.left_join(h, "cid").drop("cid_right")
-    out_raw = per.order_by(keys).to_pandas()
+    out_raw = fetch_frame(per.order_by(keys))
     excluded = first.filter(first["first"] > cal_day).cid.to_pandas().tolist()
     return _assemble(out_raw, excluded, cal_end, observation_end, customer_id, time_unit)
 

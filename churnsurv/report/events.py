@@ -27,7 +27,7 @@ import pandas as pd
 
 from churnsurv._validation import as_list, check_choice, check_inactivity
 from churnsurv.data.rules import parse_cutoff
-from churnsurv.events.engine import check_memory_limit
+from churnsurv.events.engine import check_memory_limit, fetch_frame
 from churnsurv.exceptions import DataValidationError
 
 __all__ = [
@@ -277,7 +277,7 @@ def _first_episodes(res) -> tuple[pd.DataFrame, int]:
 
     ep = res.episodes_table
     ep = ep.mutate(n_episodes=ep.episode.max().over(ibis.window(group_by="cid")))
-    first = ep.filter(ep.episode == 1).order_by("cid").to_pandas()
+    first = fetch_frame(ep.filter(ep.episode == 1).order_by("cid"))
     table = episode_frame(first, res.time_unit, res.customer_id, res.amount, res.segments)
     return table.drop(columns="episode"), int(first["n_episodes"].sum())
 
