@@ -33,15 +33,19 @@ def _curve_at(curve: pd.Series, times: np.ndarray) -> np.ndarray:
     return np.where(idx >= 0, values[np.clip(idx, 0, None)], 1.0)
 
 
-def _tail_survival(tail, times: np.ndarray, data: ChurnData | None) -> np.ndarray:
-    """Marginal survival of a tail model at ``times`` (1-D)."""
+def _tail_survival(tail, times: np.ndarray, data: ChurnData | None, weights=None) -> np.ndarray:
+    """Marginal survival of a tail model at ``times`` (1-D).
+
+    A parametric tail is averaged over the customers of ``data``, each counted ``weights``
+    times when given (a bootstrap resample's distinct customers with their multiplicities).
+    """
     if hasattr(tail, "survival") and callable(tail.survival):  # e.g. ShiftedBetaGeometric
         return np.asarray(tail.survival(times), dtype=float)
     if hasattr(tail, "predict_survival"):  # parametric model: average over the customers
         if data is None:
             raise ValueError("a parametric tail needs data= to average its predictions over.")
-        pred = tail.predict_survival(data, times=times, conditional=False)
-        return pred.to_numpy(dtype=float).mean(axis=0)
+        pred = tail.predict_survival(data, times=times, conditional=False).to_numpy(dtype=float)
+        return pred.mean(axis=0) if weights is None else np.average(pred, axis=0, weights=weights)
     if isinstance(tail, pd.Series):
         curve = tail.sort_index()
         check_survival_curve(curve.to_numpy(dtype=float), "tail")
@@ -61,8 +65,13 @@ def _tail_name(tail) -> str:
     return str(name) if isinstance(name, str) else type(tail).__name__
 
 
-def _splice(km_times, km_surv, times, tail, data, label) -> np.ndarray:
-    """Kaplan–Meier curve at ``times``, extended past its last time with ``tail``."""
+def _splice(km_times, km_surv, times, tail, data, label, weights=None) -> np.ndarray:
+    """Kaplan–Meier curve at ``times``, extended past its last time with ``tail``.
+
+    ``data`` (and ``weights``, see :func:`_tail_survival`) are the customers a parametric tail
+    is averaged over; ``data`` may be a callable returning ``(data, weights)``, called only when
+    the horizon reaches past the curve.
+    """
     curve = pd.Series(km_surv, index=km_times)
     out = _curve_at(curve, times)
     t_max = float(km_times[-1]) if len(km_times) else 0.0
@@ -76,7 +85,9 @@ def _splice(km_times, km_surv, times, tail, data, label) -> np.ndarray:
                 "extrapolate, or shorten the horizon (churnsurv report: --horizon). churnsurv "
                 "never truncates silently."
             )
-        s_tail = _tail_survival(tail, np.r_[t_max, times[beyond]], data)
+        if callable(data):
+            data, weights = data()
+        s_tail = _tail_survival(tail, np.r_[t_max, times[beyond]], data, weights)
         if s_tail[0] <= 0:
             raise ValueError(f"{label}: the tail model gives S({t_max:g}) = 0; cannot splice.")
         out[beyond] = _curve_at(curve, np.array([t_max]))[0] * s_tail[1:] / s_tail[0]
