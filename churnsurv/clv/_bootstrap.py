@@ -142,14 +142,17 @@ class _KMResampler:
 
     def __call__(self, idx: np.ndarray) -> pd.Series:
         """CLV per segment present in the resample ``idx`` (indexed by segment label)."""
-        counts = np.bincount(self.cells[idx], minlength=self.n_cells)
-        counts = counts.reshape(self.n_groups, self.times.size, 2).astype(float)
+        # how often each customer was drawn: one scattered pass, then sequential ones (a
+        # gather of every column at ``idx`` costs more than the counting itself)
+        drawn = np.bincount(idx, minlength=self.data.n).astype(float)
+        counts = np.bincount(self.cells, weights=drawn, minlength=self.n_cells)  # whole numbers
+        counts = counts.reshape(self.n_groups, self.times.size, 2)
         sizes = counts.sum(axis=(1, 2))
         present = np.flatnonzero(sizes > 0)
         factor = self.factor
         if np.ndim(factor):  # per-customer margins: each segment's mean in the resample
-            codes = self.codes[idx]
-            totals = np.bincount(codes, weights=factor[idx], minlength=self.n_groups)
+            drawn *= factor
+            totals = np.bincount(self.codes, weights=drawn, minlength=self.n_groups)
             factor = np.divide(totals, sizes, out=np.zeros_like(totals), where=sizes > 0)
         labels = self._labels(present)
         how, values = self.how, np.empty(present.size)
@@ -188,5 +191,5 @@ class _KMResampler:
         drawn: what a parametric tail is averaged over (nothing for a marginal tail)."""
         if not self.parametric_tail:
             return None, None
-        rows, drawn = np.unique(idx[self.codes[idx] == g], return_counts=True)
+        rows, drawn = np.unique(idx[self.codes[idx] == g], return_counts=True)  # sorted rows
         return self.data.take(rows), drawn

@@ -8,6 +8,7 @@ per-period schedule), and the discounted sum. Private: the public functions are 
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -190,6 +191,23 @@ class _Valuation:
     allow_negative: bool
 
 
+def _valuation_columns(data, how: _Valuation):
+    """``data`` with only the columns a segment's valuation reads, so that taking a segment's
+    rows copies little: all of them for a parametric tail (its covariates), else the
+    duration, the event and the margin column."""
+    if data is None or (
+        hasattr(how.tail, "predict_survival") and not hasattr(how.tail, "survival")
+    ):
+        return data
+    column = data.margin if how.margin is None else how.margin
+    if isinstance(column, str) and column not in data.frame.columns:
+        return data  # the margin check names the missing column among all of them
+    cols = ["duration", "event"] + ([column] if isinstance(column, str) else [])
+    slim = copy.copy(data)
+    slim.frame = data.frame[list(dict.fromkeys(cols))]
+    return slim
+
+
 def _segment_values(km, data, how: _Valuation) -> pd.DataFrame:
     segs = _km_segments(km)
     rows = {}
@@ -200,6 +218,7 @@ def _segment_values(km, data, how: _Valuation) -> pd.DataFrame:
         if data is not None and by
         else {}
     )
+    data = _valuation_columns(data, how) if by else data
     for label, (times, surv) in segs.items():
         sub = data
         if data is not None and by:
