@@ -85,11 +85,15 @@ class _KMResampler:
     What :func:`_refit_values` computes with ``data.take`` of every column, a
     :class:`~churnsurv.KaplanMeier` refit (grouping the segment labels again) and one
     ``data.take`` per segment, computed here from codes made once: each row's cell
-    (segment, distinct tenure, churned) as one integer, so a resample's count tables are one
-    ``np.bincount`` of the resampled cells. The curves come from the same product-limit code
-    the estimator uses (:func:`churnsurv.km.counts.product_limit`, so the same numbers), a
-    segment's mean margin is its margin total over its size, and a parametric tail is averaged
-    over the segment's distinct resampled customers weighted by how often each was drawn.
+    (segment, distinct tenure, churned) as one integer. A resample is the number of times
+    each customer was drawn (one ``np.bincount`` of the positions); its count tables are a
+    weighted ``np.bincount`` of the cells by those numbers, and its segments' margin totals
+    another, both sequential passes (gathering columns at random positions costs more). The
+    curves come from the same product-limit code the estimator uses
+    (:func:`churnsurv.km.counts.product_limit`, on the same whole-number counts, so the same
+    numbers), a segment's mean margin is its margin total over its size (summed in another
+    order: equal to about 1e-13), and a parametric tail is averaged over the segment's
+    distinct resampled customers weighted by how often each was drawn.
 
     Only for fits it reproduces exactly: an unweighted :class:`~churnsurv.KaplanMeier`
     without entry times, on segment columns without missing values (:meth:`create` returns
