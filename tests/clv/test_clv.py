@@ -170,7 +170,7 @@ def test_model_without_tail_past_follow_up_is_refused(telco):
 def test_value_at_risk_in_chunks_is_value_at_risk_at_once(telco, monkeypatch):
     """Customers valued 700 at a time (as 10 million are, 100,000 at a time) get the values
     of one pass over all (the reference: one chunk), Cox curves with an sBG-like tail."""
-    from churnsurv.clv import survival_clv
+    from churnsurv.clv import _valuation
 
     data = cs.prepare(cs.datasets.load_telco(), id="customerID", duration="tenure",
                       event="Churn", event_value="Yes", margin="MonthlyCharges")  # fmt: skip
@@ -178,7 +178,7 @@ def test_value_at_risk_in_chunks_is_value_at_risk_at_once(telco, monkeypatch):
     tail = pd.Series(0.98 ** np.arange(200.0))
     args = dict(within=6, annual_discount_rate=0.1, horizon=60, tail=tail)
     whole = value_at_risk(cox, data, **args).summary
-    monkeypatch.setattr(survival_clv, "_CUSTOMER_BLOCK", 700)
+    monkeypatch.setattr(_valuation, "_CUSTOMER_BLOCK", 700)
     chunked = value_at_risk(cox, data, **args).summary
     assert data.n_censored > 7 * 700
     pd.testing.assert_frame_equal(chunked, whole, check_exact=False, rtol=1e-13)

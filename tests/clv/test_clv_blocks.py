@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import churnsurv as cs
-from churnsurv.clv import survival_clv
+from churnsurv.clv import _valuation
 
 
 @pytest.fixture(scope="module")
@@ -34,14 +34,14 @@ def test_blocks_give_the_values_of_one_block(monkeypatch, telco, residual, param
     )
     kw = {"annual_discount_rate": 0.1, "horizon": 60, "residual": residual, "tail": tail}
     whole = cs.clv(cox, data, **kw).summary
-    monkeypatch.setattr(survival_clv, "_CUSTOMER_BLOCK", 1000)  # 8 blocks, the last partial
+    monkeypatch.setattr(_valuation, "_CUSTOMER_BLOCK", 1000)  # 8 blocks, the last partial
     blocks = cs.clv(cox, data, **kw).summary
     pd.testing.assert_frame_equal(blocks, whole, check_exact=False, rtol=1e-13)
 
 
 def test_blocks_count_every_customer_past_follow_up(monkeypatch, telco):
     data, cox = telco
-    monkeypatch.setattr(survival_clv, "_CUSTOMER_BLOCK", 1000)
+    monkeypatch.setattr(_valuation, "_CUSTOMER_BLOCK", 1000)
     active = int((~data.events).sum())
     # residual values over 60 months run past the 72-month follow-up for customers past 12
     n_past = int(((data.frame["duration"] + 59 > 72) & ~data.frame["event"]).sum())

@@ -1,0 +1,182 @@
+"""The Kaplan-Meier bootstrap of ``clv(ci=True)`` on integer codes equals the generic refit.
+
+The reference is the generic path kept in the package (``_refit_values``: ``data.take`` of
+every column, a ``KaplanMeier`` refit, the segment values of the refit): same draws, so the
+same resamples, and the values must agree to rounding (1e-12 relative; the segment mean margin
+is summed in another order).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import churnsurv as cs
+from churnsurv.clv import _bootstrap
+from churnsurv.clv._bootstrap import _KMResampler, _refit_values
+from churnsurv.clv._valuation import _grid, _Valuation
+from churnsurv.clv.discount import discount_factors
+
+RTOL = 1e-12
+
+
+@pytest.fixture(scope="module")
+def telco():
+    return cs.prepare(
+        cs.datasets.load_telco(),
+        id="customerID",
+        duration="tenure",
+        event="Churn",
+        event_value="Yes",
+        margin="MonthlyCharges",
+    )
+
+
+@pytest.fixture(scope="module")
+def small():
+    """400 customers with non-integer tenure, a rare plan (3 customers, absent from many
+    resamples), a categorical region with an unused category, and a code column holding both
+    1 and "1" (labels then fall back to repr, as in ``group_codes``)."""
+    rng = np.random.default_rng(11)
+    n = 400
+    plan = rng.choice(["basic", "plus"], n)
+    plan[:3] = "rare"
+    code = np.array([1, "1", 2], dtype=object)[rng.choice(3, n, p=[0.49, 0.02, 0.49])]
+    raw = pd.DataFrame(
+        {
+            "tenure": np.round(rng.exponential(20.0, n), 1) + 0.5,
+            "churned": rng.random(n) < 0.6,
+            "plan": plan,
+            "region": pd.Categorical(rng.choice(["n", "s"], n), categories=["n", "s", "w"]),
+            "code": code,
+            "margin": rng.uniform(5, 50, n),
+        }
+    )
+    return cs.prepare(raw, duration="tenure", event="churned", margin="margin")
+
+
+def _valuation(data, horizon, *, margin=None, tail=None, timing="start", residual=False):
+    grid = _grid(horizon, timing)
+    disc = discount_factors(grid, annual_discount_rate=0.1, time_unit=data.time_unit)
+    return _Valuation(grid, disc, margin, tail, residual, False)
+
+
+def _assert_same_resamples(km, data, how, draws):
+    fast = _KMResampler.create(km, data, how)
+    assert fast is not None
+    for idx in draws:
+        got, ref = fast(idx), _refit_values(km, data, how, True, idx)
+        assert sorted(got.index) == sorted(ref.index)
+        np.testing.assert_allclose(got[ref.index].to_numpy(), ref.to_numpy(), rtol=RTOL)
+
+
+def _sbg():
+    # the survivors of Fader & Hardie's (2007) "regular" cohort, years 0-7, as monthly periods
+    survivors = [1000, 869, 743, 653, 593, 551, 517, 491]
+    return cs.ShiftedBetaGeometric().fit(survivors, time_unit="month")
+
+
+TAILS = {
+    "none": lambda data: None,
+    "sbg": lambda data: _sbg(),
+    "weibull": lambda data: cs.WeibullAFT().fit(data),
+    "weibull-by-contract": lambda data: cs.WeibullAFT("Contract").fit(data),
+    "series": lambda data: pd.Series(0.97 ** np.arange(150.0)),
+}
+
+
+@pytest.mark.parametrize(
+    ("by", "tail", "margin", "residual", "timing"),
+    [
+        (None, "none", None, False, "start"),
+        ("Contract", "none", None, False, "end"),
+        (["Contract", "InternetService"], "none", None, False, "start"),
+        (["Contract", "InternetService"], "sbg", None, False, "start"),
+        (["Contract", "InternetService"], "weibull", None, True, "start"),
+        ("Contract", "weibull-by-contract", 20.0, False, "start"),
+        ("InternetService", "series", "schedule", False, "end"),
+        (None, "sbg", "schedule", True, "start"),
+    ],
+)
+def test_fast_path_gives_the_refit_values_on_telco(telco, by, tail, margin, residual, timing):
+    km = cs.KaplanMeier().fit(telco, by=by)
+    horizon = 36 if tail == "none" else 90  # past the 72-month follow-up: the tail is used
+    if isinstance(margin, str):
+        margin = np.linspace(10.0, 30.0, horizon)  # a per-period schedule
+    how = _valuation(
+        telco, horizon, margin=margin, tail=TAILS[tail](telco), timing=timing, residual=residual
+    )
+    rng = np.random.default_rng(5)
+    _assert_same_resamples(km, telco, how, [rng.integers(0, telco.n, telco.n) for _ in range(3)])
+
+
+@pytest.mark.parametrize("by", ["plan", ["plan", "region"], "code", ["code", "plan"]])
+def test_fast_path_gives_the_refit_values_with_segments_missing(small, by):
+    km = cs.KaplanMeier().fit(small, by=by)
+    # beyond every curve: a marginal tail (tenure is not whole periods, as sBG needs)
+    how = _valuation(small, 400, tail=pd.Series(0.99 ** np.arange(500.0)))
+    rng = np.random.default_rng(3)
+    draws = [rng.integers(0, small.n, small.n) for _ in range(4)]
+    draws.append(rng.integers(3, small.n, small.n))  # no "rare" customer at all
+    drops_one = np.flatnonzero(small.frame["code"].map(type).eq(str).to_numpy())
+    keep = np.setdiff1d(np.arange(small.n), drops_one)
+    draws.append(rng.choice(keep, small.n))  # no "1" text code: labels are plain text again
+    _assert_same_resamples(km, small, how, draws)
+    weibull = _valuation(small, 400, tail=cs.WeibullAFT().fit(small), margin=7.5)
+    _assert_same_resamples(km, small, weibull, draws[-2:])
+
+
+def test_interval_is_the_generic_interval(telco, monkeypatch):
+    """End to end through ``cs.clv``: 40 resamples, fast path against the generic refit."""
+    km = cs.KaplanMeier().fit(telco, by=["Contract", "InternetService"])
+    kw = {"annual_discount_rate": 0.1, "horizon": 80, "tail": _sbg(), "ci": True, "n_boot": 40}
+    fast = cs.clv(km, telco, rng=8, **kw).summary
+    monkeypatch.setattr(_bootstrap._KMResampler, "create", classmethod(lambda cls, *a: None))
+    generic = cs.clv(km, telco, rng=8, **kw).summary
+    pd.testing.assert_frame_equal(fast, generic, check_exact=False, rtol=RTOL)
+    assert (fast["clv_lower"] < fast["clv"]).all() and (fast["clv"] < fast["clv_upper"]).all()
+
+
+def test_a_resample_past_a_curve_without_tail_raises_as_the_refit_does(small):
+    km = cs.KaplanMeier().fit(small, by="plan")
+    how = _valuation(small, 60)
+    idx = np.arange(small.n)  # every customer once: "rare" ends long before 60
+    fast = _KMResampler.create(km, small, how)
+    assert fast is not None
+    with pytest.raises(ValueError, match="segment 'rare': the Kaplan-Meier curve ends") as a:
+        fast(idx)
+    with pytest.raises(ValueError, match="segment 'rare': the Kaplan-Meier curve ends") as b:
+        _refit_values(km, small, how, True, idx)
+    assert str(a.value) == str(b.value)
+
+
+def test_fits_the_fast_path_cannot_reproduce_use_the_refit(telco):
+    how = _valuation(telco, 24)
+    weighted = cs.KaplanMeier().fit(telco, by="Contract", weights=np.full(telco.n, 2.0))
+    assert _KMResampler.create(weighted, telco, how) is None
+    cox = cs.CoxModel("Contract").fit(telco)
+    assert _KMResampler.create(cox, telco, how) is None
+    raw = telco.frame.reset_index().query("duration > 0").assign(start=0.5)
+    late = cs.prepare(
+        raw, duration="duration", event="event", entry="start", margin="MonthlyCharges"
+    )
+    assert _KMResampler.create(cs.KaplanMeier().fit(late), late, how) is None
+    plain = cs.KaplanMeier().fit(telco, by="Contract")
+    assert _KMResampler.create(plain, telco, how) is not None
+
+
+@pytest.mark.parametrize("margin", [None, 12.0, "schedule"])
+def test_segment_values_read_from_the_valuation_columns_are_unchanged(telco, monkeypatch, margin):
+    """Segments' rows are taken from the duration, event and margin columns only (unless a
+    parametric tail needs the covariates): bit for bit the values of a take of every column."""
+    from churnsurv.clv import _valuation
+
+    km = cs.KaplanMeier().fit(telco, by=["Contract", "InternetService"])
+    kw = {"annual_discount_rate": 0.1, "horizon": 90, "tail": _sbg()}
+    if margin == "schedule":
+        margin = np.linspace(10.0, 30.0, 90)
+    slim = cs.clv(km, telco, margin=margin, **kw).summary
+    monkeypatch.setattr(_valuation, "_valuation_columns", lambda data, how: data)
+    whole = cs.clv(km, telco, margin=margin, **kw).summary
+    pd.testing.assert_frame_equal(slim, whole, check_exact=True)
