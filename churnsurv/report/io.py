@@ -29,6 +29,7 @@ from churnsurv._validation import as_float_array, check_choice, check_horizon
 from churnsurv.clv.btyd.sbg import ConstantChurnError
 from churnsurv.data import ChurnData
 from churnsurv.exceptions import DataValidationError
+from churnsurv.report.handover import read_checked_input
 from churnsurv.report.reading import (
     DELIMITERS,
     EXCEL_SUFFIXES,
@@ -121,6 +122,7 @@ def read_input(
     *,
     id_col: str | None = None,
     sep: str | None = None,
+    checked: str | os.PathLike | None = None,
 ) -> tuple[pd.DataFrame, str, str]:
     """The report's input: a file (:func:`read_table`) or a bundled data set, with its sha256.
 
@@ -135,6 +137,10 @@ def read_input(
         Customer id column of a file, read as text.
     sep : str, optional
         Delimiter of a text file (:func:`read_table`); default: sniffed.
+    checked : str or path-like, optional
+        The table ``churnsurv report`` read from this file and checked
+        (:mod:`churnsurv.report.handover`): taken instead of parsing the file again when it is
+        there and was read from a file with the same sha256.
 
     Returns
     -------
@@ -161,6 +167,11 @@ def read_input(
         frame = getattr(cs.datasets, f"load_{dataset}")()
         return frame, f"bundled data set {dataset!r}", file_sha256(path)
     path = Path(input_path)
+    if checked is not None and Path(checked).is_file():
+        sha256 = file_sha256(path)
+        frame = read_checked_input(checked, sha256)
+        if frame is not None:
+            return frame, f"file {path.name}, {frame.attrs['format']}", sha256
     frame = read_table(path, id_col=id_col, sep=sep)
     return frame, f"file {path.name}, {frame.attrs['format']}", file_sha256(path)
 
