@@ -30,6 +30,7 @@ CHECKED_INPUT = "checked_input.parquet"
 _SHA = b"churnsurv.input_sha256"
 _FORMAT = b"churnsurv.input_format"
 _NAN_HOLES = b"churnsurv.nan_holes"
+_CATEGORICAL = b"churnsurv.categorical"
 
 
 def _nan_holes(frame: pd.DataFrame) -> list[str]:
@@ -81,6 +82,7 @@ def write_checked_input(frame: pd.DataFrame, folder: str | os.PathLike, sha256: 
         _SHA: sha256.encode(),
         _FORMAT: str(frame.attrs.get("format", "")).encode(),
         _NAN_HOLES: "\x1f".join(_nan_holes(frame)).encode(),
+        _CATEGORICAL: "\x1f".join(frame.attrs.get("categorical", [])).encode(),
     }
     pq.write_table(table.replace_schema_metadata(meta), path)
     del table
@@ -99,7 +101,7 @@ def _gives_back(frame: pd.DataFrame, path: Path) -> bool:
         isinstance(c, str) for c in frame.columns
     ):
         return False
-    holes = set(_holes_of(handle.schema_arrow.metadata))
+    holes = set(_names(handle.schema_arrow.metadata, _NAN_HOLES))
     for name in frame.columns:
         back = _column(handle.read(columns=[name]).to_pandas(), name, name in holes)
         if not _same_column(frame[name], back):
@@ -107,8 +109,8 @@ def _gives_back(frame: pd.DataFrame, path: Path) -> bool:
     return True
 
 
-def _holes_of(meta: dict | None) -> list[str]:
-    text = (meta or {}).get(_NAN_HOLES, b"").decode()
+def _names(meta: dict | None, key: bytes) -> list[str]:
+    text = (meta or {}).get(key, b"").decode()
     return text.split("\x1f") if text else []
 
 
@@ -150,7 +152,10 @@ def read_checked_input(path: str | os.PathLike, sha256: str) -> pd.DataFrame | N
     if meta.get(_SHA, b"").decode() != sha256:
         return None
     frame = handle.read().to_pandas(split_blocks=True, self_destruct=True)
-    for name in _holes_of(meta):
+    for name in _names(meta, _NAN_HOLES):
         frame[name] = _column(frame, name, True)
-    frame.attrs = {"format": meta.get(_FORMAT, b"").decode()}
+    frame.attrs = {
+        "format": meta.get(_FORMAT, b"").decode(),
+        "categorical": _names(meta, _CATEGORICAL),
+    }
     return frame

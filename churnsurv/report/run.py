@@ -57,7 +57,7 @@ from churnsurv.report.events import (
     write_churn_table,
 )
 from churnsurv.report.handover import write_checked_input
-from churnsurv.report.io import read_input
+from churnsurv.report.io import label_columns, read_input
 from churnsurv.report.options import DATASETS, check_options
 from churnsurv.report.output import check_out, keep_failed_notebook, output_folder, publish
 
@@ -515,8 +515,9 @@ def run_report(
     out = check_out(out, input_path=input_path)
 
     if events is None:
+        labels = label_columns(params["by"] or [], params["event"])
         raw, source, sha256 = read_input(
-            input_path, dataset, id_col=params["id_col"], sep=params["sep"]
+            input_path, dataset, id_col=params["id_col"], sep=params["sep"], categorical=labels
         )
     else:  # the log stays in DuckDB; the churn table (one row per customer) is the input
         raw, facts = compute_churn_table(events, max_excluded)

@@ -90,4 +90,7 @@ def test_the_command_hands_its_table_to_the_notebook(tmp_path, monkeypatch):
             max_excluded=1.0,
         )
     assert seen["checked_input"] == CHECKED_INPUT
-    _strictly_equal(seen["frame"][0], read_table(path, id_col="id"))
+    # the table the notebook reads alone (the event column as a categorical: label_columns)
+    reference = read_table(path, id_col="id", categorical=["churned"])
+    _strictly_equal(seen["frame"][0], reference)
+    assert isinstance(reference["churned"].dtype, pd.CategoricalDtype)
