@@ -15,7 +15,7 @@ import hashlib
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -29,6 +29,7 @@ from churnsurv._validation import as_float_array, check_choice, check_horizon
 from churnsurv.clv.btyd.sbg import ConstantChurnError
 from churnsurv.data import ChurnData
 from churnsurv.exceptions import DataValidationError
+from churnsurv.report.handover import read_checked_input
 from churnsurv.report.reading import (
     DELIMITERS,
     EXCEL_SUFFIXES,
@@ -47,9 +48,11 @@ __all__ = [
     "Timings",
     "bin_segments",
     "check_delimiter",
+    "column_dtypes",
     "dataset_path",
     "file_sha256",
     "formula_columns",
+    "label_columns",
     "neutralise_formulas",
     "read_input",
     "read_table",
@@ -121,6 +124,8 @@ def read_input(
     *,
     id_col: str | None = None,
     sep: str | None = None,
+    checked: str | os.PathLike | None = None,
+    categorical: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, str, str]:
     """The report's input: a file (:func:`read_table`) or a bundled data set, with its sha256.
 
@@ -135,6 +140,13 @@ def read_input(
         Customer id column of a file, read as text.
     sep : str, optional
         Delimiter of a text file (:func:`read_table`); default: sniffed.
+    checked : str or path-like, optional
+        The table ``churnsurv report`` read from this file and checked
+        (:mod:`churnsurv.report.handover`): taken instead of parsing the file again when it is
+        there and was read from a file with the same sha256.
+    categorical : list of str, optional
+        Text columns kept as categoricals (:func:`read_table`; the report passes
+        :func:`label_columns`).
 
     Returns
     -------
@@ -161,8 +173,49 @@ def read_input(
         frame = getattr(cs.datasets, f"load_{dataset}")()
         return frame, f"bundled data set {dataset!r}", file_sha256(path)
     path = Path(input_path)
-    frame = read_table(path, id_col=id_col, sep=sep)
+    if checked is not None and Path(checked).is_file():
+        sha256 = file_sha256(path)
+        frame = read_checked_input(checked, sha256)
+        if frame is not None:
+            return frame, f"file {path.name}, {frame.attrs['format']}", sha256
+    frame = read_table(path, id_col=id_col, sep=sep, categorical=categorical)
     return frame, f"file {path.name}, {frame.attrs['format']}", file_sha256(path)
+
+
+def label_columns(by: Sequence[str], event: str | None) -> list[str]:
+    """The columns the report reads as categoricals: its segments and its event column.
+
+    Every Kaplan-Meier fit by segment, log-rank test, churn-rate table, CLV by segment and
+    ``prepare``'s event coding groups these columns; held as categoricals (sorted categories,
+    the order grouping the text gives) each of those passes reads integer codes instead of
+    hashing one Python string per row. The tables show the same labels in the same order.
+
+    Examples
+    --------
+    >>> label_columns(["Contract", "InternetService"], "Churn")
+    ['Contract', 'InternetService', 'Churn']
+    """
+    return list(dict.fromkeys([*by, *([event] if event is not None else [])]))
+
+
+def column_dtypes(frame: pd.DataFrame) -> pd.Series:
+    """The dtype of each column as the report's "Columns of the input" table states it.
+
+    A text column read as a categorical for speed (:func:`label_columns`) is stated as the text
+    column (``object``) pandas' parser would give: the table describes the input, not how the
+    report holds it.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"plan": pd.Categorical(["a", "b"]), "t": [1.0, 2.0]})
+    >>> frame.attrs["categorical"] = ["plan"]
+    >>> column_dtypes(frame).tolist()
+    ['object', 'float64']
+    """
+    kept = set(frame.attrs.get("categorical", []))
+    return pd.Series(
+        ["object" if c in kept else str(d) for c, d in frame.dtypes.items()], index=frame.columns
+    )
 
 
 def bin_segments(

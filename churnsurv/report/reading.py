@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import os
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -158,7 +158,11 @@ def _ids_as_text(ids: pd.Series) -> pd.Series:
 
 
 def read_table(
-    path: str | os.PathLike, *, id_col: str | None = None, sep: str | None = None
+    path: str | os.PathLike,
+    *,
+    id_col: str | None = None,
+    sep: str | None = None,
+    categorical: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Read a customer table from CSV-like text, Parquet or Excel.
 
@@ -178,6 +182,11 @@ def read_table(
     sep : str, optional
         The delimiter of a text file: ``","``, ``";"``, ``"\\t"`` (or ``"tab"``), ``"|"``.
         Default: sniffed.
+    categorical : list of str, optional
+        Text columns kept as pandas categoricals (categories sorted) where the text parser
+        dictionary-encoded them, instead of one Python string per row: the report's segment
+        and event columns, which every grouping then reads as integer codes. Their names are
+        in ``frame.attrs["categorical"]``.
 
     Returns
     -------
@@ -218,10 +227,15 @@ def read_table(
         if id_col is not None and id_col in frame.columns:
             frame[id_col] = _ids_as_text(frame[id_col])
     else:
-        frame, kind = _read_text_or_parquet(path, id_col, sep)
+        frame, kind = _read_text_or_parquet(path, id_col, sep, categorical)
     if frame.shape[1] == 0:
         raise _unreadable(path, "no columns")
     frame.attrs["format"] = kind
+    frame.attrs["categorical"] = [
+        c
+        for c in categorical
+        if c in frame.columns and isinstance(frame[c].dtype, pd.CategoricalDtype)
+    ]
     return frame
 
 
@@ -249,7 +263,9 @@ def _open_quote(path: Path) -> bool:
     return quotes % 2 == 1
 
 
-def _read_csv_arrow(path: Path, sep: str, id_col: str | None) -> pd.DataFrame | None:
+def _read_csv_arrow(
+    path: Path, sep: str, id_col: str | None, categorical: Sequence[str] = ()
+) -> pd.DataFrame | None:
     """Read delimited text with pyarrow's multithreaded parser, as pandas' parser reads it.
 
     The same missing-value text and ``True``/``False`` spellings as :func:`pandas.read_csv`;
@@ -298,7 +314,11 @@ def _read_csv_arrow(path: Path, sep: str, id_col: str | None) -> pd.DataFrame | 
     except (pa.ArrowException, OSError, ValueError):
         return None
     for name in frame.columns[[isinstance(d, pd.CategoricalDtype) for d in frame.dtypes]]:
-        frame[name] = _labels_as_text(frame[name])
+        if name in categorical:  # sorted, as grouping the text would order them
+            labels = frame[name].cat.categories
+            frame[name] = frame[name].cat.reorder_categories(np.sort(labels.to_numpy(object)))
+        else:
+            frame[name] = _labels_as_text(frame[name])
     for name in holes:  # a missing text or True/False value is NaN, as pandas reads it
         if frame[name].isna().all():  # an empty column: float NaN
             frame[name] = np.full(len(frame), np.nan)
@@ -322,7 +342,7 @@ def _as_object(kind) -> bool:
     )
 
 
-def _read_text_or_parquet(path: Path, id_col, sep) -> tuple[pd.DataFrame, str]:
+def _read_text_or_parquet(path: Path, id_col, sep, categorical=()) -> tuple[pd.DataFrame, str]:
     parquet = path.suffix.lower() in PARQUET_SUFFIXES
     kind = "Parquet"
     if not parquet:
@@ -333,7 +353,7 @@ def _read_text_or_parquet(path: Path, id_col, sep) -> tuple[pd.DataFrame, str]:
         if parquet:
             frame = pd.read_parquet(path)
         else:
-            frame = _read_csv_arrow(path, sep, id_col)
+            frame = _read_csv_arrow(path, sep, id_col, categorical)
             if frame is None:  # pandas' own parser reads it, or says what is wrong with it
                 frame = pd.read_csv(path, sep=sep, dtype={id_col: str} if id_col else None)
     except ImportError as exc:

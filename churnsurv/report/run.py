@@ -21,8 +21,11 @@ rules (:mod:`churnsurv._validation`, the ones :func:`churnsurv.clv` and the rest
 file is read (CSV or Parquet) and :func:`churnsurv.prepare` is called with the same arguments the
 notebook uses, so a bad option ends with one :class:`~churnsurv.exceptions.DataValidationError`
 instead of a notebook traceback or a section quietly skipped.
-The notebook prepares the data again itself (it must run standalone in Jupyter); both read the
-input and look up formula columns with the same functions, from :mod:`churnsurv.report.io`.
+The input is read once: the table checked here is handed to the notebook as Parquet in its
+working folder (:mod:`churnsurv.report.handover`, used only when it gives the same frame back
+and belongs to the same file), and the notebook prepares it itself (it must run standalone in
+Jupyter, where it reads the file); both read the input and look up formula columns with the
+same functions, from :mod:`churnsurv.report.io`.
 
 A part of the report that fails (an error, a model that does not converge) shows a note in its
 place and the rest of the report is made (:attr:`ReportResult.failed`). The output folder is
@@ -44,33 +47,18 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from churnsurv._validation import (
-    check_annual_rate,
-    check_choice,
-    check_cost,
-    check_count,
-    check_fraction,
-    check_horizon,
-    check_probability,
-    check_seed,
-    check_unit,
-)
+from churnsurv._validation import check_choice, check_fraction
 from churnsurv.exceptions import DataValidationError
-from churnsurv.report.arms import parse_arm_cost
-from churnsurv.report.checks import (
-    DEFAULT_MAX_EXCLUDED,
-    check_input,
-    check_input_options,
-    coerce_event_value,
-)
+from churnsurv.report.checks import DEFAULT_MAX_EXCLUDED, check_input, coerce_event_value
 from churnsurv.report.events import (
     CHURN_TABLE,
     compute_churn_table,
     event_options,
     write_churn_table,
 )
-from churnsurv.report.findings import CLV_TAILS
-from churnsurv.report.io import read_input
+from churnsurv.report.handover import write_checked_input
+from churnsurv.report.io import label_columns, read_input
+from churnsurv.report.options import DATASETS, check_options
 from churnsurv.report.output import check_out, keep_failed_notebook, output_folder, publish
 
 __all__ = [
@@ -82,20 +70,6 @@ __all__ = [
     "run_report",
     "template_path",
 ]
-
-#: Bundled data sets ``churnsurv report --dataset NAME`` knows, with their default options.
-DATASETS: dict[str, dict] = {
-    "telco": dict(
-        id_col="customerID",
-        duration="tenure",
-        event="Churn",
-        event_value="Yes",
-        time_unit="month",
-        by=["Contract", "InternetService"],
-        formula="Contract + InternetService + PaymentMethod + SeniorCitizen + MonthlyCharges",
-        margin="MonthlyCharges",
-    ),
-}
 
 #: ``progress(cells_done, cells_total, seconds_elapsed, section)``, called after each code cell.
 Progress = Callable[[int, int, float, str], None]
@@ -175,63 +149,6 @@ def template_path(name: str = "report.ipynb") -> Path:
     ('report.ipynb', True)
     """
     return Path(str(resources.files("churnsurv.report").joinpath("templates").joinpath(name)))
-
-
-def _check_options(params: dict) -> None:
-    """Check every option with the library's own rules, named as on the command line.
-
-    The rules are those of :mod:`churnsurv._validation` that :func:`churnsurv.clv`,
-    :func:`churnsurv.value_at_risk`, :func:`churnsurv.prepare` and the rest apply to the same
-    argument, so the command refuses exactly what the library refuses, with the same sentence
-    (``--horizon=0 ...`` where the library says ``horizon=0 ...``). Checked values replace the
-    given ones in ``params`` (``horizon=60.0`` becomes ``60``).
-    """
-    params["time_unit"] = check_unit(params["time_unit"], name="--time-unit")
-    params["annual_discount_rate"] = check_annual_rate(
-        params["annual_discount_rate"], name="--annual-discount-rate"
-    )
-    if params["horizon"] is not None:  # None: five years, cut to the follow-up (the notebook)
-        params["horizon"] = check_horizon(params["horizon"], name="--horizon")
-    check_choice("--clv-tail", params["clv_tail"], CLV_TAILS)
-    params["within"] = check_horizon(params["within"], name="--within")
-    params["top_n"] = check_count(params["top_n"], name="--top", minimum=1)
-    params["min_cox_events"] = check_count(
-        params["min_cox_events"], name="--min-cox-events", minimum=0
-    )
-    params["seed"] = check_seed(params["seed"], name="--seed")
-    check_input_options(params)
-    if params["offer_cost"] is not None:
-        params["offer_cost"] = check_cost(params["offer_cost"], name="--offer-cost")
-    params["success_rate"] = check_probability(params["success_rate"], name="--success-rate")
-    params["n_boot"] = check_count(params["n_boot"], name="--n-boot", minimum=2)
-    for option in ("arm_cost", "arm_cost_per_period"):
-        params[option] = parse_arm_cost(params[option], name=f"--{option.replace('_', '-')}")
-        if params[option] is not None and params["arm"] is None:
-            raise DataValidationError(
-                f"--{option.replace('_', '-')} needs --arm COLUMN (the column of the arms).",
-                column="--arm",
-                rule="missing argument",
-            )
-    # Which columns go together is the command's own business (prepare takes either set).
-    if (params["duration"] is None) == (params["start_date"] is None):
-        raise DataValidationError(
-            "give --duration COL (a tenure column) or --start-date COL with --end-date COL and "
-            "--cutoff DATE, not both.",
-            rule="duration or dates",
-        )
-    if params["duration"] is not None and params["event"] is None and params["reason"] is None:
-        raise DataValidationError(
-            "--event: name the churn indicator column (or give --reason, a column of churn "
-            "reasons that is empty for active customers).",
-            column="--event",
-            rule="missing argument",
-        )
-    if params["start_date"] is not None and params["cutoff"] is None:
-        raise DataValidationError(
-            "--cutoff: the end of observation is needed with dates.",
-            column="--cutoff",
-            rule="missing argument",
-        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -593,12 +510,15 @@ def run_report(
     )
     if events is not None:
         events = event_options(events, params, input_path=input_path, dataset=dataset)
-    _check_options(params)
+    check_options(params)
     max_excluded = check_fraction(max_excluded, name="--max-excluded")
     out = check_out(out, input_path=input_path)
 
     if events is None:
-        raw, source, _ = read_input(input_path, dataset, id_col=params["id_col"], sep=params["sep"])
+        labels = label_columns(params["by"] or [], params["event"])
+        raw, source, sha256 = read_input(
+            input_path, dataset, id_col=params["id_col"], sep=params["sep"], categorical=labels
+        )
     else:  # the log stays in DuckDB; the churn table (one row per customer) is the input
         raw, facts = compute_churn_table(events, max_excluded)
         source = f"event log {Path(events['log']).name} ({facts['rows_in']:,} rows), churn table"
@@ -617,7 +537,9 @@ def run_report(
     with output_folder(out) as stage:
         if events is not None:
             write_churn_table(raw, facts, stage)
-        del raw  # the notebook reads its own copy; a large churn table is not held twice
+        elif input_path is not None:  # the notebook takes the table checked here (read once)
+            params["checked_input"] = write_checked_input(raw, stage, sha256)
+        del raw  # a large table is not held twice
         for line in said:
             if say is not None:
                 say(line)

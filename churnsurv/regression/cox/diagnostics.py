@@ -2,8 +2,12 @@
 :class:`~.fitted.CoxFit`.
 
 The ``cox.zph`` score test per term and globally, and scaled Schoenfeld residuals with the
-panels their plot draws. The numerical work is in :mod:`churnsurv.regression.cox.likelihood`;
-:class:`~churnsurv.CoxModel` exposes these as methods (and turns a violation into one warning).
+panels their plot draws. The numerical work is in :mod:`churnsurv.regression.cox.phtest`, on the
+risk sets the fit built (the reference implementation, which rebuilds them, is in
+:mod:`churnsurv.regression.cox.likelihood`); the test, the residuals and the information matrix
+are computed once per fit and transform (``CoxTraining.memo``): the report's check, its remedy
+and each residual panel reuse them. :class:`~churnsurv.CoxModel` exposes these as methods (and
+turns a violation into one warning).
 """
 
 from __future__ import annotations
@@ -15,12 +19,26 @@ import pandas as pd
 from scipy import stats
 
 from churnsurv._validation import check_choice
-from churnsurv.regression.cox import likelihood as core
+from churnsurv.regression.cox import phtest
 from churnsurv.regression.cox.fitted import CoxFit, CoxTraining
 
 __all__ = ["TRANSFORMS", "schoenfeld_panels", "schoenfeld_residuals", "time_transform", "zph"]
 
 TRANSFORMS = ("km", "rank", "identity", "log")
+
+
+def _memo(fit: CoxFit, key: tuple, compute: Callable[[], object]):
+    """``compute()`` once per fit, ``key`` and coefficients (kept in ``fit.train.memo``)."""
+    full = (*key, fit.beta.tobytes())
+    memo = fit.train.memo
+    if full not in memo:
+        memo[full] = compute()
+    return memo[full]
+
+
+def _information(fit: CoxFit) -> np.ndarray:
+    """Minus the Hessian of the log partial likelihood at the fitted coefficients."""
+    return _memo(fit, ("information",), lambda: -fit.train.risk_sets().evaluate(fit.beta)[2])
 
 
 def time_transform(train: CoxTraining, transform: str) -> Callable[[np.ndarray], np.ndarray]:
@@ -57,18 +75,9 @@ def time_transform(train: CoxTraining, transform: str) -> Callable[[np.ndarray],
         return lambda t: (
             (np.searchsorted(all_t, t, "left") + np.searchsorted(all_t, t, "right") + 1) / 2
         )
-    P = core.pairs(
-        np.zeros((len(train.time), 1)),
-        train.time,
-        train.event,
-        np.ones(len(train.time)),  # R's km transform ignores the case weights
-        np.zeros(1),
-        entry=train.entry,
-        ties="breslow",
-    )[0]
-    q = np.bincount(P.k, P.dbar / P.den, P.times.size)  # d_k / n_k
-    km_left = np.r_[1.0, np.cumprod(1 - q)]  # S(t-) = product over event times < t
-    return lambda t: 1 - km_left[np.searchsorted(P.times, t, side="left")]
+    # R's km transform ignores the case weights; S(t-) = product over event times < t
+    times, km_left = phtest.kaplan_meier_left(train.time, train.event, train.entry)
+    return lambda t: 1 - km_left[np.searchsorted(times, t, side="left")]
 
 
 def zph(fit: CoxFit, transform: str = "km") -> pd.DataFrame:
@@ -82,10 +91,15 @@ def zph(fit: CoxFit, transform: str = "km") -> pd.DataFrame:
     >>> zph(cs.CoxModel("gender").fit(data).fit_state_).round(3).loc["GLOBAL"].tolist()
     [1.826, 1.0, 0.177]
     """
+    check_choice("transform", transform, TRANSFORMS)
+    return _memo(fit, ("zph", transform), lambda: _zph(fit, transform)).copy()
+
+
+def _zph(fit: CoxFit, transform: str) -> pd.DataFrame:
     g_of_time = time_transform(fit.train, transform)
     names = list(fit.design.terms)
-    chisq, glob = fit.train.call(
-        core.zph_test, fit.beta, g_of_time, [fit.design.terms[t] for t in names]
+    chisq, glob = phtest.zph_statistics(
+        fit.train.risk_sets(), fit.beta, g_of_time, [fit.design.terms[t] for t in names]
     )
     dfs = [len(fit.design.terms[t]) for t in names] + [len(fit.params)]
     out = pd.DataFrame(
@@ -110,10 +124,17 @@ def schoenfeld_residuals(
     >>> schoenfeld_residuals(cs.CoxModel("SeniorCitizen").fit(data).fit_state_).shape
     (1869, 3)
     """
-    res, times, rows = fit.train.call(core.schoenfeld, fit.beta)
+    check_choice("transform", transform, TRANSFORMS)
+    key = ("schoenfeld", bool(scaled), transform)
+    return _memo(fit, key, lambda: _schoenfeld(fit, scaled, transform)).copy()
+
+
+def _schoenfeld(fit: CoxFit, scaled: bool, transform: str) -> pd.DataFrame:
+    res, times, rows = _memo(
+        fit, ("schoenfeld",), lambda: phtest.schoenfeld(fit.train.risk_sets(), fit.beta)
+    )
     if scaled:
-        hess = fit.train.risk_sets().evaluate(fit.beta)[2]
-        res = fit.beta + len(res) * res @ np.linalg.inv(-hess)
+        res = fit.beta + len(res) * res @ np.linalg.inv(_information(fit))
     out = pd.DataFrame(res, columns=fit.design.columns)
     out["time"] = times
     out["g"] = time_transform(fit.train, transform)(times)
@@ -145,8 +166,8 @@ def schoenfeld_panels(fit: CoxFit, residuals: pd.DataFrame, terms: list[str]) ->
     """
     g, times = residuals["g"].to_numpy(float), residuals["time"].to_numpy(float)
     grid, hat_diag, coef_of = _spline_smoother(g)
-    info = fit.train.risk_sets().evaluate(fit.beta)[2]
-    var = len(residuals) * np.diag(np.linalg.inv(-info))  # R's zph$var: n_events x var(beta)
+    # R's zph$var: n_events x var(beta)
+    var = len(residuals) * np.diag(np.linalg.inv(_information(fit)))
     ticks = None if residuals.attrs.get("transform") == "identity" else _time_ticks(g, times)
     panels = []
     for t in terms:

@@ -45,6 +45,8 @@ class CoxTraining:
     ties: str
     _risk: core.RiskSets | None = field(default=None, repr=False)
     _X: np.ndarray | None = field(default=None, repr=False)
+    #: results of the diagnostics at a ``beta`` (:mod:`~churnsurv.regression.cox.diagnostics`)
+    memo: dict = field(default_factory=dict, repr=False)
 
     @property
     def X(self) -> np.ndarray:

@@ -37,6 +37,7 @@ from churnsurv.exceptions import AssumptionWarning, ConvergenceError, DataValida
 from churnsurv.regression.cox import diagnostics, engines, predict, statistics
 from churnsurv.regression.cox import likelihood as core
 from churnsurv.regression.cox.fitted import CoxFit, CoxTraining
+from churnsurv.regression.cox.strata import strata_labels
 from churnsurv.regression.design import Design, check_design, churn_probability
 
 __all__ = ["CoxModel"]
@@ -187,7 +188,7 @@ class CoxModel:
         w = self._case_weights(data, weights, cluster, purpose)
         labels = None
         if strata:
-            labels = frame[strata].astype(str).agg(" / ".join, axis=1).to_numpy()
+            labels = strata_labels(frame, strata)  # the text of the columns joined by " / "
         xv = X.to_numpy()  # a view: the design is one float block
         del X
         sd, binary = check_design(design, xv, event, penalized=bool(self.penalizer))

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy import sparse
 
 __all__ = ["RiskSets"]
@@ -29,7 +30,13 @@ def strata_rows(strata: np.ndarray | None, n: int) -> list[np.ndarray]:
     """Row positions of each stratum (all rows in one group without strata)."""
     if strata is None:
         return [np.arange(n)]
-    _, codes = np.unique(strata, return_inverse=True)
+    if np.asarray(strata).dtype == object:  # labels: hash them, sort only the distinct ones
+        codes, uniques = pd.factorize(np.asarray(strata), use_na_sentinel=False)
+        rank = np.empty(len(uniques), dtype=np.int64)
+        rank[np.argsort(np.asarray(uniques, dtype=object), kind="stable")] = np.arange(len(uniques))
+        codes = rank[codes]  # the codes np.unique(strata, return_inverse=True) gives
+    else:
+        _, codes = np.unique(strata, return_inverse=True)
     order = np.argsort(codes, kind="stable")
     bounds = np.flatnonzero(np.diff(codes[order])) + 1
     return np.split(order, bounds)
