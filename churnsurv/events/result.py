@@ -11,7 +11,7 @@ from churnsurv._render import Result, facts_frame
 from churnsurv.data import ChurnData, prepare
 from churnsurv.data.units import elapsed
 
-__all__ = ["EventChurn", "as_churn_data"]
+__all__ = ["EventChurn", "counted_data"]
 
 
 class EventChurn(Result):
@@ -135,7 +135,7 @@ class EventChurn(Result):
         ``start_date`` and ``end_date`` of each row and the cutoff, so calendar tables work.
         ``segments`` are declared as segments; ``covariates`` (default: ``active_days``,
         ``transactions``, ``returned``, the amount and, for episodes, ``episode``) are carried.
-        For large logs, :meth:`survival_data` gives the same estimates from counts made in
+        For large logs, :meth:`count_data` gives the same estimates from counts made in
         the engine.
 
         Examples
@@ -199,10 +199,12 @@ class EventChurn(Result):
     def count_data(self) -> tuple[ChurnData, np.ndarray]:
         """:meth:`counts` as :class:`ChurnData` (one row per count) and the counts ``n``.
 
-        What :func:`~churnsurv.life_table`, :func:`~churnsurv.churn_rates` and
-        :func:`~churnsurv.cohort_table` use when given this result: each row stands for ``n``
-        identical customers (same segments, start, end and status), so memory grows with the
-        distinct rows, not with customers; the tables equal those of :meth:`to_data` (tested).
+        What :class:`~churnsurv.KaplanMeier`, :func:`~churnsurv.logrank`,
+        :func:`~churnsurv.pairwise_logrank`, :func:`~churnsurv.life_table`,
+        :func:`~churnsurv.churn_rates` and :func:`~churnsurv.cohort_table` use when given this
+        result: each row stands for ``n`` identical customers (same segments, start, end and
+        status), so memory grows with the distinct rows, not with customers; the estimates
+        equal those of :meth:`to_data` (tested).
 
         Examples
         --------
@@ -219,10 +221,11 @@ class EventChurn(Result):
     def survival_data(self) -> ChurnData:
         """:class:`ChurnData` rebuilt from :meth:`counts` (one row per customer, no ids).
 
-        What :class:`~churnsurv.KaplanMeier` and :func:`~churnsurv.logrank` use when given
-        this result: the engine does the heavy work (reading, windows, GROUP BY) and Python
-        holds only durations, events, dates and segments — the same estimates as from
-        :meth:`to_data` (tested), at a fraction of the memory of the per-customer frame.
+        For estimators that need one row per customer: the engine does the heavy work
+        (reading, windows, GROUP BY) and Python holds only durations, events, dates and
+        segments, a fraction of the memory of the per-customer frame but still one row per
+        customer. Kaplan–Meier, the log-rank tests and the period tables do not need it:
+        they read :meth:`count_data`.
 
         Examples
         --------
@@ -258,14 +261,39 @@ class EventChurn(Result):
         return self._dated(data, col("start"), col("end")), n
 
 
-def as_churn_data(data: ChurnData | EventChurn) -> ChurnData:
-    """``data`` itself, or the survival data of an :class:`EventChurn` (estimators call this).
+def counted_data(
+    data: ChurnData | EventChurn, weights: Any = None
+) -> tuple[ChurnData, np.ndarray | None]:
+    """``data`` and how many customers each of its rows stands for (None: one each).
+
+    An :class:`EventChurn` gives its engine counts (:meth:`EventChurn.count_data`): one row
+    per distinct (segments, start, end, status) with its number of customers, never expanded
+    to one row per customer. Estimators weight each row by its count; with integer frequency
+    weights Kaplan–Meier, Greenwood's variance and the log-rank test are exactly those of the
+    expanded rows (R ``survfit(weights = n)`` on the aggregated rows equals the expanded fit).
+    Case ``weights`` are refused with an :class:`EventChurn`: its rows are counts carrying
+    only durations, status, dates and segments, so weights given per customer (or a column
+    of the per-customer table) cannot be matched to them; use :meth:`EventChurn.to_data`.
 
     Examples
     --------
-    >>> as_churn_data(3)
-    3
+    >>> import pandas as pd, churnsurv as cs
+    >>> log = pd.DataFrame({"id": [1, 2, 3], "day": ["2020-01-01", "2020-01-01", "2020-02-01"]})
+    >>> res = cs.churn_from_events(log, customer_id="id", timestamp="day",
+    ...                            inactivity="30D", cutoff="2020-02-15")
+    >>> data, n = counted_data(res)
+    >>> data.n, n.tolist()
+    (2, [2, 1])
+    >>> counted_data(data)[1] is None
+    True
     """
-    if isinstance(data, EventChurn):
-        return data.survival_data()
-    return data
+    if not isinstance(data, EventChurn):
+        return data, None
+    if weights is not None:
+        raise ValueError(
+            "weights: case weights cannot be used with the result of churn_from_events: it is "
+            "used through its engine counts (one row per distinct segments, start, end and "
+            "status, weighted by its number of customers), which per-customer weights cannot "
+            "be matched to. Fit on EventChurn.to_data() to weight customers."
+        )
+    return data.count_data()
