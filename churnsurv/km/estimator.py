@@ -136,8 +136,8 @@ class KaplanMeier(FittedModel):
         ----------
         data : ChurnData or EventChurn
             From :func:`churnsurv.prepare`, or the result of :func:`churnsurv.churn_from_events`,
-            fitted from the counts its engine computes (``EventChurn.count_data()``: one row
-            per distinct segments, start, end and status, weighted by its number of
+            fitted from the counts its engine computes (``EventChurn.survival_counts()``: one
+            row per distinct segments, tenure and status, weighted by its number of
             customers, never expanded per customer; curves, intervals, medians, RMST and
             ``summary`` are exactly those of the per-customer rows, ``n`` counts customers). Entry
             times (left truncation) are used when present, with R's risk sets
@@ -165,7 +165,7 @@ class KaplanMeier(FittedModel):
         >>> km.curves_[["time", "at_risk", "survival"]].values.tolist()
         [[1.0, 4.0, 0.75], [2.0, 3.0, 0.5], [5.0, 1.0, 0.0]]
         """
-        data, freq = counted_data(data, weights)
+        data, freq = counted_data(data, weights, dates=False)
         by_cols = as_list(by)
         if by_cols:
             data.require_columns(by_cols, purpose="Kaplan-Meier by segment")

@@ -161,8 +161,8 @@ def logrank(
     Parameters
     ----------
     data : ChurnData or EventChurn
-        An :class:`EventChurn` is used through its engine counts (``count_data()``: one row
-        per distinct segments, start, end and status, weighted by its number of customers,
+        An :class:`EventChurn` is used through its engine counts (``survival_counts()``: one
+        row per distinct segments, tenure and status, weighted by its number of customers,
         never expanded per customer; the test is exactly that of the per-customer rows).
         Entry times (left truncation) are respected.
     by : str or list of str
@@ -192,7 +192,7 @@ def logrank(
     >>> res.summary[["test", "df"]].values.tolist()
     [['wilcoxon', 2]]
     """
-    data, freq = counted_data(data, weights)
+    data, freq = counted_data(data, weights, dates=False)
     return _logrank(data, freq, by, strata, weighting, p, q, weights)
 
 
@@ -264,7 +264,7 @@ def pairwise_logrank(
     ['Month-to-month', 'One year']
     """
     check_choice("adjust", adjust, list(_ADJUST))
-    data, freq = counted_data(data, weights)
+    data, freq = counted_data(data, weights, dates=False)
     return _pairwise(data, freq, by, adjust, strata, weighting, p, q, weights)
 
 

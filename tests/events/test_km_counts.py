@@ -1,8 +1,8 @@
 """Kaplan–Meier and log-rank from the engine's counts, never expanded per customer (issue #16).
 
-``KaplanMeier().fit(events)`` and ``logrank(events, ...)`` read ``EventChurn.count_data()``: one
-row per distinct (segments, start, end, status) with its integer number of customers ``n``, used
-as a frequency weight. With integer frequency weights the weighted event, censoring and at-risk
+``KaplanMeier().fit(events)`` and ``logrank(events, ...)`` read ``EventChurn.survival_counts()``:
+one row per distinct (segments, tenure, status) with its integer number of customers ``n``,
+used as a frequency weight. With integer frequency weights the weighted event, censoring and at-risk
 counts at every time are those of the expanded rows, so the product limit, Greenwood's variance,
 the bands, medians, RMST and the (weighted, stratified) log-rank statistics are the same numbers:
 R ``survfit(Surv(t, e) ~ g, weights = n)`` on the aggregated rows equals ``survfit`` on the
@@ -99,7 +99,9 @@ def test_kaplan_meier_from_counts_equals_the_per_customer_fits(log_result, by):
     # the logs exercise what they claim: ties, and times with censorings but no churn
     assert counts["n"].max() > 1 and len(counts) < int(counts["n"].sum())
     km = cs.KaplanMeier().fit(log_result, by=by)
-    assert km.data_.n == len(counts)  # fitted on the counts, one row per distinct row
+    # fitted on the counts summed per distinct (segments, tenure, status)
+    keys = ["plan", "region", "duration", "churned"]
+    assert km.data_.n == len(counts.drop_duplicates(keys)) < len(counts)
     assert ((km.curves_["events"] == 0) & (km.curves_["censored"] > 0)).any()
     assert int(km.summary["n"].sum()) == len(log_result.frame)  # customers, not rows
     _assert_km_equal(km, cs.KaplanMeier().fit(log_result.to_data(), by=by))
@@ -225,7 +227,8 @@ def test_kaplan_meier_and_logrank_never_expand_the_counts(monkeypatch):
         cs.logrank(res, "plan", strata="region").table, expected["logrank"], check_exact=True
     )
     assert lr.table["n"].sum() == customers
-    assert sizes and max(sizes) == len(res.counts()) < customers
+    distinct = len(res.counts().drop_duplicates(["plan", "region", "duration", "churned"]))
+    assert sizes and max(sizes) == distinct < customers
 
 
 def test_r_survfit_and_survdiff_on_the_aggregated_counts():
