@@ -192,6 +192,7 @@ def logrank(
     >>> res.summary[["test", "df"]].values.tolist()
     [['wilcoxon', 2]]
     """
+    check_choice("weighting", weighting, _WEIGHTS)  # before any engine work
     data, freq = counted_data(data, weights, dates=False)
     return _logrank(data, freq, by, strata, weighting, p, q, weights)
 
@@ -264,6 +265,7 @@ def pairwise_logrank(
     ['Month-to-month', 'One year']
     """
     check_choice("adjust", adjust, list(_ADJUST))
+    check_choice("weighting", weighting, _WEIGHTS)  # before any engine work
     data, freq = counted_data(data, weights, dates=False)
     return _pairwise(data, freq, by, adjust, strata, weighting, p, q, weights)
 
