@@ -16,7 +16,9 @@ each step in a fresh Python process (spawned: it shares no memory with the other
 ``--repeats`` runs, with that process's peak resident memory (``ru_maxrss``, DuckDB's native
 memory included). It checks that the Kaplan–Meier fit from the engine's counts equals the fit
 on the per-customer table (on a sample of at most 10,000,000 log rows: whole customers), and
-with ``--spark`` runs (a) to (c) on PySpark in local mode (2 cores) for the record. Prints a
+with ``--spark`` runs (a) to (c) on PySpark in local mode (2 cores) for the record; then (d)
+Kaplan–Meier by segment + log-rank from the counts, expanded per customer (the former path)
+against frequency weights, peak memory of each (``--km-only``: (d) alone). Prints a
 Markdown table (the format of the events section of ``benchmarks/RESULTS.md``, plus the peak
 memory of each step); it does not write ``benchmarks/RESULTS.md``.
 
@@ -204,6 +206,55 @@ def km_identity(path: Path) -> dict:
     }
 
 
+def km_logrank_memory(path: Path, expanded: bool) -> dict:
+    """Kaplan–Meier by segment + its summary + the log-rank test, from the engine's counts.
+
+    ``expanded``: the previous path, the counts repeated to one row per customer
+    (``EventChurn.survival_data()``); otherwise the counts summed per segment, tenure and
+    status with their numbers as frequency weights (what ``KaplanMeier().fit(events)`` does).
+    The engine work (``events.counts()``) is the same in both and done first; the fit is
+    timed, then repeated under ``tracemalloc`` for the Python-side peak of the fit alone.
+    """
+    import tracemalloc
+
+    import ibis
+
+    import churnsurv as cs
+
+    t = ibis.duckdb.connect().read_parquet(str(path))
+    t = t.mutate(plan=(t.customer_id % 3 == 0).ifelse("annual", "monthly"))
+    events = cs.churn_from_events(t, segments="plan", **KW)
+    n_counts = len(events.counts())
+    rss_counts = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+
+    def fit():
+        data = events.survival_data() if expanded else events
+        km = cs.KaplanMeier().fit(data, by="plan")
+        km.summary  # noqa: B018
+        return km, cs.logrank(data, "plan")
+
+    t0 = time.perf_counter()
+    km, lr = fit()
+    seconds = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    del km, lr
+    tracemalloc.start()
+    km, lr = fit()
+    traced = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return {
+        "seconds": seconds,
+        "peak_gib": peak,
+        "rss_after_counts_gib": rss_counts,
+        "traced_fit_mib": traced,
+        "count_rows": n_counts,
+        "fitted_rows": km.data_.n,
+        "customers": int(km.summary["n"].sum()),
+        "statistic": lr.statistic,
+        "curves": km.curves_,
+    }
+
+
 def _spark_log(path: Path):
     from pyspark.sql import SparkSession
 
@@ -302,6 +353,41 @@ def _km_child(path: str, queue) -> None:
     queue.put(km_identity(Path(path)))
 
 
+def _km_memory_child(path: str, expanded: bool, queue) -> None:
+    os.dup2(2, 1)
+    queue.put(km_logrank_memory(Path(path), expanded))
+
+
+def km_memory_report(path: Path, n_rows: int) -> None:
+    """KM + log-rank before (expanded per customer) and after (frequency weights)."""
+    res = {
+        name: _in_process(_km_memory_child, str(path), name == "expanded")
+        for name in ("expanded", "counts")
+    }
+    a, b = res["expanded"], res["counts"]
+    same = a["curves"].equals(b["curves"]) and a["statistic"] == b["statistic"]
+    print(
+        f"\nKaplan–Meier by segment + summary + log-rank from the engine's counts "
+        f"({n_rows:,} log rows, {b['customers']:,} customers, {b['count_rows']:,} count rows "
+        f"of (segment, start, end, status)); each path in a fresh process; identical: {same}.\n"
+    )
+    print(
+        "| path | rows fitted | fit seconds | fit's Python peak (tracemalloc) "
+        "| process peak RSS | RSS after the engine counts |"
+    )
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, label in (
+        ("expanded", "before: counts repeated per customer (`survival_data()`)"),
+        ("counts", "after: frequency weights (`survival_counts()`)"),
+    ):
+        r = res[name]
+        print(
+            f"| {label} | {r['fitted_rows']:,} | {r['seconds']:.2f} s | "
+            f"{r['traced_fit_mib']:.1f} MiB | {r['peak_gib']:.2f} GiB | "
+            f"{r['rss_after_counts_gib']:.2f} GiB |"
+        )
+
+
 def _report(
     n_rows: int, t_gen: float, repeats: int, res: dict, km: dict, spark: bool, limit
 ) -> None:
@@ -348,14 +434,35 @@ def _report(
     )
 
 
-def main(n_rows: int, repeats: int, spark: bool, tmp: str | None, limit: str | None) -> None:
+def main(
+    n_rows: int,
+    repeats: int,
+    spark: bool,
+    tmp: str | None,
+    limit: str | None,
+    km_only: bool = False,
+    log: str | None = None,
+    steps: list[str] | None = None,
+) -> None:
     folder = Path(tempfile.mkdtemp(dir=tmp))
     try:
-        path = folder / "events.parquet"
-        t0 = time.perf_counter()
-        make_log(path, n_rows)
-        t_gen = time.perf_counter() - t0
-        print(f"log generated in {t_gen:.1f} s: {path}", flush=True)
+        t_gen = 0.0
+        if log is not None:
+            path = Path(log)
+            print(f"log: {path} (not generated)", flush=True)
+        else:
+            path = folder / "events.parquet"
+            t0 = time.perf_counter()
+            make_log(path, n_rows)
+            t_gen = time.perf_counter() - t0
+            print(f"log generated in {t_gen:.1f} s: {path}", flush=True)
+        if km_only:
+            km_memory_report(path, n_rows)
+            return
+        if steps:  # only the steps asked for, printed as they end (no table, no KM check)
+            for step in steps:
+                run_step(step, path, repeats, limit)
+            return
         steps = [s for s in STEPS if spark or not s.startswith("spark")]
         res = {s: run_step(s, path, repeats, limit) for s in steps}
         assert res["cs_table"]["out"]["customers"] == res["sql_table"]["out"]["rows"]
@@ -367,6 +474,7 @@ def main(n_rows: int, repeats: int, spark: bool, tmp: str | None, limit: str | N
         sample_rows = make_sample(path, sample, n_rows)
         km = _in_process(_km_child, str(sample)) | {"rows": sample_rows}
         _report(n_rows, t_gen, repeats, res, km, spark, limit)
+        km_memory_report(path, n_rows)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -398,6 +506,31 @@ if __name__ == "__main__":
         "--memory-limit",
         help="DuckDB memory_limit for both churnsurv (cs.read_events) and the SQL, e.g. 1GB",
     )
+    parser.add_argument(
+        "--km-only",
+        action="store_true",
+        help="only Kaplan–Meier + log-rank memory, expanded per customer vs frequency weights",
+    )
+    parser.add_argument(
+        "--log",
+        help="use this Parquet log (made by an earlier run) instead of generating one; "
+        "--rows must match it",
+    )
+    parser.add_argument(
+        "--steps",
+        nargs="+",
+        choices=sorted(STEPS),
+        help="run only these steps (printed, not compared), e.g. --steps cs_table sql_table",
+    )
     args = parser.parse_args()
     repeats = args.repeats or (1 if args.rows >= 100_000_000 else 3)
-    main(args.rows, repeats, args.spark, args.tmp, args.memory_limit)
+    main(
+        args.rows,
+        repeats,
+        args.spark,
+        args.tmp,
+        args.memory_limit,
+        args.km_only,
+        args.log,
+        args.steps,
+    )

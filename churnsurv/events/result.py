@@ -11,7 +11,7 @@ from churnsurv._render import Result, facts_frame
 from churnsurv.data import ChurnData, prepare
 from churnsurv.data.units import elapsed
 
-__all__ = ["EventChurn", "as_churn_data"]
+__all__ = ["EventChurn", "counted_data"]
 
 
 class EventChurn(Result):
@@ -136,7 +136,7 @@ class EventChurn(Result):
         ``start_date`` and ``end_date`` of each row and the cutoff, so calendar tables work.
         ``segments`` are declared as segments; ``covariates`` (default: ``active_days``,
         ``transactions``, ``returned``, the amount and, for episodes, ``episode``) are carried.
-        For large logs, :meth:`survival_data` gives the same estimates from counts made in
+        For large logs, :meth:`count_data` gives the same estimates from counts made in
         the engine.
 
         Examples
@@ -201,9 +201,11 @@ class EventChurn(Result):
         """:meth:`counts` as :class:`ChurnData` (one row per count) and the counts ``n``.
 
         What :func:`~churnsurv.life_table`, :func:`~churnsurv.churn_rates` and
-        :func:`~churnsurv.cohort_table` use when given this result: each row stands for ``n``
+        :func:`~churnsurv.cohort_table` use when given this result (Kaplan–Meier and the
+        log-rank tests sum it further, :meth:`survival_counts`): each row stands for ``n``
         identical customers (same segments, start, end and status), so memory grows with the
-        distinct rows, not with customers; the tables equal those of :meth:`to_data` (tested).
+        distinct rows, not with customers; the estimates equal those of :meth:`to_data`
+        (tested).
 
         Examples
         --------
@@ -220,10 +222,11 @@ class EventChurn(Result):
     def survival_data(self) -> ChurnData:
         """:class:`ChurnData` rebuilt from :meth:`counts` (one row per customer, no ids).
 
-        What :class:`~churnsurv.KaplanMeier` and :func:`~churnsurv.logrank` use when given
-        this result: the engine does the heavy work (reading, windows, GROUP BY) and Python
-        holds only durations, events, dates and segments — the same estimates as from
-        :meth:`to_data` (tested), at a fraction of the memory of the per-customer frame.
+        For estimators that need one row per customer: the engine does the heavy work
+        (reading, windows, GROUP BY) and Python holds only durations, events, dates and
+        segments, a fraction of the memory of the per-customer frame but still one row per
+        customer. Kaplan–Meier, the log-rank tests and the period tables do not need it:
+        they read :meth:`survival_counts` and :meth:`count_data`.
 
         Examples
         --------
@@ -237,9 +240,37 @@ class EventChurn(Result):
         """
         return self._rows(expand=True)[0]
 
-    def _rows(self, *, expand: bool) -> tuple[ChurnData, np.ndarray]:
-        """:meth:`counts` as ChurnData: one row per count, or per customer (``expand``)."""
+    def survival_counts(self) -> tuple[ChurnData, np.ndarray]:
+        """:meth:`counts` summed per distinct (segments, duration, status), and the counts ``n``.
+
+        What :class:`~churnsurv.KaplanMeier`, :func:`~churnsurv.logrank` and
+        :func:`~churnsurv.pairwise_logrank` use when given this result: they need no dates,
+        so customers with the same segments, tenure and status are one row, each weighted
+        by its number of customers (R ``survfit(weights = n)`` on aggregated rows). Its size
+        is bounded by the distinct tenures, whatever the number of customers; the estimates
+        equal those of :meth:`to_data` (tested).
+
+        Examples
+        --------
+        >>> import pandas as pd, churnsurv as cs
+        >>> log = pd.DataFrame({"id": [1, 2, 3], "day": ["2020-01-01", "2020-01-02", "2020-02-01"]})
+        >>> res = cs.churn_from_events(log, customer_id="id", timestamp="day",
+        ...                            inactivity="30D", cutoff="2020-02-15", time_unit="day")
+        >>> data, n = res.survival_counts()
+        >>> data.n, n.tolist(), data.has_dates
+        (2, [1, 2], False)
+        """
+        return self._rows(expand=False, dates=False)
+
+    def _rows(self, *, expand: bool, dates: bool = True) -> tuple[ChurnData, np.ndarray]:
+        """:meth:`counts` as ChurnData: one row per count, or per customer (``expand``).
+
+        Without ``dates`` the counts are first summed per (segments, duration, status).
+        """
         c = self.counts()
+        if not dates:
+            keys = [*self.segments, "duration", "churned"]
+            c = c.groupby(keys, sort=True, observed=True, dropna=False, as_index=False)["n"].sum()
         n = c["n"].to_numpy(dtype=np.int64)
         rep = n if expand else 1
 
@@ -256,17 +287,44 @@ class EventChurn(Result):
             time_unit=self.time_unit,
             segments=self.segments or None,
         )
-        return self._dated(data, col("start"), col("end")), n
+        return (self._dated(data, col("start"), col("end")) if dates else data), n
 
 
-def as_churn_data(data: ChurnData | EventChurn) -> ChurnData:
-    """``data`` itself, or the survival data of an :class:`EventChurn` (estimators call this).
+def counted_data(
+    data: ChurnData | EventChurn, weights: Any = None, *, dates: bool = True
+) -> tuple[ChurnData, np.ndarray | None]:
+    """``data`` and how many customers each of its rows stands for (None: one each).
+
+    An :class:`EventChurn` gives its engine counts (:meth:`EventChurn.count_data`): one row
+    per distinct (segments, start, end, status) with its number of customers, never expanded
+    to one row per customer; without ``dates`` (estimators that need tenure only) they are
+    summed per distinct (segments, duration, status) (:meth:`EventChurn.survival_counts`).
+    Estimators weight each row by its count; with integer frequency weights Kaplan–Meier,
+    Greenwood's variance and the log-rank test are exactly those of the expanded rows (R
+    ``survfit(weights = n)`` on the aggregated rows equals the expanded fit).
+    Case ``weights`` are refused with an :class:`EventChurn`: its rows are counts carrying
+    only durations, status, dates and segments, so weights given per customer (or a column
+    of the per-customer table) cannot be matched to them; use :meth:`EventChurn.to_data`.
 
     Examples
     --------
-    >>> as_churn_data(3)
-    3
+    >>> import pandas as pd, churnsurv as cs
+    >>> log = pd.DataFrame({"id": [1, 2, 3], "day": ["2020-01-01", "2020-01-01", "2020-02-01"]})
+    >>> res = cs.churn_from_events(log, customer_id="id", timestamp="day",
+    ...                            inactivity="30D", cutoff="2020-02-15")
+    >>> data, n = counted_data(res)
+    >>> data.n, n.tolist()
+    (2, [2, 1])
+    >>> counted_data(data)[1] is None
+    True
     """
-    if isinstance(data, EventChurn):
-        return data.survival_data()
-    return data
+    if not isinstance(data, EventChurn):
+        return data, None
+    if weights is not None:
+        raise ValueError(
+            "weights: case weights cannot be used with the result of churn_from_events: it is "
+            "used through its engine counts (one row per distinct segments, start, end and "
+            "status, weighted by its number of customers), which per-customer weights cannot "
+            "be matched to. Fit on EventChurn.to_data() to weight customers."
+        )
+    return data.count_data() if dates else data.survival_counts()

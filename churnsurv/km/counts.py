@@ -25,9 +25,11 @@ from churnsurv._typing import ArrayLike
 
 __all__ = [
     "CountTable",
-    "group_codes",
+    "combine_weights",
     "confidence_band",
     "count_tables",
+    "frequency_totals",
+    "group_codes",
     "product_limit",
     "quantile_time",
     "restricted_mean",
@@ -222,6 +224,41 @@ def count_tables(
             )
         )
     return tables
+
+
+def combine_weights(case: np.ndarray | None, freq: np.ndarray | None) -> np.ndarray | None:
+    """Weight of each row: its case weight times the number of customers it stands for.
+
+    ``freq`` are the integer counts of an aggregated table (None: one customer per row);
+    ``case`` the validated case weights (None: 1). With integer frequencies the weighted sums
+    of :func:`count_tables` are exactly those of the rows repeated ``freq`` times.
+
+    Examples
+    --------
+    >>> combine_weights(np.array([0.5, 2.0]), np.array([3, 1])).tolist()
+    [1.5, 2.0]
+    >>> combine_weights(None, None) is None
+    True
+    """
+    if freq is None:
+        return case
+    f = freq.astype(float)
+    return f if case is None else case * f
+
+
+def frequency_totals(codes: np.ndarray | None, n_groups: int, freq: np.ndarray) -> np.ndarray:
+    """Customers per group of an aggregated table: the summed integer counts ``freq``.
+
+    Examples
+    --------
+    >>> frequency_totals(np.array([0, 1, 1]), 2, np.array([4, 2, 5])).tolist()
+    [4, 7]
+    >>> frequency_totals(None, 1, np.array([4, 2, 5])).tolist()
+    [11]
+    """
+    if codes is None:
+        return np.array([int(freq.sum())], dtype=np.int64)
+    return np.bincount(codes, weights=freq, minlength=n_groups).round().astype(np.int64)
 
 
 def product_limit(ct: CountTable) -> dict[str, np.ndarray]:

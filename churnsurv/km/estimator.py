@@ -52,16 +52,23 @@ from churnsurv._validation import (
     z_quantile,
 )
 from churnsurv.data import ChurnData
-from churnsurv.events.result import EventChurn, as_churn_data
+from churnsurv.events.result import EventChurn, counted_data
 from churnsurv.km.counts import (
+    combine_weights,
     confidence_band,
     count_tables,
+    frequency_totals,
     group_codes,
     product_limit,
     quantile_time,
     restricted_mean,
 )
-from churnsurv.km.logrank import LogrankResult, PairwiseLogrankResult, logrank, pairwise_logrank
+from churnsurv.km.logrank import (
+    LogrankResult,
+    PairwiseLogrankResult,
+    _logrank,
+    _pairwise,
+)
 
 __all__ = ["KaplanMeier"]
 
@@ -128,8 +135,11 @@ class KaplanMeier(FittedModel):
         Parameters
         ----------
         data : ChurnData or EventChurn
-            From :func:`churnsurv.prepare`, or the result of :func:`churnsurv.churn_from_events`
-            (fitted from the counts its engine computes, ``EventChurn.survival_data()``). Entry
+            From :func:`churnsurv.prepare`, or the result of :func:`churnsurv.churn_from_events`,
+            fitted from the counts its engine computes (``EventChurn.survival_counts()``: one
+            row per distinct segments, tenure and status, weighted by its number of
+            customers, never expanded per customer; curves, intervals, medians, RMST and
+            ``summary`` are exactly those of the per-customer rows, ``n`` counts customers). Entry
             times (left truncation) are used when present, with R's risk sets
             ``(entry, exit]``: a customer entering at ``t`` is not at risk for an event at
             ``t``. lifelines' estimate uses the same risk sets (its ``event_table`` lists such
@@ -139,7 +149,8 @@ class KaplanMeier(FittedModel):
         weights : str or array-like, optional
             Case weights (a carried column or one value per customer), e.g. counts of identical
             customers or sampling weights. Greenwood's variance then uses the weighted counts,
-            as R ``survfit(weights=)`` does.
+            as R ``survfit(weights=)`` does. Not with an :class:`EventChurn` (fit its
+            ``to_data()`` to weight customers).
 
         Returns
         -------
@@ -154,7 +165,7 @@ class KaplanMeier(FittedModel):
         >>> km.curves_[["time", "at_risk", "survival"]].values.tolist()
         [[1.0, 4.0, 0.75], [2.0, 3.0, 0.5], [5.0, 1.0, 0.0]]
         """
-        data = as_churn_data(data)
+        data, freq = counted_data(data, weights, dates=False)
         by_cols = as_list(by)
         if by_cols:
             data.require_columns(by_cols, purpose="Kaplan-Meier by segment")
@@ -166,7 +177,7 @@ class KaplanMeier(FittedModel):
             data.events,
             codes,
             len(labels),
-            w,
+            combine_weights(w, freq),
             data.entries if data.has_entry else None,
         )
         z = z_quantile(self.conf_level)
@@ -193,10 +204,16 @@ class KaplanMeier(FittedModel):
         self.median_ = pd.DataFrame(medians, index=pd.Index(labels, name="segment"))
         self.segment_values_ = values.set_index(pd.Index(labels, name="segment"))
         self.empty_segments_ = empty
-        self._sizes = dict(zip(labels, data.group_sizes(codes, len(labels)).tolist(), strict=True))
+        sizes = (
+            data.group_sizes(codes, len(labels))
+            if freq is None
+            else frequency_totals(codes, len(labels), freq)
+        )
+        self._sizes = dict(zip(labels, sizes.tolist(), strict=True))
         self.time_unit_ = data.time_unit
         self.by_ = by_cols
-        self.data_ = data
+        # the rows fitted (an EventChurn's counts, each standing for freq customers)
+        self.data_, self._freq = data, freq
         self.weights_ = w
         # everything fit() was told besides the data, so a refit (bootstrap) repeats it
         self.fit_params_ = {"by": by, "weights": weights}
@@ -391,9 +408,11 @@ class KaplanMeier(FittedModel):
         Returns
         -------
         pandas.DataFrame
-            Indexed by segment. ``n`` counts rows; ``events``/``censored`` are weighted when the
-            fit used case weights. ``note`` explains NaNs (median not reached, no events, horizon
-            beyond follow-up); ``ci`` states the interval type and level.
+            Indexed by segment. ``n`` counts customers (rows of :class:`ChurnData`; for an
+            :class:`EventChurn`, the summed engine counts); ``events``/``censored`` are
+            weighted when the fit used case weights. ``note`` explains NaNs (median not
+            reached, no events, horizon beyond follow-up); ``ci`` states the interval type and
+            level.
 
         Examples
         --------
@@ -518,15 +537,7 @@ class KaplanMeier(FittedModel):
         (2, True)
         """
         self._check_fitted()
-        return logrank(
-            self.data_,
-            self.by_,
-            strata=strata,
-            weighting=weighting,
-            p=p,
-            q=q,
-            weights=self.weights_,
-        )
+        return _logrank(self.data_, self._freq, self.by_, strata, weighting, p, q, self.weights_)
 
     def pairwise(
         self,
@@ -549,15 +560,8 @@ class KaplanMeier(FittedModel):
         3
         """
         self._check_fitted()
-        return pairwise_logrank(
-            self.data_,
-            self.by_,
-            adjust=adjust,
-            strata=strata,
-            weighting=weighting,
-            p=p,
-            q=q,
-            weights=self.weights_,
+        return _pairwise(
+            self.data_, self._freq, self.by_, adjust, strata, weighting, p, q, self.weights_
         )
 
     # -- plot ------------------------------------------------------------------------------

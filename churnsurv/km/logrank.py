@@ -18,9 +18,15 @@ from churnsurv._render import Result, fmt
 from churnsurv._typing import Columns, Weights
 from churnsurv._validation import as_list, check_choice, check_segment_levels
 from churnsurv.data import ChurnData
-from churnsurv.events.result import EventChurn, as_churn_data
+from churnsurv.events.result import EventChurn, counted_data
 from churnsurv.exceptions import DataValidationError
-from churnsurv.km.counts import count_tables, group_codes, weighted_logrank
+from churnsurv.km.counts import (
+    combine_weights,
+    count_tables,
+    frequency_totals,
+    group_codes,
+    weighted_logrank,
+)
 
 __all__ = ["LogrankResult", "PairwiseLogrankResult", "logrank", "pairwise_logrank"]
 
@@ -94,7 +100,8 @@ class PairwiseLogrankResult(Result):
         return f"p-value adjustment: {'none' if self.adjust is None else self.adjust}"
 
 
-def _grouped_tables(data, by, strata, case_weights):
+def _grouped_tables(data, freq, by, strata, case_weights):
+    """Labels, per-stratum count tables and customers per group (``freq``: row counts)."""
     by_cols, strata_cols = as_list(by), as_list(strata)
     if not by_cols:
         raise ValueError("by: name the column(s) whose groups are compared, e.g. by='Contract'.")
@@ -111,7 +118,7 @@ def _grouped_tables(data, by, strata, case_weights):
     s_codes, _, s_labels, _ = group_codes(data.frame, strata_cols)
     k = len(labels)
     combined = codes if s_codes is None else s_codes * k + codes
-    w = data.case_weights(case_weights)
+    w = combine_weights(data.case_weights(case_weights), freq)
     tables = count_tables(
         data.durations,
         data.events,
@@ -120,7 +127,8 @@ def _grouped_tables(data, by, strata, case_weights):
         w,
         data.entries if data.has_entry else None,
     )
-    sizes = data.group_sizes(codes, k)  # customers per group (not panel intervals)
+    # customers per group (not panel intervals, not rows of an aggregated table)
+    sizes = data.group_sizes(codes, k) if freq is None else frequency_totals(codes, k, freq)
     return labels, [tables[s * k : (s + 1) * k] for s in range(len(s_labels))], s_labels, sizes
 
 
@@ -153,7 +161,9 @@ def logrank(
     Parameters
     ----------
     data : ChurnData or EventChurn
-        An :class:`EventChurn` is used through its engine counts (``survival_data()``).
+        An :class:`EventChurn` is used through its engine counts (``survival_counts()``: one
+        row per distinct segments, tenure and status, weighted by its number of customers,
+        never expanded per customer; the test is exactly that of the per-customer rows).
         Entry times (left truncation) are respected.
     by : str or list of str
         Column(s) defining the groups compared.
@@ -166,7 +176,8 @@ def logrank(
     p, q : float
         Fleming–Harrington exponents.
     weights : str or array-like, optional
-        Case weights (a column name or one value per row), as in :meth:`KaplanMeier.fit`.
+        Case weights (a column name or one value per row), as in :meth:`KaplanMeier.fit`
+        (not with an :class:`EventChurn`: use its ``to_data()``).
 
     Returns
     -------
@@ -181,9 +192,15 @@ def logrank(
     >>> res.summary[["test", "df"]].values.tolist()
     [['wilcoxon', 2]]
     """
-    data = as_churn_data(data)
+    check_choice("weighting", weighting, _WEIGHTS)  # before any engine work
+    data, freq = counted_data(data, weights, dates=False)
+    return _logrank(data, freq, by, strata, weighting, p, q, weights)
+
+
+def _logrank(data, freq, by, strata, weighting, p, q, weights) -> LogrankResult:
+    """:func:`logrank` of ``data`` whose rows stand for ``freq`` customers (None: one each)."""
     _check_weighting(data, weighting, weights)
-    labels, strata_tables, s_labels, sizes = _grouped_tables(data, by, strata, weights)
+    labels, strata_tables, s_labels, sizes = _grouped_tables(data, freq, by, strata, weights)
     res = weighted_logrank(strata_tables, weighting, p, q)
     o, e, v = res["observed"], res["expected"], res["variance"]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -247,12 +264,18 @@ def pairwise_logrank(
     >>> t[["group_a", "group_b"]].values.tolist()[0]
     ['Month-to-month', 'One year']
     """
+    check_choice("adjust", adjust, list(_ADJUST))
+    check_choice("weighting", weighting, _WEIGHTS)  # before any engine work
+    data, freq = counted_data(data, weights, dates=False)
+    return _pairwise(data, freq, by, adjust, strata, weighting, p, q, weights)
+
+
+def _pairwise(data, freq, by, adjust, strata, weighting, p, q, weights) -> PairwiseLogrankResult:
+    """:func:`pairwise_logrank` of ``data`` whose rows stand for ``freq`` customers."""
     from statsmodels.stats.multitest import multipletests
 
-    check_choice("adjust", adjust, list(_ADJUST))
-    data = as_churn_data(data)
     _check_weighting(data, weighting, weights)
-    labels, strata_tables, _, _ = _grouped_tables(data, by, strata, weights)
+    labels, strata_tables, _, _ = _grouped_tables(data, freq, by, strata, weights)
     rows = []
     for a, b in combinations(range(len(labels)), 2):
         res = weighted_logrank([[st[a], st[b]] for st in strata_tables], weighting, p, q)

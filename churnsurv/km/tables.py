@@ -15,7 +15,7 @@ from churnsurv._render import Result
 from churnsurv._typing import Axes, Columns
 from churnsurv._validation import check_conf_level, check_segment_levels
 from churnsurv.data import YEARS_PER_UNIT, ChurnData
-from churnsurv.events.result import EventChurn
+from churnsurv.events.result import EventChurn, counted_data
 from churnsurv.km.counts import count_tables, product_limit
 
 __all__ = ["CohortTable", "churn_rates", "cohort_table", "life_table"]
@@ -35,17 +35,6 @@ def _check_period(name: str, period: str) -> None:
 def _period_width(period: str, time_unit: str) -> float:
     """Length of one calendar ``period`` in the data's ``time_unit`` (mean lengths)."""
     return _PERIOD_YEARS[period] / YEARS_PER_UNIT[time_unit]
-
-
-def _counted(data: ChurnData | EventChurn) -> tuple[ChurnData, np.ndarray | None]:
-    """``data`` and how many customers each row stands for (None: one each).
-
-    An :class:`EventChurn` gives its engine counts: one row per distinct (segments, start,
-    end, status) with its number of customers, never expanded to one row per customer.
-    """
-    if isinstance(data, EventChurn):
-        return data.count_data()
-    return data, None
 
 
 def _count(k: np.ndarray, w: np.ndarray | None, minlength: int) -> np.ndarray:
@@ -153,7 +142,7 @@ def churn_rates(
     [['2020-01', 0, 2, 0, nan], ['2020-02', 2, 2, 1, 50.0], ['2020-03', 3, 0, 1, 33.33333333333333]]
     """
     _check_period("period", period)
-    data, w = _counted(data)
+    data, w = counted_data(data)
     conf_level = check_conf_level(conf_level)
     data.require_customer_rows(purpose="churn_rates")
     basis = basis or ("calendar" if data.has_dates else "tenure")
@@ -327,7 +316,7 @@ def life_table(
     """
     if not (np.isfinite(width) and width > 0):
         raise ValueError(f"width={width!r}: the interval length must be a positive number.")
-    data, weights = _counted(data)
+    data, weights = counted_data(data)
     data.require_customer_rows(purpose="life_table")
     cols, groups = _groups(data, by)
     frames = []
@@ -485,7 +474,7 @@ def cohort_table(data: ChurnData | EventChurn, cohort: str = "month") -> CohortT
     [[1.0, 1.0, 0.5, 0.5], [1.0, 1.0, 1.0, nan]]
     """
     _check_period("cohort", cohort)
-    data, w = _counted(data)
+    data, w = counted_data(data)
     data.require_customer_rows(purpose="cohort_table")
     data.require_dates(purpose="cohort_table")
     width = _period_width(cohort, data.time_unit)

@@ -6,3 +6,4 @@ for s in coxph_efron_ties coxph_robust coxph_weighted coxph_panel survreg coxzph
   Rscript "tests/reference/$s.R"
 done
 Rscript "tests/reference/concordance_se.R"   # Harrell SE with ties, strata, weights, entry (issue 13)
+PYTHONPATH=. python tests/reference/km_counts_data.py && Rscript "tests/reference/km_counts.R"   # issue 16
