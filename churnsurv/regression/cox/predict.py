@@ -7,6 +7,8 @@ the linear predictor. :class:`~churnsurv.CoxModel` exposes them as methods.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 
@@ -51,11 +53,19 @@ def survival(
         )  # fmt: skip
 
     if chunksize is not None:
-        size = check_count(chunksize, name="chunksize")
-        return (labelled(block.copy(), rows) for rows, block in curves.blocks(size))
+        return _chunks(curves, check_count(chunksize, name="chunksize"), labelled)
     out = np.empty((curves.n, curves.times.size))
     curves.fill(out, slice(0, curves.n))
     return labelled(out, slice(None))
+
+
+def _chunks(curves: CoxCurves, size: int, labelled) -> Iterator[pd.DataFrame]:
+    """Frames of consecutive ``size`` customers, each filled in its own array (no copy)."""
+    for start in range(0, curves.n, size):
+        rows = slice(start, min(start + size, curves.n))
+        out = np.empty((rows.stop - start, curves.times.size))
+        curves.fill(out, rows)
+        yield labelled(out, rows)
 
 
 class CoxCurves:
