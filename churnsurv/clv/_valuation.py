@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 import numpy as np
 import pandas as pd
 
+from churnsurv.clv.customer_blocks import splice_rows, survival_blocks
 from churnsurv.data import ChurnData, check_margin_values, check_survival_curve
 
 _TIMINGS = ("start", "end")
@@ -236,22 +237,6 @@ def _segment_values(km, data, how: _Valuation) -> pd.DataFrame:
     return out
 
 
-def _customer_survival(model, data, grid, residual, tail) -> np.ndarray:
-    """Per-customer survival at ``grid``; a Cox curve is continued with ``tail`` if needed.
-
-    The Cox baseline is not identified past the last follow-up time (its predictions are NaN
-    there). With a parametric ``tail``, each customer's curve continues from the last grid
-    point inside follow-up as S(t) = S_cox(t_last) · S_tail(t) / S_tail(t_last).
-    """
-    surv = model.predict_survival(data, times=grid, conditional=residual).to_numpy(dtype=float)
-    missing = np.isnan(surv)
-    if not missing.any():
-        return surv
-    if tail is None:
-        _not_identified(model, int(missing.any(axis=1).sum()), grid)
-    return _spliced(surv, missing, data, grid, residual, tail)
-
-
 def _not_identified(model, n_customers: int, grid: np.ndarray) -> NoReturn:
     raise ValueError(
         f"{type(model).__name__}: survival is not identified beyond the last follow-up time "
@@ -263,7 +248,12 @@ def _not_identified(model, n_customers: int, grid: np.ndarray) -> NoReturn:
 
 
 def _spliced(surv, missing, data, grid, residual, tail) -> np.ndarray:
-    """``surv`` continued with ``tail`` where it is NaN (see :func:`_customer_survival`)."""
+    """``surv`` continued with ``tail`` where it is NaN.
+
+    The Cox baseline is not identified past the last follow-up time (its predictions are NaN
+    there). With a ``tail``, each customer's curve continues from the last grid point inside
+    follow-up as S(t) = S_cox(t_last) · S_tail(t) / S_tail(t_last).
+    """
     if hasattr(tail, "predict_survival"):  # per-customer parametric model
         ext = tail.predict_survival(data, times=grid, conditional=residual).to_numpy(dtype=float)
     else:  # a marginal curve (Series, sBG): its shape from each customer's tenure on
@@ -271,15 +261,7 @@ def _spliced(surv, missing, data, grid, residual, tail) -> np.ndarray:
         start = frame["duration"].to_numpy(dtype=float)[:, None] if residual else 0.0
         absolute = np.broadcast_to(start + grid[None, :], surv.shape)
         ext = _tail_survival(tail, absolute.ravel(), data).reshape(surv.shape)
-    finite = ~missing
-    last = np.where(
-        finite.any(axis=1), finite.shape[1] - 1 - np.argmax(finite[:, ::-1], axis=1), -1
-    )
-    rows = np.arange(surv.shape[0])
-    s_last = np.where(last >= 0, surv[rows, np.maximum(last, 0)], 1.0)
-    e_last = np.where(last >= 0, ext[rows, np.maximum(last, 0)], 1.0)
-    spliced = (s_last / e_last)[:, None] * ext
-    return np.where(missing, spliced, surv)
+    return splice_rows(surv, missing, ext)
 
 
 def _customer_values(model, data, how: _Valuation) -> pd.DataFrame:
@@ -290,17 +272,15 @@ def _customer_values(model, data, how: _Valuation) -> pd.DataFrame:
     per, periods = np.empty(data.n), np.empty(data.n)
     n_missing = 0
     # a block of customers at a time: their survival matrix is never all in memory at once
-    for start in range(0, data.n, _CUSTOMER_BLOCK):
-        pos = slice(start, min(start + _CUSTOMER_BLOCK, data.n))
-        sub = data if data.n <= _CUSTOMER_BLOCK else data.frame.iloc[pos]  # a view, no copy
-        surv = model.predict_survival(sub, times=how.grid, conditional=how.residual)
-        surv = surv.to_numpy(dtype=float)
-        missing = np.isnan(surv)
-        if missing.any():
-            if how.tail is None:  # count them all for the message
-                n_missing += int(missing.any(axis=1).sum())
+    blocks = survival_blocks(
+        model, data, how.grid, conditional=how.residual, tail=how.tail, size=_CUSTOMER_BLOCK
+    )
+    for pos, surv in blocks:
+        if how.tail is None:  # count them all for the message
+            missing_rows = int(np.isnan(surv).any(axis=1).sum())
+            if missing_rows:
+                n_missing += missing_rows
                 continue
-            surv = _spliced(surv, missing, sub, how.grid, how.residual, how.tail)
         f = factor[pos] if np.ndim(factor) else factor
         per[pos], periods[pos] = _weighted(surv, how.disc, f, schedule)
     if n_missing:

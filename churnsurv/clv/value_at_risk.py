@@ -12,12 +12,13 @@ from churnsurv._typing import ArrayLike, Axes
 from churnsurv._validation import check_count
 from churnsurv.clv import _valuation
 from churnsurv.clv._valuation import (
-    _customer_survival,
     _grid,
+    _not_identified,
     _resolve_margin,
     _tail_name,
     _weighted,
 )
+from churnsurv.clv.customer_blocks import survival_blocks
 from churnsurv.clv.discount import discount_factors
 from churnsurv.data import ChurnData, check_horizon
 from churnsurv.exceptions import DataValidationError
@@ -163,14 +164,23 @@ def value_at_risk(
     times = np.union1d(grid, [float(within)])
     cols, at = np.searchsorted(times, grid), np.searchsorted(times, float(within))
     per, p_churn = np.empty(sub.n), np.empty(sub.n)
-    # customers in chunks: each one's curve is its own, and a chunk's matrices stay small
-    for start in range(0, sub.n, _valuation._CUSTOMER_BLOCK):
-        stop = min(start + _valuation._CUSTOMER_BLOCK, sub.n)
-        part = sub if sub.n <= _valuation._CUSTOMER_BLOCK else sub.take(np.arange(start, stop))
-        surv = _customer_survival(model, part, times, True, tail)
-        f = factor[start:stop] if np.ndim(factor) else factor
-        per[start:stop] = _weighted(surv[:, cols], disc, f, schedule)[0]
-        p_churn[start:stop] = 1.0 - surv[:, at]
+    n_missing = 0
+    # customers in blocks: each one's curve is its own, and a block's matrices stay small
+    blocks = survival_blocks(
+        model, sub, times, conditional=True, tail=tail, size=_valuation._CUSTOMER_BLOCK
+    )
+    for rows, surv in blocks:
+        if tail is None:  # count them all for the message
+            missing_rows = int(np.isnan(surv).any(axis=1).sum())
+            if missing_rows:
+                n_missing += missing_rows
+                continue
+        f = factor[rows] if np.ndim(factor) else factor
+        on_grid = surv if cols.size == times.size else surv[:, cols]
+        per[rows] = _weighted(on_grid, disc, f, schedule)[0]
+        p_churn[rows] = 1.0 - surv[:, at]
+    if n_missing:
+        _not_identified(model, n_missing, grid)
     out = pd.DataFrame(
         {
             "tenure": sub.frame["duration"].to_numpy(),

@@ -28,6 +28,7 @@ import pandas as pd
 from churnsurv.data.units import YEARS_PER_UNIT
 from churnsurv.exceptions import AssumptionWarning
 from churnsurv.km.estimator import DEFAULT_HORIZONS
+from churnsurv.report.resampling import bootstrap_totals
 from churnsurv.report.tables import money, number, pct, pct_ci
 
 __all__ = [
@@ -246,15 +247,10 @@ def segment_totals(
     lo_q, hi_q = (1 - conf_level) / 2, (1 + conf_level) / 2
     for label, grp in values.groupby(segments.to_numpy(), sort=True, observed=True):
         x = grp.to_numpy(dtype=float)
-        # resamples drawn a block at a time: an n_boot x customers index matrix would need
-        # 8 bytes x 1,000 x customers (2.5 GB for 317,000 active customers)
-        block = max(1, _BOOT_CELLS // x.size)
-        draws = np.concatenate(
-            [
-                x[gen.integers(0, x.size, (min(block, int(n_boot) - done), x.size))].sum(axis=1)
-                for done in range(0, int(n_boot), block)
-            ]
-        )
+        # resamples drawn a block at a time (an n_boot x customers index matrix would need
+        # 8 bytes x 1,000 x customers, 2.5 GB for 317,000 active customers), and past 32,768
+        # customers a cache-sized piece of them at a time (same distribution: resampling.py)
+        draws = bootstrap_totals(x, int(n_boot), gen, _BOOT_CELLS)
         rows[label] = {
             "customers": int(x.size),
             "total": float(x.sum()),

@@ -48,3 +48,58 @@ def test_blocks_count_every_customer_past_follow_up(monkeypatch, telco):
     assert 0 < n_past < active
     with pytest.raises(ValueError, match=f"for {n_past} customer"):
         cs.clv(cox, data, annual_discount_rate=0.1, horizon=60, residual=True)
+
+
+@pytest.fixture(scope="module")
+def stratified(telco):
+    data, _ = telco
+    return cs.CoxModel("InternetService + MonthlyCharges", strata=["Contract"]).fit(data)
+
+
+def _tails(data):
+    durations, events = data.durations, data.events
+    periods = np.maximum(np.ceil(durations), 1).astype(int)
+    sbg = cs.ShiftedBetaGeometric().fit_individual(periods, events, time_unit="month")
+    return {"series": pd.Series(0.98 ** np.arange(200.0)), "sbg": sbg}
+
+
+@pytest.mark.parametrize("tail", ["series", "sbg"])
+@pytest.mark.parametrize("timing", ["start", "end"])
+def test_value_at_risk_fast_path_equals_the_general_path(
+    monkeypatch, telco, stratified, tail, timing
+):
+    """The Cox fast path (linear predictor once, baseline increments per (stratum, tenure),
+    the tail per distinct tenure) against the general path every model takes (the reference:
+    ``predict_survival`` block by block, the tail evaluated cell by cell and spliced)."""
+    from churnsurv.clv import customer_blocks
+
+    data, _ = telco
+    kw = {"within": 6, "annual_discount_rate": 0.1, "horizon": 60, "timing": timing}
+    kw["tail"] = _tails(data)[tail]
+    monkeypatch.setattr(_valuation, "_CUSTOMER_BLOCK", 1500)
+    fast = cs.value_at_risk(stratified, data, **kw).summary
+    monkeypatch.setattr(customer_blocks, "_is_cox", lambda model: False)
+    general = cs.value_at_risk(stratified, data, **kw).summary
+    assert fast["residual_clv"].notna().all() and (fast["tenure"] + 60 > 72).any()
+    pd.testing.assert_frame_equal(fast, general, check_exact=False, rtol=1e-12)
+
+
+@pytest.mark.parametrize("residual", [False, True])
+def test_clv_fast_path_equals_the_general_path(monkeypatch, telco, stratified, residual):
+    from churnsurv.clv import customer_blocks
+
+    data, _ = telco
+    kw = {"annual_discount_rate": 0.1, "horizon": 80, "residual": residual}
+    kw["tail"] = _tails(data)["sbg"]
+    fast = cs.clv(stratified, data, **kw).summary
+    monkeypatch.setattr(customer_blocks, "_is_cox", lambda model: False)
+    general = cs.clv(stratified, data, **kw).summary
+    pd.testing.assert_frame_equal(fast, general, check_exact=False, rtol=1e-12)
+
+
+def test_value_at_risk_without_tail_counts_every_customer_past_follow_up(monkeypatch, telco):
+    data, cox = telco
+    monkeypatch.setattr(_valuation, "_CUSTOMER_BLOCK", 1000)
+    n_past = int(((data.frame["duration"] + 59 > 72) & ~data.frame["event"]).sum())
+    with pytest.raises(ValueError, match=f"for {n_past} customer"):
+        cs.value_at_risk(cox, data, within=6, annual_discount_rate=0.1, horizon=60)

@@ -292,3 +292,32 @@ def test_segment_totals_drawn_in_blocks_equal_one_draw(monkeypatch):
     x = values[segments == "a"].to_numpy()
     draws = x[np.random.default_rng(11).integers(0, x.size, (400, x.size))].sum(axis=1)
     assert whole.loc["a", "ci_lower"] == np.quantile(draws, 0.025)
+
+
+def test_segment_totals_past_one_piece_resample_the_same_distribution(monkeypatch):
+    """Past one cache-sized piece, the totals are drawn piece by piece (multinomial numbers of
+    draws per piece, then uniform draws within each): the same distribution as direct draws.
+    References: the exact moments of a bootstrap total of m values, mean sum(x) and variance
+    m * var(x) (population variance), and the direct draws (two-sample KS test)."""
+    from scipy import stats
+
+    from churnsurv.report import resampling
+
+    monkeypatch.setattr(resampling, "PIECE", 64)  # 700 values: 11 pieces, the last partial
+    x = np.random.default_rng(5).lognormal(3.0, 1.0, 700)
+    n_boot = 20_000
+    pieces = resampling.bootstrap_totals(x, n_boot, np.random.default_rng(8), cells=5000)
+    assert pieces.shape == (n_boot,)
+    sd = np.sqrt(x.size * x.var())
+    assert abs(pieces.mean() - x.sum()) < 4 * sd / np.sqrt(n_boot)
+    assert pieces.std() == pytest.approx(sd, rel=0.03)  # sd of the sd estimate: about 0.5%
+    direct = x[np.random.default_rng(9).integers(0, x.size, (n_boot, x.size))].sum(axis=1)
+    assert stats.ks_2samp(pieces, direct).pvalue > 0.01
+    # pieces of one value: many (resample, piece) cells without draws; every draw counted once
+    monkeypatch.setattr(resampling, "PIECE", 1)
+    ones = resampling.bootstrap_totals(np.ones(70), 50, np.random.default_rng(1), cells=7)
+    np.testing.assert_array_equal(ones, 70.0)
+    v = np.arange(200.0)
+    ranks = resampling.bootstrap_totals(v, 2000, np.random.default_rng(2), cells=500)
+    sd = np.sqrt(v.size * v.var())
+    assert abs(ranks.mean() - v.sum()) < 4 * sd / np.sqrt(2000)

@@ -20,7 +20,57 @@ from churnsurv.exceptions import DataValidationError
 from churnsurv.regression.cox import likelihood as core
 from churnsurv.regression.design import Design
 
-__all__ = ["CoxFit", "CoxTraining"]
+__all__ = ["CoxFit", "CoxTraining", "stratum_labels"]
+
+
+def _texts(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and distinct texts of ``values.astype(str)``: ``texts[codes]`` is that column."""
+    if isinstance(values.dtype, pd.CategoricalDtype):  # each category's text, NaN as "nan"
+        codes = values.cat.codes.to_numpy().astype(np.intp)
+        texts = np.append(values.cat.categories.astype(str).to_numpy(object), "nan")
+        codes = np.where(codes < 0, texts.size - 1, codes)
+    elif values.dtype == object or values.dtype.kind in "biu":
+        codes, uniques = pd.factorize(values.to_numpy())
+        texts = pd.Series(uniques).astype(str).to_numpy(object)
+        # grouping before printing is safe for integers, booleans and text, not for mixed
+        # objects (1 == 1.0 == True print differently) or missing values
+        mixed = values.dtype == object and not all(isinstance(t, str) for t in uniques)
+        if mixed or (codes < 0).any():
+            codes, texts = _printed(values)
+    else:  # floats and the rest: 0.0 == -0.0 print differently
+        codes, texts = _printed(values)
+    merged, distinct = pd.factorize(texts)  # categories such as "nan" and NaN print alike
+    return merged[codes], np.asarray(distinct, dtype=object)
+
+
+def _printed(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    codes, uniques = pd.factorize(values.astype(str).to_numpy(object))
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def stratum_labels(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """``" / "``-joined text of each row's ``columns`` (the stratum labels of a Cox fit).
+
+    The same text as ``frame[columns].astype(str).agg(" / ".join, axis=1)``, built from
+    each column's distinct texts: one join per distinct combination, not one per row.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"a": ["x", "y", "x"], "b": [1, 2, 1]})
+    >>> stratum_labels(frame, ["a", "b"]).tolist()
+    ['x / 1', 'y / 2', 'x / 1']
+    """
+    key = np.zeros(len(frame), dtype=np.int64)
+    codes, texts = [], []
+    for col in columns:
+        code, text = _texts(frame[col])
+        key = pd.factorize(key * text.size + code)[0]  # one code per combination so far
+        codes.append(code)
+        texts.append(text)
+    first = np.empty(int(key.max(initial=-1)) + 1, dtype=np.intp)
+    first[key[::-1]] = np.arange(key.size)[::-1]  # the first row of each combination
+    joined = [" / ".join(t[c[i]] for t, c in zip(texts, codes, strict=True)) for i in first]
+    return np.array(joined, dtype=object)[key]
 
 
 @dataclass
@@ -131,8 +181,8 @@ class CoxFit:
                 column=missing[0],
                 rule="missing column",
             )
-        labels = frame[self.strata_columns].astype(str).agg(" / ".join, axis=1).to_numpy()
-        unseen = sorted(set(labels) - set(self.baseline))
+        labels = stratum_labels(frame, self.strata_columns)
+        unseen = sorted(set(pd.unique(labels)) - set(self.baseline))
         if unseen:
             raise DataValidationError(
                 f"strata {unseen} were not seen (with events) when the model was fitted; "

@@ -470,7 +470,8 @@ class CoxModel:
         times: ArrayLike | None = None,
         *,
         conditional: bool = True,
-    ) -> pd.DataFrame:
+        chunksize: int | None = None,
+    ) -> Any:
         """Predicted survival curves, one row per customer.
 
         Parameters
@@ -488,10 +489,14 @@ class CoxModel:
             probability of still being a customer ``t`` periods from now given survival so far.
             Customers who already churned get NaN rows (they have no remaining lifetime).
             ``False``: ``S(t | x)`` from signup, for every row.
+        chunksize : int, optional
+            Return an iterator of DataFrames of at most ``chunksize`` customers each, in the
+            order of ``data``, instead of one frame: the same numbers, without the whole
+            customers × times matrix in memory (1,000,000 customers × 72 periods: 576 MB).
 
         Returns
         -------
-        pandas.DataFrame
+        pandas.DataFrame or iterator of pandas.DataFrame
             Customers × times. Cells beyond the last follow-up time of the customer's stratum
             are NaN: the Cox baseline is not identified there (use a parametric model to
             extrapolate). ``attrs`` records the time scale.
@@ -508,8 +513,13 @@ class CoxModel:
         7590-VHVEG     0.965  0.777
         5575-GNVDE     0.998  0.976
         3668-QPYBK       NaN    NaN
+        >>> chunks = cox.predict_survival(data, [1, 12], chunksize=5000)
+        >>> [len(c) for c in chunks]
+        [5000, 2043]
         """
-        return predict.survival(self._fitted(), data, times, conditional=conditional)
+        return predict.survival(
+            self._fitted(), data, times, conditional=conditional, chunksize=chunksize
+        )
 
     def predict_churn_probability(
         self, data: ChurnData | pd.DataFrame, *, within: float

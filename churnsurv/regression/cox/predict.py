@@ -7,14 +7,16 @@ the linear predictor. :class:`~churnsurv.CoxModel` exposes them as methods.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 
-from churnsurv._validation import check_horizon
+from churnsurv._validation import check_count, check_horizon
 from churnsurv.regression.cox.fitted import CoxFit
 from churnsurv.regression.design import customer_rows, survival_frame
 
-__all__ = ["expected_lifetime", "survival", "typical_rows"]
+__all__ = ["CoxCurves", "expected_lifetime", "survival", "typical_rows"]
 
 #: Cells (customers x times) computed at once: a block that stays in cache.
 _CHUNK_CELLS = 1 << 18
@@ -22,8 +24,13 @@ _CHUNK_CELLS = 1 << 18
 _LIFETIME_CELLS = 4_000_000
 
 
-def survival(fit: CoxFit, data, times=None, *, conditional: bool = True) -> pd.DataFrame:
+def survival(
+    fit: CoxFit, data, times=None, *, conditional: bool = True, chunksize: int | None = None
+):
     """Customers x times survival (see :meth:`churnsurv.CoxModel.predict_survival`).
+
+    With ``chunksize``, an iterator of DataFrames of at most ``chunksize`` customers each
+    (the same numbers as the whole frame, which is never built).
 
     Examples
     --------
@@ -37,49 +44,110 @@ def survival(fit: CoxFit, data, times=None, *, conditional: bool = True) -> pd.D
     frame = customer_rows(data)
     if times is None:
         times = np.arange(1, int(np.floor(max(fit.max_time.values()))) + 1)
-    times = np.atleast_1d(np.asarray(times, float))
-    if not np.isfinite(times).all() or (times < 0).any():
-        raise ValueError(f"times must be finite and >= 0; got {times.tolist()[:5]}.")
-    lp, labels = fit.linear_predictor(frame)
-    if conditional:
-        if "duration" not in frame.columns:
-            raise ValueError(
-                "conditional=True needs each customer's tenure: pass ChurnData (or a frame "
-                "with 'duration' and 'event'), or conditional=False."
-            )
-        tenure = frame["duration"].to_numpy(float)
-        churned = frame["event"].to_numpy(bool) if "event" in frame else np.zeros(len(lp), bool)
-    else:
-        tenure, churned = np.zeros(len(lp)), np.zeros(len(lp), bool)
-    out = np.empty((len(lp), times.size))
-    for label, rows in fit.groups(labels, len(lp)):
-        _fill_survival(fit, label, out, rows, tenure, lp, times)
-    out[churned] = np.nan
-    return survival_frame(out, frame.index, times, conditional=conditional, time_unit=fit.time_unit)
+    curves = CoxCurves(fit, frame, times, conditional=conditional)
+
+    def labelled(values, rows: slice) -> pd.DataFrame:
+        return survival_frame(
+            values, frame.index[rows], curves.times, conditional=conditional,
+            time_unit=fit.time_unit,
+        )  # fmt: skip
+
+    if chunksize is not None:
+        return _chunks(curves, check_count(chunksize, name="chunksize"), labelled)
+    out = np.empty((curves.n, curves.times.size))
+    curves.fill(out, slice(0, curves.n))
+    return labelled(out, slice(None))
 
 
-def _fill_survival(fit: CoxFit, label, out, rows, tenure, lp, times) -> None:
-    """Write ``exp(-(H(tenure + t) - H(tenure)) exp(lp))`` of ``rows`` into ``out``.
+def _chunks(curves: CoxCurves, size: int, labelled) -> Iterator[pd.DataFrame]:
+    """Frames of consecutive ``size`` customers, each filled in its own array (no copy)."""
+    for start in range(0, curves.n, size):
+        rows = slice(start, min(start + size, curves.n))
+        out = np.empty((rows.stop - start, curves.times.size))
+        curves.fill(out, rows)
+        yield labelled(out, rows)
 
-    The increments of the baseline cumulative hazard depend on the tenure only: computed once
-    per distinct tenure (whole months: a few dozen), then gathered into ``out`` a block of rows
-    at a time and scaled and exponentiated in place (no customers x times temporary).
+
+class CoxCurves:
+    """Survival curves of many customers under one fitted Cox model, filled a block at a time.
+
+    ``exp(-(H(tenure + t) - H(tenure)) exp(lp))`` (``tenure`` 0 with ``conditional=False``):
+    the linear predictor of every customer once, the increments of the baseline cumulative
+    hazard once per distinct (stratum, tenure) (whole months: a few dozen per stratum), then
+    for any rows a gather of those increments, scaled and exponentiated in place in cache-sized
+    pieces (no customers x times temporary). Churned customers get NaN rows when conditional;
+    cells past a stratum's follow-up are NaN.
+
+    Examples
+    --------
+    >>> import churnsurv as cs
+    >>> data = cs.prepare(cs.datasets.load_telco(), duration="tenure", event="Churn",
+    ...                   event_value="Yes")
+    >>> cox = cs.CoxModel("Contract").fit(data)
+    >>> curves = CoxCurves(cox.fit_state_, data.frame, [1, 12], conditional=False)
+    >>> out = np.empty((2, 2))
+    >>> curves.fill(out, slice(0, 2))
+    >>> out.round(3)
+    array([[0.911, 0.72 ],
+           [0.99 , 0.964]])
+    >>> np.array_equal(out, cox.predict_survival(data.frame.head(2), [1, 12], conditional=False))
+    True
     """
-    distinct_code, distinct = pd.factorize(tenure[rows])
-    distinct = np.asarray(distinct, float)
-    h_now = fit.cumulative_hazard(label, distinct)
-    increments = fit.cumulative_hazard(label, distinct[:, None] + times[None, :])
-    increments -= h_now[:, None]
-    chunk = max(1, _CHUNK_CELLS // max(times.size, 1))
-    contiguous = rows.size == len(out)  # every row, in order (no strata): write in place
-    for start in range(0, rows.size, chunk):
-        stop = min(start + chunk, rows.size)
-        block = out[start:stop] if contiguous else np.empty((stop - start, times.size))
-        np.take(increments, distinct_code[start:stop], axis=0, out=block)
-        block *= -np.exp(lp[start:stop] if contiguous else lp[rows[start:stop]])[:, None]
-        np.exp(block, out=block)
-        if not contiguous:
-            out[rows[start:stop]] = block
+
+    def __init__(self, fit: CoxFit, frame: pd.DataFrame, times, *, conditional: bool) -> None:
+        times = np.atleast_1d(np.asarray(times, float))
+        if not np.isfinite(times).all() or (times < 0).any():
+            raise ValueError(f"times must be finite and >= 0; got {times.tolist()[:5]}.")
+        lp, labels = fit.linear_predictor(frame)
+        self.n, self.times = len(lp), times
+        if conditional:
+            if "duration" not in frame.columns:
+                raise ValueError(
+                    "conditional=True needs each customer's tenure: pass ChurnData (or a frame "
+                    "with 'duration' and 'event'), or conditional=False."
+                )
+            tenure = frame["duration"].to_numpy(float)
+            churned = frame["event"].to_numpy(bool) if "event" in frame else np.zeros(self.n, bool)
+        else:
+            tenure, churned = np.zeros(self.n), np.zeros(self.n, bool)
+        self.tenure, self.churned = tenure, churned
+        self.scale = np.exp(lp)
+        np.negative(self.scale, out=self.scale)  # -exp(lp), as the fill multiplies by it
+        # one row of increments per distinct (stratum, tenure); ``group`` picks each row's
+        self.group = np.empty(self.n, dtype=np.intp)
+        tables, offset = [], 0
+        for label, rows in fit.groups(labels, self.n):
+            code, distinct = pd.factorize(tenure[rows])
+            distinct = np.asarray(distinct, float)
+            h_now = fit.cumulative_hazard(label, distinct)
+            increments = fit.cumulative_hazard(label, distinct[:, None] + times[None, :])
+            increments -= h_now[:, None]
+            tables.append(increments)
+            self.group[rows] = code + offset
+            offset += distinct.size
+        self.increments = np.vstack(tables) if tables else np.empty((0, times.size))
+
+    def fill(self, out: np.ndarray, rows: slice) -> None:
+        """Write the curves of customers ``rows`` (a slice of positions) into ``out``."""
+        start, stop, _ = rows.indices(self.n)
+        chunk = max(1, _CHUNK_CELLS // max(self.times.size, 1))
+        for lo in range(start, stop, chunk):
+            hi = min(lo + chunk, stop)
+            block = out[lo - start : hi - start]
+            np.take(self.increments, self.group[lo:hi], axis=0, out=block)
+            block *= self.scale[lo:hi, None]
+            np.exp(block, out=block)
+        out[: stop - start][self.churned[start:stop]] = np.nan
+
+    def blocks(self, size: int):
+        """``(rows, curves)`` for consecutive slices of at most ``size`` customers; the array
+        is reused: the next block overwrites it."""
+        buffer = np.empty((min(size, self.n), self.times.size))
+        for start in range(0, self.n, size):
+            rows = slice(start, min(start + size, self.n))
+            block = buffer[: rows.stop - start]
+            self.fill(block, rows)
+            yield rows, block
 
 
 def expected_lifetime(fit: CoxFit, data, *, horizon, conditional: bool = True) -> pd.Series:
