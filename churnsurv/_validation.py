@@ -34,6 +34,7 @@ __all__ = [
     "check_horizon",
     "check_inactivity",
     "check_margin_values",
+    "check_memory_limit",
     "check_probability",
     "check_seed",
     "check_segment_levels",
@@ -776,3 +777,28 @@ def check_probability(value: Any, *, name: str = "probability") -> float:
             rule="not a probability",
         )
     return float(value)
+
+
+_SIZE = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.IGNORECASE)
+
+
+def check_memory_limit(value: Any, *, name: str = "memory_limit") -> str:
+    """``value`` as a DuckDB memory size (``"2GB"``, ``"500MB"``, ``"1.5GiB"``), or an error.
+
+    Examples
+    --------
+    >>> check_memory_limit("1.5GB")
+    '1.5GB'
+    >>> check_memory_limit("lots", name="--memory-limit")
+    Traceback (most recent call last):
+    ...
+    churnsurv.exceptions.DataValidationError: --memory-limit='lots' is not a memory size; ...
+    """
+    if not isinstance(value, str) or not _SIZE.match(value):
+        raise DataValidationError(
+            f"{name}={value!r} is not a memory size; give a number and a unit, e.g. '2GB', "
+            "'500MB' or '1.5GiB'.",
+            column=name,
+            rule="not a memory size",
+        )
+    return value.strip()

@@ -10,13 +10,13 @@ cluster, or local mode). Ibis and DuckDB are imported here, only when an event l
 from __future__ import annotations
 
 import itertools
-import re
 import warnings
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from churnsurv._validation import check_count, check_memory_limit
 from churnsurv.exceptions import DataValidationError
 
 __all__ = ["EventLog", "as_table", "engine_name", "fetch_frame", "read_events", "to_pandas"]
@@ -26,31 +26,6 @@ __all__ = ["EventLog", "as_table", "engine_name", "fetch_frame", "read_events", 
 EventLog = Any
 
 _view_names = itertools.count()
-
-
-_SIZE = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.IGNORECASE)
-
-
-def check_memory_limit(value: Any, name: str = "memory_limit") -> str:
-    """``value`` as a DuckDB memory size (``"2GB"``, ``"500MB"``, ``"1.5GiB"``), or an error.
-
-    Examples
-    --------
-    >>> check_memory_limit("1.5GB")
-    '1.5GB'
-    >>> check_memory_limit("lots", name="--memory-limit")
-    Traceback (most recent call last):
-    ...
-    churnsurv.exceptions.DataValidationError: --memory-limit='lots' is not a memory size; ...
-    """
-    if not isinstance(value, str) or not _SIZE.match(value):
-        raise DataValidationError(
-            f"{name}={value!r} is not a memory size; give a number and a unit, e.g. '2GB', "
-            "'500MB' or '1.5GiB'.",
-            column=name,
-            rule="not a memory size",
-        )
-    return value.strip()
 
 
 def read_events(
@@ -107,13 +82,11 @@ def read_events(
     """
     config: dict[str, Any] = {}
     if memory_limit is not None:
-        config["memory_limit"] = check_memory_limit(memory_limit)
+        config["memory_limit"] = check_memory_limit(memory_limit, name="memory_limit")
     if temp_directory is not None:
         config["temp_directory"] = str(temp_directory)
     if threads is not None:
-        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-            raise ValueError(f"threads must be a whole number >= 1, got {threads!r}.")
-        config["threads"] = threads
+        config["threads"] = check_count(threads, name="threads")
     return _read_file(Path(path), config)
 
 

@@ -200,7 +200,7 @@ def event_options(
         "memory_limit": None,
     }
     if events.get("memory_limit") is not None:
-        checked["memory_limit"] = check_memory_limit(events["memory_limit"], "--memory-limit")
+        checked["memory_limit"] = check_memory_limit(events["memory_limit"], name="--memory-limit")
     params.update(
         duration="duration",
         event="churned",

@@ -64,8 +64,8 @@ def test_bounded_log_gives_the_same_results(log_path):
     [
         ({"memory_limit": "lots"}, "memory_limit='lots' is not a memory size"),
         ({"memory_limit": 2_000_000}, "memory_limit=2000000 is not a memory size"),
-        ({"threads": 0}, "threads must be a whole number >= 1, got 0"),
-        ({"threads": True}, "threads must be a whole number >= 1, got True"),
+        ({"threads": 0}, "threads=0 must be a whole number >= 1"),
+        ({"threads": True}, "threads=True must be a whole number >= 1"),
     ],
 )
 def test_bad_settings_are_refused(log_path, kwargs, says):
