@@ -278,8 +278,9 @@ def prepare(
         out = out[keep]
     # already float and bool when built here: no copy unless a dtype really changes
     out = out.astype({"duration": float, "event": bool}, copy=False)
-    if id is not None:
-        out.index = pd.Index(df[id][out.index], name=id)
+    if id is not None:  # every row kept: a copy of the column (Arrow text: a new view), no take
+        whole = len(out) == len(df)
+        out.index = pd.Index(df[id] if whole else df[id][out.index], name=id, copy=whole)
     else:
         out.index.name = "row"
     return ChurnData(

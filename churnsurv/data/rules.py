@@ -19,6 +19,7 @@ import pandas as pd
 
 from churnsurv._typing import Label
 from churnsurv._validation import Violations
+from churnsurv.data._text import duplicated_text
 from churnsurv.exceptions import DataValidationError
 
 
@@ -414,7 +415,11 @@ def id_problems(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Missing ids, and ids that occur more than once (every occurrence, missing ones not).
 
     One hashing pass (``pd.factorize``) gives both; ``ids.isna()`` and
-    ``ids.duplicated(keep=False) & ids.notna()`` say the same, in two slower passes.
+    ``ids.duplicated(keep=False) & ids.notna()`` say the same, in two slower passes. Text ids
+    held by pyarrow (the report reads them so) are checked on sorted 64-bit fingerprints of
+    their bytes instead, with the rows that share a fingerprint compared as text
+    (:func:`churnsurv.data._text.duplicated_text`): the same answer, without a hash table of
+    millions of strings.
 
     Examples
     --------
@@ -422,6 +427,9 @@ def id_problems(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     >>> missing.tolist(), duplicate.tolist()
     ([False, False, True, False, False, False], [True, False, False, True, False, False])
     """
+    fast = duplicated_text(ids)
+    if fast is not None:
+        return fast
     codes, uniques = pd.factorize(ids)
     missing = codes < 0
     if len(uniques) == len(codes) - int(missing.sum()):

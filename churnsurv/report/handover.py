@@ -1,24 +1,35 @@
 """The input table handed from ``churnsurv report`` to its notebook, so it is read once.
 
 The command reads and checks the input before the notebook runs; the notebook, which must also
-run alone in Jupyter, would then read (and hash) the same file again: at 10 million rows a large
-part of the run. So the command writes the table it checked, as Parquet, into the notebook's
-working folder (:data:`CHECKED_INPUT`, not published with the report) and passes its name as a
-parameter; :func:`churnsurv.report.io.read_input` takes it instead of parsing the file again
+run alone in Jupyter, would then parse the same file again: at 10 million rows a large part of
+the run. So the command writes the table it read into the notebook's working folder
+(:data:`CHECKED_INPUT`, an Arrow IPC stream with LZ4 compression, not published with the
+report) and passes its name as a parameter; :func:`churnsurv.report.io.read_input` takes it
+instead of parsing the file again
 
-* only when it is the table of **this** input file: the Parquet carries the sha256 of the file it
+* only when it is the table of **this** input file: the file carries the sha256 of the file it
   was read from, and the notebook compares it with the file's sha256 (computed for the report's
-  footer anyway); a notebook re-run by hand, where the Parquet is absent, reads the file as before;
-* only when it gives back **exactly** the frame the command read: the command reads it back,
-  column by column, and compares values, missing-value markers (NaN or None), dtypes and order;
-  a table Parquet cannot hold exactly (mixed types in a column, an index that is not a range) is
-  not handed over.
+  footer anyway); a notebook re-run by hand, where it is absent, reads the file as before;
+* only when it gives back **exactly** the frame the notebook would read:
+
+  - text parsed by pyarrow (the usual CSV) is handed over as the Arrow table the parser made,
+    with the arguments that read it (id column, delimiter); the notebook makes its frame from
+    it with the function :func:`~churnsurv.report.reading.read_table` itself uses
+    (:func:`~churnsurv.report.reading.frame_from_arrow`), so the frame is the one the file
+    gives, by construction, and nothing is converted to pandas and back;
+  - any other table (pandas' parser, Parquet, Excel) is converted, written and read back by the
+    command, column by column, comparing values, missing-value markers (NaN or None), dtypes
+    and order; a table Arrow cannot hold exactly (mixed types in a column, an index that is
+    not a range) is not handed over.
 """
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,11 +37,12 @@ import pandas as pd
 __all__ = ["CHECKED_INPUT", "read_checked_input", "write_checked_input"]
 
 #: File name of the handed-over table, in the notebook's working folder.
-CHECKED_INPUT = "checked_input.parquet"
+CHECKED_INPUT = "checked_input.arrow"
 _SHA = b"churnsurv.input_sha256"
 _FORMAT = b"churnsurv.input_format"
 _NAN_HOLES = b"churnsurv.nan_holes"
 _CATEGORICAL = b"churnsurv.categorical"
+_PARSED_WITH = b"churnsurv.parsed_with"  # the arguments pyarrow's parse was made with
 
 
 def _nan_holes(frame: pd.DataFrame) -> list[str]:
@@ -45,10 +57,22 @@ def _nan_holes(frame: pd.DataFrame) -> list[str]:
     return names
 
 
-def write_checked_input(frame: pd.DataFrame, folder: str | os.PathLike, sha256: str) -> str | None:
+def write_checked_input(
+    frame: pd.DataFrame,
+    folder: str | os.PathLike,
+    sha256: str,
+    *,
+    table: Any = None,
+    parsed_with: Mapping[str, Any] | None = None,
+) -> str | None:
     """Write ``frame`` (read from the file with this sha256) for the notebook.
 
-    Returns the file name, or None (nothing left written) when Parquet would not give the same
+    With ``table``, the Arrow table pyarrow parsed the file into
+    (:func:`~churnsurv.report.reading.read_table_parsed`), and ``parsed_with``, the reading
+    arguments (``id_col``, ``sep``), that table is written as it is. Otherwise the frame is
+    converted and written, and read back to check it gives the same frame.
+
+    Returns the file name, or None (nothing left written) when the file would not give the same
     frame back.
 
     Examples
@@ -61,49 +85,77 @@ def write_checked_input(frame: pd.DataFrame, folder: str | os.PathLike, sha256: 
     ...     back = read_checked_input(Path(tmp, name), "ab" * 32)
     ...     stale = read_checked_input(Path(tmp, name), "cd" * 32)
     >>> name, back.equals(frame), back.attrs["format"], repr(back.loc[1, "plan"]), stale
-    ('checked_input.parquet', True, 'comma-separated text (detected)', 'nan', None)
+    ('checked_input.arrow', True, 'comma-separated text (detected)', 'nan', None)
     """
     try:
         import pyarrow as pa
-        import pyarrow.parquet as pq
     except ImportError:
         return None
+    path = Path(folder) / CHECKED_INPUT
+    meta = {
+        _SHA: sha256.encode(),
+        _FORMAT: str(frame.attrs.get("format", "")).encode(),
+        _CATEGORICAL: "\x1f".join(frame.attrs.get("categorical", [])).encode(),
+    }
+    if table is not None and parsed_with is not None:
+        meta[_PARSED_WITH] = json.dumps(dict(parsed_with), sort_keys=True).encode()
+        _write(table.replace_schema_metadata(meta), path)
+        return CHECKED_INPUT
     if not isinstance(frame.index, pd.RangeIndex) or not frame.index.equals(
         pd.RangeIndex(len(frame))
     ):
         return None
-    path = Path(folder) / CHECKED_INPUT
     try:
-        table = pa.Table.from_pandas(frame, preserve_index=False)
+        converted = pa.Table.from_pandas(frame, preserve_index=False)
     except (pa.ArrowException, ValueError, TypeError):
         return None
-    meta = {
-        **(table.schema.metadata or {}),
-        _SHA: sha256.encode(),
-        _FORMAT: str(frame.attrs.get("format", "")).encode(),
-        _NAN_HOLES: "\x1f".join(_nan_holes(frame)).encode(),
-        _CATEGORICAL: "\x1f".join(frame.attrs.get("categorical", [])).encode(),
-    }
-    pq.write_table(table.replace_schema_metadata(meta), path)
-    del table
+    meta = {**(converted.schema.metadata or {}), **meta}
+    meta[_NAN_HOLES] = "\x1f".join(_nan_holes(frame)).encode()
+    _write(converted.replace_schema_metadata(meta), path)
+    del converted
     if not _gives_back(frame, path):
         path.unlink()
         return None
     return CHECKED_INPUT
 
 
-def _gives_back(frame: pd.DataFrame, path: Path) -> bool:
-    """Whether the Parquet at ``path`` holds ``frame`` exactly (read one column at a time)."""
-    import pyarrow.parquet as pq
+def _write(table, path: Path) -> None:
+    """An Arrow IPC stream, LZ4-compressed (fast both ways; the file is temporary).
 
-    handle = pq.ParquetFile(path)
-    if [str(c) for c in frame.columns] != handle.schema_arrow.names or not all(
+    The stream format, not the file format: each chunk of a dictionary-encoded column keeps
+    its own dictionary, as pyarrow's CSV parser made it.
+    """
+    import pyarrow as pa
+
+    options = pa.ipc.IpcWriteOptions(compression="lz4")
+    with pa.OSFile(str(path), "wb") as sink:
+        with pa.ipc.new_stream(sink, table.schema, options=options) as writer:
+            writer.write_table(table)
+
+
+def _open(path: Path):
+    """The IPC stream's reader, or None when it is not one."""
+    import pyarrow as pa
+
+    try:
+        return pa.ipc.open_stream(pa.memory_map(str(path)))
+    except (pa.ArrowException, OSError, ValueError):
+        return None
+
+
+def _gives_back(frame: pd.DataFrame, path: Path) -> bool:
+    """Whether the file at ``path`` holds ``frame`` exactly (converted one column at a time)."""
+    handle = _open(path)
+    if handle is None:
+        return False
+    table = handle.read_all()
+    if [str(c) for c in frame.columns] != table.schema.names or not all(
         isinstance(c, str) for c in frame.columns
     ):
         return False
-    holes = set(_names(handle.schema_arrow.metadata, _NAN_HOLES))
+    holes = set(_names(table.schema.metadata, _NAN_HOLES))
     for name in frame.columns:
-        back = _column(handle.read(columns=[name]).to_pandas(), name, name in holes)
+        back = _column(table.select([name]).to_pandas(), name, name in holes)
         if not _same_column(frame[name], back):
             return False
     return True
@@ -137,25 +189,47 @@ def _same_column(a: pd.Series, b: pd.Series) -> bool:
     return True
 
 
-def read_checked_input(path: str | os.PathLike, sha256: str) -> pd.DataFrame | None:
-    """The handed-over table if ``path`` holds the table of the file with ``sha256``, else None."""
-    import pyarrow.parquet as pq
+def read_checked_input(
+    path: str | os.PathLike,
+    sha256: str,
+    *,
+    id_col: str | None = None,
+    sep: str | None = None,
+    arrow_ids: bool = False,
+) -> pd.DataFrame | None:
+    """The handed-over table if ``path`` holds the table of the file with ``sha256``, else None.
+
+    A table pyarrow parsed is taken only when it was parsed with the same ``id_col`` and
+    ``sep`` (as :func:`~churnsurv.report.reading.read_table` takes them); ``arrow_ids`` as
+    there.
+    """
+    from churnsurv.report.reading import described, frame_from_arrow, release_memory
 
     path = Path(path)
     if not path.is_file():
         return None
-    try:
-        handle = pq.ParquetFile(path)
-    except (OSError, ValueError):
+    handle = _open(path)
+    if handle is None:
         return None
-    meta = handle.schema_arrow.metadata or {}
+    meta = handle.schema.metadata or {}
     if meta.get(_SHA, b"").decode() != sha256:
         return None
-    frame = handle.read().to_pandas(split_blocks=True, self_destruct=True)
-    for name in _names(meta, _NAN_HOLES):
-        frame[name] = _column(frame, name, True)
-    frame.attrs = {
-        "format": meta.get(_FORMAT, b"").decode(),
-        "categorical": _names(meta, _CATEGORICAL),
-    }
-    return frame
+    categorical = _names(meta, _CATEGORICAL)
+    if _PARSED_WITH in meta:
+        asked = json.dumps({"id_col": id_col, "sep": sep}, sort_keys=True)
+        if meta[_PARSED_WITH].decode() != asked:
+            return None
+        frame = frame_from_arrow(
+            handle.read_all(),
+            id_col=id_col,
+            categorical=categorical,
+            arrow_ids=arrow_ids,
+            self_destruct=True,
+        )
+    else:
+        frame = handle.read_all().to_pandas(split_blocks=True, self_destruct=True)
+        for name in _names(meta, _NAN_HOLES):
+            frame[name] = _column(frame, name, True)
+        frame.attrs = {}
+    release_memory()  # the table's buffers, freed column by column
+    return described(frame, meta.get(_FORMAT, b"").decode(), categorical)

@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,6 +29,7 @@ from churnsurv._typing import ArrayLike
 from churnsurv._validation import as_float_array, check_choice, check_horizon
 from churnsurv.clv.btyd.sbg import ConstantChurnError
 from churnsurv.data import ChurnData
+from churnsurv.data._text import count_distinct_text
 from churnsurv.exceptions import DataValidationError
 from churnsurv.report.handover import read_checked_input
 from churnsurv.report.reading import (
@@ -36,6 +38,7 @@ from churnsurv.report.reading import (
     PARQUET_SUFFIXES,
     check_delimiter,
     read_table,
+    read_table_parsed,
     sniff_delimiter,
 )
 
@@ -49,12 +52,14 @@ __all__ = [
     "bin_segments",
     "check_delimiter",
     "column_dtypes",
+    "column_facts",
     "dataset_path",
     "file_sha256",
     "formula_columns",
     "label_columns",
     "neutralise_formulas",
     "read_input",
+    "read_input_parsed",
     "read_table",
     "sbg_periods",
     "sbg_tail",
@@ -126,6 +131,7 @@ def read_input(
     sep: str | None = None,
     checked: str | os.PathLike | None = None,
     categorical: Sequence[str] = (),
+    arrow_ids: bool = False,
 ) -> tuple[pd.DataFrame, str, str]:
     """The report's input: a file (:func:`read_table`) or a bundled data set, with its sha256.
 
@@ -147,6 +153,8 @@ def read_input(
     categorical : list of str, optional
         Text columns kept as categoricals (:func:`read_table`; the report passes
         :func:`label_columns`).
+    arrow_ids : bool, default False
+        Keep a text file's id column in Arrow memory (:func:`read_table`).
 
     Returns
     -------
@@ -172,14 +180,47 @@ def read_input(
         path = dataset_path(dataset)
         frame = getattr(cs.datasets, f"load_{dataset}")()
         return frame, f"bundled data set {dataset!r}", file_sha256(path)
+    frame, source, sha256, _ = read_input_parsed(
+        input_path,
+        id_col=id_col,
+        sep=sep,
+        checked=checked,
+        categorical=categorical,
+        arrow_ids=arrow_ids,
+    )
+    return frame, source, sha256
+
+
+def read_input_parsed(
+    input_path: str | os.PathLike,
+    *,
+    id_col: str | None = None,
+    sep: str | None = None,
+    checked: str | os.PathLike | None = None,
+    categorical: Sequence[str] = (),
+    arrow_ids: bool = False,
+    keep_arrow: bool = False,
+) -> tuple[pd.DataFrame, str, str, Any]:
+    """:func:`read_input` of a file, and the Arrow table pyarrow parsed it into (or None).
+
+    ``churnsurv report`` keeps that table (``keep_arrow``) to hand it to the notebook
+    (:mod:`churnsurv.report.handover`); see :func:`~churnsurv.report.reading.read_table_parsed`.
+    """
     path = Path(input_path)
     if checked is not None and Path(checked).is_file():
         sha256 = file_sha256(path)
-        frame = read_checked_input(checked, sha256)
+        frame = read_checked_input(checked, sha256, id_col=id_col, sep=sep, arrow_ids=arrow_ids)
         if frame is not None:
-            return frame, f"file {path.name}, {frame.attrs['format']}", sha256
-    frame = read_table(path, id_col=id_col, sep=sep, categorical=categorical)
-    return frame, f"file {path.name}, {frame.attrs['format']}", file_sha256(path)
+            return frame, f"file {path.name}, {frame.attrs['format']}", sha256, None
+    frame, table = read_table_parsed(
+        path,
+        id_col=id_col,
+        sep=sep,
+        categorical=categorical,
+        arrow_ids=arrow_ids,
+        keep_arrow=keep_arrow,
+    )
+    return frame, f"file {path.name}, {frame.attrs['format']}", file_sha256(path), table
 
 
 def label_columns(by: Sequence[str], event: str | None) -> list[str]:
@@ -201,9 +242,10 @@ def label_columns(by: Sequence[str], event: str | None) -> list[str]:
 def column_dtypes(frame: pd.DataFrame) -> pd.Series:
     """The dtype of each column as the report's "Columns of the input" table states it.
 
-    A text column read as a categorical for speed (:func:`label_columns`) is stated as the text
-    column (``object``) pandas' parser would give: the table describes the input, not how the
-    report holds it.
+    A text column read as a categorical for speed (:func:`label_columns`), or held in Arrow
+    memory (the id column, ``read_table(arrow_ids=True)``), is stated as the text column
+    (``object``) pandas' parser would give: the table describes the input, not how the report
+    holds it.
 
     Examples
     --------
@@ -212,10 +254,41 @@ def column_dtypes(frame: pd.DataFrame) -> pd.Series:
     >>> column_dtypes(frame).tolist()
     ['object', 'float64']
     """
-    kept = set(frame.attrs.get("categorical", []))
+    kept = set(frame.attrs.get("categorical", [])) | set(frame.attrs.get("arrow_text", []))
     return pd.Series(
         ["object" if c in kept else str(d) for c, d in frame.dtypes.items()], index=frame.columns
     )
+
+
+def column_facts(frame: pd.DataFrame) -> pd.DataFrame:
+    """The report's "Columns of the input": each column's dtype, missing and distinct values.
+
+    ``dtype`` as :func:`column_dtypes` states it, ``missing`` as ``frame.isna().sum()`` and
+    ``distinct values`` as ``frame.nunique()`` count them; ids held in Arrow memory are counted
+    on fingerprints of their bytes (:func:`churnsurv.data._text.count_distinct_text`, exact)
+    instead of pandas' hash table of one Python string per row.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"id": ["a", "b", "b", None], "t": [1.0, None, 1.0, 2.0]})
+    >>> column_facts(frame)
+             dtype  missing  distinct values
+    column
+    id      object        1                2
+    t      float64        1                2
+    """
+    distinct = []
+    for position in range(frame.shape[1]):
+        column = frame.iloc[:, position]
+        fast = count_distinct_text(column)
+        distinct.append(int(column.nunique()) if fast is None else fast)
+    return pd.DataFrame(
+        {
+            "dtype": column_dtypes(frame),
+            "missing": frame.isna().sum(),
+            "distinct values": pd.Series(distinct, index=frame.columns, dtype=np.int64),
+        }
+    ).rename_axis("column")
 
 
 def bin_segments(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -25,7 +26,11 @@ __all__ = [
     "EXCEL_SUFFIXES",
     "PARQUET_SUFFIXES",
     "check_delimiter",
+    "described",
+    "frame_from_arrow",
     "read_table",
+    "read_table_parsed",
+    "release_memory",
     "sniff_delimiter",
 ]
 
@@ -163,6 +168,7 @@ def read_table(
     id_col: str | None = None,
     sep: str | None = None,
     categorical: Sequence[str] = (),
+    arrow_ids: bool = False,
 ) -> pd.DataFrame:
     """Read a customer table from CSV-like text, Parquet or Excel.
 
@@ -187,6 +193,12 @@ def read_table(
         dictionary-encoded them, instead of one Python string per row: the report's segment
         and event columns, which every grouping then reads as integer codes. Their names are
         in ``frame.attrs["categorical"]``.
+    arrow_ids : bool, default False
+        Text read by pyarrow: keep the id column in Arrow memory (pandas' pyarrow-backed
+        ``str`` dtype, missing ids NaN) instead of one Python string per row, about 12 bytes
+        an id instead of 65; the report's checks of ids (:func:`churnsurv.prepare`) and its
+        column facts read it without a Python string per row. The values are the same; its
+        name is in ``frame.attrs["arrow_text"]``, and the report states it as ``object``.
 
     Returns
     -------
@@ -212,6 +224,28 @@ def read_table(
     ...
     churnsurv.exceptions.DataValidationError: cannot read 'no/such/file.csv': no such file
     """
+    return read_table_parsed(
+        path, id_col=id_col, sep=sep, categorical=categorical, arrow_ids=arrow_ids
+    )[0]
+
+
+def read_table_parsed(
+    path: str | os.PathLike,
+    *,
+    id_col: str | None = None,
+    sep: str | None = None,
+    categorical: Sequence[str] = (),
+    arrow_ids: bool = False,
+    keep_arrow: bool = False,
+) -> tuple[pd.DataFrame, Any]:
+    """:func:`read_table`, and the Arrow table pyarrow's parser made the frame from.
+
+    The table (a ``pyarrow.Table``) is None where pyarrow did not parse the file (Parquet,
+    Excel, compressed or awkward text read by pandas' parser) or ``keep_arrow`` is False (its
+    memory is then released column by column as the frame is made).
+    :func:`frame_from_arrow` makes the same frame from it again: ``churnsurv report`` hands it
+    to its notebook (:mod:`churnsurv.report.handover`).
+    """
     path = Path(path)
     sep = check_delimiter(sep)
     if not path.exists():
@@ -222,20 +256,29 @@ def read_table(
         # reads the input twice (its sha256 and its rows)
         raise _unreadable(path, "not a regular file (a pipe or device); save it to a file first")
     suffix = path.suffix.lower()
+    table = None
     if suffix in EXCEL_SUFFIXES:
         frame, kind = _read_excel(path)
         if id_col is not None and id_col in frame.columns:
             frame[id_col] = _ids_as_text(frame[id_col])
     else:
-        frame, kind = _read_text_or_parquet(path, id_col, sep, categorical)
+        frame, kind, table = _read_text_or_parquet(
+            path, id_col, sep, categorical, arrow_ids, keep_arrow
+        )
     if frame.shape[1] == 0:
         raise _unreadable(path, "no columns")
+    return described(frame, kind, categorical), table if keep_arrow else None
+
+
+def described(frame: pd.DataFrame, kind: str, categorical: Sequence[str]) -> pd.DataFrame:
+    """What was read, in ``frame.attrs``: the format, categoricals and Arrow-held text."""
     frame.attrs["format"] = kind
     frame.attrs["categorical"] = [
         c
         for c in categorical
         if c in frame.columns and isinstance(frame[c].dtype, pd.CategoricalDtype)
     ]
+    frame.attrs["arrow_text"] = list(frame.attrs.get("arrow_text", []))
     return frame
 
 
@@ -263,18 +306,16 @@ def _open_quote(path: Path) -> bool:
     return quotes % 2 == 1
 
 
-def _read_csv_arrow(
-    path: Path, sep: str, id_col: str | None, categorical: Sequence[str] = ()
-) -> pd.DataFrame | None:
-    """Read delimited text with pyarrow's multithreaded parser, as pandas' parser reads it.
+def _parse_csv_arrow(path: Path, sep: str, id_col: str | None):
+    """Parse delimited text with pyarrow's multithreaded parser, as pandas' parser reads it.
 
     The same missing-value text and ``True``/``False`` spellings as :func:`pandas.read_csv`;
     the id column as text; columns pyarrow would read as dates or times are read again as
     text (pandas' parser leaves them as text, and :func:`churnsurv.prepare` parses dates
-    itself, with ``date_format``). Returns None where pyarrow cannot read the file as pandas
-    would (no pyarrow, a quoted line break, a quote never closed, ragged rows, bad bytes, a
-    compressed file):
-    pandas' parser then reads it, or raises the error the caller explains.
+    itself, with ``date_format``). Returns the ``pyarrow.Table``, or None where pyarrow cannot
+    read the file as pandas would (no pyarrow, a quoted line break, a quote never closed,
+    ragged rows, bad bytes, a compressed file): pandas' parser then reads it, or raises the
+    error the caller explains.
     """
     if path.suffix.lower() in _COMPRESSED or not path.stat().st_size or _open_quote(path):
         return None
@@ -307,12 +348,78 @@ def _read_csv_arrow(
         temporal = [f.name for f in table.schema if pa.types.is_temporal(f.type)]
         if temporal:  # dates stay text, as pandas reads them
             table = read({**types, **{c: pa.string() for c in temporal}})
-        if len(set(names)) < len(names) or any(not n or n.isspace() for n in names):
-            return None  # pandas renames repeated and empty header cells ("a.1", "Unnamed: 2")
-        holes = [f.name for f in table.schema if table[f.name].null_count and _as_object(f.type)]
-        frame = table.to_pandas(split_blocks=True, self_destruct=True)
     except (pa.ArrowException, OSError, ValueError):
         return None
+    if len(set(names)) < len(names) or any(not n or n.isspace() for n in names):
+        return None  # pandas renames repeated and empty header cells ("a.1", "Unnamed: 2")
+    return table
+
+
+def release_memory() -> None:
+    """Give freed memory back to the system: pyarrow's pool and, on Linux, the C heap.
+
+    Both keep what a large table freed for reuse, and it counts in the process's resident
+    memory: ``churnsurv report`` calls this after handing its table to the notebook (the command
+    then waits while the kernel works) and the notebook after making its frame.
+    """
+    import gc
+
+    gc.collect()
+    try:
+        import pyarrow as pa
+
+        pa.default_memory_pool().release_unused()
+    except ImportError:
+        pass
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):
+            pass
+
+
+def _text_dtype() -> pd.StringDtype | None:
+    """pandas' pyarrow-backed text dtype with NaN for missing values (pandas >= 2.1), or None."""
+    for args in (dict(storage="pyarrow", na_value=np.nan), dict(storage="pyarrow_numpy")):
+        try:
+            return pd.StringDtype(**args)
+        except (TypeError, ValueError, ImportError):
+            continue
+    return None
+
+
+def frame_from_arrow(
+    table,
+    *,
+    id_col: str | None = None,
+    categorical: Sequence[str] = (),
+    arrow_ids: bool = False,
+    self_destruct: bool = False,
+) -> pd.DataFrame:
+    """The frame pandas' parser gives, from the table pyarrow parsed (:func:`_parse_csv_arrow`).
+
+    Missing text and True/False values are NaN; dictionary-encoded text columns are object
+    columns, or sorted categoricals when named in ``categorical``; with ``arrow_ids`` the id
+    column stays in Arrow memory (:func:`read_table`). ``self_destruct`` releases the table's
+    memory column by column (the table cannot be used after).
+    """
+    import pyarrow as pa
+
+    text = _text_dtype() if arrow_ids and id_col in table.column_names else None
+    if text is not None and not pa.types.is_string(table.schema.field(id_col).type):
+        text = None
+    ids, at = None, 0
+    if text is not None:
+        ids, at = table[id_col], table.column_names.index(id_col)
+        table = table.drop_columns([id_col])
+    holes = [f.name for f in table.schema if table[f.name].null_count and _as_object(f.type)]
+    n_rows = table.num_rows
+    frame = table.to_pandas(split_blocks=True, self_destruct=self_destruct)
+    del table
+    if frame.shape[1] == 0:
+        frame = pd.DataFrame(index=pd.RangeIndex(n_rows))
     for name in frame.columns[[isinstance(d, pd.CategoricalDtype) for d in frame.dtypes]]:
         if name in categorical:  # sorted, as grouping the text would order them
             labels = frame[name].cat.categories
@@ -324,6 +431,9 @@ def _read_csv_arrow(
             frame[name] = np.full(len(frame), np.nan)
         else:
             frame[name] = frame[name].astype(object).where(frame[name].notna(), np.nan)
+    if ids is not None:
+        frame.insert(at, id_col, pd.Series(ids.to_pandas(types_mapper={pa.string(): text}.get)))
+        frame.attrs["arrow_text"] = [id_col]
     return frame
 
 
@@ -342,19 +452,44 @@ def _as_object(kind) -> bool:
     )
 
 
-def _read_text_or_parquet(path: Path, id_col, sep, categorical=()) -> tuple[pd.DataFrame, str]:
+def _arrow_frame(table, id_col, categorical, arrow_ids, keep) -> pd.DataFrame | None:
+    """:func:`frame_from_arrow` of a parsed table, or None where pandas cannot take it."""
+    import pyarrow as pa
+
+    try:
+        return frame_from_arrow(
+            table,
+            id_col=id_col,
+            categorical=categorical,
+            arrow_ids=arrow_ids,
+            self_destruct=not keep,
+        )
+    except (pa.ArrowException, ValueError):
+        return None
+
+
+def _read_text_or_parquet(
+    path: Path, id_col, sep, categorical=(), arrow_ids=False, keep_arrow=False
+) -> tuple[pd.DataFrame, str, Any]:
     parquet = path.suffix.lower() in PARQUET_SUFFIXES
     kind = "Parquet"
     if not parquet:
         how = "given" if sep is not None else "detected"
         sep = sep or sniff_delimiter(path)
         kind = f"{DELIMITERS[sep]}-separated text ({how})"
+    table = None
     try:
         if parquet:
             frame = pd.read_parquet(path)
         else:
-            frame = _read_csv_arrow(path, sep, id_col, categorical)
+            table = _parse_csv_arrow(path, sep, id_col)
+            frame = (
+                None
+                if table is None
+                else _arrow_frame(table, id_col, categorical, arrow_ids, keep_arrow)
+            )
             if frame is None:  # pandas' own parser reads it, or says what is wrong with it
+                table = None
                 frame = pd.read_csv(path, sep=sep, dtype={id_col: str} if id_col else None)
     except ImportError as exc:
         raise _unreadable(
@@ -376,4 +511,4 @@ def _read_text_or_parquet(path: Path, id_col, sep, categorical=()) -> tuple[pd.D
         what = "Parquet" if parquet else "CSV"
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise _unreadable(path, f"not a readable {what} file ({first})") from None
-    return frame, kind
+    return frame, kind, table if keep_arrow else None

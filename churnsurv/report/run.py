@@ -21,11 +21,11 @@ rules (:mod:`churnsurv._validation`, the ones :func:`churnsurv.clv` and the rest
 file is read (CSV or Parquet) and :func:`churnsurv.prepare` is called with the same arguments the
 notebook uses, so a bad option ends with one :class:`~churnsurv.exceptions.DataValidationError`
 instead of a notebook traceback or a section quietly skipped.
-The input is read once: the table checked here is handed to the notebook as Parquet in its
-working folder (:mod:`churnsurv.report.handover`, used only when it gives the same frame back
-and belongs to the same file), and the notebook prepares it itself (it must run standalone in
-Jupyter, where it reads the file); both read the input and look up formula columns with the
-same functions, from :mod:`churnsurv.report.io`.
+The input is read once: the table checked here is handed to the notebook in its working folder
+(:mod:`churnsurv.report.handover`: the Arrow table pyarrow parsed, or a frame that gives itself
+back exactly; taken only for the same file), and the notebook prepares it itself (it must run
+standalone in Jupyter, where it reads the file); both read the input and look up formula
+columns with the same functions, from :mod:`churnsurv.report.io`.
 
 A part of the report that fails (an error, a model that does not converge) shows a note in its
 place and the rest of the report is made (:attr:`ReportResult.failed`). The output folder is
@@ -57,8 +57,9 @@ from churnsurv.report.events import (
     write_churn_table,
 )
 from churnsurv.report.handover import write_checked_input
-from churnsurv.report.io import label_columns, read_input
+from churnsurv.report.io import PARQUET_SUFFIXES, label_columns, read_input, read_input_parsed
 from churnsurv.report.options import DATASETS, check_options
+from churnsurv.report.reading import release_memory
 from churnsurv.report.output import check_out, keep_failed_notebook, output_folder, publish
 
 __all__ = [
@@ -514,14 +515,21 @@ def run_report(
     max_excluded = check_fraction(max_excluded, name="--max-excluded")
     out = check_out(out, input_path=input_path)
 
-    if events is None:
-        labels = label_columns(params["by"] or [], params["event"])
-        raw, source, sha256 = read_input(
-            input_path, dataset, id_col=params["id_col"], sep=params["sep"], categorical=labels
-        )
-    else:  # the log stays in DuckDB; the churn table (one row per customer) is the input
+    parsed = None  # the Arrow table pyarrow parsed a text file into, handed to the notebook
+    if events is not None:  # the log stays in DuckDB; the churn table (one row per customer)
         raw, facts = compute_churn_table(events, max_excluded)
         source = f"event log {Path(events['log']).name} ({facts['rows_in']:,} rows), churn table"
+    elif input_path is None:
+        raw, source, sha256 = read_input(None, dataset)
+    else:  # text ids held by pyarrow; the parse is kept for the notebook
+        raw, source, sha256, parsed = read_input_parsed(
+            input_path,
+            id_col=params["id_col"],
+            sep=params["sep"],
+            categorical=label_columns(params["by"] or [], params["event"]),
+            arrow_ids=True,
+            keep_arrow=True,
+        )
     params.update(
         input_path=None if input_path is None else str(Path(input_path).resolve()),
         dataset=dataset,
@@ -537,9 +545,14 @@ def run_report(
     with output_folder(out) as stage:
         if events is not None:
             write_churn_table(raw, facts, stage)
-        elif input_path is not None:  # the notebook takes the table checked here (read once)
-            params["checked_input"] = write_checked_input(raw, stage, sha256)
-        del raw  # a large table is not held twice
+        elif input_path is not None and Path(input_path).suffix.lower() not in PARQUET_SUFFIXES:
+            # the notebook takes the table read here (the file is parsed once)
+            parsed_with = {"id_col": params["id_col"], "sep": params["sep"]}
+            params["checked_input"] = write_checked_input(
+                raw, stage, sha256, table=parsed, parsed_with=parsed_with
+            )
+        del raw, parsed  # a large table is not held twice
+        release_memory()  # nor kept by this process while the notebook runs
         for line in said:
             if say is not None:
                 say(line)
