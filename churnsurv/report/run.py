@@ -59,8 +59,8 @@ from churnsurv.report.events import (
 from churnsurv.report.handover import write_checked_input
 from churnsurv.report.io import PARQUET_SUFFIXES, label_columns, read_input, read_input_parsed
 from churnsurv.report.options import DATASETS, check_options
-from churnsurv.report.reading import release_memory
 from churnsurv.report.output import check_out, keep_failed_notebook, output_folder, publish
+from churnsurv.report.reading import release_memory
 
 __all__ = [
     "DATASETS",
