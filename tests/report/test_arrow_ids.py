@@ -132,3 +132,29 @@ def test_the_parsed_table_handed_over_gives_the_frame_the_file_gives(case, tmp_p
     assert read_checked_input(tmp_path / name, sha256, id_col=args["id"], sep=";") is None
     assert read_checked_input(tmp_path / name, sha256, id_col=None) is None
     assert read_checked_input(tmp_path / name, "0" * 64, id_col=args["id"]) is None
+
+
+def test_a_parquet_input_is_read_by_the_notebook_itself(tmp_path, monkeypatch):
+    """A Parquet file is not handed over: the notebook reads it as fast as a hand-over."""
+    import churnsurv.report.run as report_run
+
+    path = tmp_path / "customers.parquet"
+    _bad_table().astype({"tenure": str}).to_parquet(path)
+    seen: dict = {}
+
+    def record(params, stage, progress, timeout):  # instead of running the notebook
+        seen.update(params)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report_run, "_execute", record)
+    with pytest.raises(KeyboardInterrupt):
+        report_run.run_report(
+            tmp_path / "out",
+            input_path=path,
+            id_col="cid",
+            duration="tenure",
+            event="churn",
+            event_value="Yes",
+            max_excluded=1.0,
+        )
+    assert seen.get("checked_input") is None  # the template's default: read the file
