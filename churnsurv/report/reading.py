@@ -362,9 +362,6 @@ def release_memory() -> None:
     memory: ``churnsurv report`` calls this after handing its table to the notebook (the command
     then waits while the kernel works) and the notebook after making its frame.
     """
-    import gc
-
-    gc.collect()
     try:
         import pyarrow as pa
 
