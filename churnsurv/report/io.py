@@ -29,7 +29,6 @@ from churnsurv._typing import ArrayLike
 from churnsurv._validation import as_float_array, check_choice, check_horizon
 from churnsurv.clv.btyd.sbg import ConstantChurnError
 from churnsurv.data import ChurnData
-from churnsurv.data._text import count_distinct_text
 from churnsurv.exceptions import DataValidationError
 from churnsurv.report.handover import read_checked_input
 from churnsurv.report.reading import (
@@ -37,6 +36,8 @@ from churnsurv.report.reading import (
     EXCEL_SUFFIXES,
     PARQUET_SUFFIXES,
     check_delimiter,
+    column_dtypes,
+    column_facts,
     read_table,
     read_table_parsed,
     sniff_delimiter,
@@ -237,58 +238,6 @@ def label_columns(by: Sequence[str], event: str | None) -> list[str]:
     ['Contract', 'InternetService', 'Churn']
     """
     return list(dict.fromkeys([*by, *([event] if event is not None else [])]))
-
-
-def column_dtypes(frame: pd.DataFrame) -> pd.Series:
-    """The dtype of each column as the report's "Columns of the input" table states it.
-
-    A text column read as a categorical for speed (:func:`label_columns`), or held in Arrow
-    memory (the id column, ``read_table(arrow_ids=True)``), is stated as the text column
-    (``object``) pandas' parser would give: the table describes the input, not how the report
-    holds it.
-
-    Examples
-    --------
-    >>> frame = pd.DataFrame({"plan": pd.Categorical(["a", "b"]), "t": [1.0, 2.0]})
-    >>> frame.attrs["categorical"] = ["plan"]
-    >>> column_dtypes(frame).tolist()
-    ['object', 'float64']
-    """
-    kept = set(frame.attrs.get("categorical", [])) | set(frame.attrs.get("arrow_text", []))
-    return pd.Series(
-        ["object" if c in kept else str(d) for c, d in frame.dtypes.items()], index=frame.columns
-    )
-
-
-def column_facts(frame: pd.DataFrame) -> pd.DataFrame:
-    """The report's "Columns of the input": each column's dtype, missing and distinct values.
-
-    ``dtype`` as :func:`column_dtypes` states it, ``missing`` as ``frame.isna().sum()`` and
-    ``distinct values`` as ``frame.nunique()`` count them; ids held in Arrow memory are counted
-    on fingerprints of their bytes (:func:`churnsurv.data._text.count_distinct_text`, exact)
-    instead of pandas' hash table of one Python string per row.
-
-    Examples
-    --------
-    >>> frame = pd.DataFrame({"id": ["a", "b", "b", None], "t": [1.0, None, 1.0, 2.0]})
-    >>> column_facts(frame)
-             dtype  missing  distinct values
-    column
-    id      object        1                2
-    t      float64        1                2
-    """
-    distinct = []
-    for position in range(frame.shape[1]):
-        column = frame.iloc[:, position]
-        fast = count_distinct_text(column)
-        distinct.append(int(column.nunique()) if fast is None else fast)
-    return pd.DataFrame(
-        {
-            "dtype": column_dtypes(frame),
-            "missing": frame.isna().sum(),
-            "distinct values": pd.Series(distinct, index=frame.columns, dtype=np.int64),
-        }
-    ).rename_axis("column")
 
 
 def bin_segments(

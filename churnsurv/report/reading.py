@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from churnsurv._validation import check_choice
+from churnsurv.data._text import count_distinct_text
 from churnsurv.exceptions import DataValidationError
 
 __all__ = [
@@ -26,6 +27,8 @@ __all__ = [
     "EXCEL_SUFFIXES",
     "PARQUET_SUFFIXES",
     "check_delimiter",
+    "column_dtypes",
+    "column_facts",
     "described",
     "frame_from_arrow",
     "read_table",
@@ -509,3 +512,55 @@ def _read_text_or_parquet(
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise _unreadable(path, f"not a readable {what} file ({first})") from None
     return frame, kind, table if keep_arrow else None
+
+
+def column_dtypes(frame: pd.DataFrame) -> pd.Series:
+    """The dtype of each column as the report's "Columns of the input" table states it.
+
+    A text column read as a categorical for speed (the report's segments and event:
+    :func:`churnsurv.report.io.label_columns`), or held in Arrow memory (the id column,
+    ``read_table(arrow_ids=True)``), is stated as the text column (``object``) pandas' parser
+    would give: the table describes the input, not how the report holds it.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"plan": pd.Categorical(["a", "b"]), "t": [1.0, 2.0]})
+    >>> frame.attrs["categorical"] = ["plan"]
+    >>> column_dtypes(frame).tolist()
+    ['object', 'float64']
+    """
+    kept = set(frame.attrs.get("categorical", [])) | set(frame.attrs.get("arrow_text", []))
+    return pd.Series(
+        ["object" if c in kept else str(d) for c, d in frame.dtypes.items()], index=frame.columns
+    )
+
+
+def column_facts(frame: pd.DataFrame) -> pd.DataFrame:
+    """The report's "Columns of the input": each column's dtype, missing and distinct values.
+
+    ``dtype`` as :func:`column_dtypes` states it, ``missing`` as ``frame.isna().sum()`` and
+    ``distinct values`` as ``frame.nunique()`` count them; ids held in Arrow memory are counted
+    on fingerprints of their bytes (:func:`churnsurv.data._text.count_distinct_text`, exact)
+    instead of pandas' hash table of one Python string per row.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"id": ["a", "b", "b", None], "t": [1.0, None, 1.0, 2.0]})
+    >>> column_facts(frame)
+             dtype  missing  distinct values
+    column
+    id      object        1                2
+    t      float64        1                2
+    """
+    distinct = []
+    for position in range(frame.shape[1]):
+        column = frame.iloc[:, position]
+        fast = count_distinct_text(column)
+        distinct.append(int(column.nunique()) if fast is None else fast)
+    return pd.DataFrame(
+        {
+            "dtype": column_dtypes(frame),
+            "missing": frame.isna().sum(),
+            "distinct values": pd.Series(distinct, index=frame.columns, dtype=np.int64),
+        }
+    ).rename_axis("column")
