@@ -238,6 +238,11 @@ class Design:
     (['plan[T.b]', 'plan[T.c]', 'x'], {'plan': 'a'})
     """
 
+    #: design column names, categorical levels (sorted as text) and the fast-prediction plan
+    columns: list[str]
+    levels: dict[str, list]
+    fast_plan: tuple[list, dict] | None
+
     def __init__(self, formula: str) -> None:
         if not isinstance(formula, str) or not formula.strip():
             raise ValueError(
@@ -254,12 +259,21 @@ class Design:
             raise ValueError(f"formula {formula!r} could not be parsed: {exc}") from exc
 
     def fit_transform(self, frame: pd.DataFrame, *, purpose: str) -> pd.DataFrame:
-        """Build the design matrix (no intercept column) and remember the coding."""
+        """Build the design matrix (no intercept column) and remember the coding.
+
+        When every term is a column named as it is, the matrix is filled from the columns'
+        integer codes (:func:`~churnsurv.regression.fast_design.build`: formulaic's spec and
+        coding, checked on a probe of the rows); otherwise formulaic builds it.
+        """
         if "~" in self.formula:
             raise ValueError(
                 f"formula {self.formula!r}: give only the right-hand side (e.g. "
                 "'Contract + MonthlyCharges'); durations and events come from ChurnData."
             )
+        fast = fast_design.build(self, frame)
+        if fast is not None:  # every term a column named as it is: built from codes
+            block, self.fast_plan = fast
+            return pd.DataFrame(block.T, columns=self.columns, index=frame.index, copy=False)
         self.levels = {
             v: sorted(_observed_levels(frame[v]), key=str)
             for v in self.variables
@@ -272,11 +286,17 @@ class Design:
             from formulaic import model_matrix
 
             mm = model_matrix(self.formula, frame)
-        self.spec = mm.model_spec
         X = _float_frame(mm, [c for c in mm.columns if c != "Intercept"], frame.index)
         if X.shape[1] == 0:
             raise ValueError(f"formula {self.formula!r} has no covariate terms.")
         self.columns = list(X.columns)
+        self._describe(mm.model_spec)
+        self.fast_plan = fast_design.plan(self, frame, X.to_numpy())
+        return X
+
+    def _describe(self, spec) -> None:
+        """The model spec, the design columns of each term and the reference levels."""
+        self.spec = spec
         self.terms: dict[str, list[int]] = {}
         for st in self.spec.structure:
             cols = [self.columns.index(c) for c in st.columns if c in self.columns]
@@ -289,8 +309,6 @@ class Design:
                 levels = state["contrasts"].levels
                 ref = levels[0] if base is None or "UNSET" in repr(base) else base
                 self.reference_levels[name] = ref
-        self.fast_plan = fast_design.plan(self, frame, X.to_numpy())
-        return X
 
     def transform(self, frame: pd.DataFrame, *, purpose: str) -> pd.DataFrame:
         """The design matrix of new data with the fitted coding; unseen levels raise."""

@@ -105,6 +105,19 @@ class CoxTraining:
             self._X = np.subtract(self.design, self.center, order="C")
         return self._X
 
+    def linear_predictor(self, beta: np.ndarray) -> np.ndarray:
+        """``X @ beta`` in the data's row order, without building ``X`` when it is not there
+        (centred a block of rows at a time: no n x p temporary held after the fit)."""
+        if self._X is not None:
+            return self._X @ beta
+        out = np.empty(len(self.design))
+        step = 1 << 16
+        for i in range(0, len(out), step):
+            out[i : i + step] = (
+                np.subtract(self.design[i : i + step], self.center, order="C") @ beta
+            )
+        return out
+
     def risk_sets(self) -> core.RiskSets:
         """The risk sets (built once; shared by the fit, the statistics and the diagnostics)."""
         if self._risk is None:
