@@ -9,7 +9,9 @@ Each step prints its CPU time (``time.process_time``: steadier than wall time on
 machine), the process RSS after it and the RSS peak so far (``ru_maxrss``), in GiB.
 
 ``--trace`` adds the traced peak (``tracemalloc``) of each step (slower: every allocation is
-recorded). Run: ``.venv/bin/python benchmarks/bench_cox_section.py CSV [--trace]``.
+recorded). Run: ``.venv/bin/python benchmarks/bench_cox_section.py CSV [--trace]``; with
+``PYTHONPATH`` of a checkout from before issue 18's H12 work it measures the old path (a second
+``prepare``, formulaic's design).
 """
 
 from __future__ import annotations
@@ -88,18 +90,24 @@ def main(csv: str, trace: bool) -> None:
         csv, None, id_col="customerID", categorical=label_columns(BY, "Churn")), trace)  # fmt: skip
     data = step("1. prepare", lambda: cs.prepare(raw, on_invalid="drop", **PREPARE), trace)
     needed = formula_columns(FORMULA)
-    cox_data = step(
-        "5. prepare(covariates=formula columns + by)",
-        lambda: cs.prepare(raw, on_invalid="drop", covariates=needed + BY, **PREPARE),
-        trace,
-    )
+    if hasattr(data, "with_covariates"):  # the template since issue 18 (H12)
+        cox_data = step(
+            "5. data.with_covariates(raw, formula columns + by)",
+            lambda: data.with_covariates(raw, needed + BY, on_invalid="drop", **PREPARE),
+            trace,
+        )
+    else:  # the template before: prepare again (run with PYTHONPATH of an older checkout)
+        cox_data = step(
+            "5. prepare(covariates=formula columns + by)",
+            lambda: cs.prepare(raw, on_invalid="drop", covariates=needed + BY, **PREPARE),
+            trace,
+        )
     cox = fit_parts(cox_data, trace)
     step("5. cox.summary, cox.fit_statistics (the section's tables)",
          lambda: (cox.summary, cox.fit_statistics), trace)  # fmt: skip
     print(f"engine: {cox.engine_}; n {cox.n_}; events {cox.n_events_}")
     print(cox.summary[["log_hr", "std_err"]].to_string())
     assert np.isfinite(cox.params_).all()
-    del data
     print(f"\nload average at the end {os.getloadavg()[0]:.2f}\n")
     print("| step | CPU s | wall s | RSS after (GiB) | peak RSS so far (GiB) | traced peak (MB) |")
     print("|---|---:|---:|---:|---:|---:|")

@@ -405,6 +405,14 @@ def _centred_cross_products(xv: np.ndarray, mean: np.ndarray) -> np.ndarray:
     return out
 
 
+def _row_sums(xv: np.ndarray, idx: list[int]) -> np.ndarray:
+    """Each row's sum over the columns ``idx`` (summed in place: no n x len(idx) copy)."""
+    out = xv[:, idx[0]].copy()
+    for j in idx[1:]:
+        out += xv[:, j]
+    return out
+
+
 def check_design(
     design: Design, xv: np.ndarray, event: np.ndarray, *, penalized: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -425,11 +433,11 @@ def check_design(
     """
     cols = design.columns
     n = len(xv)
-    finite = np.isfinite(xv)
-    if not finite.all():
-        bad = ~finite.all(axis=0)
-        j = int(np.flatnonzero(bad)[0])
-        n_bad = int((~finite[:, j]).sum())
+    # column by column: no n x p temporary (the design is a column-major block)
+    bad = [j for j in range(xv.shape[1]) if not np.isfinite(xv[:, j]).all()]
+    if bad:
+        j = bad[0]
+        n_bad = int((~np.isfinite(xv[:, j])).sum())
         raise DataValidationError(
             f"term {cols[j]!r}: {n_bad} row(s) are infinite or not a number, so no coefficient "
             "can be estimated; fix or exclude those rows (prepare(..., on_invalid='drop') "
@@ -475,7 +483,7 @@ def check_design(
             continue
         checks = [(design.label(cols[j]), ones[j], ev_ones[j]) for j in idx]
         rest, rest_ev = n - ones[idx].sum(), n_ev - ev_ones[idx].sum()
-        if len(idx) > 1 and (xv[:, idx].sum(axis=1) > 1).any():
+        if len(idx) > 1 and _row_sums(xv, idx).max() > 1:
             rest = 0  # not one factor's dummies (e.g. an interaction): skip the remainder
         ref = design.reference_levels.get(name)
         label = f"{name}: {ref} (the reference level)" if ref is not None else f"{name} = 0"
