@@ -198,3 +198,40 @@ def test_a_stratum_without_events_keeps_the_design():
     lp = train.linear_predictor(cox.fit_state_.beta)
     np.testing.assert_allclose(lp, train.X @ cox.fit_state_.beta, rtol=0, atol=1e-12)
     assert np.isfinite(cox.fit_statistics.loc["concordance", "value"])
+
+
+def test_the_sorted_rows_are_the_row_gather():
+    """The risk sets' sorted, centred copy gathered column by column from a column-major
+    design equals the row gather ``X[order] - center`` of the same design, to the bit."""
+    from churnsurv.regression.cox.risksets import _sorted_rows
+
+    rng = np.random.default_rng(3)
+    X = np.asfortranarray(rng.normal(size=(70_000, 5)) * [1, 10, 1e3, 1e-3, 1e6])
+    order = np.argsort(rng.integers(0, 40, len(X)), kind="stable")
+    center = X.mean(axis=0)
+    expected = X[order] - center
+    np.testing.assert_array_equal(_sorted_rows(X, order, center), expected)
+    np.testing.assert_array_equal(_sorted_rows(np.ascontiguousarray(X), order, center), expected)
+    np.testing.assert_array_equal(_sorted_rows(X, order, None), X[order])
+
+
+def test_the_fit_statistics_reuse_the_newton_evaluations(monkeypatch):
+    """The null model's and the fitted model's likelihood come from the fit's own first and
+    last Newton evaluations: no further pass over the data, the same numbers."""
+    from churnsurv.regression.cox.risksets import RiskSets
+
+    data = cs.prepare(cs.datasets.load_telco(), duration="tenure", event="Churn", event_value="Yes")
+    cox = cs.CoxModel(FAST[0]).fit(data)
+    risk = cox.fit_state_.train.risk_sets()
+    passes = []
+    real = RiskSets._evaluate
+    monkeypatch.setattr(RiskSets, "_evaluate", lambda self, b: passes.append(b) or real(self, b))
+    stats = cox.fit_statistics
+    assert passes == []
+    beta = cox.fit_state_.beta
+    fresh = RiskSets.__new__(RiskSets)
+    fresh.__dict__.update(risk.__dict__, _evaluated={})
+    ll, _, _ = fresh.evaluate(beta)
+    ll0, u0, h0 = fresh.evaluate(np.zeros(len(beta)))
+    assert stats.loc["log-likelihood", "value"] == ll
+    assert stats.loc["score test", "value"] == float(u0 @ np.linalg.solve(-h0, u0))
