@@ -378,6 +378,8 @@ class ChurnData(ReasonsMixin):
             and self.segments == segments
             and self.margin == margin
             and list(self.covariates) == [c for c in every if c != margin]
+            # prepare(..., on_invalid="raise") raises on rows this object excluded
+            and (args.get("on_invalid", "raise") == "drop" or len(self.excluded) == 0)
         )
         carried = list(dict.fromkeys(covariates + segments + ([margin] if margin else [])))
         if not same or not set(carried) <= set(every):

@@ -83,6 +83,13 @@ def test_missing_covariate_values_raise_as_prepare_does():
         data.with_covariates(raw.drop(index=3).reset_index(drop=True), ["TotalCharges"], **args)
 
 
+def test_raise_on_rows_section_one_excluded():
+    raw = _raw()  # row 3 has a negative tenure
+    data = cs.prepare(raw, **ARGS)  # dropped here
+    with pytest.raises(cs.DataValidationError, match="negative duration"):
+        data.with_covariates(raw, ["gender"], **{**ARGS, "on_invalid": "raise"})
+
+
 def test_data_prepared_another_way_is_prepared_again():
     raw = _raw()
     narrowed = cs.prepare(raw, covariates=["gender"], **ARGS)  # not every column carried
