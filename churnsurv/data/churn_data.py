@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from churnsurv._typing import ArrayLike, Weights
-from churnsurv._validation import N_EXAMPLES, Violations, check_count
+from churnsurv._validation import N_EXAMPLES, Violations, as_list, check_count
 from churnsurv.data.reasons import ReasonsMixin
 from churnsurv.exceptions import DataValidationError
 
@@ -316,6 +316,79 @@ class ChurnData(ReasonsMixin):
         return np.bincount(codes, minlength=n_groups)
 
     # -- derived data ----------------------------------------------------------------------
+    def with_covariates(
+        self, df: pd.DataFrame, covariates: Sequence[str], **prepare_args
+    ) -> ChurnData:
+        """``prepare(df, covariates=covariates, **prepare_args)``, sharing this data's columns.
+
+        This object must be ``prepare(df, **prepare_args)``: the same table and arguments,
+        without ``covariates=`` (so every other column is carried). Declaring covariates adds
+        one rule, no missing value in them; when no row of ``df`` breaks it, both calls keep
+        and exclude the same rows, so the result is this data with the covariates (and the
+        segments and margin) as its columns: nothing validated twice, no column copied (the
+        two frames share their columns and index: treat them as read-only). Otherwise, or
+        when this object was visibly prepared another way (other rows, id, time unit,
+        segments, margin or carried columns), the result is that ``prepare`` call itself.
+        Either way it equals ``prepare(df, covariates=covariates, **prepare_args)``.
+
+        Examples
+        --------
+        >>> import churnsurv as cs
+        >>> raw = cs.datasets.load_telco()
+        >>> args = dict(id="customerID", duration="tenure", event="Churn", event_value="Yes")
+        >>> data = cs.prepare(raw, **args)
+        >>> cox_data = data.with_covariates(raw, ["Contract", "MonthlyCharges"], **args)
+        >>> cox_data.covariates, cox_data.n, list(cox_data.frame.columns)
+        (['Contract', 'MonthlyCharges'], 7043, ['duration', 'event', 'Contract', 'MonthlyCharges'])
+        >>> cox_data.frame["Contract"].values is data.frame["Contract"].values
+        True
+
+        ``TotalCharges`` misses 11 values: those rows are excluded, as ``prepare`` does.
+
+        >>> data.with_covariates(raw, ["TotalCharges"], on_invalid="drop", **args).n
+        7032
+        """
+        from churnsurv.data.prepare import prepare
+
+        covariates = as_list(covariates)
+        carried = self._carried_as_prepared(df, covariates, prepare_args)
+        if carried is None:
+            return prepare(df, covariates=covariates, **prepare_args)
+        margin = self.margin
+        own = [c for c in self.frame.columns if c not in set(self.covariates) and c != margin]
+        frame = pd.DataFrame({c: self.frame[c] for c in own + carried}, copy=False)
+        return self._with(frame, covariates=[c for c in carried if c != margin])
+
+    def _carried_as_prepared(self, df, covariates: list, args: dict) -> list | None:
+        """The columns ``prepare(df, covariates=...)`` would carry, when this object is
+        ``prepare(df, **args)`` (as far as it shows) and no row misses a covariate value;
+        else None (the caller runs ``prepare``)."""
+        segments, margin = as_list(args.get("segments")), args.get("margin")
+        entry_date = args.get("entry_date")
+        core = {args.get(k) for k in ("duration", "event", "start_date", "end_date", "entry")}
+        core |= {args.get("id"), args.get("reason")}
+        core |= {entry_date} if isinstance(entry_date, str) and entry_date in df.columns else set()
+        every = [c for c in df.columns if c not in core]  # carried without covariates=
+        same = (
+            type(self) is ChurnData
+            and isinstance(df, pd.DataFrame)
+            and self.n_input == len(df)
+            and self.id_col == args.get("id")
+            and self.time_unit == args.get("time_unit", "month")
+            and self.segments == segments
+            and self.margin == margin
+            and list(self.covariates) == [c for c in every if c != margin]
+            # prepare(..., on_invalid="raise") raises on rows this object excluded
+            and (args.get("on_invalid", "raise") == "drop" or len(self.excluded) == 0)
+        )
+        carried = list(dict.fromkeys(covariates + segments + ([margin] if margin else [])))
+        if not same or not set(carried) <= set(every):
+            return None
+        for col in covariates:  # prepare's rule for declared covariates
+            if col not in segments and col != margin and df[col].isna().any():
+                return None
+        return carried
+
     def take(self, positions: ArrayLike) -> ChurnData:
         """A new ChurnData with the rows at ``positions`` (e.g. a bootstrap resample).
 

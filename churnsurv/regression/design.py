@@ -238,6 +238,11 @@ class Design:
     (['plan[T.b]', 'plan[T.c]', 'x'], {'plan': 'a'})
     """
 
+    #: design column names, categorical levels (sorted as text) and the fast-prediction plan
+    columns: list[str]
+    levels: dict[str, list]
+    fast_plan: tuple[list, dict] | None
+
     def __init__(self, formula: str) -> None:
         if not isinstance(formula, str) or not formula.strip():
             raise ValueError(
@@ -254,12 +259,21 @@ class Design:
             raise ValueError(f"formula {formula!r} could not be parsed: {exc}") from exc
 
     def fit_transform(self, frame: pd.DataFrame, *, purpose: str) -> pd.DataFrame:
-        """Build the design matrix (no intercept column) and remember the coding."""
+        """Build the design matrix (no intercept column) and remember the coding.
+
+        When every term is a column named as it is, the matrix is filled from the columns'
+        integer codes (:func:`~churnsurv.regression.fast_design.build`: formulaic's spec and
+        coding, checked on a probe of the rows); otherwise formulaic builds it.
+        """
         if "~" in self.formula:
             raise ValueError(
                 f"formula {self.formula!r}: give only the right-hand side (e.g. "
                 "'Contract + MonthlyCharges'); durations and events come from ChurnData."
             )
+        fast = fast_design.build(self, frame)
+        if fast is not None:  # every term a column named as it is: built from codes
+            block, self.fast_plan = fast
+            return pd.DataFrame(block.T, columns=self.columns, index=frame.index, copy=False)
         self.levels = {
             v: sorted(_observed_levels(frame[v]), key=str)
             for v in self.variables
@@ -272,11 +286,17 @@ class Design:
             from formulaic import model_matrix
 
             mm = model_matrix(self.formula, frame)
-        self.spec = mm.model_spec
         X = _float_frame(mm, [c for c in mm.columns if c != "Intercept"], frame.index)
         if X.shape[1] == 0:
             raise ValueError(f"formula {self.formula!r} has no covariate terms.")
         self.columns = list(X.columns)
+        self._describe(mm.model_spec)
+        self.fast_plan = fast_design.plan(self, frame, X.to_numpy())
+        return X
+
+    def _describe(self, spec) -> None:
+        """The model spec, the design columns of each term and the reference levels."""
+        self.spec = spec
         self.terms: dict[str, list[int]] = {}
         for st in self.spec.structure:
             cols = [self.columns.index(c) for c in st.columns if c in self.columns]
@@ -289,8 +309,6 @@ class Design:
                 levels = state["contrasts"].levels
                 ref = levels[0] if base is None or "UNSET" in repr(base) else base
                 self.reference_levels[name] = ref
-        self.fast_plan = fast_design.plan(self, frame, X.to_numpy())
-        return X
 
     def transform(self, frame: pd.DataFrame, *, purpose: str) -> pd.DataFrame:
         """The design matrix of new data with the fitted coding; unseen levels raise."""
@@ -387,6 +405,14 @@ def _centred_cross_products(xv: np.ndarray, mean: np.ndarray) -> np.ndarray:
     return out
 
 
+def _row_sums(xv: np.ndarray, idx: list[int]) -> np.ndarray:
+    """Each row's sum over the columns ``idx`` (summed in place: no n x len(idx) copy)."""
+    out = xv[:, idx[0]].copy()
+    for j in idx[1:]:
+        out += xv[:, j]
+    return out
+
+
 def check_design(
     design: Design, xv: np.ndarray, event: np.ndarray, *, penalized: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -407,11 +433,11 @@ def check_design(
     """
     cols = design.columns
     n = len(xv)
-    finite = np.isfinite(xv)
-    if not finite.all():
-        bad = ~finite.all(axis=0)
-        j = int(np.flatnonzero(bad)[0])
-        n_bad = int((~finite[:, j]).sum())
+    # column by column: no n x p temporary (the design is a column-major block)
+    bad = [j for j in range(xv.shape[1]) if not np.isfinite(xv[:, j]).all()]
+    if bad:
+        j = bad[0]
+        n_bad = int((~np.isfinite(xv[:, j])).sum())
         raise DataValidationError(
             f"term {cols[j]!r}: {n_bad} row(s) are infinite or not a number, so no coefficient "
             "can be estimated; fix or exclude those rows (prepare(..., on_invalid='drop') "
@@ -457,7 +483,7 @@ def check_design(
             continue
         checks = [(design.label(cols[j]), ones[j], ev_ones[j]) for j in idx]
         rest, rest_ev = n - ones[idx].sum(), n_ev - ev_ones[idx].sum()
-        if len(idx) > 1 and (xv[:, idx].sum(axis=1) > 1).any():
+        if len(idx) > 1 and _row_sums(xv, idx).max() > 1:
             rest = 0  # not one factor's dummies (e.g. an interaction): skip the remainder
         ref = design.reference_levels.get(name)
         label = f"{name}: {ref} (the reference level)" if ref is not None else f"{name} = 0"

@@ -84,7 +84,7 @@ class CoxTraining:
     ``index`` the ids.
     """
 
-    design: np.ndarray
+    design: np.ndarray | None
     center: np.ndarray
     time: np.ndarray
     event: np.ndarray
@@ -98,18 +98,71 @@ class CoxTraining:
     #: results of the diagnostics at a ``beta`` (:mod:`~churnsurv.regression.cox.diagnostics`)
     memo: dict = field(default_factory=dict, repr=False)
 
+    def _sorted(self) -> core.RiskSets | None:
+        """The risk sets when they hold every row (then ``X`` can be read from them)."""
+        risk = self._risk
+        return risk if risk is not None and risk.n_sorted == len(self.time) else None
+
     @property
     def X(self) -> np.ndarray:
         """The centred design, row-major, in the data's row order (built on first use)."""
         if self._X is None:
-            self._X = np.subtract(self.design, self.center, order="C")
+            risk = self._sorted() if self.design is None else None
+            if risk is not None:  # the sorted centred rows put back in order: the same numbers
+                self._X = np.empty_like(risk.X)
+                self._X[risk.order] = risk.X
+            else:
+                self._X = np.subtract(self._design(), self.center, order="C")
         return self._X
+
+    def _design(self) -> np.ndarray:
+        """The uncentred design (released only when the risk sets can stand in for it)."""
+        if self.design is None:
+            raise RuntimeError("the design was released before the risk sets held every row")
+        return self.design
+
+    def release_design(self) -> None:
+        """Let the uncentred design go once the risk sets hold every row: ``X`` and the linear
+        predictor are then read from their sorted, centred copy (the fitted model keeps one
+        n x p array instead of two)."""
+        self.risk_sets()
+        if self._sorted() is not None:
+            self.design = None
+
+    def linear_predictor(self, beta: np.ndarray) -> np.ndarray:
+        """``(x - center) @ beta`` of each row, in the data's row order.
+
+        Summed term by term (``sum_j (x_j - c_j) beta_j`` in column order), a block of rows at
+        a time, from whichever centred copy exists (``X``, or the risk sets' sorted rows) or
+        the design: the same numbers from each, and equal rows get equal predictors (a BLAS
+        product may round a row differently by its position). No n x p temporary.
+        """
+        risk = self._sorted()
+        if self._X is not None:
+            rows, centred = self._X, True
+        elif risk is not None:
+            rows, centred = risk.X, True
+        else:
+            rows, centred = self._design(), False
+        n, step = len(rows), 1 << 15
+        out = np.empty(n)
+        for i in range(0, n, step):
+            block = rows[i : i + step]
+            acc = np.zeros(len(block))
+            for j, b in enumerate(beta):
+                acc += (block[:, j] if centred else block[:, j] - self.center[j]) * b
+            out[i : i + step] = acc
+        if rows is not self._X and risk is not None and rows is risk.X:
+            unsorted = np.empty(n)
+            unsorted[risk.order] = out
+            return unsorted
+        return out
 
     def risk_sets(self) -> core.RiskSets:
         """The risk sets (built once; shared by the fit, the statistics and the diagnostics)."""
         if self._risk is None:
             self._risk = core.RiskSets(
-                self.design,
+                self._design(),
                 self.time,
                 self.event,
                 self.w,

@@ -253,6 +253,7 @@ class CoxModel:
         cols = design.columns
         params = pd.Series(result.beta, index=pd.Index(cols, name="term"), name="log_hr")
         base = core.baseline_hazard(train.risk_sets(), result.beta)
+        train.release_design()  # the risk sets' sorted copy serves from here on
         labels, n = train.strata, len(train.time)
         follow = pd.Series(train.time).groupby(labels if labels is not None else np.zeros(n)).max()
         self.fit_state_ = CoxFit(

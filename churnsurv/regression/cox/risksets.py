@@ -42,6 +42,34 @@ def strata_rows(strata: np.ndarray | None, n: int) -> list[np.ndarray]:
     return np.split(order, bounds)
 
 
+def _sorted_rows(X: np.ndarray, order: np.ndarray, center) -> np.ndarray:
+    """``X[order] - center`` as a new row-major array, a block of rows at a time.
+
+    A column-major ``X`` (the design block) is gathered one column at a time into a small
+    column-major block, centred there and written transposed: contiguous 1-D gathers instead of
+    a row gather that touches every column of each row (about twice as fast; the same numbers).
+    """
+    out = np.empty((len(order), X.shape[1]))
+    step = 1 << 16
+    if X.flags.f_contiguous and X.shape[1] > 1:
+        block = np.empty((X.shape[1], step))
+        for i in range(0, len(order), step):
+            idx = order[i : i + step]
+            part = block[:, : len(idx)]
+            for j in range(X.shape[1]):
+                np.take(X[:, j], idx, out=part[j])
+                if center is not None:
+                    part[j] -= center[j]
+            out[i : i + step] = part.T
+        return out
+    for i in range(0, len(order), step):
+        rows = X[order[i : i + step]]
+        if center is not None:
+            rows -= center
+        out[i : i + step] = rows
+    return out
+
+
 def _grouping(codes, positions, size):
     """``(indices, indptr)`` of a CSR matrix whose row ``k`` holds the rows with code ``k``."""
     order = np.argsort(codes, kind="stable")
@@ -108,12 +136,7 @@ class RiskSets:
         # the centred design, without building that)
         # (gathered a block of rows at a time: np.take would first copy a column-major design
         # whole into row-major order, one more n x p array at the fit's peak memory)
-        self.X = np.empty((len(self.order), self.p))
-        for i in range(0, len(self.order), 1 << 16):
-            block = X[self.order[i : i + (1 << 16)]]
-            if center is not None:
-                block -= center
-            self.X[i : i + (1 << 16)] = block
+        self.X = _sorted_rows(X, self.order, center)
         self.w = np.asarray(w, float)[self.order]
         for st in self.strata:  # sum of w x over the deaths: the deaths are the odd runs
             we = np.where(st.event, self.w[st.rows], 0.0)
@@ -125,6 +148,7 @@ class RiskSets:
         self._indptr = np.r_[0, np.cumsum(sizes)].astype(idx)
         self._cols = np.arange(start, dtype=idx)
         self._run_of_row = np.repeat(np.arange(sizes.size), sizes)
+        self._evaluated: dict[bytes, tuple] = {}
 
     def _stratum(self, rows, time, event, w, entry, counts, start, seg):
         """One stratum's :class:`_Stratum`, its rows in sorted order and its run sizes (None
@@ -220,7 +244,21 @@ class RiskSets:
         return out
 
     def evaluate(self, beta):
-        """Log partial likelihood, gradient and Hessian at ``beta``."""
+        """Log partial likelihood, gradient and Hessian at ``beta``.
+
+        The values at ``beta = 0`` (the null model's) and at the last ``beta`` asked for are
+        kept: the fit's first and last Newton steps are what the fit statistics and the
+        diagnostics ask for again.
+        """
+        key = np.asarray(beta, dtype=float).tobytes()
+        if key not in self._evaluated:
+            if len(self._evaluated) > 1:  # keep the first (beta = 0) and the latest
+                del self._evaluated[list(self._evaluated)[1]]
+            self._evaluated[key] = self._evaluate(np.asarray(beta, dtype=float))
+        ll, grad, hess = self._evaluated[key]
+        return ll, grad.copy(), hess.copy()
+
+    def _evaluate(self, beta):
         p = self.p
         ll, grad, hess = 0.0, np.zeros(p), np.zeros((p, p))
         r_all = self.w * np.exp(self._eta(beta))

@@ -48,7 +48,7 @@ def fit_statistics(fit: CoxFit, cov: np.ndarray) -> pd.DataFrame:
     conc = harrell_c(
         train.time,
         train.event,
-        train.X @ beta,
+        train.linear_predictor(beta),
         weights=train.w,
         strata=train.strata,
         entry=train.entry,
