@@ -23,7 +23,7 @@ from churnsurv.clv._valuation import (
     _weighted,
 )
 from churnsurv.data import ChurnData
-from churnsurv.km.counts import CountTable, product_limit
+from churnsurv.km.counts import CountTable, _factorize_sorted, product_limit
 
 #: Fit-time settings that always name columns, never one value per row.
 _COLUMN_PARAMS = frozenset({"by"})
@@ -138,7 +138,10 @@ class _KMResampler:
         self.str_labels, self.repr_labels = labels
         self.n_groups = len(self.str_labels)
         self.factor, self.schedule = margin
-        self.times, tcode = np.unique(data.durations, return_inverse=True)
+        # a sorted grid of times holding every duration (whole numbers: every integer from the
+        # first to the last, by subtraction, not the sort of np.unique); unused grid times get
+        # no counts, and a curve reads only the times with counts
+        tcode, self.times = _factorize_sorted(data.durations)
         self.n_cells = 2 * self.n_groups * self.times.size
         dtype = np.int32 if self.n_cells < np.iinfo(np.int32).max else np.int64
         # cell = (segment * n_times + time) * 2 + churned
@@ -328,17 +331,12 @@ def _joint_counts(resampler: _KMResampler, data: ChurnData, cols: list[str], see
     """``(first, counts)``: the first row of each combination of ``cols`` and each resample's
     :meth:`_KMResampler.count` on those combinations (None when they have missing values or
     the counts would exceed :data:`_SHARED_LIMIT`)."""
-    from churnsurv.km.counts import group_codes
-
-    codes, values, _, _ = group_codes(data.frame, cols)
+    codes = _combination_codes(data.frame, cols)
     if codes is None:
-        codes = np.zeros(data.n, dtype=np.int64)
-    elif codes.min() < 0:
         return None
-    n_joint = len(values)
+    n_joint = int(codes.max()) + 1
     if n_boot * n_joint * (2 * resampler.times.size + 1) > _SHARED_LIMIT:
         return None
-    codes = np.asarray(codes)
     seen = pd.Series(codes).drop_duplicates()  # hashing, not sorting: one pass
     first = np.empty(n_joint, dtype=np.int64)
     first[seen.to_numpy()] = seen.index.to_numpy()
@@ -347,3 +345,25 @@ def _joint_counts(resampler: _KMResampler, data: ChurnData, cols: list[str], see
     joint = _KMResampler(data, resampler.how, codes, (names, names), margin)
     rng = np.random.default_rng(seed)
     return first, [joint.count(rng.integers(0, data.n, data.n)) for _ in range(n_boot)]
+
+
+def _combination_codes(frame: pd.DataFrame, cols: list[str]) -> np.ndarray | None:
+    """One code 0..k-1 per row for each combination of ``cols`` present (in no particular
+    order: only which rows share a combination matters), or None when a value is missing.
+
+    Each column factorised alone (a categorical's codes), combined by mixed radix and
+    renumbered: what ``groupby(cols).ngroup()`` tells apart, without its sort of the rows.
+    """
+    codes, size = np.zeros(len(frame), dtype=np.int64), 1
+    for col in cols:
+        col_codes, uniques = pd.factorize(frame[col], use_na_sentinel=True)
+        if col_codes.size and col_codes.min() < 0:
+            return None
+        size *= max(len(uniques), 1)
+        if size > 1 << 24:  # too many combinations to renumber by one count each
+            grouped = frame.groupby(cols, sort=False, observed=True, dropna=False).ngroup()
+            return grouped.to_numpy(dtype=np.int64)
+        codes *= len(uniques)
+        codes += col_codes
+    present = np.bincount(codes, minlength=size) > 0
+    return (np.cumsum(present) - 1)[codes]

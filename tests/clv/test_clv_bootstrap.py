@@ -276,3 +276,20 @@ def test_a_constant_margin_shares_counts_without_margin_totals(segmented, monkey
     monkeypatch.setattr(_bootstrap._KMResampler, "create", classmethod(lambda cls, *a: None))
     generic = cs.clv(km, segmented, margin=20.0, rng=9, **kw).summary
     pd.testing.assert_frame_equal(got, generic, check_exact=False, rtol=RTOL)
+
+
+@pytest.mark.parametrize("cols", [[], ["plan"], ["plan", "region"], ["code", "plan", "region"]])
+def test_combination_codes_tell_apart_what_groupby_does(small, cols):
+    got = _bootstrap._combination_codes(small.frame, cols)
+    if not cols:
+        assert (got == 0).all()
+        return
+    ref = small.frame.groupby(cols, observed=True).ngroup().to_numpy()
+    pairs = pd.DataFrame({"got": got, "ref": ref}).drop_duplicates()
+    assert len(pairs) == pairs["got"].nunique() == pairs["ref"].nunique()  # one to one
+    assert sorted(set(got)) == list(range(len(pairs)))
+
+
+def test_combination_codes_refuse_missing_values(small):
+    frame = small.frame.assign(plan=small.frame["plan"].where(small.frame.index != 5))
+    assert _bootstrap._combination_codes(frame, ["region", "plan"]) is None
