@@ -171,7 +171,10 @@ def clv(
         refitted, CLV recomputed ``n_boot`` times. Seeded through ``rng``. An unweighted
         Kaplan–Meier fit without entry times is refitted from integer counts per (segment,
         tenure, churned) cell, which gives the values of a full refit (1M customers, 50
-        resamples: seconds instead of minutes).
+        resamples: seconds instead of minutes). With an integer ``rng`` the resamples
+        depend only on the seed and the data, so such fits of the same data by different
+        segment columns share them: counted once on the combinations of the data's
+        ``segments``, kept weakly with the data (the intervals are unchanged).
     n_boot : int, default 200
     conf_level : float, default 0.95
         Confidence level of the bootstrap percentile intervals.

@@ -241,16 +241,25 @@ def _calendar_rates(data: ChurnData, mask: np.ndarray, period: str, w) -> pd.Dat
 
 def _tenure_rates(data: ChurnData, mask: np.ndarray, period: str, w) -> pd.DataFrame:
     width = _period_width(period, data.time_unit)
-    dur, ev = data.durations[mask], data.events[mask]
-    ent = data.entries[mask]
+    rows = slice(None) if mask.all() else mask  # all customers: no copy of the columns
+    dur, ev = data.durations[rows], data.events[rows]
     n_p = int(np.floor(dur.max() / width)) + 1
     k = np.minimum((dur // width).astype(np.int64), n_p - 1)
-    ke = np.minimum(np.ceil(ent / width).astype(np.int64), n_p)  # first period start >= entry
     starts = np.arange(n_p) * width
-    reached = np.cumsum(_count(k, w, n_p)[::-1])[::-1]  # duration >= start
-    not_yet = np.cumsum(_count(ke, w, n_p + 1)[::-1])[::-1][1:]  # entry > start
+    if w is None:  # one count of (period, churned): whole numbers, as two counts give them
+        cells = np.bincount(k * 2 + ev, minlength=2 * n_p)
+        churned, censored = cells[1::2], cells[0::2]
+        reached = np.cumsum((churned + censored)[::-1])[::-1]  # duration >= start
+    else:
+        churned, censored = _count(k[ev], w[ev], n_p), _count(k[~ev], w[~ev], n_p)
+        reached = np.cumsum(_count(k, w, n_p)[::-1])[::-1]
+    not_yet = np.zeros(n_p, dtype=np.int64)  # customers entering after a period's start
+    if data.has_entry:
+        ke = np.minimum(np.ceil(data.entries[rows] / width).astype(np.int64), n_p)
+        not_yet = np.cumsum(_count(ke, w, n_p + 1)[::-1])[::-1][1:]  # entry > start
     weights = None if w is None else w.astype(float)
-    ct = count_tables(dur, ev, weights=weights, entries=ent if data.has_entry else None)[0]
+    ent = data.entries[rows] if data.has_entry else None
+    ct = count_tables(dur, ev, weights=weights, entries=ent)[0]
     pl = product_limit(ct)
     s_before = np.append(1.0, pl["survival"])[np.searchsorted(pl["time"], starts, side="left")]
     ends = starts + width
@@ -263,8 +272,8 @@ def _tenure_rates(data: ChurnData, mask: np.ndarray, period: str, w) -> pd.DataF
             "tenure_start": starts,
             "tenure_end": ends,
             "customers_start": reached - not_yet,
-            "churned": _count(k[ev], None if w is None else w[ev], n_p),
-            "censored": _count(k[~ev], None if w is None else w[~ev], n_p),
+            "churned": churned,
+            "censored": censored,
             "km_churn_pct": km,
         }
     )

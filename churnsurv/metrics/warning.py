@@ -180,22 +180,26 @@ def _at_risk_after(model: Any, data: Any, out: pd.DataFrame, within: int) -> np.
 
 
 def _bootstrap_p(model, data, active_pos, within, n_boot, conf_level, rng):
+    from churnsurv.clv._bootstrap import percentile_interval
     from churnsurv.clv.survival_clv import _refit
 
     gen = np.random.default_rng(rng)
     act = data.frame.iloc[active_pos]
+    # The refits read no customer id: resampled from a copy indexed by row position, pandas
+    # does not hash each resample's ids whenever the model formula reads a column as an array
+    # (an object index is searched for the attribute names numpy asks for; text ids scattered
+    # in memory cost 1-2 ms a search, about 50 searches a fit). Customer rows (value_at_risk
+    # checks it), so no cluster is made of the index.
+    positional = data.take(np.arange(data.n))
+    positional.frame.index = pd.RangeIndex(data.n)
     draws = []
     for _ in range(int(n_boot)):
         idx = gen.integers(0, data.n, data.n)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fit = _refit(model, data.take(idx), idx)
+            fit = _refit(model, positional.take(idx), idx)
             draws.append(fit.predict_churn_probability(act, within=within).to_numpy(float))
-    boot = np.vstack(draws)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        lo = np.nanquantile(boot, (1 - conf_level) / 2, axis=0)
-        hi = np.nanquantile(boot, (1 + conf_level) / 2, axis=0)
+    lo, hi = percentile_interval(np.vstack(draws), conf_level)
     return pd.Series(lo, index=act.index), pd.Series(hi, index=act.index)
 
 

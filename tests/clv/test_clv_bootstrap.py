@@ -180,3 +180,116 @@ def test_segment_values_read_from_the_valuation_columns_are_unchanged(telco, mon
     monkeypatch.setattr(_valuation, "_valuation_columns", lambda data, how: data)
     whole = cs.clv(km, telco, margin=margin, **kw).summary
     pd.testing.assert_frame_equal(slim, whole, check_exact=True)
+
+
+@pytest.fixture(scope="module")
+def segmented():
+    return cs.prepare(
+        cs.datasets.load_telco(),
+        id="customerID",
+        duration="tenure",
+        event="Churn",
+        event_value="Yes",
+        margin="MonthlyCharges",
+        segments=["Contract", "InternetService"],
+    )
+
+
+def _counted(monkeypatch):
+    """How many resamples :meth:`_KMResampler.count` counted (a list, appended per call)."""
+    calls = []
+    original = _KMResampler.count
+
+    def count(self, idx):
+        calls.append(len(idx))
+        return original(self, idx)
+
+    monkeypatch.setattr(_KMResampler, "count", count)
+    return calls
+
+
+def test_seeded_calls_share_the_resamples_and_give_the_generic_interval(segmented, monkeypatch):
+    """The report's loop (all customers, then each segment column, same integer seed): the
+    resamples are counted once, on the segment combinations, and every interval is the one of
+    the generic refit (same draws: the seed's)."""
+    kw = {"annual_discount_rate": 0.1, "horizon": 80, "tail": _sbg(), "ci": True, "n_boot": 20}
+    fits = [cs.KaplanMeier().fit(segmented, by=by) for by in (None, "Contract", "InternetService")]
+    fits.append(cs.KaplanMeier().fit(segmented, by=["InternetService", "Contract"]))
+    calls = _counted(monkeypatch)
+    shared = [cs.clv(km, segmented, rng=8, **kw).summary for km in fits]
+    assert len(calls) == 20  # the first call counted its 20 resamples; the others none
+    monkeypatch.setattr(_bootstrap._KMResampler, "create", classmethod(lambda cls, *a: None))
+    for km, got in zip(fits, shared, strict=True):
+        generic = cs.clv(km, segmented, rng=8, **kw).summary
+        pd.testing.assert_frame_equal(got, generic, check_exact=False, rtol=RTOL)
+
+
+@pytest.mark.parametrize(
+    "case", ["generator", "weibull tail", "margin schedule", "another data", "another seed"]
+)
+def test_what_is_not_shared_is_counted_again(segmented, monkeypatch, case):
+    kw = {"annual_discount_rate": 0.1, "horizon": 80, "tail": _sbg(), "ci": True, "n_boot": 3}
+    data, rng = segmented, 4
+    km = cs.KaplanMeier().fit(segmented, by="Contract")
+    cs.clv(cs.KaplanMeier().fit(segmented), segmented, rng=4, **kw)
+    if case == "generator":
+        rng = np.random.default_rng(4)
+    elif case == "weibull tail":
+        kw["tail"] = cs.WeibullAFT().fit(segmented)
+    elif case == "margin schedule":
+        kw["margin"] = np.linspace(10.0, 30.0, 80)
+    elif case == "another data":
+        data = segmented.take(np.arange(segmented.n))
+        km = cs.KaplanMeier().fit(data, by="Contract")
+    else:
+        rng = 5
+    calls = _counted(monkeypatch)
+    got = cs.clv(km, data, rng=rng, **kw).summary
+    assert len(calls) == 3
+    if case in ("margin schedule", "another data", "another seed"):  # still the generic interval
+        monkeypatch.setattr(_bootstrap._KMResampler, "create", classmethod(lambda cls, *a: None))
+        generic = cs.clv(km, data, rng=rng, **kw).summary
+        pd.testing.assert_frame_equal(got, generic, check_exact=False, rtol=RTOL)
+
+
+def test_percentile_interval_is_numpys_nanquantile():
+    rng = np.random.default_rng(2)
+    boot = rng.lognormal(7.0, 1.0, size=(41, 300))
+    boot[:, 0] = 3.5  # a constant column
+    boot[5, 7] = boot[9, 8] = boot[0, 8] = np.nan  # columns with NaNs
+    boot[:, 9] = np.nan  # nothing but NaNs
+    lower, upper = _bootstrap.percentile_interval(boot, 0.9)
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning, match="All-NaN"):
+        expected = [np.nanquantile(boot, q, axis=0) for q in ((1 - 0.9) / 2, (1 + 0.9) / 2)]
+    np.testing.assert_array_equal(lower, expected[0])
+    np.testing.assert_array_equal(upper, expected[1])
+    assert np.isnan(lower[9]) and not np.isnan(lower[8])
+
+
+def test_a_constant_margin_shares_counts_without_margin_totals(segmented, monkeypatch):
+    kw = {"annual_discount_rate": 0.1, "horizon": 80, "tail": _sbg(), "ci": True, "n_boot": 6}
+    calls = _counted(monkeypatch)
+    first = cs.clv(cs.KaplanMeier().fit(segmented), segmented, margin=20.0, rng=9, **kw)
+    km = cs.KaplanMeier().fit(segmented, by="Contract")
+    got = cs.clv(km, segmented, margin=20.0, rng=9, **kw).summary
+    assert len(calls) == 6 and len(first.summary) == 1
+    monkeypatch.setattr(_bootstrap._KMResampler, "create", classmethod(lambda cls, *a: None))
+    generic = cs.clv(km, segmented, margin=20.0, rng=9, **kw).summary
+    pd.testing.assert_frame_equal(got, generic, check_exact=False, rtol=RTOL)
+
+
+@pytest.mark.parametrize("cols", [[], ["plan"], ["plan", "region"], ["code", "plan", "region"]])
+def test_combination_codes_tell_apart_what_groupby_does(small, cols):
+    got = _bootstrap._combination_codes(small.frame, cols)
+    if not cols:
+        assert (got == 0).all()
+        return
+    ref = small.frame.groupby(cols, observed=True).ngroup().to_numpy()
+    pairs = pd.DataFrame({"got": got, "ref": ref}).drop_duplicates()
+    assert len(pairs) == pairs["got"].nunique() == pairs["ref"].nunique()  # one to one
+    assert sorted(set(got)) == list(range(len(pairs)))
+
+
+def test_combination_codes_refuse_missing_values(small):
+    frame = small.frame.assign(plan=small.frame["plan"].where(small.frame.index != 5))
+    assert _bootstrap._combination_codes(frame, ["region", "plan"]) is None

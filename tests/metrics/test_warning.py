@@ -129,3 +129,34 @@ def test_profit_threshold_of_an_empty_list_says_so():
         cs.profit_threshold(empty, offer_cost=40, success_rate=0.25)
     with pytest.raises(cs.DataValidationError, match="offer_cost=-1 must be a finite amount"):
         cs.profit_threshold(empty, offer_cost=-1, success_rate=0.25)
+
+
+@pytest.mark.parametrize("strata", [None, ["Contract"]])
+def test_bootstrap_interval_is_the_refit_on_resamples_of_the_ids(telco, strata):
+    """The bootstrap refits on resamples indexed by row position (no id lookups) and the
+    vectorised percentile interval give the previous path's numbers: refits on ``data.take``
+    of the id-indexed data, ``np.nanquantile`` per customer."""
+    import warnings
+
+    from churnsurv.clv.survival_clv import _refit
+    from churnsurv.metrics.warning import _bootstrap_p
+
+    small = telco.take(np.arange(0, telco.n, 5))
+    model = cs.CoxModel("MonthlyCharges + SeniorCitizen", strata=strata).fit(small)
+    active = np.flatnonzero(~small.events)
+    lo, hi = _bootstrap_p(model, small, active, 6, 12, 0.9, 4)
+    gen, act, draws = np.random.default_rng(4), small.frame.iloc[active], []
+    for _ in range(12):
+        idx = gen.integers(0, small.n, small.n)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit = _refit(model, small.take(idx), idx)
+            draws.append(fit.predict_churn_probability(act, within=6).to_numpy(float))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ref_lo = np.nanquantile(np.vstack(draws), (1 - 0.9) / 2, axis=0)
+        ref_hi = np.nanquantile(np.vstack(draws), (1 + 0.9) / 2, axis=0)
+    np.testing.assert_array_equal(lo.to_numpy(), ref_lo)
+    np.testing.assert_array_equal(hi.to_numpy(), ref_hi)
+    assert lo.index.equals(act.index)
+    assert 0.5 < np.isfinite(lo.to_numpy()).mean() < 1  # some NaN columns: both branches
