@@ -6,6 +6,7 @@ Private helpers of :func:`~churnsurv.clv.clv` (``ci=True``).
 from __future__ import annotations
 
 import copy
+import hashlib
 import warnings
 import weakref
 from collections.abc import Callable
@@ -276,8 +277,11 @@ class _SharedCounts:
     Not shared (None: the caller draws and counts itself): a Generator or no seed, a parametric
     tail (it reads the resample's rows), a segment column with missing values, or counts above
     :data:`_SHARED_LIMIT` numbers. The key holds the seed, ``n_boot``, the columns, the margin
-    column and the sums of the durations, events and margins: a cheap guard against a frame
-    changed in place (``ChurnData`` is not meant to be), not a proof.
+    column and a BLAKE2 digest of every array the counts are made of (durations, events,
+    margins and the combination of each row): a frame changed in place after the first call
+    (``ChurnData`` is not meant to be) gets new counts, never stale ones. The digest is one
+    pass over about 30 bytes per customer (about 0.3 s at 10,000,000 customers), against the
+    resamples' pass per resample that sharing saves.
     """
 
     def __init__(self) -> None:
@@ -297,19 +301,18 @@ class _SharedCounts:
             return None
         segments = list(data.segments or [])
         cols = segments if set(resampler.by) <= set(segments) else list(resampler.by)
-        fingerprint = (
-            data.n,
-            float(data.durations.sum()),
-            int(np.count_nonzero(data.events)),
-            float(np.sum(factor)) if np.ndim(factor) else None,
-        )
+        codes = _combination_codes(data.frame, cols)
+        if codes is None:
+            return None
+        arrays = [data.durations, data.events, codes]
+        fingerprint = (data.n, _digest([*arrays, factor] if np.ndim(factor) else arrays))
         # per-customer margins come from a column (its name, or None: data.margin); a constant
         # or a schedule needs no margin totals
         margin = ("column", resampler.how.margin) if np.ndim(factor) else ("no totals",)
         key = (int(seed), n_boot, tuple(cols), margin, fingerprint)
         store = self._by_data.setdefault(data, {})
         if key not in store:
-            joint = _joint_counts(resampler, data, cols, int(seed), n_boot)
+            joint = _joint_counts(resampler, data, codes, int(seed), n_boot)
             if joint is None:
                 return None
             if len(store) >= 4:  # a few seeds or columns per data, not an unbounded history
@@ -336,13 +339,20 @@ _SHARED_LIMIT = 2**22
 _SHARED = _SharedCounts()
 
 
-def _joint_counts(resampler: _KMResampler, data: ChurnData, cols: list[str], seed, n_boot: int):
-    """``(first, counts)``: the first row of each combination of ``cols`` and each resample's
-    :meth:`_KMResampler.count` on those combinations (None when they have missing values or
-    the counts would exceed :data:`_SHARED_LIMIT`)."""
-    codes = _combination_codes(data.frame, cols)
-    if codes is None:
-        return None
+def _digest(arrays: list) -> str:
+    """BLAKE2 digest of the bytes, dtype and shape of each array (what the counts depend on)."""
+    h = hashlib.blake2b(digest_size=16)
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        h.update(f"{a.dtype.str}{a.shape}".encode())
+        h.update(memoryview(a).cast("B"))
+    return h.hexdigest()
+
+
+def _joint_counts(resampler: _KMResampler, data: ChurnData, codes: np.ndarray, seed, n_boot: int):
+    """``(first, counts)``: the first row of each combination (``codes``: one per row, from
+    :func:`_combination_codes`) and each resample's :meth:`_KMResampler.count` on those
+    combinations (None when the counts would exceed :data:`_SHARED_LIMIT`)."""
     n_joint = int(codes.max()) + 1
     if n_boot * n_joint * (2 * resampler.times.size + 1) > _SHARED_LIMIT:
         return None

@@ -252,6 +252,32 @@ def test_what_is_not_shared_is_counted_again(segmented, monkeypatch, case):
         pd.testing.assert_frame_equal(got, generic, check_exact=False, rtol=RTOL)
 
 
+def test_a_segment_column_changed_in_place_is_counted_again(monkeypatch):
+    """The shared counts are keyed by a digest of the rows' combinations, durations, events
+    and margins: relabelling customers in place (same sums of everything) must not reuse the
+    counts of the first labelling; the interval is the generic refit's on the new labels."""
+    data = cs.prepare(
+        cs.datasets.load_telco(),
+        id="customerID",
+        duration="tenure",
+        event="Churn",
+        event_value="Yes",
+        margin="MonthlyCharges",
+        segments=["Contract"],
+    )
+    kw = {"annual_discount_rate": 0.1, "horizon": 80, "tail": _sbg(), "ci": True, "n_boot": 4}
+    cs.clv(cs.KaplanMeier().fit(data, by="Contract"), data, rng=3, **kw)
+    labels = data.frame["Contract"].to_numpy().copy()
+    data.frame["Contract"] = labels[::-1]  # same labels and counts, other customers
+    km = cs.KaplanMeier().fit(data, by="Contract")
+    calls = _counted(monkeypatch)
+    got = cs.clv(km, data, rng=3, **kw).summary
+    assert len(calls) == 4  # counted again, not read from the first labelling
+    monkeypatch.setattr(_bootstrap._KMResampler, "create", classmethod(lambda cls, *a: None))
+    generic = cs.clv(km, data, rng=3, **kw).summary
+    pd.testing.assert_frame_equal(got, generic, check_exact=False, rtol=RTOL)
+
+
 def test_percentile_interval_is_numpys_nanquantile():
     rng = np.random.default_rng(2)
     boot = rng.lognormal(7.0, 1.0, size=(41, 300))
