@@ -345,7 +345,7 @@ def _digest(arrays: list) -> str:
     for a in arrays:
         a = np.ascontiguousarray(a)
         h.update(f"{a.dtype.str}{a.shape}".encode())
-        h.update(memoryview(a).cast("B"))
+        h.update(a.view(np.uint8).ravel().data)
     return h.hexdigest()
 
 
