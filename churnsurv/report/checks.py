@@ -217,13 +217,13 @@ def check_input(params: dict, raw: pd.DataFrame, max_excluded: float) -> list[st
             raise DataValidationError(
                 f"--formula: {exc}", column="--formula", rule=exc.rule
             ) from None
-        cox = cs.prepare(raw, on_invalid="drop", covariates=needed + by, **prepare_args)
+        cox = data.with_covariates(raw, needed + by, on_invalid="drop", **prepare_args)
         if cox.n < data.n:
             said.append(
                 f"the Cox model leaves out {data.n - cox.n:,} more rows with missing or invalid "
                 "values of its columns (listed in the report)."
             )
     if params["arm"] is not None:
-        arms = cs.prepare(raw, on_invalid="drop", covariates=[params["arm"]], **prepare_args)
+        arms = data.with_covariates(raw, [params["arm"]], on_invalid="drop", **prepare_args)
         validate_arm(params, arms)
     return said
