@@ -234,11 +234,27 @@ _BOOT_CELLS = 1 << 22
 SADDLEPOINT_MIN = 10_000
 
 
+def _text_codes(segments: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Group codes and names of the segments' text (``astype(str)``: a missing value is
+    ``"nan"``); a categorical's text comes from its categories, not from every row."""
+    seg = segments if isinstance(segments, pd.Series) else pd.Series(segments)
+    if isinstance(seg.dtype, pd.CategoricalDtype):
+        text = np.append(seg.cat.categories.astype(str).to_numpy(dtype=object), "nan")
+        codes = seg.cat.codes.to_numpy()  # -1 (missing) picks the last name, "nan"
+        merged, names = pd.factorize(text)  # categories with the same text are one segment
+        return merged[codes], np.asarray(names, dtype=object)
+    codes, names = pd.factorize(seg.astype(str).to_numpy())
+    return codes, np.asarray(names, dtype=object)
+
+
 def segment_totals(
     values: pd.Series, segments: pd.Series, *, n_boot: int, rng: Any, conf_level: float = 0.95
 ) -> pd.DataFrame:
     """Totals per segment with a bootstrap percentile interval (customers resampled within
     each segment, each value held fixed).
+
+    Segments are the text of ``segments`` (``astype(str)``), in text order; a categorical is
+    read through its codes (its categories' text), without a text value per row.
 
     The interval is the ``(1 - conf_level) / 2`` and ``(1 + conf_level) / 2`` quantiles of the
     bootstrap distribution of the segment's total, the sum of ``m`` draws with replacement from
@@ -264,8 +280,15 @@ def segment_totals(
     gen = np.random.default_rng(rng)
     rows = {}
     lo_q, hi_q = (1 - conf_level) / 2, (1 + conf_level) / 2
-    for label, grp in values.groupby(segments.to_numpy(), sort=True, observed=True):
-        x = grp.to_numpy(dtype=float)
+    codes, names = _text_codes(segments)
+    # the values by segment code, each segment's in their own order (a stable sort)
+    by_code = np.asarray(values, dtype=float)[np.argsort(codes, kind="stable")]
+    counts = np.bincount(codes, minlength=len(names))
+    ends = np.cumsum(counts)
+    for k in np.argsort(names):  # segments in the order of their text
+        if counts[k] == 0:  # a category without customers
+            continue
+        label, x = names[k], by_code[ends[k] - counts[k] : ends[k]]
         if x.size >= SADDLEPOINT_MIN:
             lower, upper = saddlepoint_quantiles(x, [lo_q, hi_q])
             method = "saddlepoint"

@@ -103,3 +103,52 @@ def test_value_at_risk_without_tail_counts_every_customer_past_follow_up(monkeyp
     n_past = int(((data.frame["duration"] + 59 > 72) & ~data.frame["event"]).sum())
     with pytest.raises(ValueError, match=f"for {n_past} customer"):
         cs.value_at_risk(cox, data, within=6, annual_discount_rate=0.1, horizon=60)
+
+
+def _previous_summary(data, var) -> pd.DataFrame:
+    """The summary as value_at_risk built it before (pandas rank, np.select on Series,
+    sort_values), from the same per-customer values put back in data order."""
+    back = np.argsort(var.positions, kind="stable")
+    s = var.summary.iloc[back]
+    out = pd.DataFrame(
+        {c: s[c].to_numpy() for c in ("tenure", "p_churn", "residual_clv", "value_at_risk")},
+        index=data.frame.index[np.sort(var.positions)],
+    )
+    q = out["residual_clv"].rank(ascending=False, pct=True, method="first")
+    out["value_tier"] = np.select([q <= 0.2, q <= 0.5], ["top 20%", "next 30%"], "bottom 50%")
+    out = out.sort_values("value_at_risk", ascending=False, kind="mergesort")
+    out["rank"] = np.arange(1, len(out) + 1)
+    return out
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_value_at_risk_summary_equals_the_previous_frame_path(telco, ties):
+    """The summary built once in rank order from numpy arrays (stable sorts) is the frame the
+    previous path built (pandas rank "first", sort_values mergesort): exactly, ties included
+    (Telco has many equal values; with ``ties`` the margin is rounded to make more), and
+    ``positions`` picks the same customers from the data."""
+    data, cox = telco
+    if ties:
+        frame = data.frame.copy()
+        frame[data.margin] = frame[data.margin].round(-1)
+        data = type(data)(
+            frame,
+            time_unit=data.time_unit,
+            excluded=data.excluded,
+            n_input=data.n_input,
+            id_col=data.id_col,
+            covariates=data.covariates,
+            segments=data.segments,
+            margin=data.margin,
+        )
+    var = cs.value_at_risk(
+        cox, data, within=6, annual_discount_rate=0.1, horizon=60,
+        tail=pd.Series(0.98 ** np.arange(200.0)),
+    )  # fmt: skip
+    assert var.summary["value_at_risk"].duplicated().sum() > 100  # ties to break
+    pd.testing.assert_frame_equal(var.summary, _previous_summary(data, var), check_exact=True)
+    assert (data.frame.index[var.positions] == var.summary.index).all()
+    assert not data.events[var.positions].any() and len(var.positions) == data.n_censored
+    np.testing.assert_array_equal(
+        data.frame["duration"].to_numpy()[var.positions], var.summary["tenure"].to_numpy()
+    )

@@ -412,3 +412,29 @@ def test_segment_totals_under_the_threshold_are_the_bootstrap_as_before(monkeypa
         expected = np.quantile(draws, [0.025, 0.975])  # summed by hand: last-bit differences
         got = mixed.loc[label, ["ci_lower", "ci_upper"]].to_numpy(float)
         np.testing.assert_allclose(got, expected, rtol=1e-13)
+
+
+def test_segment_totals_of_categorical_segments_equal_those_of_their_text():
+    """A categorical is grouped through its codes: the same table as its text (astype(str),
+    the report's previous call), with a missing value as "nan", categories without customers
+    left out and categories of the same text merged; segments in text order."""
+    gen = np.random.default_rng(7)
+    values = pd.Series(gen.gamma(2.0, 50.0, 900))
+    cat = pd.Categorical(
+        gen.choice(["b", "a", "10", "9", None], 900), categories=["b", "a", "10", "9", "empty"]
+    )
+    results = []
+    for segments in (pd.Series(cat), pd.Series(pd.Categorical(gen.choice([1, 2, 12], 900)))):
+        fast = kf.segment_totals(values, segments, n_boot=300, rng=2)
+        results.append(fast)
+        text = kf.segment_totals(values, segments.astype(str), n_boot=300, rng=2)
+        pd.testing.assert_frame_equal(fast, text)
+        # the previous grouping: pandas groupby of the text, each total numpy's sum
+        previous = values.groupby(segments.astype(str).to_numpy(), sort=True)
+        assert fast.index.tolist() == list(previous.groups)
+        np.testing.assert_array_equal(fast["total"], [g.to_numpy().sum() for _, g in previous])
+    assert results[0].index.tolist() == ["10", "9", "a", "b", "nan"]  # no "empty"
+    assert results[1].index.tolist() == ["1", "12", "2"]
+    same_text = pd.Series(pd.Categorical([1, "1", 2], categories=[1, "1", 2]))
+    merged = kf.segment_totals(pd.Series([1.0, 2.0, 4.0]), same_text, n_boot=10, rng=0)
+    assert merged["customers"].tolist() == [2, 1] and merged.index.tolist() == ["1", "2"]
