@@ -26,18 +26,35 @@ from churnsurv.exceptions import DataValidationError
 __all__ = ["ValueAtRisk", "value_at_risk"]
 
 
+def _top_first(per: np.ndarray, share: float) -> np.ndarray:
+    """True for the customers ranked within the top ``share`` by ``per`` (highest first, ties
+    in data order): rank / n <= share, as ``rank(ascending=False, pct=True, method="first")``
+    compares, without sorting (a partition, then the ties at the cut in data order)."""
+    n = per.size
+    k = min(int(np.floor(share * n)), n)
+    while k < n and (k + 1) / n <= share:  # the count of ranks r with r / n <= share,
+        k += 1  # in floating point as the comparison is made
+    while k > 0 and k / n > share:
+        k -= 1
+    top = np.zeros(n, dtype=bool)
+    if k == 0:
+        return top
+    cut = -np.partition(-per, k - 1)[k - 1]  # the k-th highest value
+    top[per > cut] = True
+    ties = np.flatnonzero(per == cut)
+    top[ties[: k - int(np.count_nonzero(per > cut))]] = True
+    return top
+
+
 def _tier_codes(per: np.ndarray, lo: float, hi: float) -> np.ndarray:
     """0, 1 or 2 per customer: share of customers ranked at or above it by residual value
-    (highest first, ties in data order) at most ``lo``, at most ``hi``, or more.
-
-    The same tiers as ``rank(ascending=False, pct=True, method="first")`` compared with ``lo``
-    and ``hi``, from one stable sort.
+    (highest first, ties in data order) at most ``lo``, at most ``hi``, or more: the tiers of
+    ``rank(ascending=False, pct=True, method="first")`` compared with ``lo`` and ``hi``.
     """
-    n = per.size
-    rank = np.empty(n)
-    rank[np.argsort(-per, kind="stable")] = np.arange(1, n + 1)
-    q = rank / n
-    return np.where(q <= lo, 0, np.where(q <= hi, 1, 2))
+    codes = np.full(per.size, 2, dtype=np.int8)
+    codes[_top_first(per, hi)] = 1
+    codes[_top_first(per, lo)] = 0
+    return codes
 
 
 def _check_tiers(tiers) -> tuple[float, float]:
