@@ -294,7 +294,8 @@ def _analysis_options(ana) -> None:
         default=20,
         metavar="N",
         help="customers listed in the value-at-risk table; default 20 (all are in "
-        "tables/value_at_risk.csv). Example: --top 50",
+        "tables/value_at_risk.csv, or past 1,000,000 in tables/value_at_risk.parquet). "
+        "Example: --top 50",
     )
     ana.add_argument(
         "--min-cox-events",
