@@ -10,9 +10,11 @@ fit) or none, the work that does not depend on the customer is done once: the li
 predictor of every customer, the baseline increments per distinct (stratum, tenure)
 (:class:`~churnsurv.regression.cox.predict.CoxCurves`) and the tail per distinct tenure (the
 tail continues each curve from the customer's own tenure, so customers with the same tenure
-share it). Each block is then a gather, one ``exp`` and, where the Cox curve ends, the splice
-``S(t) = S(t_last) S_tail(t) / S_tail(t_last)``. Any other model or tail (a parametric model,
-per customer) is predicted block by block through its ``predict_survival``.
+share it). Where the Cox curve ends it is continued by the splice
+``S(t) = S(t_last) S_tail(t) / S_tail(t_last)``; ``t_last`` depends only on the (stratum,
+tenure) group, so the splice is folded into per-group tables (:func:`_spliced_tables`) and
+each block is a gather, one ``exp`` and one product. Any other model or tail (a parametric
+model, per customer) is predicted block by block through its ``predict_survival``.
 """
 
 from __future__ import annotations
@@ -87,21 +89,58 @@ def survival_blocks(
 
 
 def _cox_blocks(model, data, times, conditional, tail, size):
-    from churnsurv.clv._valuation import _tail_survival
     from churnsurv.regression.cox.predict import CoxCurves
 
     curves = CoxCurves(model.fit_state_, data.frame, times, conditional=conditional)
-    ext_table: np.ndarray | None = None  # the tail from each distinct tenure, when first needed
-    start_code, starts = pd.factorize(curves.tenure)
-    for rows, surv in curves.blocks(size):
-        missing = np.isnan(surv)
-        if tail is None or not missing.any():
-            yield rows, surv
-            continue
-        if ext_table is None:
-            absolute = np.asarray(starts, float)[:, None] + times[None, :]
-            ext_table = _tail_survival(tail, absolute.ravel(), None).reshape(absolute.shape)
-        some = np.flatnonzero(missing.any(axis=1))  # only rows past the follow-up change
-        ext = ext_table[start_code[rows][some]]
-        surv[some] = splice_rows(surv[some], missing[some], ext)
+    if tail is None or not (np.isnan(curves.increments).any() or curves.churned.any()):
+        yield from curves.blocks(size)  # nothing to continue (or no tail: NaN kept)
+        return
+    scale_at, ratio, ext = _spliced_tables(curves, times, tail)
+    buffer = np.empty((min(size, curves.n), times.size))
+    chunk = max(1, _CHUNK_CELLS // max(times.size, 1))
+    for start in range(0, curves.n, size):
+        rows = slice(start, min(start + size, curves.n))
+        surv = buffer[: rows.stop - start]
+        for lo in range(rows.start, rows.stop, chunk):
+            hi = min(lo + chunk, rows.stop)
+            block, group = surv[lo - start : hi - start], curves.group[lo:hi]
+            np.take(scale_at, group, axis=0, out=block)
+            block *= curves.scale[lo:hi, None]
+            np.exp(block, out=block)
+            block *= ratio[group]
+        churned = np.flatnonzero(curves.churned[rows])
+        if churned.size:  # no curve of their own: the tail from their tenure, as splice_rows
+            surv[churned] = ext[curves.group[rows][churned]]
         yield rows, surv
+
+
+#: Cells of a chunk of the per-customer fill (2 MB of float64: stays in cache).
+_CHUNK_CELLS = 1 << 18
+
+
+def _spliced_tables(curves, times: np.ndarray, tail) -> tuple[np.ndarray, ...]:
+    """Per (stratum, tenure) group of ``curves``: the splice of :func:`splice_rows` folded
+    into the tables the customers' curves are gathered from.
+
+    A customer's curve is ``exp(-exp(lp) H)`` with ``H`` the group's increments; where ``H``
+    is NaN (past the stratum's follow-up) it continues from the group's last finite cell ``j``
+    as ``S(j) ext(t) / ext(j)``. So ``H`` there is replaced by ``H(j)`` and the curve multiplied
+    by ``ratio = ext(t) / ext(j)`` (1 elsewhere): one gather and one product per cell instead
+    of finding each customer's NaN cells. ``ext`` is the tail from the group's tenure.
+    """
+    from churnsurv.clv._valuation import _tail_survival
+
+    inc = curves.increments
+    tenure = np.empty(inc.shape[0])
+    tenure[curves.group] = curves.tenure  # every customer of a group has its tenure
+    absolute = tenure[:, None] + times[None, :]
+    ext = _tail_survival(tail, absolute.ravel(), None).reshape(absolute.shape)
+    missing = np.isnan(inc)
+    finite = ~missing
+    last = np.where(finite.any(axis=1), inc.shape[1] - 1 - np.argmax(finite[:, ::-1], axis=1), -1)
+    groups = np.arange(inc.shape[0])
+    h_last = np.where(last >= 0, inc[groups, np.maximum(last, 0)], 0.0)
+    e_last = np.where(last >= 0, ext[groups, np.maximum(last, 0)], 1.0)
+    scale_at = np.where(missing, h_last[:, None], inc)
+    ratio = np.where(missing, ext / e_last[:, None], 1.0)
+    return scale_at, ratio, ext

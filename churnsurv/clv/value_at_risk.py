@@ -26,6 +26,37 @@ from churnsurv.exceptions import DataValidationError
 __all__ = ["ValueAtRisk", "value_at_risk"]
 
 
+def _top_first(per: np.ndarray, share: float) -> np.ndarray:
+    """True for the customers ranked within the top ``share`` by ``per`` (highest first, ties
+    in data order): rank / n <= share, as ``rank(ascending=False, pct=True, method="first")``
+    compares, without sorting (a partition, then the ties at the cut in data order)."""
+    n = per.size
+    k = min(int(np.floor(share * n)), n)
+    while k < n and (k + 1) / n <= share:  # the count of ranks r with r / n <= share,
+        k += 1  # in floating point as the comparison is made
+    while k > 0 and k / n > share:
+        k -= 1
+    top = np.zeros(n, dtype=bool)
+    if k == 0:
+        return top
+    cut = -np.partition(-per, k - 1)[k - 1]  # the k-th highest value
+    top[per > cut] = True
+    ties = np.flatnonzero(per == cut)
+    top[ties[: k - int(np.count_nonzero(per > cut))]] = True
+    return top
+
+
+def _tier_codes(per: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """0, 1 or 2 per customer: share of customers ranked at or above it by residual value
+    (highest first, ties in data order) at most ``lo``, at most ``hi``, or more: the tiers of
+    ``rank(ascending=False, pct=True, method="first")`` compared with ``lo`` and ``hi``.
+    """
+    codes = np.full(per.size, 2, dtype=np.int8)
+    codes[_top_first(per, hi)] = 1
+    codes[_top_first(per, lo)] = 0
+    return codes
+
+
 def _check_tiers(tiers) -> tuple[float, float]:
     """Value-tier cut points: two shares with 0 < top < top + next < 1."""
     try:
@@ -51,15 +82,22 @@ class ValueAtRisk(Result):
         One row per active customer, highest value at risk first: ``tenure``,
         ``p_churn``, ``residual_clv``, ``value_at_risk``, ``value_tier``, ``rank``.
     assumptions : dict
+    positions : numpy.ndarray
+        The row of each ``summary`` row in the data valued (``data.frame.iloc[positions]`` are
+        the same customers, in the same order): other columns by position, without matching
+        millions of ids.
 
     Examples
     --------
     See :func:`value_at_risk`.
     """
 
-    def __init__(self, summary: pd.DataFrame, assumptions: dict) -> None:
+    def __init__(
+        self, summary: pd.DataFrame, assumptions: dict, positions: np.ndarray | None = None
+    ) -> None:
         self.summary = summary
         self.assumptions = assumptions
+        self.positions = positions
 
     def top(self, n: int = 20) -> pd.DataFrame:
         """The ``n`` customers with the highest value at risk (``n`` a whole number >= 1).
@@ -152,6 +190,7 @@ def value_at_risk(
     """
     check_horizon(within, name="within")
     check_horizon(horizon)
+    lo, hi = _check_tiers(tiers)
     data.require_customer_rows(purpose="value_at_risk")
     if not hasattr(model, "predict_survival"):
         raise TypeError("value_at_risk needs a fitted Cox or parametric model (per customer).")
@@ -159,7 +198,8 @@ def value_at_risk(
     disc = discount_factors(
         grid, annual_discount_rate=annual_discount_rate, time_unit=data.time_unit
     )
-    sub = data.take(np.flatnonzero(~data.events))
+    active = np.flatnonzero(~data.events)
+    sub = data.take(active)
     factor, schedule = _resolve_margin(margin, sub, grid.size, allow_negative_margin)
     times = np.union1d(grid, [float(within)])
     cols, at = np.searchsorted(times, grid), np.searchsorted(times, float(within))
@@ -181,22 +221,24 @@ def value_at_risk(
         p_churn[rows] = 1.0 - surv[:, at]
     if n_missing:
         _not_identified(model, n_missing, grid)
+    value = p_churn * per
+    # highest value at risk first, ties in data order (a stable sort of the negated values:
+    # what sort_values(ascending=False, kind="mergesort") gives); built once in that order
+    order = np.argsort(-value, kind="stable")
+    tier_code = _tier_codes(per, lo, hi)
+    labels = np.array([f"top {lo:.0%}", f"next {hi - lo:.0%}", f"bottom {1 - hi:.0%}"], object)
     out = pd.DataFrame(
         {
-            "tenure": sub.frame["duration"].to_numpy(),
-            "p_churn": p_churn,
-            "residual_clv": per,
-            "value_at_risk": p_churn * per,
+            "tenure": sub.frame["duration"].to_numpy()[order],
+            "p_churn": p_churn[order],
+            "residual_clv": per[order],
+            "value_at_risk": value[order],
+            "value_tier": labels[tier_code[order]],
+            "rank": np.arange(1, len(order) + 1),
         },
-        index=sub.frame.index,
+        index=sub.frame.index[order],
     )
-    q = out["residual_clv"].rank(ascending=False, pct=True, method="first")
-    lo, hi = _check_tiers(tiers)
-    out["value_tier"] = np.select(
-        [q <= lo, q <= hi], [f"top {lo:.0%}", f"next {hi - lo:.0%}"], f"bottom {1 - hi:.0%}"
-    )
-    out = out.sort_values("value_at_risk", ascending=False, kind="mergesort")
-    out["rank"] = np.arange(1, len(out) + 1)
+    positions = active[order]
     assumptions = {
         "within": f"{within} {data.time_unit}s",
         "horizon": f"{horizon} {data.time_unit}s",
@@ -205,4 +247,4 @@ def value_at_risk(
         "model": type(model).__name__,
         "tail": _tail_name(tail),
     }
-    return ValueAtRisk(out, assumptions)
+    return ValueAtRisk(out, assumptions, positions)

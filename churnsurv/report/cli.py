@@ -10,6 +10,7 @@ import shlex
 import sys
 import textwrap
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -293,7 +294,8 @@ def _analysis_options(ana) -> None:
         default=20,
         metavar="N",
         help="customers listed in the value-at-risk table; default 20 (all are in "
-        "tables/value_at_risk.csv). Example: --top 50",
+        "tables/value_at_risk.csv, or past 1,000,000 in tables/value_at_risk.parquet). "
+        "Example: --top 50",
     )
     ana.add_argument(
         "--min-cox-events",
@@ -476,10 +478,26 @@ def _run(args: argparse.Namespace, command: str, run_report) -> int:
     sys.stdout.write(
         first + f"  report:   {result.html}\n"
         f"  notebook: {result.notebook}\n"
-        f"  tables:   {result.out / 'tables'} ({len(result.tables)} CSV files)\n"
+        f"  tables:   {result.out / 'tables'} ({_count_tables(result.tables)})\n"
         f"  figures:  {result.out / 'figures'} ({len(result.figures)} PNG files)\n"
     )
     return EXIT_SKIPPED_SECTIONS if result.failed else 0
+
+
+def _count_tables(tables: list) -> str:
+    """``"14 CSV files"``, and ``", 1 Parquet file"`` when a table was too long for a CSV.
+
+    Examples
+    --------
+    >>> _count_tables([Path("a.csv"), Path("b.csv"), Path("b.parquet")])
+    '2 CSV files, 1 Parquet file'
+    """
+    n_csv = sum(Path(t).suffix == ".csv" for t in tables)
+    n_parquet = sum(Path(t).suffix == ".parquet" for t in tables)
+    text = f"{n_csv} CSV file{'s' if n_csv != 1 else ''}"
+    if n_parquet:
+        text += f", {n_parquet} Parquet file{'s' if n_parquet != 1 else ''}"
+    return text
 
 
 def _demo_summary() -> None:

@@ -26,7 +26,7 @@ import pandas as pd
 
 import churnsurv as cs
 from churnsurv._typing import ArrayLike
-from churnsurv._validation import as_float_array, check_choice, check_horizon
+from churnsurv._validation import as_float_array, check_choice, check_count, check_horizon
 from churnsurv.clv.btyd.sbg import ConstantChurnError
 from churnsurv.data import ChurnData
 from churnsurv.exceptions import DataValidationError
@@ -66,6 +66,7 @@ __all__ = [
     "sbg_tail",
     "sniff_delimiter",
     "write_csv",
+    "write_table",
 ]
 
 #: Bundled data sets the report knows: name → (folder, file) inside ``churnsurv._data``.
@@ -576,3 +577,65 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike, *, index: bool = Tru
     path = Path(path)
     neutralise_formulas(frame).to_csv(path, index=index)
     return path
+
+
+def write_table(
+    frame: pd.DataFrame,
+    path: str | os.PathLike,
+    *,
+    index: bool = True,
+    max_csv_rows: int = 1_000_000,
+    what: str = "rows",
+    order: str = "in the table's order",
+) -> str:
+    """Write a table of the report as CSV, and as Parquet when it is too long for a spreadsheet.
+
+    Up to ``max_csv_rows`` rows the CSV is written exactly as :func:`write_csv` writes it.
+    Longer tables are written whole, with their exact dtypes and index, to ``<name>.parquet``
+    (pyarrow), and their first ``max_csv_rows`` rows to ``<name>.csv`` (by :func:`write_csv`):
+    a spreadsheet opens at most 1,048,576 rows, and 8.8 million customers are 770 MB of text.
+    A stale ``<name>.parquet`` from an earlier, longer table is removed.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    path : str or path-like
+        The CSV file (``.csv``); the Parquet file is beside it.
+    index : bool, default True
+        Write the index (as ``DataFrame.to_csv`` does).
+    max_csv_rows : int, default 1,000,000
+        Rows written to the CSV at most (a whole number >= 1).
+    what, order : str
+        The rows in the returned sentence ("active customers") and the order of the first rows
+        ("by rank").
+
+    Returns
+    -------
+    str
+        Where the rows are, for a caption: ``"All 12 rows: tables/t.csv"`` or
+        ``"All 12 rows: tables/t.parquet; the first 10 in the table's order: tables/t.csv"``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> frame = pd.DataFrame({"clv": np.arange(12.0)})
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     Path(tmp, "tables").mkdir()
+    ...     print(write_table(frame, Path(tmp, "tables", "t.csv"), max_csv_rows=10))
+    ...     print(len(pd.read_csv(Path(tmp, "tables", "t.csv"))),
+    ...           pd.read_parquet(Path(tmp, "tables", "t.parquet")).equals(frame))
+    All 12 rows: tables/t.parquet; the first 10 in the table's order: tables/t.csv
+    10 True
+    """
+    limit = check_count(max_csv_rows, name="max_csv_rows")
+    path = Path(path)
+    parquet = path.with_suffix(".parquet")
+    shown = f"{path.parent.name}/{path.name}" if path.parent.name else path.name
+    if len(frame) <= limit:
+        write_csv(frame, path, index=index)
+        parquet.unlink(missing_ok=True)
+        return f"All {len(frame):,} {what}: {shown}"
+    frame.to_parquet(parquet, engine="pyarrow", index=index)
+    write_csv(frame.iloc[:limit], path, index=index)
+    shown_parquet = shown[: -len(path.suffix)] + ".parquet" if path.suffix else shown + ".parquet"
+    return f"All {len(frame):,} {what}: {shown_parquet}; the first {limit:,} {order}: {shown}"

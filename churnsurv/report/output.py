@@ -56,7 +56,8 @@ FAILED_NOTEBOOK = "report-failed.ipynb"
 _FOLDERS = ("tables", "figures")
 #: The only paths (relative to --out) this tool writes, and so the only ones it may remove.
 _OWN = re.compile(
-    r"^(report\.html|report\.ipynb|report-failed\.ipynb|tables/[^/]+\.csv|figures/[^/]+\.png)$"
+    r"^(report\.html|report\.ipynb|report-failed\.ipynb|tables/[^/]+\.(csv|parquet)"
+    r"|figures/[^/]+\.png)$"
 )
 
 
@@ -250,7 +251,7 @@ def _remove_own(out: Path, relative: str) -> None:
 def _made(stage: Path) -> list[str]:
     """The report's files in the partial folder, relative to it."""
     files = [p for p in ("report.html", "report.ipynb") if (stage / p).is_file()]
-    for folder, pattern in (("tables", "*.csv"), ("figures", "*.png")):
+    for folder, pattern in (("tables", "*.csv"), ("tables", "*.parquet"), ("figures", "*.png")):
         files += [f"{folder}/{p.name}" for p in sorted((stage / folder).glob(pattern))]
     return files
 

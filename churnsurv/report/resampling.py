@@ -2,8 +2,9 @@
 
 A bootstrap total of ``m`` values is the sum of ``m`` draws with replacement. Drawn directly,
 each draw reads a random one of the ``m`` values: for the 884,000 active customers of a
-1,000,000-customer report that is a cache miss per draw (7 MB of values), about 2.7 billion
-of them for the report's 1,000 resamples of three groupings.
+1,000,000-customer report that would be a cache miss per draw (7 MB of values), about 2.7
+billion of them for 1,000 resamples of three groupings. (The report now draws resamples only
+for segments under 10,000 customers and takes larger ones from :func:`saddlepoint_quantiles`.)
 
 :func:`bootstrap_totals` draws the same distribution in an order that stays in cache: the
 values are cut into consecutive pieces of at most :data:`PIECE` (256 KB of float64); a uniform
@@ -13,13 +14,21 @@ draw within that piece. So the numbers of draws falling in the pieces are multin
 piece are independent uniform draws from that piece alone, made a piece at a time. This is
 exact (no Poisson approximation of the counts); only the random stream differs from the
 direct draws, which are still used when all values fit in one piece.
+
+For many values, :func:`saddlepoint_quantiles` gives the quantiles of the same bootstrap
+distribution without drawing: the total of ``m`` draws has the cumulant generating function
+``K(s) = m log(mean(exp(s x)))`` exactly, and the Lugannani-Rice formula turns it into tail
+probabilities (Davison & Hinkley 1988, Biometrika 75, 417-431; Davison & Hinkley 1997,
+*Bootstrap Methods and their Application*, sec. 9.5). Each evaluation is one pass over the
+values; a quantile takes about four.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy import special
 
-__all__ = ["PIECE", "bootstrap_totals"]
+__all__ = ["PIECE", "bootstrap_totals", "saddlepoint_quantiles"]
 
 #: Values per piece: 32,768 float64 values (256 KB) stay in a core's L2 cache. A power of two
 #: at most 2**16 (see :func:`_positions`).
@@ -83,3 +92,95 @@ def bootstrap_totals(
             first = (np.cumsum(c) - c)[drawn]  # each resample's first draw: increasing
             totals[r0 + drawn] += np.add.reduceat(values, first)
     return totals
+
+
+def _cgf(z: np.ndarray, z2: np.ndarray, s: float) -> tuple[float, float, float]:
+    """Log mean of ``exp(s z)`` and its first two derivatives in ``s`` (one pass, no overflow).
+
+    The derivatives are the mean and variance of ``z`` tilted by ``exp(s z)``; ``z2 = z * z``.
+    """
+    w = np.multiply(z, s)
+    top = float(w.max())
+    np.exp(np.subtract(w, top, out=w), out=w)
+    total = float(w.sum())
+    mean = float(w @ z) / total
+    var = max(float(w @ z2) / total - mean * mean, 0.0)
+    return top + np.log(total / z.size), mean, var
+
+
+def _lugannani_rice(z: np.ndarray, z2: np.ndarray, s: float) -> tuple[float, float, float]:
+    """``(P(Z <= y), y, dP/ds)`` at saddlepoint ``s`` for ``Z`` the total of ``z.size`` draws
+    of ``z``.
+
+    ``y = K'(s)``; ``P = Phi(w) + phi(w) (1 / w - 1 / u)`` with
+    ``w = sign(s) sqrt(2 (s y - K(s)))`` and ``u = s sqrt(K''(s))`` (``s`` not 0); ``dP/ds``
+    is the saddlepoint density times ``dy/ds = K''(s)``, ``phi(w) sqrt(K''(s))``.
+    """
+    m = z.size
+    k, k1, k2 = _cgf(z, z2, s)
+    y = m * k1
+    w = np.sign(s) * np.sqrt(max(2.0 * (s * y - m * k), 0.0))
+    u = s * np.sqrt(m * k2)
+    if w == 0.0 or u == 0.0:  # at the support's end: all mass below (or above) y
+        return (1.0 if s > 0 else 0.0), y, 0.0
+    density = np.exp(-0.5 * w * w) / np.sqrt(2 * np.pi)
+    p = special.ndtr(w) + density * (1.0 / w - 1.0 / u)
+    return float(p), y, float(density * np.sqrt(m * k2))
+
+
+def _quantile(z: np.ndarray, z2: np.ndarray, q: float) -> float:
+    """The ``q`` quantile of the total of ``z.size`` draws of standardised ``z``.
+
+    Newton's method on the saddlepoint ``s`` (from the normal approximation's), kept inside a
+    bracket of ``F(s) - q`` and bisecting when a step leaves it; about four evaluations.
+    """
+    side = 1.0 if q > 0.5 else -1.0
+    s = float(special.ndtri(q)) / np.sqrt(z.size)  # the normal approximation's saddlepoint
+    near, far = 0.0, np.inf * side  # F(near) - q and F(far) - q have opposite signs
+    for _ in range(100):
+        p, y, slope = _lugannani_rice(z, z2, s)
+        if abs(p - q) < 1e-10:  # 1e-10 in probability: below 1e-8 sd of the total in y
+            return y
+        if (p - q) * side < 0:
+            near = s  # not far enough out
+        else:
+            far = s
+        if np.isinf(far) and abs(s) * float(np.abs(z).max()) > 700:
+            return float(z.size * (z.max() if side > 0 else z.min()))  # q at the support's end
+        step = s - (p - q) / slope if slope > 0 else np.nan
+        lo, hi = sorted((near, far))
+        if lo < step < hi:
+            if abs(step - s) <= 1e-10 * abs(s):
+                break
+            s = step
+        else:
+            s = 2.0 * s if np.isinf(far) else 0.5 * (near + far)
+        if abs(far - near) <= 1e-12 * abs(s):
+            break
+    return _lugannani_rice(z, z2, s)[1]
+
+
+def saddlepoint_quantiles(x: np.ndarray, probs) -> np.ndarray:
+    """Quantiles of the bootstrap total of ``x`` (the sum of ``x.size`` draws with replacement),
+    by the saddlepoint approximation of its distribution (Lugannani-Rice).
+
+    The values are standardised first (the total is ``m mean(x) + sd(x) Z``); ``probs`` must
+    lie strictly between 0 and 1, away from 1/2 (the formula's removable singularity).
+
+    Examples
+    --------
+    Values 0 and 1: the total is Binomial(20,000, 0.3), whose 2.5% and 97.5% quantiles are
+    5,873 and 6,127 (``scipy.stats.binom.ppf``):
+
+    >>> x = np.repeat([0.0, 1.0], [14_000, 6_000])
+    >>> np.round(saddlepoint_quantiles(x, [0.025, 0.975]), 1)
+    array([5873.2, 6127.2])
+    """
+    x = np.asarray(x, dtype=float)
+    mu, sd = float(x.mean()), float(x.std())
+    if sd == 0.0:
+        return np.full(len(probs), x.size * mu)
+    z = (x - mu) / sd
+    z2 = z * z
+    totals = [x.size * mu + sd * _quantile(z, z2, float(q)) for q in probs]
+    return np.clip(totals, x.size * x.min(), x.size * x.max())

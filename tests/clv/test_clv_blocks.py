@@ -103,3 +103,101 @@ def test_value_at_risk_without_tail_counts_every_customer_past_follow_up(monkeyp
     n_past = int(((data.frame["duration"] + 59 > 72) & ~data.frame["event"]).sum())
     with pytest.raises(ValueError, match=f"for {n_past} customer"):
         cs.value_at_risk(cox, data, within=6, annual_discount_rate=0.1, horizon=60)
+
+
+def _previous_summary(data, var) -> pd.DataFrame:
+    """The summary as value_at_risk built it before (pandas rank, np.select on Series,
+    sort_values), from the same per-customer values put back in data order."""
+    back = np.argsort(var.positions, kind="stable")
+    s = var.summary.iloc[back]
+    out = pd.DataFrame(
+        {c: s[c].to_numpy() for c in ("tenure", "p_churn", "residual_clv", "value_at_risk")},
+        index=data.frame.index[np.sort(var.positions)],
+    )
+    q = out["residual_clv"].rank(ascending=False, pct=True, method="first")
+    out["value_tier"] = np.select([q <= 0.2, q <= 0.5], ["top 20%", "next 30%"], "bottom 50%")
+    out = out.sort_values("value_at_risk", ascending=False, kind="mergesort")
+    out["rank"] = np.arange(1, len(out) + 1)
+    return out
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_value_at_risk_summary_equals_the_previous_frame_path(telco, ties):
+    """The summary built once in rank order from numpy arrays (stable sorts) is the frame the
+    previous path built (pandas rank "first", sort_values mergesort): exactly, ties included
+    (Telco has many equal values; with ``ties`` the margin is rounded to make more), and
+    ``positions`` picks the same customers from the data."""
+    data, cox = telco
+    if ties:
+        frame = data.frame.copy()
+        frame[data.margin] = frame[data.margin].round(-1)
+        data = type(data)(
+            frame,
+            time_unit=data.time_unit,
+            excluded=data.excluded,
+            n_input=data.n_input,
+            id_col=data.id_col,
+            covariates=data.covariates,
+            segments=data.segments,
+            margin=data.margin,
+        )
+    var = cs.value_at_risk(
+        cox, data, within=6, annual_discount_rate=0.1, horizon=60,
+        tail=pd.Series(0.98 ** np.arange(200.0)),
+    )  # fmt: skip
+    assert var.summary["value_at_risk"].duplicated().sum() > 100  # ties to break
+    pd.testing.assert_frame_equal(var.summary, _previous_summary(data, var), check_exact=True)
+    assert (data.frame.index[var.positions] == var.summary.index).all()
+    assert not data.events[var.positions].any() and len(var.positions) == data.n_censored
+    np.testing.assert_array_equal(
+        data.frame["duration"].to_numpy()[var.positions], var.summary["tenure"].to_numpy()
+    )
+
+
+@pytest.mark.parametrize("conditional", [True, False])
+def test_cox_blocks_with_the_splice_folded_in_equal_splicing_each_row(
+    telco, stratified, conditional
+):
+    """survival_blocks' Cox path (the splice folded into per-group tables) against the previous
+    way: each block's curves from CoxCurves, then splice_rows on the rows with NaN cells, the
+    tail from each customer's tenure; churned customers (no curve of their own) included."""
+    from churnsurv.clv._valuation import _tail_survival
+    from churnsurv.clv.customer_blocks import splice_rows, survival_blocks
+    from churnsurv.regression.cox.predict import CoxCurves
+
+    data, _ = telco
+    tail = _tails(data)["sbg"]
+    times = np.arange(0.0, 101.0)  # past the 72-month follow-up from every tenure
+    new = np.vstack(
+        [
+            s.copy()
+            for _, s in survival_blocks(
+                stratified, data, times, conditional=conditional, tail=tail, size=2000
+            )
+        ]
+    )
+    curves = CoxCurves(stratified.fit_state_, data.frame, times, conditional=conditional)
+    old = np.empty((curves.n, times.size))
+    curves.fill(old, slice(0, curves.n))
+    missing = np.isnan(old)
+    assert missing.any(axis=1).sum() > 1000 and (data.events.any() or not conditional)
+    ext = _tail_survival(tail, (curves.tenure[:, None] + times).ravel(), None)
+    splice_rows(old, missing, ext.reshape(old.shape))
+    np.testing.assert_allclose(new, old, rtol=1e-13, atol=0)
+    np.testing.assert_array_equal(new[~missing], old[~missing])  # inside the follow-up: exact
+
+
+def test_value_tiers_without_sorting_equal_pandas_rank_first():
+    """The tiers from a partition and the ties at each cut in data order equal those of
+    pandas' rank(ascending=False, pct=True, method="first") (the previous code), with ties,
+    negative values, tiny tables and shares that are not multiples of 1 / n."""
+    from churnsurv.clv.value_at_risk import _tier_codes
+
+    gen = np.random.default_rng(0)
+    for n in (1, 2, 3, 7, 10, 11, 100, 1001):
+        for x in (gen.random(n), gen.integers(0, 5, n) * 1.0, np.zeros(n), gen.integers(-1, 2, n)):
+            x = np.asarray(x, dtype=float)
+            for lo, hi in ((0.2, 0.5), (0.1, 0.3), (1 / 3, 2 / 3), (0.01, 0.99)):
+                q = pd.Series(x).rank(ascending=False, pct=True, method="first")
+                previous = np.select([q <= lo, q <= hi], [0, 1], 2)
+                np.testing.assert_array_equal(_tier_codes(x, lo, hi), previous)

@@ -321,3 +321,120 @@ def test_segment_totals_past_one_piece_resample_the_same_distribution(monkeypatc
     ranks = resampling.bootstrap_totals(v, 2000, np.random.default_rng(2), cells=500)
     sd = np.sqrt(v.size * v.var())
     assert abs(ranks.mean() - v.sum()) < 4 * sd / np.sqrt(2000)
+
+
+# --------------------------------------------------------------------------------------------
+# segment totals from the saddlepoint approximation (large segments)
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("n", "p"), [(20_000, 0.3), (2_000_000, 0.3), (20_000, 0.01)])
+def test_saddlepoint_quantiles_of_a_binomial_total(n, p):
+    """Values 0 and 1: the bootstrap total of n values, k of them 1, is exactly
+    Binomial(n, k / n). Its quantiles (scipy.stats.binom.ppf) match the saddlepoint ones
+    within the discreteness (one count: the approximation is continuous)."""
+    from scipy import stats
+
+    from churnsurv.report.resampling import saddlepoint_quantiles
+
+    k = round(p * n)
+    x = np.zeros(n)
+    x[np.random.default_rng(0).choice(n, k, replace=False)] = 1.0
+    probs = [0.005, 0.025, 0.1, 0.9, 0.975, 0.995]
+    got = saddlepoint_quantiles(x, probs)
+    exact = stats.binom.ppf(probs, n, k / n)
+    np.testing.assert_allclose(got, exact, atol=1.0)
+
+
+def test_saddlepoint_quantiles_of_skewed_values_match_100000_resamples(r_reference):
+    """Lognormal values (sdlog 1.5, n = 10,000 = SADDLEPOINT_MIN, seeded in R): the saddlepoint
+    2.5% / 97.5% quantiles of the bootstrap total against those of B = 100,000 resamples drawn
+    in R (tests/reference/bootstrap_total.R). Monte Carlo error of the B = 100,000 quantiles:
+    the spread of the 100 runs of 1,000 resamples / sqrt(100); the saddlepoint lies within 3 of
+    those, and closer to the B = 100,000 quantiles than the median B = 1,000 run."""
+    from churnsurv.report.resampling import saddlepoint_quantiles
+
+    ref = r_reference("bootstrap_total.json")
+    x = np.array(ref["x"])
+    assert x.size == kf.SADDLEPOINT_MIN
+    assert x.sum() == pytest.approx(ref["total"], rel=1e-14)
+    big = np.array(ref["q_100000"])
+    runs = np.array(ref["q_runs_1000"])  # 100 runs x 2 quantiles
+    mc_error = runs.std(axis=0, ddof=1) / np.sqrt(runs.shape[0])
+    got = saddlepoint_quantiles(x, ref["probs"])
+    assert (np.abs(got - big) < 3 * mc_error).all(), (got, big, mc_error)
+    typical_1000 = np.median(np.abs(runs - big), axis=0)
+    assert (np.abs(got - big) < typical_1000).all(), (np.abs(got - big), typical_1000)
+    # a skewed total: the interval is not symmetric about the total (the normal one would be)
+    assert big[1] - ref["total"] > ref["total"] - big[0]
+    assert got[1] - ref["total"] > ref["total"] - got[0]
+
+
+def test_saddlepoint_quantiles_of_equal_values_and_at_the_support_end():
+    from churnsurv.report.resampling import saddlepoint_quantiles
+
+    np.testing.assert_array_equal(saddlepoint_quantiles(np.full(50, 2.5), [0.025, 0.975]), 125)
+    # three 1s among 20,000: P(total = 0) = 0.05 > 0.025, so the 2.5% quantile is 0 (binom.ppf)
+    x = np.zeros(20_000)
+    x[:3] = 1.0
+    lower, upper = saddlepoint_quantiles(x, [0.025, 0.975])
+    assert lower == 0.0
+    assert upper == pytest.approx(7.0, abs=1.0)  # scipy.stats.binom.ppf(0.975, 20000, 3e-4)
+
+
+def test_segment_totals_under_the_threshold_are_the_bootstrap_as_before(monkeypatch):
+    """Segments under SADDLEPOINT_MIN keep the seeded Monte Carlo: the same draws as the
+    direct percentile bootstrap; a segment at or above it gets the saddlepoint interval and
+    uses no draws (the small segments' draws are those they get without it)."""
+    from churnsurv.report import findings
+    from churnsurv.report.resampling import saddlepoint_quantiles
+
+    rng = np.random.default_rng(3)
+    values = pd.Series(rng.gamma(2.0, 50.0, 1300))
+    segments = pd.Series(
+        np.where(np.arange(1300) < 1000, "big", np.where(np.arange(1300) % 2, "a", "c"))
+    )
+    small = segments != "big"
+    monkeypatch.setattr(findings, "SADDLEPOINT_MIN", 1000)
+    mixed = findings.segment_totals(values, segments, n_boot=400, rng=11)
+    assert mixed["method"].tolist() == [
+        "bootstrap, 400 resamples", "saddlepoint", "bootstrap, 400 resamples"
+    ]  # fmt: skip
+    np.testing.assert_allclose(
+        mixed.loc["big", ["ci_lower", "ci_upper"]].to_numpy(float),
+        saddlepoint_quantiles(values[~small].to_numpy(), [0.025, 0.975]),
+    )
+    only_small = findings.segment_totals(values[small], segments[small], n_boot=400, rng=11)
+    pd.testing.assert_frame_equal(mixed.loc[["a", "c"]], only_small)
+    # the same draws as the percentile bootstrap by hand, in segment order
+    gen = np.random.default_rng(11)
+    for label in ("a", "c"):
+        x = values[segments == label].to_numpy()
+        draws = x[gen.integers(0, x.size, (400, x.size))].sum(axis=1)
+        expected = np.quantile(draws, [0.025, 0.975])  # summed by hand: last-bit differences
+        got = mixed.loc[label, ["ci_lower", "ci_upper"]].to_numpy(float)
+        np.testing.assert_allclose(got, expected, rtol=1e-13)
+
+
+def test_segment_totals_of_categorical_segments_equal_those_of_their_text():
+    """A categorical is grouped through its codes: the same table as its text (astype(str),
+    the report's previous call), with a missing value as "nan", categories without customers
+    left out and categories of the same text merged; segments in text order."""
+    gen = np.random.default_rng(7)
+    values = pd.Series(gen.gamma(2.0, 50.0, 900))
+    cat = pd.Categorical(
+        gen.choice(["b", "a", "10", "9", None], 900), categories=["b", "a", "10", "9", "empty"]
+    )
+    results = []
+    for segments in (pd.Series(cat), pd.Series(pd.Categorical(gen.choice([1, 2, 12], 900)))):
+        fast = kf.segment_totals(values, segments, n_boot=300, rng=2)
+        results.append(fast)
+        text = kf.segment_totals(values, segments.astype(str), n_boot=300, rng=2)
+        pd.testing.assert_frame_equal(fast, text)
+        # the previous grouping: pandas groupby of the text, each total numpy's sum
+        previous = values.groupby(segments.astype(str).to_numpy(), sort=True)
+        assert fast.index.tolist() == list(previous.groups)
+        np.testing.assert_array_equal(fast["total"], [g.to_numpy().sum() for _, g in previous])
+    assert results[0].index.tolist() == ["10", "9", "a", "b", "nan"]  # no "empty"
+    assert results[1].index.tolist() == ["1", "12", "2"]
+    same_text = pd.Series(pd.Categorical([1, "1", 2], categories=[1, "1", 2]))
+    merged = kf.segment_totals(pd.Series([1.0, 2.0, 4.0]), same_text, n_boot=10, rng=0)
+    assert merged["customers"].tolist() == [2, 1] and merged.index.tolist() == ["1", "2"]

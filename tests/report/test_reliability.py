@@ -224,6 +224,27 @@ def test_publish_replaces_the_previous_report_and_nothing_else(tmp_path):
     assert manifest["complete"] is True and manifest["files"] == sorted(second)
 
 
+def test_publish_moves_a_parquet_table_and_removes_it_when_no_longer_written(tmp_path):
+    """A table too long for a CSV is also written as Parquet (report/io.py, write_table): it is
+    published with the report, listed in the manifest, counted by the command's summary, and
+    removed by a later report that writes only the CSV; a user's own Parquet file is kept."""
+    from churnsurv.report.cli import _count_tables
+
+    out = tmp_path / "out"
+    (out / "tables").mkdir(parents=True)
+    first = {"report.html": "1", "tables/var.csv": "1", "tables/var.parquet": "1"}
+    files = output.publish(fake_stage(out, first), out)
+    assert files == sorted(first) and (out / "tables" / "var.parquet").read_text() == "1"
+    assert _count_tables([out / f for f in files if f.startswith("tables/")]) == (
+        "1 CSV file, 1 Parquet file"
+    )
+    (out / "tables" / "mine.parquet").write_text("u")
+    second = {"report.html": "2", "tables/var.csv": "2"}
+    assert output.publish(fake_stage(out, second), out) == sorted(second)
+    assert not (out / "tables" / "var.parquet").exists()
+    assert (out / "tables" / "mine.parquet").read_text() == "u"
+
+
 def test_an_edited_manifest_cannot_remove_anything_else(tmp_path):
     out = tmp_path / "out"
     out.mkdir()

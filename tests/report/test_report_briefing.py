@@ -74,6 +74,13 @@ def test_twelve_month_report_values_within_follow_up_and_says_how_far_it_extrapo
     assert everyone["ci_lower"] < everyone["total"] < everyone["ci_upper"]
     by_plan = totals[totals["by"] == "plan"].set_index("segment")
     assert by_plan["total"].sum() == pytest.approx(everyone["total"])
+    # every segment under SADDLEPOINT_MIN customers: the seeded resamples, and the caption says so
+    assert (totals["customers"] < 10_000).all()
+    assert set(totals["method"]) == {"bootstrap, 1,000 resamples"}
+    assert "Its quantiles come from 1,000 seeded resamples." in text
+    # under a million rows the CSV holds them all, and the caption counts them (write_table)
+    assert f"All {len(var):,} active customers: tables/value_at_risk.csv. Section 8" in text
+    assert not (out / "tables" / "value_at_risk.parquet").exists()
 
 
 def test_twelve_month_key_findings_name_the_true_drivers_and_no_truncation_caveat(twelve):
