@@ -539,11 +539,28 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         if values.dtype == object or isinstance(
             values.dtype, (pd.CategoricalDtype, pd.StringDtype)
         ):
-            out[column] = values.astype(object).map(_as_text)
-    out = out.rename(index=_as_text, columns=_as_text)
+            out[column] = _quoted(values.astype(object))
+    out = out.rename(columns=_as_text)
+    flat = not isinstance(out.index, pd.MultiIndex)
+    if flat and (out.index.dtype == object or isinstance(out.index.dtype, pd.StringDtype)):
+        out.index = pd.Index(_quoted(out.index.astype(object)), name=out.index.name)
+    else:
+        out = out.rename(index=_as_text)
     out.index.names = [_as_text(n) for n in out.index.names]
     out.columns.names = [_as_text(n) for n in out.columns.names]
     return out
+
+
+def _quoted(values: pd.Series | pd.Index) -> np.ndarray:
+    """Object values with :func:`_as_text` applied, found by one vectorised test per cell:
+    only the cells that need a quote go through Python (a 1,000,000-row table of text ids
+    took 3 s cell by cell)."""
+    text = np.array(values, dtype=object)  # a copy: changed in place below
+    where = np.flatnonzero(np.fromiter((isinstance(v, str) for v in text), bool, text.size))
+    starts = pd.Series(text[where], dtype=object).str.startswith(FORMULA_STARTS)
+    quote = where[starts.to_numpy(dtype=bool)]
+    text[quote] = ["'" + v for v in text[quote]]
+    return text
 
 
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike, *, index: bool = True) -> Path:

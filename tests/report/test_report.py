@@ -945,6 +945,36 @@ def test_neutralise_formulas_quotes_text_only():
     assert frame.columns[0] == "=cmd"  # the input is not changed
 
 
+def test_neutralise_formulas_is_the_cell_by_cell_rule():
+    """The vectorised quoting equals _as_text applied to every cell and label (text, str
+    subclasses, missing values, numbers in text columns, categoricals, an Arrow-backed index)."""
+    from churnsurv.report.io import _as_text, neutralise_formulas
+
+    class Label(str):
+        pass
+
+    cells = ["=1+1", "@SUM(A1)", "-x", "plain", np.nan, None, 3, "\tx", "\rq", "", "+"]
+    cells += ["'=a", Label("=sub"), Label("ok")]
+    labels = [str(v) for v in cells]
+    for index in (
+        pd.Index(labels, name="=id"),
+        pd.Index(pd.array(labels, dtype=pd.StringDtype("pyarrow"))),
+        pd.RangeIndex(len(cells)),
+    ):
+        frame = pd.DataFrame(
+            {"a": cells, "b": pd.Categorical(labels), "n": np.arange(len(cells)) - 3.5},
+            index=index,
+        )
+        expected = frame.copy()
+        for col in ("a", "b"):
+            expected[col] = frame[col].astype(object).map(_as_text)
+        expected = expected.rename(index=_as_text, columns=_as_text)
+        expected.index.names = [_as_text(n) for n in expected.index.names]
+        got = neutralise_formulas(frame)
+        pd.testing.assert_frame_equal(got, expected, check_index_type=False)
+        assert list(got.index) == list(expected.index)
+
+
 def _page_text(page: str) -> str:
     """The visible text of a report page (tags dropped, entities decoded, spaces collapsed)."""
     import html as html_module
