@@ -101,7 +101,7 @@ def test_extrapolation_says_how_far_past_the_data():
     assert kf.extrapolation([1, 2], 3, 12) == {"n": 0, "share": 0.0, "beyond": 0.0}
 
 
-def test_extrapolation_of_a_series_never_looks_in_its_index(monkeypatch):
+def test_a_series_of_values_is_never_looked_up_in_its_index(monkeypatch):
     """np.asarray(series) probes dunder attributes, which pandas looks up in the index: for
     the millions of text ids of a 10M-row report the first lookup builds a hash table (16 s).
     The tenures are read with to_numpy: no index lookup at all."""
@@ -112,6 +112,10 @@ def test_extrapolation_of_a_series_never_looks_in_its_index(monkeypatch):
 
     monkeypatch.setattr(pd.Index, "__contains__", refuse)
     assert kf.extrapolation(tenures, 12, 12) == {"n": 3, "share": 0.75, "beyond": 12.0}
+    segments = pd.Series(pd.Categorical(["x", "y", "x", "y"]))
+    totals = kf.segment_totals(tenures, segments, n_boot=10, rng=0)
+    monkeypatch.undo()
+    assert totals["total"].tolist() == [11.0, 18.0]
 
 
 def test_segment_totals_are_sums_with_a_seeded_bootstrap_interval():
