@@ -555,7 +555,9 @@ def _quoted(values: pd.Series | pd.Index) -> np.ndarray:
     """Object values with :func:`_as_text` applied, found by one vectorised test per cell:
     only the cells that need a quote go through Python (a 1,000,000-row table of text ids
     took 3 s cell by cell)."""
-    text = np.array(values, dtype=object)  # a copy: changed in place below
+    # a copy (changed in place below) through to_numpy: np.array(series) would look numpy's
+    # attribute probes up in the index, a hash table of a million text ids built for nothing
+    text = values.to_numpy(dtype=object, copy=True)
     where = np.flatnonzero(np.fromiter((isinstance(v, str) for v in text), bool, text.size))
     starts = pd.Series(text[where], dtype=object).str.startswith(FORMULA_STARTS)
     quote = where[starts.to_numpy(dtype=bool)]
