@@ -69,3 +69,33 @@ def test_long_table_is_whole_in_parquet_and_its_first_rows_in_the_csv(tmp_path, 
 def test_max_csv_rows_must_be_a_count(tmp_path):
     with pytest.raises(DataValidationError, match="max_csv_rows"):
         write_table(_ranked(3), tmp_path / "t.csv", max_csv_rows=0)
+
+
+@pytest.mark.parametrize("ids", ["object", "arrow", "unnamed", "numbers"])
+def test_parquet_reads_back_as_to_parquet_without_looking_up_the_ids(tmp_path, ids, monkeypatch):
+    """The Parquet file reads back as the frame written by DataFrame.to_parquet, and no text
+    id is looked up on the way (pyarrow's probes of each column would make pandas hash every
+    id: 40 s for 8.8 million)."""
+    frame = _ranked(41)
+    frame["value_tier"] = pd.Categorical(frame["value_tier"])
+    if ids == "arrow":
+        frame.index = pd.Index(pd.array(frame.index, dtype=pd.StringDtype("pyarrow")), name="id")
+    elif ids == "unnamed":
+        frame.index = frame.index.rename(None)
+    elif ids == "numbers":
+        frame.index = pd.RangeIndex(41, name="row")
+    frame.to_parquet(tmp_path / "reference.parquet", engine="pyarrow", index=True)
+    expected = pd.read_parquet(tmp_path / "reference.parquet")
+    original = pd.Index.__contains__
+
+    def contains(self, key):
+        if len(self) == len(frame) and ids != "numbers":
+            raise AssertionError(f"an id lookup of {key!r}")
+        return original(self, key)
+
+    monkeypatch.setattr(pd.Index, "__contains__", contains)
+    write_table(frame, tmp_path / "t.csv", max_csv_rows=10)
+    monkeypatch.undo()
+    back = pd.read_parquet(tmp_path / "t.parquet")
+    pd.testing.assert_frame_equal(back, expected, check_exact=True)
+    pd.testing.assert_index_equal(back.index, expected.index, exact=True)
