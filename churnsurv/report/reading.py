@@ -7,6 +7,7 @@ through :func:`churnsurv.report.io.read_input`.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import sys
@@ -365,19 +366,15 @@ def release_memory() -> None:
     memory: ``churnsurv report`` calls this after handing its table to the notebook (the command
     then waits while the kernel works) and the notebook after making its frame.
     """
-    try:
-        import pyarrow as pa
+    import pyarrow as pa  # a dependency of churnsurv
 
-        pa.default_memory_pool().release_unused()
-    except ImportError:
-        pass
+    pa.default_memory_pool().release_unused()
     if sys.platform.startswith("linux"):
         import ctypes
 
-        try:
+        # best effort: a C library without malloc_trim (musl) keeps the memory, nothing else
+        with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL("libc.so.6").malloc_trim(0)
-        except (OSError, AttributeError):
-            pass
 
 
 def _text_dtype() -> pd.StringDtype | None:
