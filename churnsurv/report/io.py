@@ -11,7 +11,6 @@ formula parser every Cox model uses).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import time
@@ -40,6 +39,7 @@ from churnsurv.report.reading import (
     column_facts,
     read_table,
     read_table_parsed,
+    scan_file,
     sniff_delimiter,
 )
 
@@ -78,7 +78,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def file_sha256(path: str | os.PathLike) -> str:
-    """SHA-256 of a file's bytes, as 64 hex digits (read in 1 MiB blocks).
+    """SHA-256 of a file's bytes, as 64 hex digits (:func:`~churnsurv.report.reading.scan_file`).
 
     Parameters
     ----------
@@ -97,11 +97,7 @@ def file_sha256(path: str | os.PathLike) -> str:
     ...     file_sha256(p)[:16]
     'ba7816bf8f01cfea'
     """
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return scan_file(path)[0]
 
 
 def dataset_path(name: str) -> Path:

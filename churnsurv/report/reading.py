@@ -8,6 +8,7 @@ through :func:`churnsurv.report.io.read_input`.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import os
 import sys
@@ -35,6 +36,7 @@ __all__ = [
     "read_table",
     "read_table_parsed",
     "release_memory",
+    "scan_file",
     "sniff_delimiter",
 ]
 
@@ -297,17 +299,51 @@ _NA_TEXT = sorted(
 _COMPRESSED = (".gz", ".bz2", ".xz", ".zip", ".zst", ".tar")
 
 
+#: The last :func:`scan_file` result, keyed by the file's identity and state (device, inode,
+#: size, modification time in ns): the command parses a file and then needs its sha256, and
+#: one pass over the bytes gives both.
+_SCANNED: dict[tuple, tuple[str, bool]] = {}
+
+
+def scan_file(path: str | os.PathLike) -> tuple[str, bool]:
+    """SHA-256 of a file's bytes (64 hex digits) and whether it holds an odd number of ``"``.
+
+    One pass over the file in 16 MiB blocks (hashlib hashes without holding the interpreter;
+    the quotes are counted by numpy). The result of the last file scanned is kept while the
+    file's device, inode, size and modification time are unchanged, so reading a file and
+    then hashing it reads its bytes once.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     p = Path(tmp, "x.csv")
+    ...     _ = p.write_bytes(b'id,note\\na,"open')
+    ...     sha, odd = scan_file(p)
+    >>> len(sha), odd
+    (64, True)
+    """
+    stat = os.stat(path)
+    key = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    if key in _SCANNED:
+        return _SCANNED[key]
+    digest, quotes = hashlib.sha256(), 0
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 24), b""):
+            digest.update(block)
+            quotes += int(np.count_nonzero(np.frombuffer(block, dtype=np.uint8) == ord('"')))
+    _SCANNED.clear()
+    _SCANNED[key] = (digest.hexdigest(), quotes % 2 == 1)
+    return _SCANNED[key]
+
+
 def _open_quote(path: Path) -> bool:
     """Whether the file has an odd number of ``"``: a quoted field is never closed.
 
     pandas' parser refuses such a file; pyarrow's would read to the end of the file as one
     value. A doubled quote inside a quoted field counts two, so a well-formed file is even.
     """
-    quotes = 0
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 24), b""):
-            quotes += block.count(b'"')
-    return quotes % 2 == 1
+    return scan_file(path)[1]
 
 
 def _parse_csv_arrow(path: Path, sep: str, id_col: str | None):
