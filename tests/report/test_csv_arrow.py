@@ -58,6 +58,8 @@ def test_same_bytes_as_pandas_for_every_handled_dtype(index):
         pd.RangeIndex(24),
         pd.Index([f"=c{k}" for k in range(24)], dtype="string[pyarrow]", name="id"),
         pd.Index([f"c{k}" for k in range(24)]),  # no name: an empty first header cell
+        # the report's ids: pandas' "str" dtype (Arrow storage, NaN for missing)
+        pd.Index([f"@c{k}" for k in range(24)], dtype=pd.StringDtype("pyarrow", np.nan)),
         pd.CategoricalIndex([f"-c{k % 3}" for k in range(24)], name="seg"),
         pd.Index(np.arange(24) * 1.5, name="x"),
     ],
