@@ -73,6 +73,17 @@ def _neutralised(text: Any) -> Any:
     return pc.if_else(formula, pc.binary_join_element_wise(_s("'"), text, _s("")), text)
 
 
+def _object_text(values: np.ndarray) -> Any:
+    """Object values that are all text or missing as Arrow large_string, else None (bytes,
+    numbers...: the csv module writes their ``str()``)."""
+    import pyarrow as pa
+
+    array = pa.array(values, from_pandas=True)
+    if array.type not in (pa.string(), pa.large_string(), pa.null()):
+        return None
+    return array.cast(pa.large_string())
+
+
 def _text_array(values: Any) -> Any:
     """Arrow large_string of text values (None when they are not all text or missing)."""
     import pyarrow as pa
@@ -83,14 +94,15 @@ def _text_array(values: Any) -> Any:
             cats = dtype.categories
             if cats.dtype != object and not isinstance(cats.dtype, pd.StringDtype):
                 return None
-            names = _neutralised(pa.array(cats.to_numpy(object), pa.large_string()))
+            names = _object_text(cats.to_numpy(object))
+            if names is None:
+                return None
             codes = np.asarray(values.codes)
-            return names.take(pa.array(codes, mask=codes < 0))
+            return _neutralised(names).take(pa.array(codes, mask=codes < 0))
         if isinstance(dtype, np.dtype) and dtype.kind == "O":
-            array = pa.array(np.asarray(values, dtype=object), from_pandas=True)
-            if array.type not in (pa.string(), pa.large_string(), pa.null()):
-                return None  # bytes, numbers...: the csv module writes their str()
-            array = array.cast(pa.large_string())
+            array = _object_text(np.asarray(values, dtype=object))
+            if array is None:
+                return None
         elif isinstance(dtype, pd.StringDtype):
             array = pa.array(values)
             if isinstance(array, pa.ChunkedArray):

@@ -105,6 +105,8 @@ def test_long_tables_are_formatted_in_pieces(monkeypatch):
         pd.DataFrame({"f32": np.array([0.1, 2], np.float32), "k": 1}),
         pd.DataFrame({"nullable": pd.array([1, None], dtype="Int64"), "k": 1}),
         pd.DataFrame({"cat": pd.Categorical([1, 2]), "k": 1}),  # categories that are numbers
+        pd.DataFrame({"cat": pd.Categorical([b"x", b"y"]), "k": 1}),  # categories of bytes
+        pd.DataFrame({"cat": pd.Categorical(["x", 1]), "k": 1}),  # mixed categories
         pd.DataFrame({("a", "b"): [1.0, 2.0], ("a", "c"): [3.0, 4.0]}),  # MultiIndex columns
         pd.DataFrame({1: [1.0, 2.0], "k": 1}),  # a label that is not text
         pd.DataFrame({"k": [1.0, 2.0]}).set_index([["a", "b"], ["c", "d"]]),  # MultiIndex rows
