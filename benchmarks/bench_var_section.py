@@ -12,6 +12,10 @@ remedy), the sBG tail, ``within=6``, ``horizon=60``; then what the template's ce
 4. the totals with their 95% intervals, all customers and by the two columns
    (``segment_totals``: saddlepoint from 10,000 customers, else 1,000 resamples).
 
+Without ``--previous`` it also times, apart from the section, the table's CSV (first 1,000,000
+rows) and Parquet file, and the curves alone with one and with two threads, CPU and wall
+seconds in the same run (``customer_blocks.THREADS``), twice each.
+
 With ``--previous`` it runs the section as the template ran it before (issue 18, helper H10):
 the whole table as CSV (``write_csv``), segments looked up by id
 (``frame.loc[summary.index, col].astype(str)``); run it with ``PYTHONPATH`` pointing at the
@@ -88,9 +92,46 @@ def section(model, data, tail, folder: Path) -> dict:
         ],
     )
     steps["section"] = sum(steps.values())
+    if not PREVIOUS:
+        parts(steps, model, data, tail, var, folder)
     steps["active customers"] = len(var.summary)
     steps["totals"] = pd.concat(totals)
     return steps
+
+
+def parts(steps: dict, model, data, tail, var, folder: Path) -> None:
+    """The table's two files apart, and the curves (the Cox blocks) with one thread and with
+    two, CPU and wall seconds in the same run (issue 18, helper H15)."""
+    from churnsurv.clv import _valuation, customer_blocks
+
+    head = var.summary.iloc[:1_000_000]
+    cpu(
+        steps,
+        "  of which CSV of the first 1,000,000 rows",
+        lambda: rio.write_csv(head, folder / "h.csv"),
+    )
+    cpu(
+        steps,
+        "  of which Parquet of all rows",
+        lambda: rio._write_parquet(var.summary, folder / "a.parquet", index=True),
+    )
+    sub = data.take(np.flatnonzero(~data.events))
+    times = np.arange(0.0, 61.0)
+    for run, threads in enumerate((1, 2, 1, 2)):
+        customer_blocks.THREADS = threads
+        wall = time.perf_counter()
+        blocks = customer_blocks.survival_blocks(
+            model, sub, times, conditional=True, tail=tail, size=_valuation._CUSTOMER_BLOCK
+        )
+        cpu(
+            steps,
+            f"curves alone, {threads} thread(s), CPU (run {run + 1})",
+            lambda blocks=blocks: [b for _, b in blocks],
+        )
+        steps[f"curves alone, {threads} thread(s), wall (run {run + 1})"] = (
+            time.perf_counter() - wall
+        )
+    customer_blocks.THREADS = 2
 
 
 def main() -> None:
@@ -116,7 +157,8 @@ def main() -> None:
     print(f"{N:,} customers ({active:,} active), {label} code, load {load:.1f}")
     print("| step | CPU s |\n|---|---|")
     for name, seconds in steps.items():
-        print(f"| {name} | {seconds:.2f} |")
+        print(f"| {name} | {seconds:.2f} |", flush=True)
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
     print(f"| files written | {written:.0f} MB |\n| peak RSS | {peak:.2f} GiB |")
     print(totals.to_string())
 

@@ -20,6 +20,7 @@ model, per customer) is predicted block by block through its ``predict_survival`
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -98,22 +99,46 @@ def _cox_blocks(model, data, times, conditional, tail, size):
     scale_at, ratio, ext = _spliced_tables(curves, times, tail)
     buffer = np.empty((min(size, curves.n), times.size))
     chunk = max(1, _CHUNK_CELLS // max(times.size, 1))
-    for start in range(0, curves.n, size):
-        rows = slice(start, min(start + size, curves.n))
-        surv = buffer[: rows.stop - start]
-        for lo in range(rows.start, rows.stop, chunk):
-            hi = min(lo + chunk, rows.stop)
-            block, group = surv[lo - start : hi - start], curves.group[lo:hi]
+
+    def fill(surv: np.ndarray, start: int, lo: int, hi: int) -> None:
+        """Rows ``lo:hi`` of the block that starts at row ``start``, a chunk at a time."""
+        for a in range(lo, hi, chunk):
+            b = min(a + chunk, hi)
+            block, group = surv[a - start : b - start], curves.group[a:b]
             np.take(scale_at, group, axis=0, out=block)
-            block *= curves.scale[lo:hi, None]
+            block *= curves.scale[a:b, None]
             np.exp(block, out=block)
             block *= ratio[group]
-        churned = np.flatnonzero(curves.churned[rows])
-        if churned.size:  # no curve of their own: the tail from their tenure, as splice_rows
-            surv[churned] = ext[curves.group[rows][churned]]
-        yield rows, surv
+
+    with ThreadPoolExecutor(max_workers=max(THREADS - 1, 1)) as pool:
+        for start in range(0, curves.n, size):
+            rows = slice(start, min(start + size, curves.n))
+            surv = buffer[: rows.stop - start]
+            _in_parts(pool, fill, surv, rows, chunk)
+            churned = np.flatnonzero(curves.churned[rows])
+            if churned.size:  # no curve of their own: the tail from their tenure, as splice_rows
+                surv[churned] = ext[curves.group[rows][churned]]
+            yield rows, surv
 
 
+def _in_parts(pool: ThreadPoolExecutor, fill, surv: np.ndarray, rows: slice, chunk: int) -> None:
+    """``fill`` the block's rows in :data:`THREADS` parts of whole chunks at once: numpy's
+    gather, product and ``exp`` release the GIL, and each row's cells are computed alone, so
+    the numbers are those of one thread."""
+    start, stop = rows.start, rows.stop
+    chunks = -(-(stop - start) // chunk)
+    parts = min(THREADS, chunks)
+    cuts = [start + chunk * (chunks * k // parts) for k in range(parts)] + [stop]
+    futures = [
+        pool.submit(fill, surv, start, lo, hi) for lo, hi in zip(cuts[1:-1], cuts[2:], strict=True)
+    ]
+    fill(surv, start, cuts[0], cuts[1])
+    for future in futures:
+        future.result()
+
+
+#: Threads that fill a block of customers' curves (1: all in the calling thread).
+THREADS = 2
 #: Cells of a chunk of the per-customer fill (2 MB of float64: stays in cache).
 _CHUNK_CELLS = 1 << 18
 

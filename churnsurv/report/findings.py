@@ -293,8 +293,10 @@ def segment_totals(
     rows = {}
     lo_q, hi_q = (1 - conf_level) / 2, (1 + conf_level) / 2
     codes, names = _text_codes(segments)
-    # the values by segment code, each segment's in their own order (a stable sort)
-    by_code = _floats(values)[np.argsort(codes, kind="stable")]
+    # the values by segment code, each segment's in their own order (a stable sort; numpy
+    # sorts 16-bit keys by radix, 4x faster than the same order of 64-bit codes)
+    keys = codes.astype(np.int16) if len(names) < 2**15 else codes
+    by_code = _floats(values)[np.argsort(keys, kind="stable")]
     counts = np.bincount(codes, minlength=len(names))
     ends = np.cumsum(counts)
     for k in np.argsort(names):  # segments in the order of their text

@@ -94,13 +94,18 @@ def bootstrap_totals(
     return totals
 
 
-def _cgf(z: np.ndarray, z2: np.ndarray, s: float) -> tuple[float, float, float]:
+def _cgf(
+    z: np.ndarray, z2: np.ndarray, s: float, ends: tuple[float, float], w: np.ndarray
+) -> tuple[float, float, float]:
     """Log mean of ``exp(s z)`` and its first two derivatives in ``s`` (one pass, no overflow).
 
-    The derivatives are the mean and variance of ``z`` tilted by ``exp(s z)``; ``z2 = z * z``.
+    The derivatives are the mean and variance of ``z`` tilted by ``exp(s z)``; ``z2 = z * z``;
+    ``ends`` is ``(z.min(), z.max())``. The largest ``s z`` is ``s`` times one of them (rounding
+    is monotone, so it is the same number as the maximum of ``s z``, without a pass for it).
+    ``w`` is scratch space of ``z``'s size (reused: a fresh array per call costs page faults).
     """
-    w = np.multiply(z, s)
-    top = float(w.max())
+    np.multiply(z, s, out=w)
+    top = float(np.multiply(ends[1] if s >= 0 else ends[0], s))
     np.exp(np.subtract(w, top, out=w), out=w)
     total = float(w.sum())
     mean = float(w @ z) / total
@@ -108,16 +113,19 @@ def _cgf(z: np.ndarray, z2: np.ndarray, s: float) -> tuple[float, float, float]:
     return top + np.log(total / z.size), mean, var
 
 
-def _lugannani_rice(z: np.ndarray, z2: np.ndarray, s: float) -> tuple[float, float, float]:
+def _lugannani_rice(
+    z: np.ndarray, z2: np.ndarray, s: float, ends: tuple[float, float], work: np.ndarray
+) -> tuple[float, float, float]:
     """``(P(Z <= y), y, dP/ds)`` at saddlepoint ``s`` for ``Z`` the total of ``z.size`` draws
     of ``z``.
 
     ``y = K'(s)``; ``P = Phi(w) + phi(w) (1 / w - 1 / u)`` with
     ``w = sign(s) sqrt(2 (s y - K(s)))`` and ``u = s sqrt(K''(s))`` (``s`` not 0); ``dP/ds``
-    is the saddlepoint density times ``dy/ds = K''(s)``, ``phi(w) sqrt(K''(s))``.
+    is the saddlepoint density times ``dy/ds = K''(s)``, ``phi(w) sqrt(K''(s))``; ``ends`` and
+    ``work`` (its ``w``) as in :func:`_cgf`.
     """
     m = z.size
-    k, k1, k2 = _cgf(z, z2, s)
+    k, k1, k2 = _cgf(z, z2, s, ends, work)
     y = m * k1
     w = np.sign(s) * np.sqrt(max(2.0 * (s * y - m * k), 0.0))
     u = s * np.sqrt(m * k2)
@@ -128,7 +136,9 @@ def _lugannani_rice(z: np.ndarray, z2: np.ndarray, s: float) -> tuple[float, flo
     return float(p), y, float(density * np.sqrt(m * k2))
 
 
-def _quantile(z: np.ndarray, z2: np.ndarray, q: float) -> float:
+def _quantile(
+    z: np.ndarray, z2: np.ndarray, q: float, ends: tuple[float, float], work: np.ndarray
+) -> float:
     """The ``q`` quantile of the total of ``z.size`` draws of standardised ``z``.
 
     Newton's method on the saddlepoint ``s`` (from the normal approximation's), kept inside a
@@ -138,26 +148,26 @@ def _quantile(z: np.ndarray, z2: np.ndarray, q: float) -> float:
     s = float(special.ndtri(q)) / np.sqrt(z.size)  # the normal approximation's saddlepoint
     near, far = 0.0, np.inf * side  # F(near) - q and F(far) - q have opposite signs
     for _ in range(100):
-        p, y, slope = _lugannani_rice(z, z2, s)
+        p, y, slope = _lugannani_rice(z, z2, s, ends, work)
         if abs(p - q) < 1e-10:  # 1e-10 in probability: below 1e-8 sd of the total in y
             return y
         if (p - q) * side < 0:
             near = s  # not far enough out
         else:
             far = s
-        if np.isinf(far) and abs(s) * float(np.abs(z).max()) > 700:
-            return float(z.size * (z.max() if side > 0 else z.min()))  # q at the support's end
+        if np.isinf(far) and abs(s) * max(abs(ends[0]), abs(ends[1])) > 700:  # max |z|
+            return float(z.size * (ends[1] if side > 0 else ends[0]))  # q at the support's end
         step = s - (p - q) / slope if slope > 0 else np.nan
         lo, hi = sorted((near, far))
         if lo < step < hi:
             if abs(step - s) <= 1e-10 * abs(s):
-                break
+                return y  # converged at this s: its y, without evaluating it again
             s = step
         else:
             s = 2.0 * s if np.isinf(far) else 0.5 * (near + far)
         if abs(far - near) <= 1e-12 * abs(s):
             break
-    return _lugannani_rice(z, z2, s)[1]
+    return _lugannani_rice(z, z2, s, ends, work)[1]
 
 
 def saddlepoint_quantiles(x: np.ndarray, probs) -> np.ndarray:
@@ -182,5 +192,6 @@ def saddlepoint_quantiles(x: np.ndarray, probs) -> np.ndarray:
         return np.full(len(probs), x.size * mu)
     z = (x - mu) / sd
     z2 = z * z
-    totals = [x.size * mu + sd * _quantile(z, z2, float(q)) for q in probs]
+    ends, work = (float(z.min()), float(z.max())), np.empty_like(z)
+    totals = [x.size * mu + sd * _quantile(z, z2, float(q), ends, work) for q in probs]
     return np.clip(totals, x.size * x.min(), x.size * x.max())

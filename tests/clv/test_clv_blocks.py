@@ -201,3 +201,45 @@ def test_value_tiers_without_sorting_equal_pandas_rank_first():
                 q = pd.Series(x).rank(ascending=False, pct=True, method="first")
                 previous = np.select([q <= lo, q <= hi], [0, 1], 2)
                 np.testing.assert_array_equal(_tier_codes(x, lo, hi), previous)
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+def test_cox_blocks_filled_by_threads_equal_one_thread(monkeypatch, telco, stratified, threads):
+    """The Cox path's blocks filled in parts by several threads (issue 18, H15) are the numbers
+    of one thread, bit for bit: each row's cells are computed alone. Small chunks and blocks
+    make parts of unequal size and a last block shorter than the others."""
+    from churnsurv.clv import customer_blocks
+
+    data, _ = telco
+    tail = _tails(data)["sbg"]
+    times = np.arange(0.0, 101.0)
+    monkeypatch.setattr(customer_blocks, "_CHUNK_CELLS", 7 * times.size)
+
+    def run() -> np.ndarray:
+        blocks = customer_blocks.survival_blocks(
+            stratified, data, times, conditional=True, tail=tail, size=1000
+        )
+        return np.vstack([s.copy() for _, s in blocks])
+
+    monkeypatch.setattr(customer_blocks, "THREADS", 1)
+    one = run()
+    monkeypatch.setattr(customer_blocks, "THREADS", threads)
+    np.testing.assert_array_equal(run(), one)
+
+
+def test_descending_order_is_the_stable_sort_of_the_negated_values():
+    """value_at_risk's order (quicksort, then each run of ties put back in data order) equals
+    np.argsort(-value, kind="stable"): many ties, signed zeros, NaN, one value, all equal."""
+    from churnsurv.clv.value_at_risk import _descending_order
+
+    gen = np.random.default_rng(15)
+    cases = [
+        gen.random(5000),
+        gen.integers(0, 50, 5000) * 1.5,
+        np.array([0.0, -0.0, 1.0, -0.0, 0.0, 1.0]),
+        np.array([2.0, np.nan, 1.0, np.nan, 2.0]),
+        np.array([3.0]),
+        np.ones(100),
+    ]
+    for value in cases:
+        np.testing.assert_array_equal(_descending_order(value), np.argsort(-value, kind="stable"))
