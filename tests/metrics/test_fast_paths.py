@@ -194,6 +194,12 @@ def test_count_table_equals_block_sweep(seed):
     np.testing.assert_array_equal(q_tab, q_sw)
     np.testing.assert_array_equal(d_tab[:, keep], d_kept)
     assert not d_tab[:, ~keep].any()
+    # the sweep given the rows of block -1 too (they pair with none): the same numbers
+    q_all, d_all = conc_mod._at_or_after_sweep(
+        q_block, q_rank, np.ones(500), d_block, d_rank, np.ones(3000), K, R
+    )
+    np.testing.assert_array_equal(q_all, q_sw)
+    np.testing.assert_array_equal(d_all, d_tab)
 
 
 @pytest.mark.parametrize("entry", [False, True])
