@@ -145,7 +145,7 @@ def few_distinct(x: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         return None
     if x.dtype.kind in "iu":
         lo, hi = int(x.min()), int(x.max())
-        if hi - lo <= n:
+        if hi - lo <= n and -(2**62) < lo and hi < 2**62:  # the codes' arithmetic in int64
             return _whole_numbers(x, lo, hi, x.dtype)
     elif x.dtype.kind == "f":
         flo, fhi = float(x.min()), float(x.max())  # with a NaN both are NaN: no whole numbers

@@ -153,6 +153,7 @@ def _values(kind, rng, n):
         "int64 wide": rng.integers(-(10**12), 10**12, 300)[rng.integers(0, 300, n)],
         "int32": rng.integers(0, 100, n).astype(np.int32),
         "uint8": rng.integers(0, 100, n).astype(np.uint8),
+        "uint64 near 2**64": np.uint64(2**64 - 1) - rng.integers(0, 100, n).astype(np.uint64),
         "float32": months.astype(np.float32),
     }[kind]
 
@@ -161,14 +162,14 @@ def _values(kind, rng, n):
     "kind",
     ["whole months", "negative whole", "negative zeros", "only -0.0 and 1", "NaN", "inf", "huge",
      "wide whole", "halves", "repeating floats", "repeating with -0.0", "continuous", "int64",
-     "int64 wide", "int32", "uint8", "float32"],
+     "int64 wide", "int32", "uint8", "uint64 near 2**64", "float32"],
 )  # fmt: skip
 def test_few_distinct_equals_np_unique(kind):
     x = _values(kind, np.random.default_rng(4), 20_000)  # above the size where it is tried
     u_ref, inv_ref = np.unique(x, return_inverse=True)
     found = few_distinct(x)
     if kind in ("continuous", "wide whole", "NaN", "negative zeros", "only -0.0 and 1",
-                "repeating with -0.0"):  # fmt: skip
+                "repeating with -0.0", "uint64 near 2**64"):  # fmt: skip
         assert found is None  # mostly distinct, or NaN / -0.0: np.unique's own answer
     else:
         assert found is not None
