@@ -18,7 +18,10 @@ times. A churn in block ``q`` is compared with every row whose block is ``>= q``
 censored row sits in the block of the last churn time at or before its exit and a churned row in
 the block before its own; with entry times, the rows whose entry is at or after the churn time
 are counted the same way and taken out. Rows are first merged into cells of equal (block,
-score); the pairs of cells are then counted either by a sweep over the blocks that keeps the
+score); with unit weights and a table of (block, score rank) counts no larger than the data,
+each row's pairs are read off that table cumulated over blocks and ranks (O(n + K R), no sort
+of the rows: the common case, e.g. a Cox fit's linear predictor on monthly tenure); otherwise
+the pairs of cells are counted either by a sweep over the blocks that keeps the
 weight per score rank seen so far (O(blocks x scores): few distinct times, e.g. monthly tenure)
 or like the inversions of a merge sort whose leaves are the blocks, numpy doing all merges of a
 level at once (O(n log blocks)), whichever is cheaper. The sweep takes each block's rows as one
@@ -48,6 +51,11 @@ __all__ = ["Concordance", "harrell_c"]
 
 # the block sweep costs about K * R element steps, a merge level about 25 steps per cell
 _SWEEP_COST = 25.0
+# unit weights: the (block, rank) count table is used when it has at most this many cells per
+# row (at least 2**20 cells allowed): one float64 table of K x (R + 1) per side, at most
+# 8 bytes a row each (the (3, n) results take 24). Each row reads its cell at random: a
+# larger table (36 million cells for a Cox score at 10^7 rows) is slower than the sweep.
+_TABLE_CELLS_PER_ROW = 1.0
 
 
 @dataclass(frozen=True)
@@ -181,18 +189,20 @@ def _cell_sums(block, rank, a, b, R):
 
 def _block_order(block, K):
     """Positions sorted by block (stable; a radix sort for few blocks) and where each block
-    starts and ends in that order."""
-    small = np.int16 if K < 2**15 else np.int64
-    order = np.argsort(block.astype(small), kind="stable")
-    cut = np.concatenate(([0], np.cumsum(np.bincount(block, minlength=K))))
-    return order, cut
+    ``0 .. K - 1`` starts and ends in that order (``cut[k]:cut[k + 1]``). Rows of block -1
+    (they pair with none) come first, before ``cut[0]``."""
+    shifted = block.astype(np.int16 if K < 2**15 - 1 else np.int64)
+    shifted += 1
+    order = np.argsort(shifted, kind="stable")
+    return order, np.cumsum(np.bincount(shifted, minlength=K + 1))
 
 
 def _at_or_after_sweep(q_block, q_rank, q_w, d_block, d_rank, d_w, K, R):
     """:func:`_at_or_after` for few blocks: sweep the blocks from the last keeping the data
     weight per score rank seen so far, then from the first keeping the query weight
     (O(K R + n)). Rows are taken in block order once, so each block is a contiguous slice;
-    with unit weights the histogram holds int32 counts."""
+    with unit weights the histogram holds int32 counts. A data row of block -1 pairs
+    with none (its sums stay 0)."""
     qo, q_cut = _block_order(q_block, K)
     do, d_cut = _block_order(d_block, K)
     qr, qw, dr, dw = q_rank[qo], q_w[qo], d_rank[do], d_w[do]
@@ -225,6 +235,44 @@ def _at_or_after_sweep(q_block, q_rank, q_w, d_block, d_rank, d_w, K, R):
     return q_out, d_out
 
 
+def _at_or_after_table(q_block, q_rank, d_block, d_rank, K, R):
+    """:func:`_at_or_after` for unit weights and ``K x R`` no larger than the data: the counts
+    of every (block, rank) cell in one ``bincount`` per side, cumulated over the blocks (the
+    data from the last block, the queries from the first) and over the ranks, then read off
+    for each row in its own order -- no sort, gather or scatter of the rows. The counts are
+    whole numbers, exact in any order: the same numbers as the sweep."""
+    width = R + 1  # column 0 of each block's row: the empty sum (rank below the lowest)
+    tables = []
+    for block, rank, later in ((d_block, d_rank, True), (q_block, q_rank, False)):
+        kept = block >= 0
+        cells = np.bincount(block[kept] * R + rank[kept], minlength=K * R).reshape(K, R)
+        for k in range(K - 2, -1, -1) if later else range(1, K):  # a block at a time (rows)
+            cells[k] += cells[k + 1] if later else cells[k - 1]
+        table = np.zeros((K, width))
+        np.cumsum(cells, axis=1, out=table[:, 1:])  # counts exact in float64 (< 2**53)
+        tables.append(table)
+    results = []
+    for side, table, block, rank in (
+        (0, tables[0], q_block, q_rank),
+        (1, tables[1], d_block, d_rank),
+    ):
+        flat = table.ravel()
+        at = np.maximum(block, 0) * width + rank  # the cell's column (rank below: ``at``)
+        res = np.empty((3, block.size))
+        lo, hi = (0, 1) if side == 0 else (1, 0)
+        np.take(flat, at, out=res[lo])  # ranked below
+        np.take(flat[1:], at, out=res[hi])  # ranked at or below
+        np.take(table[:, R], np.maximum(block, 0), out=res[2])  # in all
+        if side == 0:  # data ranked below, tied, in all
+            np.subtract(res[1], res[0], out=res[1])
+        else:  # queries ranked above, tied, in all
+            np.subtract(res[0], res[1], out=res[1])
+            np.subtract(res[2], res[0], out=res[0])
+            res[:, block < 0] = 0.0
+        results.append(res)
+    return results[0], results[1]
+
+
 def _at_or_after(q_block, q_rank, q_w, d_block, d_rank, d_w, R):
     """Pairs (query ``i``, data ``j``) with ``d_block_j >= q_block_i``, per row.
 
@@ -233,23 +281,23 @@ def _at_or_after(q_block, q_rank, q_w, d_block, d_rank, d_w, R):
     the query weight of its pairs with ``rank_i > rank_j``, equal, any. A data row with a
     negative block pairs with none.
     """
+    K = int(q_block.max()) + 1
+    unit = q_block.size + d_block.size < 2**31 and bool((q_w == 1).all() and (d_w == 1).all())
+    if unit and K * (R + 1) <= _TABLE_CELLS_PER_ROW * max(d_block.size, 1 << 20):
+        return _at_or_after_table(q_block, q_rank, d_block, d_rank, K, R)
     keep = d_block >= 0
     nq, nd = q_block.size, int(keep.sum())
-    K = int(q_block.max()) + 1
+    if K * R < _SWEEP_COST * (nq + nd) * max(np.log2(K), 1.0):  # takes the rows of block -1
+        return _at_or_after_sweep(q_block, q_rank, q_w, d_block, d_rank, d_w, K, R)
     d_out = np.zeros((3, d_block.size))
-    if K * R < _SWEEP_COST * (nq + nd) * max(np.log2(K), 1.0):
-        q_out, d_kept = _at_or_after_sweep(
-            q_block, q_rank, q_w, d_block[keep], d_rank[keep], d_w[keep], K, R
-        )
-    else:
-        key = np.r_[q_block, d_block[keep]].astype(np.int64) * R + np.r_[q_rank, d_rank[keep]]
-        cells, inv = np.unique(key, return_inverse=True)
-        inv = inv.ravel()
-        a = np.bincount(inv[:nq], q_w, cells.size)
-        b = np.bincount(inv[nq:], d_w[keep], cells.size)
-        q_cells, d_cells = _cell_sums(cells // R, cells % R, a, b, R)
-        q_out = np.array([c[inv[:nq]] for c in q_cells])
-        d_kept = np.array([c[inv[nq:]] for c in d_cells])
+    key = np.r_[q_block, d_block[keep]].astype(np.int64) * R + np.r_[q_rank, d_rank[keep]]
+    cells, inv = np.unique(key, return_inverse=True)
+    inv = inv.ravel()
+    a = np.bincount(inv[:nq], q_w, cells.size)
+    b = np.bincount(inv[nq:], d_w[keep], cells.size)
+    q_cells, d_cells = _cell_sums(cells // R, cells % R, a, b, R)
+    q_out = np.array([c[inv[:nq]] for c in q_cells])
+    d_kept = np.array([c[inv[nq:]] for c in d_cells])
     if keep.all():
         d_out = d_kept
     else:
@@ -271,7 +319,7 @@ def _stratum_counts(time, event, rank, w, entry, R):
     """
     ev = np.flatnonzero(event)
     ut, inv = distinct_times(time)  # few distinct times: searches on them, not on all rows
-    ue = np.unique(time[ev])
+    ue = ut[np.bincount(inv[ev], minlength=ut.size) > 0]  # the distinct churn times
     d_block = (np.searchsorted(ue, ut, "right") - 1)[inv]
     q_block, q_rank, q_w = d_block[ev], rank[ev], w[ev]  # a churn's time is in ue
     d_block[ev] -= 1

@@ -44,6 +44,7 @@ __all__ = [
     "check_horizons",
     "check_survival_outcome",
     "distinct_times",
+    "few_distinct",
     "ipcw_table",
     "ipcw_weights",
     "kaplan_meier_at",
@@ -99,12 +100,8 @@ def check_survival_outcome(time: ArrayLike, event: ArrayLike) -> tuple[np.ndarra
 
 def distinct_times(time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The sorted distinct values of ``time`` (any numeric array) and each value's index among
-    them: exactly ``np.unique(time, return_inverse=True)``, by hashing when the values repeat.
-
-    Tenure in whole months has a few dozen distinct values among a million customers: a hash
-    table (``pandas.factorize``) finds them in one O(n) pass where ``np.unique`` sorts all n.
-    With mostly distinct values hashing is slower than the sort, so a strided sample of 1,000
-    values decides which way (the result is the same either way).
+    them: exactly ``np.unique(time, return_inverse=True)``, without its sort of all n values
+    when the values repeat (see :func:`few_distinct`).
 
     Examples
     --------
@@ -112,13 +109,81 @@ def distinct_times(time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     >>> ut.tolist(), inv.tolist()
     ([1.0, 2.0, 3.0], [2, 0, 2, 1])
     """
-    n = time.size
-    sample = time[:: max(1, n // 1000)]
-    if n < 10_000 or np.unique(sample).size > sample.size // 2:
-        ut, inv = np.unique(time, return_inverse=True)
-        return ut, inv.ravel()
-    codes, uniques = pd.factorize(time, sort=True)
-    return np.asarray(uniques, dtype=time.dtype), codes.astype(np.intp, copy=False)
+    found = few_distinct(time)
+    if found is not None:
+        return found
+    ut, inv = np.unique(time, return_inverse=True)
+    return ut, inv.ravel()
+
+
+def few_distinct(x: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """``np.unique(x, return_inverse=True)`` when ``x`` (1-D, numeric) repeats its values,
+    found without a comparison sort of all n values; None when they are mostly distinct (then
+    ``np.unique``'s argsort is the quicker way).
+
+    * Whole numbers in a range no longer than n (tenure in months or days): the codes are the
+      cumulative count of the values present in a ``bincount`` over the range -- two O(n) passes.
+    * Otherwise, when a strided sample of 65,536 values shows at most about n / 8 distinct
+      values in the whole column, the distinct values are sorted (``np.unique`` without the
+      inverse: no argsort) and each value is looked up in them by hashing
+      (``pandas.Index.get_indexer``): about 4x faster than ``np.unique`` with the inverse for
+      10^5 distinct values among 10^7, still faster at 10^6, slower from about n / 4.
+
+    Values as ``np.unique`` orders them; ``-0.0`` and NaN take the general path (``np.unique``
+    keeps the first zero of its sort, and merges NaNs).
+
+    Examples
+    --------
+    >>> ut, inv = few_distinct(np.tile([3.0, 1.0, 2.0], 5_000))
+    >>> ut.tolist(), inv[:4].tolist()
+    ([1.0, 2.0, 3.0], [2, 0, 1, 2])
+    >>> few_distinct(np.arange(20_000) / 3) is None
+    True
+    """
+    n = x.size
+    if n < 10_000 or x.ndim != 1:
+        return None
+    if x.dtype.kind in "iu":
+        lo, hi = int(x.min()), int(x.max())
+        if hi - lo <= n and -(2**62) < lo and hi < 2**62:  # the codes' arithmetic in int64
+            return _whole_numbers(x, lo, hi, x.dtype)
+    elif x.dtype.kind == "f":
+        flo, fhi = float(x.min()), float(x.max())  # with a NaN both are NaN: no whole numbers
+        if fhi - flo <= n and -(2**31) < flo and fhi < 2**31:
+            xi = x.astype(np.int32)
+            if (xi == x).all() and not (flo == 0 and np.signbit(x).any()):
+                return _whole_numbers(xi, int(flo), int(fhi), x.dtype)
+    if x.dtype not in (np.float64, np.int64):  # the hash tables pandas has
+        return None
+    sample = x[:: max(1, n // 65_536)]
+    if _estimated_distinct(np.unique(sample).size, sample.size) > n / 8:
+        return None
+    ut = np.unique(x)
+    if ut.size and (np.isnan(ut[-1]) or ((ut == 0).any() and np.signbit(x[x == 0]).any())):
+        return None
+    return ut, pd.Index(ut).get_indexer(x).astype(np.intp, copy=False)
+
+
+def _estimated_distinct(seen: int, drawn: int) -> float:
+    """How many distinct values a column holds when ``drawn`` values of it show ``seen``
+    distinct ones: the ``D`` with ``D (1 - exp(-drawn / D)) = seen`` (the expected number seen
+    when drawing from ``D`` equally common values), by bisection; infinite when all differ."""
+    if seen >= drawn:
+        return float("inf")
+    lo, hi = float(seen), float(drawn) * drawn
+    for _ in range(100):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if mid * -np.expm1(-drawn / mid) < seen else (lo, mid)
+    return hi
+
+
+def _whole_numbers(xi: np.ndarray, lo: int, hi: int, dtype) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values (as ``dtype``) and codes of the integers ``xi`` within ``[lo, hi]``,
+    by counting."""
+    shifted = (xi - lo if lo else xi).astype(np.intp, copy=False)
+    present = np.bincount(shifted, minlength=hi - lo + 1) > 0
+    code = np.cumsum(present, dtype=np.intp) - 1
+    return (np.flatnonzero(present) + lo).astype(dtype), code[shifted]
 
 
 def stable_argsort(x: np.ndarray) -> np.ndarray:

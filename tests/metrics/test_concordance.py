@@ -32,9 +32,12 @@ def _lp(frame, coef):
     return sum(frame[k].to_numpy(float) * v for k, v in coef.items())
 
 
-@pytest.fixture(params=["sweep", "merge"])
+@pytest.fixture(params=["table", "sweep", "merge"])
 def algorithm(request, monkeypatch):
-    """Run a test with each of the two ways of counting the pairs."""
+    """Run a test with each of the three ways of counting the pairs (the count table serves
+    unit weights only; the other two every case)."""
+    table = request.param == "table"
+    monkeypatch.setattr(conc_mod, "_TABLE_CELLS_PER_ROW", np.inf if table else 0.0)
     monkeypatch.setattr(conc_mod, "_SWEEP_COST", np.inf if request.param == "sweep" else 0.0)
     return request.param
 

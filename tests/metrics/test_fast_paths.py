@@ -7,7 +7,10 @@
   estimated or fixed;
 * the sort of the scores reused across horizons (same ranking, ties of one column broken in the
   next, unrelated columns) against one call per horizon;
-* ``distinct_times`` (hashing) against ``np.unique``.
+* ``distinct_times`` (hashing) against ``np.unique``; its whole-number (counting) and
+  sorted-then-hashed paths (``few_distinct``) on whole numbers, negative, huge, wide, NaN, inf,
+  ``-0.0`` and integer inputs;
+* Harrell's C from the (block, rank) count table against the block sweep (unit weights).
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ import numpy as np
 import pytest
 
 from churnsurv.metrics import brier_score, censoring_survival, time_dependent_auc
-from churnsurv.metrics.ipcw import distinct_times
+from churnsurv.metrics import concordance as conc_mod
+from churnsurv.metrics.ipcw import distinct_times, few_distinct
 from tests.metrics import _slow_reference as ref
 
 
@@ -126,6 +130,92 @@ def test_distinct_times_equal_np_unique(values):
     u_ref, inv_ref = np.unique(time, return_inverse=True)
     np.testing.assert_array_equal(ut, u_ref)
     np.testing.assert_array_equal(inv, inv_ref.ravel())
+
+
+def _values(kind, rng, n):
+    months = np.floor(rng.uniform(0, 72, n))
+    return {
+        "whole months": months,
+        "negative whole": months - 30,
+        "negative zeros": np.where(
+            months == 0, np.where(rng.uniform(size=n) < 0.5, 0.0, -0.0), months
+        ),
+        "only -0.0 and 1": np.where(rng.uniform(size=n) < 0.5, -0.0, 1.0),
+        "NaN": np.where(rng.uniform(size=n) < 0.1, np.nan, months),
+        "inf": np.where(rng.uniform(size=n) < 0.1, np.inf, months),
+        "huge": months + 1e15,
+        "wide whole": np.floor(rng.uniform(0, 1e9, n)),
+        "halves": months / 2,
+        "repeating floats": rng.choice(rng.normal(size=300), n),
+        "repeating with -0.0": rng.choice(np.r_[rng.normal(size=30), -0.0], n),
+        "continuous": rng.exponential(10, n),
+        "int64": rng.integers(-5, 100, n),
+        "int64 wide": rng.integers(-(10**12), 10**12, 300)[rng.integers(0, 300, n)],
+        "int32": rng.integers(0, 100, n).astype(np.int32),
+        "uint8": rng.integers(0, 100, n).astype(np.uint8),
+        "uint64 near 2**64": np.uint64(2**64 - 1) - rng.integers(0, 100, n).astype(np.uint64),
+        "float32": months.astype(np.float32),
+    }[kind]
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["whole months", "negative whole", "negative zeros", "only -0.0 and 1", "NaN", "inf", "huge",
+     "wide whole", "halves", "repeating floats", "repeating with -0.0", "continuous", "int64",
+     "int64 wide", "int32", "uint8", "uint64 near 2**64", "float32"],
+)  # fmt: skip
+def test_few_distinct_equals_np_unique(kind):
+    x = _values(kind, np.random.default_rng(4), 20_000)  # above the size where it is tried
+    u_ref, inv_ref = np.unique(x, return_inverse=True)
+    found = few_distinct(x)
+    if kind in ("continuous", "wide whole", "NaN", "negative zeros", "only -0.0 and 1",
+                "repeating with -0.0", "uint64 near 2**64"):  # fmt: skip
+        assert found is None  # mostly distinct, or NaN / -0.0: np.unique's own answer
+    else:
+        assert found is not None
+    ut, inv = distinct_times(x)
+    assert ut.dtype == u_ref.dtype and inv.dtype == np.intp
+    np.testing.assert_array_equal(ut, u_ref)
+    np.testing.assert_array_equal(np.signbit(ut), np.signbit(u_ref))  # the same zero
+    np.testing.assert_array_equal(inv, inv_ref.ravel())
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_count_table_equals_block_sweep(seed):
+    rng = np.random.default_rng(seed)
+    K, R = int(rng.integers(1, 30)), int(rng.integers(1, 60))
+    q_block, q_rank = rng.integers(0, K, 500), rng.integers(0, R, 500)
+    q_block[0] = K - 1
+    d_block, d_rank = rng.integers(-1, K, 3000), rng.integers(0, R, 3000)  # -1 pairs with none
+    q_tab, d_tab = conc_mod._at_or_after_table(q_block, q_rank, d_block, d_rank, K, R)
+    keep = d_block >= 0
+    q_sw, d_kept = conc_mod._at_or_after_sweep(
+        q_block, q_rank, np.ones(500), d_block[keep], d_rank[keep], np.ones(keep.sum()), K, R
+    )
+    np.testing.assert_array_equal(q_tab, q_sw)
+    np.testing.assert_array_equal(d_tab[:, keep], d_kept)
+    assert not d_tab[:, ~keep].any()
+    # the sweep given the rows of block -1 too (they pair with none): the same numbers
+    q_all, d_all = conc_mod._at_or_after_sweep(
+        q_block, q_rank, np.ones(500), d_block, d_rank, np.ones(3000), K, R
+    )
+    np.testing.assert_array_equal(q_all, q_sw)
+    np.testing.assert_array_equal(d_all, d_tab)
+
+
+@pytest.mark.parametrize("entry", [False, True])
+def test_harrell_c_on_the_count_table_equals_the_sweep(entry, monkeypatch):
+    # n above 10,000: whole-month times by counting, the scores sorted then hashed
+    rng = np.random.default_rng(7)
+    n = 30_000
+    x = rng.choice(rng.normal(size=2_000), n)
+    time = np.minimum(np.floor(rng.exponential(20 * np.exp(-x))), 72.0)
+    event = (rng.uniform(size=n) < 0.3) & (time < 72)
+    start = np.floor(rng.uniform(0, 1, n) * time) if entry else None
+    fast = conc_mod.harrell_c(time, event, x, entry=start)
+    monkeypatch.setattr(conc_mod, "_TABLE_CELLS_PER_ROW", 0.0)
+    monkeypatch.setattr(conc_mod, "_SWEEP_COST", np.inf)
+    assert conc_mod.harrell_c(time, event, x, entry=start) == fast  # every field, exactly
 
 
 @pytest.mark.parametrize("tied", [True, False])

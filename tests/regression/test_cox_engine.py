@@ -106,6 +106,57 @@ def test_gram_chunks_and_a_stratum_without_events():
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-8)
 
 
+def _previous_sort(time, event, rows):
+    """The risk sets' sort before issue 18 (H14): ``np.unique`` of the event times, a
+    ``searchsorted`` per row, a stable sort by (time index, event), the runs gathered."""
+    t, e = time[rows], event[rows]
+    times = np.unique(t[e])
+    hi = np.searchsorted(times, t, side="right")
+    local = np.argsort(2 * hi + e, kind="stable")
+    return times, rows[local], np.bincount(2 * hi + e, minlength=2 * times.size + 2)
+
+
+@pytest.mark.parametrize(
+    "times",
+    ["whole months", "ties, negative and huge", "non-integer", "-0.0", "wide whole numbers"],
+)
+@pytest.mark.parametrize("with_strata", [False, True])
+@pytest.mark.parametrize("with_entry", [False, True])
+def test_sort_by_counting_equals_the_previous_sort(times, with_strata, with_entry, monkeypatch):
+    # n above 10,000: the distinct times are found by counting or hashing (few_distinct)
+    from churnsurv.regression.cox import risksets
+
+    rng = np.random.default_rng(17)
+    n = 12_000
+    months = np.floor(rng.uniform(0, 36, n))
+    time = {
+        "whole months": months,
+        "ties, negative and huge": np.where(months < 3, 1e14 + months, months - 20),
+        "non-integer": months / 4 + 0.1,
+        "-0.0": np.where(months == 0, -0.0, months),
+        "wide whole numbers": np.floor(rng.uniform(0, 1e8, n)),
+    }[times]
+    event = rng.random(n) < 0.3
+    X = rng.normal(size=(n, 2))
+    strata = rng.integers(0, 3, n) if with_strata else None
+    entry = np.minimum(time, np.floor(rng.uniform(-5, 10, n))) - 1 if with_entry else None
+    beta = np.array([0.2, -0.3])
+    fast = RiskSets(X, time, event, np.ones(n), entry=entry, strata=strata)
+    groups = [np.arange(n)] if strata is None else risksets.strata_rows(strata, n)
+    expected = [_previous_sort(time, event, rows) for rows in groups]
+    np.testing.assert_array_equal(fast.order, np.concatenate([r for _, r, _ in expected]))
+    for st, (times_ref, _, _) in zip(fast.strata, expected, strict=True):
+        np.testing.assert_array_equal(st.times, times_ref)
+        np.testing.assert_array_equal(np.signbit(st.times), np.signbit(times_ref))
+    assert np.array_equal(np.diff(fast._indptr), np.concatenate([s for *_, s in expected]))
+    # the whole evaluation, bit for bit, against the sort by np.unique and searchsorted
+    monkeypatch.setattr(risksets, "few_distinct", lambda t: None)
+    slow = RiskSets(X, time, event, np.ones(n), entry=entry, strata=strata)
+    np.testing.assert_array_equal(slow.order, fast.order)
+    for a, b in zip(fast.evaluate(beta), slow.evaluate(beta), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_baseline_hazard_is_deaths_over_the_risk_set_sum():
     X, time, event, w, entry, strata = _data(13)
     beta = np.array([0.1, 0.2, -0.3])

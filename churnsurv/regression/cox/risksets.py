@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from churnsurv.metrics.ipcw import few_distinct
+
 __all__ = ["RiskSets"]
 
 
@@ -40,6 +42,20 @@ def strata_rows(strata: np.ndarray | None, n: int) -> list[np.ndarray]:
     order = np.argsort(codes, kind="stable")
     bounds = np.flatnonzero(np.diff(codes[order])) + 1
     return np.split(order, bounds)
+
+
+def _event_times(t: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct event times (``np.unique(t[e])``) and, per row, how many of them are
+    ``<= t`` (``np.searchsorted(times, t, "right")``). With repeated times (whole months) both
+    come from the distinct values of ``t`` found without sorting all rows: one search per
+    distinct value instead of per row (the same numbers)."""
+    found = few_distinct(t)
+    if found is None:
+        times = np.unique(t[e])
+        return times, np.searchsorted(times, t, side="right")
+    ut, inv = found
+    times = ut[np.bincount(inv[e], minlength=ut.size) > 0]
+    return times, np.searchsorted(times, ut, side="right")[inv]
 
 
 def _sorted_rows(X: np.ndarray, order: np.ndarray, center) -> np.ndarray:
@@ -121,7 +137,8 @@ class RiskSets:
         self.labels = None if strata is None else np.asarray(strata)
         self.strata: list[_Stratum] = []
         order, runs, start, n_runs = [], [], 0, 0
-        for rows in strata_rows(strata, len(time)):
+        # without strata one group of every row (``None``: its positions are the sort order)
+        for rows in [None] if strata is None else strata_rows(strata, len(time)):
             built = self._stratum(rows, time, event, w, entry, counts, start, n_runs)
             if built is None:  # no events: the stratum adds nothing to the likelihood
                 continue
@@ -131,7 +148,9 @@ class RiskSets:
             runs.append(sizes)
             start += len(rows)
             n_runs += len(sizes)
-        self.order = np.concatenate(order) if order else np.zeros(0, np.int64)
+        self.order = (
+            order[0] if len(order) == 1 else np.concatenate(order) if order else np.zeros(0, int)
+        )
         # the sorted copy, row-major, centred (``center``: X - center, exactly as X[order] of
         # the centred design, without building that)
         # (gathered a block of rows at a time: np.take would first copy a column-major design
@@ -152,19 +171,27 @@ class RiskSets:
 
     def _stratum(self, rows, time, event, w, entry, counts, start, seg):
         """One stratum's :class:`_Stratum`, its rows in sorted order and its run sizes (None
-        without events). A method of its own so that its per-row temporaries are freed before
-        the sorted copy of the design is made (the fit's peak memory)."""
-        t, e = time[rows], np.asarray(event[rows], bool)
-        times = np.unique(t[e])
+        without events); ``rows`` None: every row. A method of its own so that its per-row
+        temporaries are freed before the sorted copy of the design is made (the fit's peak
+        memory)."""
+        whole = rows is None
+        t = time if whole else time[rows]
+        e = np.asarray(event if whole else event[rows], bool)
+        times, hi = _event_times(t, e)
         if times.size == 0:
             return None
         K = times.size
         # rows at risk at times[k]: entry < times[k] <= t, i.e. lo <= k < hi
-        hi = np.searchsorted(times, t, side="right")
         run = 2 * hi + e  # leavers then deaths of each event time: contiguous once sorted
+        del hi
         # a stable sort of small integers is a radix sort in numpy
         local = np.argsort(run.astype(np.int16) if K < 16000 else run, kind="stable")
-        rows, hi, e = rows[local], hi[local], e[local]
+        sizes = np.bincount(run, minlength=2 * K + 2)
+        del run
+        # the sorted runs without gathering them: run r repeated sizes[r] times
+        run_sorted = np.repeat(np.arange(2 * K + 2), sizes)
+        hi, e = run_sorted >> 1, (run_sorted & 1).astype(bool)
+        rows = local if whole else rows[local]
         lo = None if entry is None else np.searchsorted(times, entry[rows], "right")
         dead = np.flatnonzero(e)
         dk = hi[dead] - 1
@@ -190,7 +217,7 @@ class RiskSets:
             wk=(d / m)[k],
             xd=np.zeros(self.p),
         )
-        return stratum, rows, np.bincount(run, minlength=2 * K + 2)
+        return stratum, rows, sizes
 
     def _eta(self, beta):
         """``X @ beta`` of the sorted rows (numpy's loop: no BLAS threads, see ``_GRAM_CELLS``)."""
