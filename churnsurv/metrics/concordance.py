@@ -206,7 +206,9 @@ def _at_or_after_sweep(q_block, q_rank, q_w, d_block, d_rank, d_w, K, R):
     qo, q_cut = _block_order(q_block, K)
     do, d_cut = _block_order(d_block, K)
     qr, qw, dr, dw = q_rank[qo], q_w[qo], d_rank[do], d_w[do]
-    q_s, d_s = np.zeros((3, qo.size)), np.zeros((3, do.size))
+    # one row of sums per array, so each is freed once scattered back (memory: 10M rows)
+    q_s = [np.zeros(qo.size) for _ in range(3)]
+    d_s = [np.zeros(do.size) for _ in range(3)]
     # unit weights: the sums are counts, exact in int32 (half the memory traffic of float64)
     unit = qo.size + do.size < 2**31 and bool((qw == 1).all() and (dw == 1).all())
     if unit:
@@ -220,7 +222,7 @@ def _at_or_after_sweep(q_block, q_rank, q_w, d_block, d_rank, d_w, K, R):
             np.cumsum(hist, out=cum)
             r = qr[a:b]
             tied = hist[r]
-            q_s[0, a:b], q_s[1, a:b], q_s[2, a:b] = cum[r] - tied, tied, cum[-1]
+            q_s[0][a:b], q_s[1][a:b], q_s[2][a:b] = cum[r] - tied, tied, cum[-1]
     hist[:] = 0
     for k in range(K):
         np.add.at(hist, qr[q_cut[k] : q_cut[k + 1]], qw[q_cut[k] : q_cut[k + 1]])
@@ -228,10 +230,11 @@ def _at_or_after_sweep(q_block, q_rank, q_w, d_block, d_rank, d_w, K, R):
         if b > a:
             np.cumsum(hist, out=cum)
             r = dr[a:b]
-            d_s[0, a:b], d_s[1, a:b], d_s[2, a:b] = cum[-1] - cum[r], hist[r], cum[-1]
-    q_out, d_out = np.empty_like(q_s), np.empty_like(d_s)
+            d_s[0][a:b], d_s[1][a:b], d_s[2][a:b] = cum[-1] - cum[r], hist[r], cum[-1]
+    del qr, qw, dr, dw
+    q_out, d_out = np.empty((3, qo.size)), np.empty((3, do.size))
     for j in range(3):  # row by row: numpy's 2-D fancy assignment is ~6x slower
-        q_out[j, qo], d_out[j, do] = q_s[j], d_s[j]
+        q_out[j, qo], d_out[j, do] = q_s.pop(0), d_s.pop(0)  # each freed once back in order
     return q_out, d_out
 
 
@@ -328,10 +331,13 @@ def _stratum_counts(time, event, rank, w, entry, R):
         e_block = np.searchsorted(ue, entry, "right") - 1
         q2, d2 = _at_or_after(q_block, q_rank, q_w, e_block, rank, w, R)
         q_out, d_out = q_out - q2, d_out - d2
-    # per row: (concordant, discordant, tied_x) as the churn and as the one still at risk
-    infl = d_out.copy()
-    infl[1] = d_out[2] - d_out[0] - d_out[1]
-    infl[2] = d_out[1]
+    # per row: (concordant, discordant, tied_x) as the churn and as the one still at risk,
+    # rearranged in d_out's own memory (at 10M rows a copy is 240 MB)
+    infl, tied = d_out, d_out[1].copy()
+    np.subtract(d_out[2], d_out[0], out=infl[1])
+    infl[1] -= tied
+    infl[2] = tied
+    del tied
     infl[0, ev] += q_out[0]
     infl[1, ev] += q_out[2] - q_out[0] - q_out[1]
     infl[2, ev] += q_out[1]
