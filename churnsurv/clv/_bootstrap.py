@@ -10,7 +10,7 @@ import hashlib
 import warnings
 import weakref
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 
 import numpy as np
@@ -394,25 +394,35 @@ def _drawn(
     """Per resample, how often each of ``n`` customers was drawn: ``np.bincount`` of
     ``rng.integers(0, n, n)``, the resamples in the order of the draws.
 
-    With ``ahead`` one worker thread draws and counts resample ``b + 1`` while the caller
-    tallies resample ``b`` (numpy releases the GIL in both): one thread, so the generator is
-    read in the same order and gives the same draws as a plain loop (``ahead=False``; a test
-    compares the two). At most two resamples' arrays are alive at once.
+    With ``ahead`` two worker threads run ahead of the caller: one draws the positions of
+    resample ``b + 2`` while the other counts those of resample ``b + 1`` (a random scatter
+    over every customer: the slowest step) and the caller tallies resample ``b``; numpy
+    releases the GIL in all three. One thread draws, in the order of the resamples, so the
+    generator gives the same draws as a plain loop (``ahead=False``; a test compares the
+    two). At most three resamples' arrays (positions or draw counts) are alive besides the
+    one the caller reads.
     """
-
-    def draw() -> np.ndarray:
-        return np.bincount(rng.integers(0, n, n), minlength=n)
-
     if not ahead or n_boot < 2:
         for _ in range(n_boot):
-            yield draw()
+            yield np.bincount(rng.integers(0, n, n), minlength=n)
         return
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="churnsurv-draws") as worker:
-        pending = worker.submit(draw)
+
+    def count(positions: Future) -> np.ndarray:
+        return np.bincount(positions.result(), minlength=n)
+
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="churnsurv-draw") as drawer,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="churnsurv-count") as counter,
+    ):
+        # the counter's shutdown (first out) waits for counts that wait for the drawer's draws
+        def submit() -> Future:
+            return counter.submit(count, drawer.submit(rng.integers, 0, n, n))
+
+        pending = [submit(), submit()]
         for b in range(n_boot):
-            drawn = pending.result()
-            if b + 1 < n_boot:
-                pending = worker.submit(draw)
+            drawn = pending.pop(0).result()
+            if b + 2 < n_boot:
+                pending.append(submit())
             yield drawn
             del drawn
 
