@@ -384,8 +384,13 @@ def _joint_counts(resampler: _KMResampler, data: ChurnData, codes: np.ndarray, s
     margin = (resampler.factor, resampler.schedule)
     joint = _KMResampler(data, resampler.how, codes, (names, names), margin)
     buffer = np.empty(data.n)
-    draws = _drawn(np.random.default_rng(seed), data.n, n_boot)
+    draws = _drawn(np.random.default_rng(seed), data.n, n_boot, ahead=data.n >= _AHEAD_FROM)
     return first, [joint.tally(drawn, buffer) for drawn in draws]
+
+
+#: Customers from which resamples are drawn and counted ahead in worker threads (fewer: the
+#: threads' hand-overs cost more than they save; 100,000 customers x 50 resamples take 0.07 s).
+_AHEAD_FROM = 500_000
 
 
 def _drawn(
@@ -436,14 +441,40 @@ def _combination_codes(frame: pd.DataFrame, cols: list[str]) -> np.ndarray | Non
     """
     codes, size = np.zeros(len(frame), dtype=np.int64), 1
     for col in cols:
-        col_codes, uniques = pd.factorize(frame[col], use_na_sentinel=True)
+        col_codes, n_uniques = _factorized(frame[col])
         if col_codes.size and col_codes.min() < 0:
             return None
-        size *= max(len(uniques), 1)
+        size *= max(n_uniques, 1)
         if size > 1 << 24:  # too many combinations to renumber by one count each
             grouped = frame.groupby(cols, sort=False, observed=True, dropna=False).ngroup()
             return grouped.to_numpy(dtype=np.int64)
-        codes *= len(uniques)
+        codes *= n_uniques
         codes += col_codes
     present = np.bincount(codes, minlength=size) > 0
     return (np.cumsum(present) - 1)[codes]
+
+
+def _factorized(column: pd.Series) -> tuple[np.ndarray, int]:
+    """``pd.factorize(column)``'s codes and number of distinct values (-1 for a missing one).
+
+    A categorical with a few categories is coded from its category codes: the categories
+    present numbered in order of first appearance, as ``pd.factorize`` numbers them (the same
+    codes; a test compares them), without hashing every row (0.13 s per column at 10,000,000
+    customers, against about a third of it here).
+    """
+    if not isinstance(column.dtype, pd.CategoricalDtype) or len(column.cat.categories) > 64:
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        return codes, len(uniques)
+    cat = column.cat.codes.to_numpy()
+    if cat.size and cat.min() < 0:
+        return cat, 0  # a missing value: the caller gives up
+    first = np.full(len(column.cat.categories), cat.size)
+    for j in range(first.size if cat.size else 0):
+        hit = cat == j
+        at = int(hit.argmax())
+        if hit[at]:
+            first[j] = at
+    present = np.flatnonzero(first < cat.size)
+    rank = np.full(first.size, -1, dtype=np.int64)
+    rank[present[np.argsort(first[present])]] = np.arange(present.size)
+    return rank[cat], int(present.size)

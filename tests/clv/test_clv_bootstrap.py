@@ -333,11 +333,15 @@ def _bits(a):
     return np.ascontiguousarray(a, dtype=float).view(np.uint64)
 
 
-def test_shared_counts_are_the_bits_of_the_previous_per_resample_count(segmented):
-    """``_joint_counts`` (draws counted ahead in a thread, one reused buffer, ``tally``)
-    against the previous code written out: ``bincount`` of each resample's positions as
-    floats, weighted ``bincount`` of the cells, the same weights times the margin for the
-    totals. Equal bit for bit (``uint64`` views), counts and margin totals."""
+@pytest.mark.parametrize("ahead_from", [0, 10**9], ids=["threads", "plain loop"])
+def test_shared_counts_are_the_bits_of_the_previous_per_resample_count(
+    segmented, monkeypatch, ahead_from
+):
+    """``_joint_counts`` (draws counted ahead in worker threads or not, one reused buffer,
+    ``tally``) against the previous code written out: ``bincount`` of each resample's
+    positions as floats, weighted ``bincount`` of the cells, the same weights times the
+    margin for the totals. Equal bit for bit (``uint64`` views), counts and margin totals."""
+    monkeypatch.setattr(_bootstrap, "_AHEAD_FROM", ahead_from)
     km = cs.KaplanMeier().fit(segmented, by="Contract")
     how = _valuation(segmented, 80)
     resampler = _KMResampler.create(km, segmented, how)
@@ -395,3 +399,22 @@ def test_a_bad_segment_margin_is_reported_as_a_take_reports_it(segmented, take_p
     assert str(rows.value) == str(taken.value)
     # the first segment holding a bad margin is named, with its own row's id
     assert any(data.frame.index[i] in str(rows.value) for i in (3, 10))
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.Categorical(["b", "a", "b", "c", "a"], categories=["a", "b", "c", "d"]),  # d unused
+        pd.Categorical(["z", "z", "y"], categories=["y", "z"], ordered=True),
+        pd.Categorical([], categories=["a"]),
+        pd.Categorical(["a", None, "b"]),  # a missing value: -1
+        np.array(["b", "a", "b"], dtype=object),  # not categorical: pd.factorize itself
+    ],
+)
+def test_factorized_categories_are_pandas_factorize(values):
+    column = pd.Series(values)
+    codes, n_uniques = _bootstrap._factorized(column)
+    ref, uniques = pd.factorize(column, use_na_sentinel=True)
+    np.testing.assert_array_equal(codes, ref)
+    if not (ref < 0).any():
+        assert n_uniques == len(uniques)
