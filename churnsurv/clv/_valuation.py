@@ -8,7 +8,6 @@ per-period schedule), and the discounted sum. Private: the public functions are 
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -192,21 +191,6 @@ class _Valuation:
     allow_negative: bool
 
 
-def _valuation_columns(data, how: _Valuation):
-    """``data`` with only the columns a segment's valuation reads, so that taking a segment's
-    rows copies little: all of them for a parametric tail (its covariates), else the
-    duration, the event and the margin column."""
-    if data is None or _parametric_tail(how.tail):
-        return data
-    column = data.margin if how.margin is None else how.margin
-    if isinstance(column, str) and column not in data.frame.columns:
-        return data  # the margin check names the missing column among all of them
-    cols = ["duration", "event"] + ([column] if isinstance(column, str) else [])
-    slim = copy.copy(data)
-    slim.frame = data.frame[list(dict.fromkeys(cols))]
-    return slim
-
-
 def _segment_values(km, data, how: _Valuation) -> pd.DataFrame:
     segs = _km_segments(km)
     rows = {}
@@ -217,8 +201,9 @@ def _segment_values(km, data, how: _Valuation) -> pd.DataFrame:
         if data is not None and by
         else {}
     )
-    taken = _parametric_tail(how.tail)  # the tail reads the segment's rows: take them
-    data = _valuation_columns(data, how) if by else data
+    # a parametric tail reads the segment's rows (its covariates): take them; otherwise only
+    # the margin column is read, at the rows (_rows_margin)
+    taken = _parametric_tail(how.tail)
     for label, (times, surv) in segs.items():
         sub, members_of = data, None
         if data is not None and by:

@@ -166,22 +166,6 @@ def test_fits_the_fast_path_cannot_reproduce_use_the_refit(telco):
     assert _KMResampler.create(plain, telco, how) is not None
 
 
-@pytest.mark.parametrize("margin", [None, 12.0, "schedule"])
-def test_segment_values_read_from_the_valuation_columns_are_unchanged(telco, monkeypatch, margin):
-    """Segments' rows are taken from the duration, event and margin columns only (unless a
-    parametric tail needs the covariates): bit for bit the values of a take of every column."""
-    from churnsurv.clv import _valuation
-
-    km = cs.KaplanMeier().fit(telco, by=["Contract", "InternetService"])
-    kw = {"annual_discount_rate": 0.1, "horizon": 90, "tail": _sbg()}
-    if margin == "schedule":
-        margin = np.linspace(10.0, 30.0, 90)
-    slim = cs.clv(km, telco, margin=margin, **kw).summary
-    monkeypatch.setattr(_valuation, "_valuation_columns", lambda data, how: data)
-    whole = cs.clv(km, telco, margin=margin, **kw).summary
-    pd.testing.assert_frame_equal(slim, whole, check_exact=True)
-
-
 @pytest.fixture(scope="module")
 def segmented():
     return cs.prepare(
