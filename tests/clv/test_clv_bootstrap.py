@@ -402,3 +402,18 @@ def test_factorized_categories_are_pandas_factorize(values):
     np.testing.assert_array_equal(codes, ref)
     if not (ref < 0).any():
         assert n_uniques == len(uniques)
+
+
+def test_draws_abandoned_half_way_stop_their_threads():
+    """A caller that stops reading (an error in a resample's valuation) closes the
+    generator: the worker threads finish what they started and end; none is left behind."""
+    import threading
+
+    before = {t for t in threading.enumerate() if t.name.startswith("churnsurv-")}
+    draws = _bootstrap._drawn(np.random.default_rng(1), 500, 6, ahead=True)
+    first = next(draws)
+    assert {t.name.split("_")[0] for t in threading.enumerate()} >= {"churnsurv-draw"}
+    draws.close()
+    after = {t for t in threading.enumerate() if t.name.startswith("churnsurv-")}
+    assert after == before
+    assert first.sum() == 500
