@@ -8,7 +8,6 @@ per-period schedule), and the discounted sum. Private: the public functions are 
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -192,23 +191,6 @@ class _Valuation:
     allow_negative: bool
 
 
-def _valuation_columns(data, how: _Valuation):
-    """``data`` with only the columns a segment's valuation reads, so that taking a segment's
-    rows copies little: all of them for a parametric tail (its covariates), else the
-    duration, the event and the margin column."""
-    if data is None or (
-        hasattr(how.tail, "predict_survival") and not hasattr(how.tail, "survival")
-    ):
-        return data
-    column = data.margin if how.margin is None else how.margin
-    if isinstance(column, str) and column not in data.frame.columns:
-        return data  # the margin check names the missing column among all of them
-    cols = ["duration", "event"] + ([column] if isinstance(column, str) else [])
-    slim = copy.copy(data)
-    slim.frame = data.frame[list(dict.fromkeys(cols))]
-    return slim
-
-
 def _segment_values(km, data, how: _Valuation) -> pd.DataFrame:
     segs = _km_segments(km)
     rows = {}
@@ -219,22 +201,59 @@ def _segment_values(km, data, how: _Valuation) -> pd.DataFrame:
         if data is not None and by
         else {}
     )
-    data = _valuation_columns(data, how) if by else data
+    # a parametric tail reads the segment's rows (its covariates): take them; otherwise only
+    # the margin column is read, at the rows (_rows_margin)
+    taken = _parametric_tail(how.tail)
     for label, (times, surv) in segs.items():
-        sub = data
+        sub, members_of = data, None
         if data is not None and by:
             value = tuple(km.segment_values_.loc[label, col] for col in by)
             rows_of = members.get(value if len(by) > 1 else value[0], np.array([], dtype=np.intp))
-            sub = data.take(np.sort(rows_of))
+            members_of = rows_of if _ascending(rows_of) else np.sort(rows_of)
+            sub = data.take(members_of) if taken else None
         # a per-customer tail model is averaged over the segment's own customers
         s = _splice(times, surv, how.grid, how.tail, sub, f"segment {label!r}")
-        factor, schedule = _resolve_margin(how.margin, sub, how.grid.size, how.allow_negative)
+        if members_of is None or taken:
+            factor, schedule = _resolve_margin(how.margin, sub, how.grid.size, how.allow_negative)
+        else:
+            factor, schedule = _rows_margin(how, data, members_of)
         # a segment's CLV uses the segment's mean margin per period
         per, periods = _weighted(s[None, :], how.disc, np.mean(factor), schedule)
         rows[label] = {"expected_periods": periods[0], "clv": per[0]}
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "segment"
     return out
+
+
+def _ascending(rows: np.ndarray) -> bool:
+    """True when ``rows`` are already in order (a groupby's indices are): one comparison
+    pass instead of a sort of millions of rows per segment."""
+    return bool(np.all(rows[1:] >= rows[:-1]))
+
+
+def _parametric_tail(tail) -> bool:
+    """True for a tail averaged over customers' own predictions (it reads their rows)."""
+    return hasattr(tail, "predict_survival") and not hasattr(tail, "survival")
+
+
+def _rows_margin(how: _Valuation, data: ChurnData, rows: np.ndarray):
+    """``_resolve_margin(how.margin, data.take(rows), ...)`` without taking the rows (a take
+    of the frame copies its index too: text ids at 10 million customers): the margin column's
+    values at ``rows``, the same numbers in the same order, checked by the same rule; the
+    rows' ids are looked up only for an error message."""
+    column = data.margin if how.margin is None else how.margin
+    if not isinstance(column, str):  # a constant, a schedule or no margin: no rows read
+        return _resolve_margin(how.margin, data, how.grid.size, how.allow_negative)
+    data.require_columns([column], purpose="CLV", numeric=True)
+    values = data.frame[column].to_numpy(dtype=float)[rows]
+    ids = _ids_at(data.frame.index, rows)
+    return check_margin_values(values, column, how.allow_negative, ids=ids), 1.0
+
+
+def _ids_at(index: pd.Index, rows: np.ndarray):
+    """The ids at ``rows``, taken when first iterated (a generator: not taken at all when
+    every margin is valid)."""
+    yield from index.take(rows)
 
 
 def _not_identified(model, n_customers: int, grid: np.ndarray) -> NoReturn:

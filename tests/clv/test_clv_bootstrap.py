@@ -166,22 +166,6 @@ def test_fits_the_fast_path_cannot_reproduce_use_the_refit(telco):
     assert _KMResampler.create(plain, telco, how) is not None
 
 
-@pytest.mark.parametrize("margin", [None, 12.0, "schedule"])
-def test_segment_values_read_from_the_valuation_columns_are_unchanged(telco, monkeypatch, margin):
-    """Segments' rows are taken from the duration, event and margin columns only (unless a
-    parametric tail needs the covariates): bit for bit the values of a take of every column."""
-    from churnsurv.clv import _valuation
-
-    km = cs.KaplanMeier().fit(telco, by=["Contract", "InternetService"])
-    kw = {"annual_discount_rate": 0.1, "horizon": 90, "tail": _sbg()}
-    if margin == "schedule":
-        margin = np.linspace(10.0, 30.0, 90)
-    slim = cs.clv(km, telco, margin=margin, **kw).summary
-    monkeypatch.setattr(_valuation, "_valuation_columns", lambda data, how: data)
-    whole = cs.clv(km, telco, margin=margin, **kw).summary
-    pd.testing.assert_frame_equal(slim, whole, check_exact=True)
-
-
 @pytest.fixture(scope="module")
 def segmented():
     return cs.prepare(
@@ -196,15 +180,16 @@ def segmented():
 
 
 def _counted(monkeypatch):
-    """How many resamples :meth:`_KMResampler.count` counted (a list, appended per call)."""
+    """How many resamples :meth:`_KMResampler.tally` counted (a list, appended per call;
+    :meth:`_KMResampler.count` tallies through it)."""
     calls = []
-    original = _KMResampler.count
+    original = _KMResampler.tally
 
-    def count(self, idx):
-        calls.append(len(idx))
-        return original(self, idx)
+    def tally(self, drawn, buffer=None):
+        calls.append(int(drawn.sum()))
+        return original(self, drawn, buffer)
 
-    monkeypatch.setattr(_KMResampler, "count", count)
+    monkeypatch.setattr(_KMResampler, "tally", tally)
     return calls
 
 
@@ -311,3 +296,124 @@ def test_combination_codes_tell_apart_what_groupby_does(small, cols):
 def test_combination_codes_refuse_missing_values(small):
     frame = small.frame.assign(plan=small.frame["plan"].where(small.frame.index != 5))
     assert _bootstrap._combination_codes(frame, ["region", "plan"]) is None
+
+
+@pytest.mark.parametrize("n_boot", [1, 2, 7])
+def test_draws_counted_ahead_in_a_thread_are_the_plain_loops(n_boot):
+    """The worker thread reads the generator in the same order as a plain loop: the same
+    draws, so the same number of times each customer is drawn, resample by resample."""
+    n = 1000
+    ahead = list(_bootstrap._drawn(np.random.default_rng(4), n, n_boot, ahead=True))
+    plain = list(_bootstrap._drawn(np.random.default_rng(4), n, n_boot, ahead=False))
+    rng = np.random.default_rng(4)
+    loop = [np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(n_boot)]
+    assert len(ahead) == len(plain) == n_boot
+    for a, p, ref in zip(ahead, plain, loop, strict=True):
+        np.testing.assert_array_equal(a, ref)
+        np.testing.assert_array_equal(p, ref)
+
+
+def _bits(a):
+    return np.ascontiguousarray(a, dtype=float).view(np.uint64)
+
+
+@pytest.mark.parametrize("ahead_from", [0, 10**9], ids=["threads", "plain loop"])
+def test_shared_counts_are_the_bits_of_the_previous_per_resample_count(
+    segmented, monkeypatch, ahead_from
+):
+    """``_joint_counts`` (draws counted ahead in worker threads or not, one reused buffer,
+    ``tally``) against the previous code written out: ``bincount`` of each resample's
+    positions as floats, weighted ``bincount`` of the cells, the same weights times the
+    margin for the totals. Equal bit for bit (``uint64`` views), counts and margin totals."""
+    monkeypatch.setattr(_bootstrap, "_AHEAD_FROM", ahead_from)
+    km = cs.KaplanMeier().fit(segmented, by="Contract")
+    how = _valuation(segmented, 80)
+    resampler = _KMResampler.create(km, segmented, how)
+    codes = _bootstrap._combination_codes(segmented.frame, ["Contract", "InternetService"])
+    first, joint = _bootstrap._joint_counts(resampler, segmented, codes, 6, 5)
+    names = [str(j) for j in range(int(codes.max()) + 1)]
+    ref = _KMResampler(segmented, how, codes, (names, names), (resampler.factor, 1.0))
+    rng = np.random.default_rng(6)
+    for counts, totals in joint:
+        drawn = np.bincount(rng.integers(0, segmented.n, segmented.n), minlength=segmented.n)
+        drawn = drawn.astype(float)
+        want = np.bincount(ref.cells, weights=drawn, minlength=ref.n_cells)
+        drawn *= ref.factor
+        want_totals = np.bincount(ref.codes, weights=drawn, minlength=ref.n_groups)
+        np.testing.assert_array_equal(_bits(counts.ravel()), _bits(want))
+        np.testing.assert_array_equal(_bits(totals), _bits(want_totals))
+    assert (codes[first] == np.arange(len(names))).all()
+
+
+@pytest.fixture
+def take_path(monkeypatch):
+    """Segment values computed the previous way: a ``data.take`` of each segment's rows."""
+    from churnsurv.clv import _valuation
+
+    def run(*args, **kw):
+        with monkeypatch.context() as m:
+            m.setattr(_valuation, "_parametric_tail", lambda tail: True)
+            return cs.clv(*args, **kw)
+
+    return run
+
+
+@pytest.mark.parametrize("margin", [None, 12.0, "schedule"])
+def test_segment_margins_read_at_the_rows_are_the_bits_of_a_take(telco, take_path, margin):
+    km = cs.KaplanMeier().fit(telco, by=["Contract", "InternetService"])
+    kw = {"annual_discount_rate": 0.1, "horizon": 90, "tail": _sbg()}
+    if margin == "schedule":
+        margin = np.linspace(10.0, 30.0, 90)
+    rows = cs.clv(km, telco, margin=margin, **kw).summary
+    taken = take_path(km, telco, margin=margin, **kw).summary
+    pd.testing.assert_frame_equal(rows, taken, check_exact=True)
+
+
+def test_a_bad_segment_margin_is_reported_as_a_take_reports_it(segmented, take_path):
+    data = segmented.take(np.arange(segmented.n))  # a copy of its own: changed below
+    bad = data.frame["MonthlyCharges"].to_numpy().copy()
+    bad[[3, 10]] = -1.0
+    data.frame["MonthlyCharges"] = bad
+    km = cs.KaplanMeier().fit(data, by="Contract")
+    kw = {"annual_discount_rate": 0.1, "horizon": 24}
+    with pytest.raises(cs.DataValidationError, match="negative margin") as rows:
+        cs.clv(km, data, **kw)
+    with pytest.raises(cs.DataValidationError, match="negative margin") as taken:
+        take_path(km, data, **kw)
+    assert str(rows.value) == str(taken.value)
+    # the first segment holding a bad margin is named, with its own row's id
+    assert any(data.frame.index[i] in str(rows.value) for i in (3, 10))
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.Categorical(["b", "a", "b", "c", "a"], categories=["a", "b", "c", "d"]),  # d unused
+        pd.Categorical(["z", "z", "y"], categories=["y", "z"], ordered=True),
+        pd.Categorical([], categories=["a"]),
+        pd.Categorical(["a", None, "b"]),  # a missing value: -1
+        np.array(["b", "a", "b"], dtype=object),  # not categorical: pd.factorize itself
+    ],
+)
+def test_factorized_categories_are_pandas_factorize(values):
+    column = pd.Series(values)
+    codes, n_uniques = _bootstrap._factorized(column)
+    ref, uniques = pd.factorize(column, use_na_sentinel=True)
+    np.testing.assert_array_equal(codes, ref)
+    if not (ref < 0).any():
+        assert n_uniques == len(uniques)
+
+
+def test_draws_abandoned_half_way_stop_their_threads():
+    """A caller that stops reading (an error in a resample's valuation) closes the
+    generator: the worker threads finish what they started and end; none is left behind."""
+    import threading
+
+    before = {t for t in threading.enumerate() if t.name.startswith("churnsurv-")}
+    draws = _bootstrap._drawn(np.random.default_rng(1), 500, 6, ahead=True)
+    first = next(draws)
+    assert {t.name.split("_")[0] for t in threading.enumerate()} >= {"churnsurv-draw"}
+    draws.close()
+    after = {t for t in threading.enumerate() if t.name.startswith("churnsurv-")}
+    assert after == before
+    assert first.sum() == 500
