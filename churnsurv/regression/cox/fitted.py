@@ -188,6 +188,26 @@ class CoxTraining:
         )
 
 
+class RemovedTraining(CoxTraining):
+    """The training rows of a fitted model after :meth:`~churnsurv.CoxModel.remove_data`: none.
+
+    Reading anything of it (the diagnostics that need the rows) raises ``ValueError`` saying
+    why and what to do, instead of an ``AttributeError`` from inside the diagnostics.
+    """
+
+    def __init__(self) -> None:
+        """Hold nothing: every attribute read goes to :meth:`__getattr__`."""
+
+    def __getattribute__(self, name: str):
+        if name.startswith("__") and name.endswith("__"):
+            return object.__getattribute__(self, name)
+        raise ValueError(
+            "this Cox model's training rows were removed (CoxModel.remove_data()); fit it "
+            "again to compute diagnostics from them (check_proportional_hazards, "
+            "schoenfeld_residuals, plot_schoenfeld)."
+        )
+
+
 @dataclass
 class CoxFit:
     """What a fitted Cox model knows.
