@@ -262,3 +262,24 @@ def test_survival_blocks_equal_the_direct_formula(monkeypatch, strata):
         want[i] = np.exp(-inc * np.exp(lp[i]))
     want[data.frame["event"].to_numpy(bool)] = np.nan
     np.testing.assert_allclose(got, want, rtol=1e-14, atol=0)
+
+
+def test_unit_weights_are_shared_not_gathered():
+    """Unit weights are the same ones in the sorted order (one 80 MB array less at 10M rows);
+    other weights are gathered into the sorted order; both evaluate as the gathered ones do."""
+    rng = np.random.default_rng(24)
+    n = 300
+    X = rng.normal(size=(n, 2))
+    time = rng.integers(1, 20, n).astype(float)
+    event = rng.random(n) < 0.6
+    beta = np.array([0.3, -0.2])
+    ones = np.ones(n)
+    risk = RiskSets(X, time, event, ones)
+    assert risk.w is ones
+    w = rng.uniform(0.5, 2.0, n)
+    weighted = RiskSets(X, time, event, w)
+    np.testing.assert_array_equal(weighted.w, w[weighted.order])
+    gathered = RiskSets(X, time, event, ones + 0.0)
+    gathered.w = ones[gathered.order].copy()  # the previous code's array
+    for a, b in zip(risk.evaluate(beta), gathered.evaluate(beta), strict=True):
+        np.testing.assert_array_equal(a, b)
