@@ -31,10 +31,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from bench_cox_section import model_data  # noqa: E402
 from bench_report import FORMULA, write_csv  # noqa: E402
 
 import churnsurv as cs  # noqa: E402
-from churnsurv.report.io import formula_columns  # noqa: E402
 
 #: (label, file suffix, function name) of the parts reported, in the order printed
 PARTS = [
@@ -66,19 +66,7 @@ def cumulative(stats: pstats.Stats, suffix: str, name: str) -> tuple[int, float]
 
 
 def main(csv: str) -> None:
-    import pyarrow.csv as pacsv
-
-    columns = ["tenure", "Churn", *formula_columns(FORMULA)]
-    table = pacsv.read_csv(
-        csv,
-        convert_options=pacsv.ConvertOptions(include_columns=columns, auto_dict_encode=True),
-    )
-    raw = table.to_pandas()
-    del table
-    raw["PaymentMethod"] = raw["PaymentMethod"].astype(object)  # as the report reads it
-    data = cs.prepare(raw, duration="tenure", event="Churn", event_value="Yes",
-                      covariates=formula_columns(FORMULA))  # fmt: skip
-    del raw
+    data = model_data(csv)
     print(f"{data.n} rows; load average {os.getloadavg()[0]:.2f} at the start", flush=True)
     prof = cProfile.Profile(time.process_time)  # CPU seconds: steadier on a shared machine
     cpu0 = time.process_time()

@@ -88,10 +88,9 @@ def fit_parts(cox_data, trace: bool) -> cs.CoxModel:
                 trace)  # fmt: skip
 
 
-def fit_only(csv: str) -> None:
-    """The Cox fit alone on every row of ``csv`` (issue 18 target 3 at the report's size): only
-    the model's columns read (no ids), text columns as the report holds them, the fit's
-    traced peak (``tracemalloc``) against the size of its design matrix."""
+def model_data(csv: str) -> cs.ChurnData:
+    """The Cox model's columns of ``csv`` (no ids) prepared, text columns as the report holds
+    them (the segments as dictionary-encoded categoricals, ``PaymentMethod`` as text)."""
     import pyarrow.csv as pacsv
 
     columns = ["tenure", "Churn", *formula_columns(FORMULA)]
@@ -102,9 +101,15 @@ def fit_only(csv: str) -> None:
     raw = table.to_pandas()
     del table
     raw["PaymentMethod"] = raw["PaymentMethod"].astype(object)  # as the report reads it
-    data = cs.prepare(raw, duration="tenure", event="Churn", event_value="Yes",
+    return cs.prepare(raw, duration="tenure", event="Churn", event_value="Yes",
                       covariates=formula_columns(FORMULA))  # fmt: skip
-    del raw
+
+
+def fit_only(csv: str) -> None:
+    """The Cox fit alone on every row of ``csv`` (issue 18 target 3 at the report's size): only
+    the model's columns read (no ids), text columns as the report holds them, the fit's
+    traced peak (``tracemalloc``) against the size of its design matrix."""
+    data = model_data(csv)
     print(f"{data.n} rows; load average {os.getloadavg()[0]:.2f}; rss {rss_gib():.2f} GiB")
     cox = step("CoxModel(formula).fit", lambda: cs.CoxModel(FORMULA).fit(data), True)
     p = len(cox.params_)
