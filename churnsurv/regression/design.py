@@ -84,6 +84,36 @@ def churn_probability(model, data, within) -> pd.Series:
     return (1 - surv.iloc[:, 0]).rename(f"p_churn_within_{within:g}")
 
 
+def without_unused_categories(frame: pd.DataFrame, variables: list[str]) -> pd.DataFrame:
+    """``frame`` with the categories no row has removed from its categorical ``variables``.
+
+    A level that never occurs gets no design column, as for a text column (whose levels are
+    the values it holds): a categorical read from a file, sampled or with rows excluded keeps
+    every category, and formulaic would make an all-zero column of each one left unused. A
+    shallow copy with the changed columns when a category is unused, else ``frame`` itself.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"plan": pd.Categorical(["a", "b"], categories=["a", "b", "c"])})
+    >>> without_unused_categories(frame, ["plan"])["plan"].cat.categories.tolist()
+    ['a', 'b']
+    """
+    changed = {}
+    for v in variables:
+        column = frame[v]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            codes = column.cat.codes.to_numpy()
+            k = len(column.cat.categories)
+            if k and np.count_nonzero(np.bincount(codes[codes >= 0], minlength=k)) < k:
+                changed[v] = column.cat.remove_unused_categories()
+    if not changed:
+        return frame
+    out = frame.copy(deep=False)
+    for v, column in changed.items():
+        out[v] = column
+    return out
+
+
 def _observed_levels(values: pd.Series) -> list:
     """The distinct values of a column as Python objects (categoricals: the observed ones)."""
     if isinstance(values.dtype, pd.CategoricalDtype):
@@ -274,6 +304,7 @@ class Design:
         if fast is not None:  # every term a column named as it is: built from codes
             block, self.fast_plan = fast
             return pd.DataFrame(block.T, columns=self.columns, index=frame.index, copy=False)
+        frame = without_unused_categories(frame, self.variables)
         self.levels = {
             v: sorted(_observed_levels(frame[v]), key=str)
             for v in self.variables

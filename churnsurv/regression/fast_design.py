@@ -195,7 +195,7 @@ def build(design, frame: pd.DataFrame) -> tuple[np.ndarray, tuple[list, dict]] |
     the fast path leaves to formulaic, or the plan does not reproduce formulaic's matrix of
     the probe rows (see the module docstring).
     """
-    from churnsurv.regression.design import _float_frame
+    from churnsurv.regression.design import _float_frame, without_unused_categories
 
     variables = _lookup_variables(design.formula)
     kinds = None if not variables else _column_kinds(frame, variables)
@@ -207,7 +207,9 @@ def build(design, frame: pd.DataFrame) -> tuple[np.ndarray, tuple[list, dict]] |
     }
     rows = [np.arange(min(_CHECK_ROWS, len(frame)))]
     rows += [_first_rows(codes, seen, len(lab)) for codes, lab, seen in cats.values()]
-    probe = frame.iloc[np.unique(np.concatenate(rows))]
+    # the probe holds a row of every observed level: without the unused categories, formulaic
+    # codes the levels the whole frame has (a category no row has gets no column)
+    probe = without_unused_categories(frame.iloc[np.unique(np.concatenate(rows))], list(cats))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # see Design.fit_transform
         from formulaic import model_matrix
