@@ -15,7 +15,7 @@ import os
 import re
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -221,20 +221,29 @@ def read_input_parsed(
     return frame, f"file {path.name}, {frame.attrs['format']}", file_sha256(path), table
 
 
-def label_columns(by: Sequence[str], event: str | None) -> list[str]:
-    """The columns the report reads as categoricals: its segments and its event column.
+def label_columns(by: Sequence[str], event: str | None, formula: str | None = None) -> list[str]:
+    """The columns the report reads as categoricals: its segments, its event column and the
+    columns of its Cox formula.
 
-    Every Kaplan-Meier fit by segment, log-rank test, churn-rate table, CLV by segment and
-    ``prepare``'s event coding groups these columns; held as categoricals (sorted categories,
-    the order grouping the text gives) each of those passes reads integer codes instead of
-    hashing one Python string per row. The tables show the same labels in the same order.
+    Every Kaplan-Meier fit by segment, log-rank test, churn-rate table, CLV by segment,
+    ``prepare``'s event coding and the Cox design groups these columns; held as categoricals
+    (sorted categories, the order grouping the text gives) each of those passes reads integer
+    codes instead of hashing one Python string per row. The tables show the same labels in the
+    same order. Only text columns become categoricals (a numeric formula column stays as it
+    is); a formula that does not parse adds no column (the command's checks report it).
 
     Examples
     --------
     >>> label_columns(["Contract", "InternetService"], "Churn")
     ['Contract', 'InternetService', 'Churn']
+    >>> label_columns(["Contract"], "Churn", "Contract + PaymentMethod + MonthlyCharges")
+    ['Contract', 'Churn', 'MonthlyCharges', 'PaymentMethod']
     """
-    return list(dict.fromkeys([*by, *([event] if event is not None else [])]))
+    names = [*by, *([event] if event is not None else [])]
+    if formula:
+        with suppress(DataValidationError):  # reported by the command's checks, by option name
+            names += formula_columns(formula)
+    return list(dict.fromkeys(names))
 
 
 def bin_segments(

@@ -526,7 +526,7 @@ def run_report(
             input_path,
             id_col=params["id_col"],
             sep=params["sep"],
-            categorical=label_columns(params["by"] or [], params["event"]),
+            categorical=label_columns(params["by"] or [], params["event"], params["formula"]),
             arrow_ids=True,
             keep_arrow=True,
         )
