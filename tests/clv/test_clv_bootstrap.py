@@ -21,16 +21,15 @@ from churnsurv.clv.discount import discount_factors
 RTOL = 1e-12
 
 
+#: The Telco data as the tests prepare it (``segmented`` adds the report's two segments).
+TELCO = dict(
+    id="customerID", duration="tenure", event="Churn", event_value="Yes", margin="MonthlyCharges"
+)
+
+
 @pytest.fixture(scope="module")
 def telco():
-    return cs.prepare(
-        cs.datasets.load_telco(),
-        id="customerID",
-        duration="tenure",
-        event="Churn",
-        event_value="Yes",
-        margin="MonthlyCharges",
-    )
+    return cs.prepare(cs.datasets.load_telco(), **TELCO)
 
 
 @pytest.fixture(scope="module")
@@ -168,15 +167,7 @@ def test_fits_the_fast_path_cannot_reproduce_use_the_refit(telco):
 
 @pytest.fixture(scope="module")
 def segmented():
-    return cs.prepare(
-        cs.datasets.load_telco(),
-        id="customerID",
-        duration="tenure",
-        event="Churn",
-        event_value="Yes",
-        margin="MonthlyCharges",
-        segments=["Contract", "InternetService"],
-    )
+    return cs.prepare(cs.datasets.load_telco(), segments=["Contract", "InternetService"], **TELCO)
 
 
 def _counted(monkeypatch):
