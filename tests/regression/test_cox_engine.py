@@ -106,6 +106,35 @@ def test_gram_chunks_and_a_stratum_without_events():
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-8)
 
 
+@pytest.mark.parametrize("with_entry", [False, True])
+def test_threads_give_the_numbers_of_one_thread(with_entry, monkeypatch):
+    # issue 18: a Newton step's element-wise work runs in blocks on THREADS threads; blocks of
+    # 1,000 rows (7 here, with case weights and entry times) must give one thread's bits
+    from churnsurv.regression.cox import risksets
+
+    rng = np.random.default_rng(18)
+    n = 6_500
+    X = rng.normal(size=(n, 3))
+    time = rng.integers(2, 60, n).astype(float)
+    entry = np.where(rng.random(n) < 0.3, time - 1.5, -np.inf) if with_entry else None
+    event = rng.random(n) < 0.4
+    w = rng.uniform(0.5, 2.0, n)
+    beta = np.array([0.3, -0.2, 0.1])
+
+    def evaluate(threads, block):
+        monkeypatch.setattr(risksets, "THREADS", threads)
+        monkeypatch.setattr(risksets, "BLOCK_ROWS", block)
+        return RiskSets(X, time, event, w, entry=entry).evaluate(beta)
+
+    one = evaluate(1, 1 << 40)
+    for threads, block in [(1, 1_000), (2, 1_000), (2, 1 << 20)]:
+        for a, b in zip(evaluate(threads, block), one, strict=True):
+            np.testing.assert_array_equal(a, b)
+    slow = direct_efron(X, time, event, w, beta, entry=entry)
+    for a, b in zip(one, slow, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-8)
+
+
 def _previous_sort(time, event, rows):
     """The risk sets' sort before issue 18 (H14): ``np.unique`` of the event times, a
     ``searchsorted`` per row, a stable sort by (time index, event), the runs gathered."""

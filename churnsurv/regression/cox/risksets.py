@@ -13,10 +13,15 @@ sums ``exp(eta) x`` over the runs (no ``n x p`` temporary beyond a chunk). The r
 per event time: risk-set sums are cumulative sums over the runs, and with ``m`` tied deaths
 Efron's ``m`` steps are accumulated as scalars (``sum 1/den``, ``sum f/den``, ...) combined with
 the ``p``-vectors ``S1`` and ``D1`` once per time.
+
+The element-wise work of a step (``w * exp(X @ beta)`` and the Gram weights) is done in blocks
+of :data:`BLOCK_ROWS` rows, :data:`THREADS` blocks at a time (numpy releases the GIL there);
+each row's numbers are computed alone, so they are the same with any number of threads.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +31,21 @@ from scipy import sparse
 from churnsurv.metrics.ipcw import few_distinct
 
 __all__ = ["RiskSets"]
+
+#: Threads that compute a Newton step's blocks of rows (1: all in the calling thread).
+THREADS = 2
+#: Rows of one block of a Newton step's row-wise work (the unit the threads share).
+BLOCK_ROWS = 1 << 20
+
+
+def _in_blocks(n: int, work) -> list:
+    """``[work(rows) for rows in blocks]`` over consecutive blocks of :data:`BLOCK_ROWS` of
+    ``n`` rows, computed by :data:`THREADS` threads; the results in block order."""
+    blocks = [slice(i, min(i + BLOCK_ROWS, n)) for i in range(0, n, BLOCK_ROWS)] or [slice(0, 0)]
+    if THREADS < 2 or len(blocks) < 2:
+        return [work(rows) for rows in blocks]
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        return list(pool.map(work, blocks))
 
 
 def strata_rows(strata: np.ndarray | None, n: int) -> list[np.ndarray]:
@@ -226,6 +246,19 @@ class RiskSets:
         """``X @ beta`` of the sorted rows (numpy's loop: no BLAS threads, see ``_GRAM_CELLS``)."""
         return np.einsum("ij,j->i", self.X, beta)
 
+    def _risk_weights(self, beta):
+        """``w * exp(X @ beta)`` of the sorted rows, block by block (each row's own numbers)."""
+        r = np.empty(self.n_sorted)
+
+        def fill(rows):
+            part = r[rows]
+            np.einsum("ij,j->i", self.X[rows], beta, out=part)
+            np.exp(part, out=part)
+            part *= self.w[rows]
+
+        _in_blocks(self.n_sorted, fill)
+        return r
+
     def _run_sums(self, r):
         """Sums of ``r`` and of ``r x`` over each run of sorted rows: one sequential pass."""
         n_runs = len(self._indptr) - 1
@@ -265,7 +298,8 @@ class RiskSets:
         return self._at_risk(leave, add, K)
 
     def _gram(self, v):
-        """``sum of v_i x_i x_i'`` over the sorted rows, chunk by chunk."""
+        """``sum of v_i x_i x_i'`` over the sorted rows, chunk by chunk, in one thread:
+        OpenBLAS serialises concurrent calls, so threads would not make it faster."""
         out = np.zeros((self.p, self.p))
         chunk = int(np.clip(self._GRAM_CELLS // self.p**2, 256, 16384))
         for i in range(0, self.n_sorted, chunk):
@@ -291,7 +325,7 @@ class RiskSets:
     def _evaluate(self, beta):
         p = self.p
         ll, grad, hess = 0.0, np.zeros(p), np.zeros((p, p))
-        r_all = self.w * np.exp(self._eta(beta))
+        r_all = self._risk_weights(beta)
         run0, run1 = self._run_sums(r_all)
         per_run = np.empty(len(self._indptr) - 1)  # the Gram weight of a row is r * its run's
         entered = []  # (rows, sum of a_k before each row's entry) of strata with entry times
@@ -318,7 +352,13 @@ class RiskSets:
                 entered.append((st.rows, cum[st.lo]))
             cross = s1.T @ (e[:, None] * d1)
             hess += s1.T @ (c[:, None] * s1) - cross - cross.T + d1.T @ (g[:, None] * d1)
-        v_all = r_all * per_run[self._run_of_row]
+        v_all = np.empty_like(r_all)
+
+        def gram_weights(rows):
+            np.take(per_run, self._run_of_row[rows], out=v_all[rows])
+            v_all[rows] *= r_all[rows]
+
+        _in_blocks(self.n_sorted, gram_weights)
         for rows, before in entered:
             v_all[rows] -= r_all[rows] * before
         hess -= self._gram(v_all)
