@@ -39,7 +39,9 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -199,6 +201,23 @@ def _kernel_manager_class():
     from traitlets import default
 
     class _ThisPythonKernelManager(AsyncKernelManager):
+        # the managers this run made: their kernels are stopped by hand after an interrupt
+        made: list = []
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            type(self).made.append(self)
+            self.output = None
+
+        async def start_kernel(self, **kw):  # type: ignore[override]  # async, as its parent's
+            # The kernel process's own output (the cells' goes to the notebook) is kept in a
+            # file, added to the error when the run fails: not printed over the command's
+            # progress (a kernel stopped by Ctrl-C logs its cancelled message handler).
+            self.output = tempfile.TemporaryFile()
+            kw.setdefault("stdout", self.output)
+            kw.setdefault("stderr", subprocess.STDOUT)
+            return await super().start_kernel(**kw)
+
         # Unix sockets (next to the connection file, in Jupyter's private runtime folder) instead
         # of TCP ports: nothing listens on the network while the report runs.
         @default("transport")
@@ -225,6 +244,7 @@ def _execute(params: dict, out: Path, progress: Progress | None, timeout: float)
 
     papermill_engines.register("churnsurv", _engine(progress))
     notebook = out / "report.ipynb"
+    managers = _kernel_manager_class()
     try:
         papermill.execute_notebook(
             str(template_path()),
@@ -232,11 +252,14 @@ def _execute(params: dict, out: Path, progress: Progress | None, timeout: float)
             parameters=params,
             engine_name="churnsurv",
             kernel_name="python3",
-            kernel_manager_class=_kernel_manager_class(),
+            kernel_manager_class=managers,
             progress_bar=False,
             log_output=False,
             cwd=str(out),
             execution_timeout=timeout,
+            # written once at the end (and with the error when a cell fails), not after each
+            # cell: 77 writes of the whole notebook, figures included, cost 3 s between cells
+            request_save_on_cell_execute=False,
         )
     except PapermillExecutionError as exc:
         import nbformat
@@ -250,6 +273,61 @@ def _execute(params: dict, out: Path, progress: Progress | None, timeout: float)
             section=section,
             notebook=notebook,
         ) from None
+    except KeyboardInterrupt:
+        _stop_kernels(managers.made)
+        raise
+    except Exception as exc:
+        # Ctrl-C or SIGTERM while asyncio's loop waits for the kernel can surface as the
+        # RuntimeError of the kernel's clean-up on the interrupted loop: the interrupt it is
+        interrupt = _interrupt_behind(exc)
+        if interrupt is None:
+            said = _kernel_output(managers.made)
+            if said and hasattr(exc, "add_note"):  # Python 3.11+: shown under the error
+                exc.add_note(f"The notebook's kernel printed:\n{said}")
+            raise
+        _stop_kernels(managers.made)
+        raise interrupt from None
+    finally:
+        for km in managers.made:
+            if km.output is not None:
+                km.output.close()
+
+
+def _kernel_output(managers, limit: int = 4000) -> str:
+    """The end of what the kernels printed to their own stdout and stderr."""
+    said = []
+    for km in managers:
+        if km.output is not None:
+            km.output.seek(0)
+            said.append(km.output.read().decode(errors="replace"))
+    return "".join(said).strip()[-limit:]
+
+
+def _interrupt_behind(exc: BaseException) -> KeyboardInterrupt | None:
+    """The KeyboardInterrupt (Ctrl-C, or SIGTERM as the command raises it) that ``exc`` was
+    raised while handling, if any."""
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:
+        if isinstance(link, KeyboardInterrupt):
+            return link
+        seen.add(id(link))
+        link = link.__context__ or link.__cause__
+    return None
+
+
+def _stop_kernels(managers) -> None:
+    """Kill the kernels an interrupted run left running and remove their connection files."""
+    for km in managers:
+        process = getattr(getattr(km, "provisioner", None), "process", None)
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
+        try:
+            km.cleanup_connection_file()
+            km.cleanup_ipc_files()
+        except OSError:
+            pass
 
 
 def export_html(notebook: str | os.PathLike, html_path: str | os.PathLike) -> Path:

@@ -468,3 +468,45 @@ def test_kill_then_complete_run_then_ctrl_c_and_sigterm(tmp_path):
         assert "Traceback" not in err and f"churnsurv report: {says}: the previous report" in err
         assert report_files(out) == before
         assert not list(out.glob(output.PARTIAL_PREFIX + "*"))
+
+
+def test_an_interrupt_behind_the_kernel_clean_up_error_is_the_one_raised():
+    # Ctrl-C while asyncio's loop waits for the kernel surfaces as the RuntimeError of
+    # nbclient's clean-up on the interrupted loop; the command must see the interrupt (and
+    # SIGTERM's subclass of it) to exit 130 / 143
+    from churnsurv.report.cli import _Terminated
+    from churnsurv.report.run import _interrupt_behind
+
+    for interrupt in (KeyboardInterrupt(), _Terminated()):
+        try:
+            try:
+                raise interrupt
+            except KeyboardInterrupt:
+                raise RuntimeError("Event loop stopped before Future completed.") from None
+        except RuntimeError as exc:
+            assert _interrupt_behind(exc) is interrupt
+    assert _interrupt_behind(RuntimeError("no interrupt")) is None
+
+
+SLEEPER = [sys.executable, "-c", "import time; time.sleep(120)"]
+
+
+def test_stop_kernels_kills_a_kernel_left_running(tmp_path):
+    from churnsurv.report.run import _stop_kernels
+
+    class Manager:  # what _stop_kernels reads of a jupyter_client kernel manager
+        def __init__(self):
+            self.provisioner = type("P", (), {})()
+            self.provisioner.process = subprocess.Popen(SLEEPER)
+            self.cleaned = []
+
+        def cleanup_connection_file(self):
+            self.cleaned.append("connection")
+
+        def cleanup_ipc_files(self):
+            self.cleaned.append("ipc")
+
+    km = Manager()
+    _stop_kernels([km])
+    assert km.provisioner.process.poll() is not None
+    assert km.cleaned == ["connection", "ipc"]
