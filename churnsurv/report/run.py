@@ -37,6 +37,7 @@ API.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -323,11 +324,9 @@ def _stop_kernels(managers) -> None:
         if process is not None and process.poll() is None:
             process.kill()
             process.wait(timeout=30)
-        try:
+        with contextlib.suppress(OSError):  # already gone: nothing to remove
             km.cleanup_connection_file()
             km.cleanup_ipc_files()
-        except OSError:
-            pass
 
 
 def export_html(notebook: str | os.PathLike, html_path: str | os.PathLike) -> Path:
