@@ -212,8 +212,8 @@ def _kernel_manager_class():
 
         async def start_kernel(self, **kw):  # type: ignore[override]  # async, as its parent's
             # The kernel process's own output (the cells' goes to the notebook) is kept in a
-            # file, added to the error when the run fails: not printed over the command's
-            # progress (a kernel stopped by Ctrl-C logs its cancelled message handler).
+            # file, added to an unexpected error (a dead kernel, a timeout): not printed over
+            # the command's progress (a kernel stopped by Ctrl-C logs its cancelled handler).
             self.output = tempfile.TemporaryFile()
             kw.setdefault("stdout", self.output)
             kw.setdefault("stderr", subprocess.STDOUT)

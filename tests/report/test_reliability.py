@@ -510,3 +510,25 @@ def test_stop_kernels_kills_a_kernel_left_running(tmp_path):
     _stop_kernels([km])
     assert km.provisioner.process.poll() is not None
     assert km.cleaned == ["connection", "ipc"]
+
+
+def test_kernel_output_is_the_end_of_what_the_kernels_printed():
+    import tempfile
+
+    from churnsurv.report.run import _kernel_output
+
+    class Manager:
+        def __init__(self, text):
+            self.output = None
+            if text is not None:
+                self.output = tempfile.TemporaryFile()
+                self.output.write(text.encode())
+
+    managers = [Manager("Fatal Python error: x\n"), Manager(None), Manager("é" * 10)]
+    try:
+        assert _kernel_output(managers) == "Fatal Python error: x\n" + "é" * 10
+        assert _kernel_output(managers, limit=3) == "ééé"
+    finally:
+        for km in managers:
+            if km.output is not None:
+                km.output.close()
