@@ -110,14 +110,29 @@ def plot_curves(
     return ax
 
 
+#: Residuals drawn per panel at most (a seeded random sample of them beyond; see below).
+MAX_POINTS = 5_000
+
+
 def plot_schoenfeld(
-    panels: list[tuple], *, xlabel: str = "tenure", axes: list[Axes] | None = None
+    panels: list[tuple],
+    *,
+    xlabel: str = "tenure",
+    axes: list[Axes] | None = None,
+    max_points: int | None = MAX_POINTS,
+    seed: int = 0,
 ) -> list[Axes]:
     """Scaled Schoenfeld residuals per term, as R's ``plot(cox.zph(fit))``.
 
     Points, the spline smooth with its ±2 SE band (dashed) and the fitted log-HR (a flat line:
     what proportional hazards predicts), on the transformed time of the test with the x axis
     labelled in tenure.
+
+    With more than ``max_points`` residuals (one per churn) a panel draws a random sample of
+    ``max_points`` of them and says so in its lower left corner ("5,000 of 120,000 points"):
+    hundreds of thousands of points are one grey cloud, and drawing them (with the legend
+    placed where they are fewest) takes seconds per panel. The spline, its band and the axis
+    limits use every residual, so the figure's statements do not depend on the sample.
 
     Parameters
     ----------
@@ -129,6 +144,10 @@ def plot_schoenfeld(
     xlabel : str
     axes : sequence of matplotlib Axes, optional
         One per panel.
+    max_points : int or None, default 5,000
+        Residuals drawn per panel at most; None draws all.
+    seed : int, default 0
+        Seeds the sample of drawn residuals (the same figure each time).
 
     Returns
     -------
@@ -158,7 +177,13 @@ def plot_schoenfeld(
     for ax, panel in zip(axes, panels, strict=False):
         label, g, resid, smooth, coef = panel[:5]
         band, ticks = (tuple(panel[5:7]) + (None, None))[:2]
-        ax.scatter(g, resid, s=4, alpha=0.25, color="0.4")
+        g, resid = np.asarray(g, dtype=float), np.asarray(resid, dtype=float)
+        drawn = np.arange(g.size)
+        if max_points is not None and g.size > max_points:
+            drawn = np.sort(np.random.default_rng(seed).choice(g.size, max_points, replace=False))
+            ax.text(0.01, 0.01, f"{max_points:,} of {g.size:,} points", transform=ax.transAxes,
+                    fontsize="x-small", color="0.3", ha="left", va="bottom")  # fmt: skip
+        ax.scatter(g[drawn], resid[drawn], s=4, alpha=0.25, color="0.4")
         ax.plot(smooth[:, 0], smooth[:, 1], color="C3", label="spline fit")
         shown = [np.quantile(resid, [0.02, 0.98]), [coef]]
         if band is not None:

@@ -57,3 +57,43 @@ def test_band_and_axis_equal_r_telco_and_are_drawn(telco, r_reference):
     np.testing.assert_allclose(drawn["±2 SE"].get_ydata(), r["lower"], rtol=1e-5)
     assert drawn["fitted log-HR"].get_ydata()[0] == pytest.approx(m.params_.iloc[0])
     plt.close(ax.figure)
+
+
+def _panel(n, seed=3):
+    rng = np.random.default_rng(seed)
+    g = np.sort(rng.random(n))
+    resid = np.where(rng.random(n) < 0.2, 8.0, -1.0) + rng.normal(0, 0.2, n)
+    grid = np.linspace(0, 1, 40)
+    return ("x", g, resid, np.c_[grid, 0.1 * grid], 0.3, np.c_[grid - 0.5, grid + 0.5], None)
+
+
+def _lines(ax):  # the curves' data (unlabelled lines are named by their order among children)
+    return [np.asarray(line.get_ydata()).tolist() for line in ax.get_lines()]
+
+
+def _points_and_notes(ax):
+    (collection,) = ax.collections
+    return collection.get_offsets(), [t.get_text() for t in ax.texts]
+
+
+def test_many_residuals_draw_a_seeded_sample_and_say_so():
+    # issue 18: a panel with more residuals than max_points draws a random sample of them (a
+    # cloud of 10^5 points is unreadable and slow to draw) and states it; the spline, band and
+    # axis limits are those of all the residuals
+    from churnsurv.plotting.cox import plot_schoenfeld
+
+    panel = _panel(12_000)
+    (ax,) = plot_schoenfeld([panel])
+    points, notes = _points_and_notes(ax)
+    assert points.shape == (5_000, 2) and notes == ["5,000 of 12,000 points"]
+    drawn = {(x, y) for x, y in zip(panel[1], panel[2], strict=True)}
+    assert all((x, y) in drawn for x, y in points.tolist())
+    (again,) = plot_schoenfeld([panel])
+    np.testing.assert_array_equal(_points_and_notes(again)[0], points)  # seeded: the same
+    (every,) = plot_schoenfeld([panel], max_points=None)
+    assert _points_and_notes(every)[0].shape == (12_000, 2) and not every.texts
+    assert ax.get_ylim() == every.get_ylim()
+    assert _lines(ax) == _lines(every)
+    (few,) = plot_schoenfeld([_panel(3_000)])
+    assert _points_and_notes(few)[0].shape == (3_000, 2) and not few.texts
+    plt.close("all")

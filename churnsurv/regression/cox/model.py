@@ -746,7 +746,12 @@ class CoxModel:
         return diagnostics.schoenfeld_residuals(self._fitted(), scaled=scaled, transform=transform)
 
     def plot_schoenfeld(
-        self, term: str | None = None, *, transform: str = "km", axes: list[Axes] | None = None
+        self,
+        term: str | None = None,
+        *,
+        transform: str = "km",
+        axes: list[Axes] | None = None,
+        max_points: int | None = 5_000,
     ) -> list[Axes]:
         """Scaled Schoenfeld residuals against tenure, as R's ``plot(cox.zph(fit))``.
 
@@ -761,6 +766,10 @@ class CoxModel:
         transform : {"km", "rank", "identity", "log"}, default "km"
         axes : sequence of matplotlib Axes, optional
             One per term drawn.
+        max_points : int or None, default 5,000
+            Residuals drawn per panel at most: beyond, a seeded random sample of them, and the
+            panel says "5,000 of N points" (the spline and its band use all of them); None
+            draws all (see :func:`churnsurv.plotting.cox.plot_schoenfeld`).
 
         Returns
         -------
@@ -783,7 +792,7 @@ class CoxModel:
         panels = diagnostics.schoenfeld_panels(fit, res, terms)
         unit = f"tenure ({fit.time_unit}s)"
         xlabel = unit if transform == "identity" else f"{unit}, on the {transform!r} time scale"
-        return plot_schoenfeld(panels, xlabel=xlabel, axes=axes)
+        return plot_schoenfeld(panels, xlabel=xlabel, axes=axes, max_points=max_points)
 
     # -------------------------------------------------------------------------------- plots
     def plot(self, *, ax: Axes | None = None) -> Axes:
