@@ -13,7 +13,8 @@ covariates. Then runs ``churnsurv report`` on it as a subprocess and records
 
 Prints Markdown tables (``benchmarks/RESULTS.md``).
 
-Run: ``.venv/bin/python benchmarks/bench_report.py [n_customers]`` (``make bench``). The CSV
+Run: ``.venv/bin/python benchmarks/bench_report.py [n_customers] [--non-ph]`` (``make bench``;
+``--non-ph``: the contract's effect changes with tenure, see :func:`make_customers`). The CSV
 is kept in the system's temporary folder between runs (regenerated when missing).
 Not part of the test suite.
 """
@@ -42,8 +43,13 @@ PAYMENT = [
 FORMULA = "Contract + InternetService + PaymentMethod + SeniorCitizen + MonthlyCharges"
 
 
-def make_customers(n: int, seed: int = 18) -> pd.DataFrame:
-    """``n`` telco-like customers; churn from a Weibull PH model of the covariates."""
+def make_customers(n: int, seed: int = 18, *, non_ph: bool = False) -> pd.DataFrame:
+    """``n`` telco-like customers; churn from a Weibull PH model of the covariates.
+
+    ``non_ph``: the Weibull shape depends on the contract (0.7 month to month, 1.0 and 1.3 for
+    one- and two-year contracts), so the contract's hazard ratio changes with tenure, as in
+    real churn data: the report's proportional-hazards check rejects it, stratifies on it,
+    refits and draws the residuals."""
     rng = np.random.default_rng(seed)
     contract = rng.choice(3, n, p=[0.55, 0.21, 0.24])
     internet = rng.choice(3, n, p=[0.34, 0.44, 0.22])
@@ -58,7 +64,8 @@ def make_customers(n: int, seed: int = 18) -> pd.DataFrame:
         + 0.004 * (charges - 65)
     )
     # Weibull (shape 0.7) churn time in months; with uniform follow-up about 12% have churned
-    churn_time = (rng.exponential(1.0, n) / (0.012 * np.exp(log_hr))) ** (1 / 0.7)
+    shape = np.array([0.7, 1.0, 1.3])[contract] if non_ph else 0.7
+    churn_time = (rng.exponential(1.0, n) / (0.012 * np.exp(log_hr))) ** (1 / shape)
     follow_up = rng.integers(1, 73, n)  # months since signup at the snapshot
     churned = churn_time < follow_up
     tenure = np.where(churned, np.ceil(churn_time), follow_up).astype(np.int64)
@@ -76,14 +83,14 @@ def make_customers(n: int, seed: int = 18) -> pd.DataFrame:
     )
 
 
-def write_csv(n: int, path: Path) -> Path:
+def write_csv(n: int, path: Path, *, non_ph: bool = False) -> Path:
     """The CSV of :func:`make_customers` (written with pyarrow; kept if it exists)."""
     if path.exists():
         return path
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    frame = make_customers(n)
+    frame = make_customers(n, non_ph=non_ph)
     for col in ("Contract", "InternetService", "PaymentMethod"):
         frame[col] = frame[col].astype(str)
     tmp = path.with_suffix(".tmp")
@@ -143,13 +150,14 @@ def run_report(csv: Path, out: Path) -> tuple[float, float, int]:
     return seconds, peak / 2**30, proc.returncode
 
 
-def main(n: int) -> None:
+def main(n: int, non_ph: bool = False) -> None:
     folder = Path(tempfile.gettempdir()) / "churnsurv-bench-report"
     folder.mkdir(exist_ok=True)
     t0 = time.perf_counter()
-    csv = write_csv(n, folder / f"customers_{n}.csv")
+    tag = f"{n}_non_ph" if non_ph else f"{n}"
+    csv = write_csv(n, folder / f"customers_{tag}.csv", non_ph=non_ph)
     made = time.perf_counter() - t0
-    out = folder / f"report_{n}"
+    out = folder / f"report_{tag}"
     load = os.getloadavg()
     seconds, peak, status = run_report(csv, out)
     print(
@@ -170,4 +178,5 @@ def main(n: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000_000)
+    args = [a for a in sys.argv[1:] if a != "--non-ph"]
+    main(int(args[0]) if args else 10_000_000, non_ph="--non-ph" in sys.argv[1:])

@@ -118,15 +118,20 @@ def _stratifiable(frame: pd.DataFrame, terms: list[str], base: list[str], min_ev
     return chosen, refused
 
 
-def _ph_guard(model: Any, data: Any, significance: float, min_events: int) -> tuple[Any, dict]:
-    """Check a Cox model's PH assumption; stratify on violating categorical terms."""
+def _ph_guard(
+    model: Any, data: Any, significance: float, min_events: int, ph: pd.DataFrame | None = None
+) -> tuple[Any, dict]:
+    """Check a Cox model's PH assumption; stratify on violating categorical terms. ``ph``: the
+    model's ``check_proportional_hazards()`` table when already computed (the model may then
+    have let go of its training rows)."""
     from churnsurv.regression import CoxModel
 
     if not isinstance(model, CoxModel):
         return model, {"proportional hazards": f"not checked ({type(model).__name__})"}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", AssumptionWarning)
-        ph = model.check_proportional_hazards(significance=significance)
+    if ph is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AssumptionWarning)
+            ph = model.check_proportional_hazards(significance=significance)
     bad = [t for t in ph.index[:-1] if ph.loc[t, "p_value"] < significance]
     if not bad:
         return model, {"proportional hazards": f"no term with p < {significance} (cox.zph)"}

@@ -360,13 +360,24 @@ def _ph(model: Any, significance: float) -> pd.DataFrame:
         return model.check_proportional_hazards(significance=significance)
 
 
-def ph_remedy(model: Any, data: Any, *, significance: float = 0.05, min_events: int = 10):
+def ph_remedy(
+    model: Any,
+    data: Any,
+    *,
+    significance: float = 0.05,
+    min_events: int = 10,
+    ph: pd.DataFrame | None = None,
+):
     """Act on a Cox model's proportional-hazards check as :func:`churnsurv.early_warning`
     does, re-check, and say per term what was done.
 
     Violating categorical terms are stratified on (most violating first) while every stratum
     keeps ``min_events`` churns (the early-warning guard, ``min_stratum_events``); numeric terms
     and terms whose strata would be too small are left, and named if they still fail.
+
+    ``ph`` is ``model.check_proportional_hazards()`` when already computed: the model is then
+    not read again, so it may have let go of its training rows (``CoxModel.remove_data``)
+    before the refit, which needs rows of its own.
 
     Examples
     --------
@@ -381,11 +392,11 @@ def ph_remedy(model: Any, data: Any, *, significance: float = 0.05, min_events: 
     """
     from churnsurv.metrics.warning import _categorical, _ph_guard
 
-    before = _ph(model, significance)
+    before = _ph(model, significance) if ph is None else ph
     terms = [t for t in before.index if t != "GLOBAL"]
     base = {str(c) for c in np.atleast_1d(model.strata or []).tolist()}
     try:
-        used, _guard = _ph_guard(model, data, significance, min_events)
+        used, _guard = _ph_guard(model, data, significance, min_events, ph=before)
     except ValueError:  # every term was stratified on: no covariate is left to fit
         table = pd.DataFrame(
             {"p before": before["p_value"].drop("GLOBAL"), "p after": np.nan}

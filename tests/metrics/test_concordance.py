@@ -62,6 +62,9 @@ def test_lung_strata(r_reference, algorithm):
         lung["time"], lung["status"] == 2, _lp(lung, ref["coef"]), strata=lung["ph.ecog"]
     )
     _check(res, ref)
+    # the same strata as text labels (a Cox model's "ph.ecog=1"): hashed, not sorted (issue 18)
+    labels = ("ph.ecog=" + lung["ph.ecog"].astype(int).astype(str)).to_numpy(dtype=object)
+    _check(harrell_c(lung["time"], lung["status"] == 2, _lp(lung, ref["coef"]), strata=labels), ref)
 
 
 def test_lung_case_weights(r_reference, algorithm):

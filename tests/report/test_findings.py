@@ -171,6 +171,23 @@ def test_ph_remedy_matches_r_cox_zph_before_and_after_stratifying(telco, r_refer
     )
 
 
+def test_ph_remedy_from_a_given_check_needs_no_training_rows(telco):
+    """issue 18: the report computes the check, draws the residuals and lets the model's rows go
+    (CoxModel.remove_data) before the remedy refits; given the check, the remedy is the same."""
+    formula = "Contract + SeniorCitizen + MonthlyCharges"
+    expected = kf.ph_remedy(cs.CoxModel(formula).fit(telco), telco)
+    cox = cs.CoxModel(formula).fit(telco)
+    with pytest.warns(cs.AssumptionWarning):  # Contract and MonthlyCharges violate
+        ph = cox.check_proportional_hazards()
+    cox.remove_data()
+    with pytest.raises(ValueError, match="remove_data"):
+        kf.ph_remedy(cox, telco)  # without the check it would need the rows
+    remedy = kf.ph_remedy(cox, telco, ph=ph)
+    pd.testing.assert_frame_equal(remedy.table, expected.table)
+    assert remedy.stratified == expected.stratified and remedy.failing == expected.failing
+    pd.testing.assert_frame_equal(remedy.model.summary, expected.model.summary)
+
+
 def test_ph_remedy_keeps_a_term_whose_strata_would_have_too_few_churns():
     """The early-warning guard's rule (min_stratum_events): a level with 4 churns is not
     stratified on, and the table says why."""
