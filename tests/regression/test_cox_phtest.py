@@ -150,3 +150,14 @@ def test_strata_labels_and_groups_equal_the_row_by_row_reference():
         assert len(groups) == len(expected)
         for got, want in zip(groups, expected, strict=True):
             np.testing.assert_array_equal(got, want)
+
+
+def test_first_rows_by_hashing_equal_np_unique():
+    # issue 18: the first row of each stratum code by hashing, as np.unique's return_index
+    from churnsurv.regression.cox.strata import _first
+
+    rng = np.random.default_rng(18)
+    for n, k in [(1, 1), (50, 7), (200_000, 37)]:
+        codes = pd.factorize(rng.integers(0, k, n))[0]
+        size = int(codes.max()) + 1
+        np.testing.assert_array_equal(_first(codes, size), np.unique(codes, return_index=True)[1])
