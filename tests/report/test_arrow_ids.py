@@ -142,7 +142,7 @@ def test_a_parquet_input_is_read_by_the_notebook_itself(tmp_path, monkeypatch):
     _bad_table().astype({"tenure": str}).to_parquet(path)
     seen: dict = {}
 
-    def record(params, stage, progress, timeout):  # instead of running the notebook
+    def record(params, stage, progress, timeout, kernel=None):  # instead of the notebook
         seen.update(params)
         raise KeyboardInterrupt
 

@@ -73,7 +73,7 @@ def test_the_command_hands_its_table_to_the_notebook(tmp_path, monkeypatch):
     path.write_text(AWKWARD)
     seen: dict = {}
 
-    def record(params, stage, progress, timeout):  # instead of running the notebook
+    def record(params, stage, progress, timeout, kernel=None):  # instead of the notebook
         seen.update(params)
         seen["frame"] = read_input(path, id_col="id", checked=stage / params["checked_input"])
         raise KeyboardInterrupt

@@ -31,7 +31,7 @@ def stop_at_notebook(monkeypatch):
     """Replace running the notebook by recording its parameters (and stopping with Ctrl-C)."""
     seen: dict = {}
 
-    def record(params, out, progress, timeout):
+    def record(params, out, progress, timeout, kernel=None):
         seen.update(params)
         raise KeyboardInterrupt
 
