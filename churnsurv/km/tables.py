@@ -16,7 +16,7 @@ from churnsurv._typing import Axes, Columns
 from churnsurv._validation import check_conf_level, check_segment_levels
 from churnsurv.data import YEARS_PER_UNIT, ChurnData
 from churnsurv.events.result import EventChurn, counted_data
-from churnsurv.km.counts import count_tables, product_limit
+from churnsurv.km.counts import count_tables, group_codes, product_limit
 
 __all__ = ["CohortTable", "churn_rates", "cohort_table", "life_table"]
 
@@ -148,6 +148,9 @@ def churn_rates(
     basis = basis or ("calendar" if data.has_dates else "tenure")
     if basis not in ("calendar", "tenure"):
         raise ValueError(f"basis={basis!r} is not understood; use 'calendar' or 'tenure'.")
+    if basis == "tenure" and ([by] if isinstance(by, str) else list(by or [])):
+        out = _tenure_rates_by(data, by, period, w)
+        return _with_rates(out, basis, period, data.time_unit, conf_level)
     cols, groups = _groups(data, by)
     frames = []
     for label, mask in groups:
@@ -160,6 +163,13 @@ def churn_rates(
             frame.insert(0, "segment", label)
         frames.append(frame)
     out = pd.concat(frames, ignore_index=True)
+    return _with_rates(out, basis, period, data.time_unit, conf_level)
+
+
+def _with_rates(
+    out: pd.DataFrame, basis: str, period: str, time_unit: str, conf_level: float
+) -> pd.DataFrame:
+    """The counts of :func:`churn_rates` with their rates, intervals and flags."""
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = 100.0 * out["churned"] / out["customers_start"].where(out["customers_start"] > 0)
     out["churn_rate_pct"] = rate
@@ -173,7 +183,7 @@ def churn_rates(
     out.attrs |= {
         "basis": basis,
         "period": period,
-        "time_unit": data.time_unit,
+        "time_unit": time_unit,
         "conf_level": conf_level,
     }
     return out
@@ -239,13 +249,95 @@ def _calendar_rates(data: ChurnData, mask: np.ndarray, period: str, w) -> pd.Dat
     )
 
 
+def _tenure_rates_by(data: ChurnData, by: Columns, period: str, w) -> pd.DataFrame:
+    """The tenure-basis tables of every segment in one pass over the rows: what
+    :func:`_tenure_rates` gives segment by segment (the same integers and curves), without a
+    row mask and a copy of the columns per segment.
+
+    Each row's (segment, period, churned) is counted once; a segment's periods end at its
+    own longest tenure, as in :func:`_tenure_rates`, and the Kaplan–Meier curves come from
+    one count table per segment (:func:`~churnsurv.km.counts.count_tables` with codes).
+    """
+    cols = [by] if isinstance(by, str) else list(by or [])
+    data.require_columns(cols, purpose="churn tables by segment")
+    check_segment_levels(data.frame, cols)
+    codes, values, _, _ = group_codes(data.frame, cols)  # sorted as groupby(sort=True) sorts
+    codes = np.asarray(codes, dtype=np.int64)
+    n_g = len(values)
+    width = _period_width(period, data.time_unit)
+    dur, ev = data.durations, data.events
+    n_p = int(np.floor(dur.max() / width)) + 1  # the longest segment's periods
+    k = np.minimum((dur // width).astype(np.int64), n_p - 1)
+    cell = codes * n_p + k  # (segment, period)
+    if w is None:
+        both = np.bincount(cell * 2 + ev, minlength=2 * n_g * n_p).reshape(n_g, n_p, 2)
+        churned_all, censored_all = both[:, :, 1], both[:, :, 0]
+        total_all = churned_all + censored_all
+    else:
+        churned_all = _count(cell[ev], w[ev], n_g * n_p).reshape(n_g, n_p)
+        censored_all = _count(cell[~ev], w[~ev], n_g * n_p).reshape(n_g, n_p)
+        total_all = _count(cell, w, n_g * n_p).reshape(n_g, n_p)
+    ke_all = None
+    if data.has_entry:  # entries by segment, up to the longest segment's periods
+        ke = np.minimum(np.ceil(data.entries / width).astype(np.int64), n_p)
+        ke_all = _count(codes * (n_p + 1) + ke, w, n_g * (n_p + 1)).reshape(n_g, n_p + 1)
+    weights = None if w is None else w.astype(float)
+    ent = data.entries if data.has_entry else None
+    tables = count_tables(dur, ev, codes, n_g, weights=weights, entries=ent)
+    frames = []
+    for g, key in enumerate(values.itertuples(index=False, name=None)):
+        ct = tables[g]
+        last = int(np.floor(ct.times.max() / width)) + 1  # this segment's periods
+        churned, censored, total = (
+            _fold(a[g], last) for a in (churned_all, censored_all, total_all)
+        )
+        reached = np.cumsum(total[::-1])[::-1]
+        not_yet = np.zeros(last, dtype=np.int64)
+        if ke_all is not None:
+            not_yet = np.cumsum(_fold(ke_all[g], last + 1)[::-1])[::-1][1:]
+        label = " / ".join(map(str, key))  # as _groups labels them
+        frame = _tenure_frame(last, width, reached - not_yet, churned, censored, ct)
+        frame.insert(0, "segment", label)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _fold(counts: np.ndarray, size: int) -> np.ndarray:
+    """``counts`` cut to its first ``size`` bins, the ones past them added to the last (where
+    the segment's own ``np.minimum(..., size - 1)`` puts them)."""
+    out = counts[:size].copy()
+    out[-1] += counts[size:].sum()
+    return out
+
+
+def _tenure_frame(n_p, width, customers_start, churned, censored, ct) -> pd.DataFrame:
+    """One segment's tenure-basis table from its counts and its Kaplan–Meier count table."""
+    starts = np.arange(n_p) * width
+    pl = product_limit(ct)
+    s_before = np.append(1.0, pl["survival"])[np.searchsorted(pl["time"], starts, side="left")]
+    ends = starts + width
+    s_end = np.append(1.0, pl["survival"])[np.searchsorted(pl["time"], ends, side="left")]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        km = 100.0 * (1.0 - s_end / s_before)
+    return pd.DataFrame(
+        {
+            "period": np.arange(n_p),
+            "tenure_start": starts,
+            "tenure_end": ends,
+            "customers_start": customers_start,
+            "churned": churned,
+            "censored": censored,
+            "km_churn_pct": km,
+        }
+    )
+
+
 def _tenure_rates(data: ChurnData, mask: np.ndarray, period: str, w) -> pd.DataFrame:
     width = _period_width(period, data.time_unit)
     rows = slice(None) if mask.all() else mask  # all customers: no copy of the columns
     dur, ev = data.durations[rows], data.events[rows]
     n_p = int(np.floor(dur.max() / width)) + 1
     k = np.minimum((dur // width).astype(np.int64), n_p - 1)
-    starts = np.arange(n_p) * width
     if w is None:  # one count of (period, churned): whole numbers, as two counts give them
         cells = np.bincount(k * 2 + ev, minlength=2 * n_p)
         churned, censored = cells[1::2], cells[0::2]
@@ -260,23 +352,7 @@ def _tenure_rates(data: ChurnData, mask: np.ndarray, period: str, w) -> pd.DataF
     weights = None if w is None else w.astype(float)
     ent = data.entries[rows] if data.has_entry else None
     ct = count_tables(dur, ev, weights=weights, entries=ent)[0]
-    pl = product_limit(ct)
-    s_before = np.append(1.0, pl["survival"])[np.searchsorted(pl["time"], starts, side="left")]
-    ends = starts + width
-    s_end = np.append(1.0, pl["survival"])[np.searchsorted(pl["time"], ends, side="left")]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        km = 100.0 * (1.0 - s_end / s_before)
-    return pd.DataFrame(
-        {
-            "period": np.arange(n_p),
-            "tenure_start": starts,
-            "tenure_end": ends,
-            "customers_start": reached - not_yet,
-            "churned": churned,
-            "censored": censored,
-            "km_churn_pct": km,
-        }
-    )
+    return _tenure_frame(n_p, width, reached - not_yet, churned, censored, ct)
 
 
 # --------------------------------------------------------------------------------------------

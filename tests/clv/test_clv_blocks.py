@@ -115,7 +115,8 @@ def _previous_summary(data, var) -> pd.DataFrame:
         index=data.frame.index[np.sort(var.positions)],
     )
     q = out["residual_clv"].rank(ascending=False, pct=True, method="first")
-    out["value_tier"] = np.select([q <= 0.2, q <= 0.5], ["top 20%", "next 30%"], "bottom 50%")
+    tier = np.select([q <= 0.2, q <= 0.5], ["top 20%", "next 30%"], "bottom 50%")
+    out["value_tier"] = pd.Categorical(tier, ["top 20%", "next 30%", "bottom 50%"], ordered=True)
     out = out.sort_values("value_at_risk", ascending=False, kind="mergesort")
     out["rank"] = np.arange(1, len(out) + 1)
     return out

@@ -73,3 +73,41 @@ def test_tenure_rates_equal_the_previous_path(telco, truncated, period, case):
     ref = _reference(data, mask, period, w)
     pd.testing.assert_frame_equal(got, ref, check_exact=True)
     assert got["churned"].sum() == (data.events[mask] * (1 if w is None else w[mask])).sum()
+
+
+def _per_segment(data, by, period, w):
+    """``churn_rates(..., by=by)`` on the tenure basis as it was built before: a row mask per
+    segment and :func:`tables._tenure_rates` on it, segment by segment."""
+    cols, groups = tables._groups(data, by)
+    frames = []
+    for label, mask in groups:
+        frame = tables._tenure_rates(data, mask, period, None if w is None else w[mask])
+        frame.insert(0, "segment", label)
+        frames.append(frame)
+    out = pd.concat(frames, ignore_index=True)
+    return tables._with_rates(out, "tenure", period, data.time_unit, 0.95)
+
+
+@pytest.mark.parametrize("period", ["month", "quarter", "week"])
+@pytest.mark.parametrize("case", ["one column", "two columns", "entry", "weights", "fractional"])
+def test_segments_in_one_pass_equal_the_per_segment_path(telco, truncated, period, case):
+    """The one-pass table of every segment (one count of (segment, period, churned), one
+    count table per segment) equals the per-segment path exactly: each segment's periods end
+    at its own longest tenure, with left truncation, case weights, and fractional tenures
+    (where ``dur // width`` and the segment's period count are computed apart)."""
+    data = truncated if case == "entry" else telco
+    by = ["Contract", "InternetService"] if case == "two columns" else "Contract"
+    if case == "fractional":
+        frame = telco.frame.reset_index(drop=True)
+        gen = np.random.default_rng(5)
+        frame = frame.assign(duration=frame["duration"] * gen.uniform(0.5, 1.5, len(frame)))
+        data = cs.prepare(frame, duration="duration", event="event")
+    w = np.random.default_rng(1).integers(1, 4, data.n) if case == "weights" else None
+    got = tables._tenure_rates_by(data, by, period, w)
+    got = tables._with_rates(got, "tenure", period, data.time_unit, 0.95)
+    ref = _per_segment(data, by, period, w)
+    pd.testing.assert_frame_equal(got, ref, check_exact=True)
+    assert got["segment"].nunique() == (3 if case != "two columns" else 9)
+    if case == "one column" and period == "month":  # and through the public function
+        public = cs.churn_rates(data, "month", by="Contract")
+        pd.testing.assert_frame_equal(public, ref, check_exact=True)
