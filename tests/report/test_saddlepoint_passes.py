@@ -108,3 +108,16 @@ def test_segment_totals_group_as_before():
         if row["customers"] >= kf.SADDLEPOINT_MIN:
             previous = _previous(mine, [0.025, 0.975])
             np.testing.assert_allclose([row["ci_lower"], row["ci_upper"]], previous, rtol=1e-12)
+
+
+def test_quantiles_on_two_threads_equal_one_by_one(monkeypatch):
+    """Above ``_THREADED`` values the quantiles are found on two threads, each with scratch
+    space of its own: the same numbers, bit for bit, as one after the other."""
+    from churnsurv.report import resampling
+
+    x = np.random.default_rng(3).lognormal(3.0, 1.2, 300_000)
+    probs = [0.025, 0.975, 0.1]
+    threaded = resampling.saddlepoint_quantiles(x, probs)
+    monkeypatch.setattr(resampling, "_THREADED", 10**9)
+    one_by_one = resampling.saddlepoint_quantiles(x, probs)
+    assert threaded.tobytes() == one_by_one.tobytes()
