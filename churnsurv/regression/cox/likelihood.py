@@ -136,16 +136,17 @@ def partial_likelihood(X, time, event, w, beta, *, entry=None, strata=None, ties
     return RiskSets(X, time, event, w, entry=entry, strata=strata, ties=ties).evaluate(beta)
 
 
-def fit_newton(risk: RiskSets, *, penalty=None, max_iter=50, tol=1e-10):
+def fit_newton(risk: RiskSets, *, penalty=None, max_iter=50, tol=1e-10, start=None):
     """Maximise the (optionally ridge-penalised) partial likelihood by Newton-Raphson.
 
     ``penalty`` is a vector ``lam``: the objective is ``loglik - 0.5 * sum(lam * beta**2)``.
-    Step halving guards against overshooting. Returns ``(beta, loglik, hess, converged)`` with
-    the unpenalised log-likelihood and the penalised Hessian.
+    Step halving guards against overshooting. The steps start from ``start`` (zero by
+    default). Returns ``(beta, loglik, hess, converged)`` with the unpenalised log-likelihood
+    and the penalised Hessian.
     """
     p = risk.p
     lam = np.zeros(p) if penalty is None else np.asarray(penalty, float)
-    beta = np.zeros(p)
+    beta = np.zeros(p) if start is None else np.array(start, dtype=float)
 
     def objective(b):
         # a diverging fit (separation) overflows; such steps are rejected by step halving
