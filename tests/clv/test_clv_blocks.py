@@ -228,10 +228,17 @@ def test_cox_blocks_filled_by_threads_equal_one_thread(monkeypatch, telco, strat
     np.testing.assert_array_equal(run(), one)
 
 
-def test_descending_order_is_the_stable_sort_of_the_negated_values():
-    """value_at_risk's order (quicksort, then each run of ties put back in data order) equals
+@pytest.mark.parametrize("halves_from", [1_000_000, 1])
+def test_descending_order_is_the_stable_sort_of_the_negated_values(halves_from, monkeypatch):
+    """value_at_risk's order (quicksort, then each run of ties put back in data order; from
+    ``_HALVES_FROM`` values two halves sorted on two threads and merged) equals
     np.argsort(-value, kind="stable"): many ties, signed zeros, NaN, one value, all equal."""
+    import sys
+
     from churnsurv.clv.value_at_risk import _descending_order
+
+    module = sys.modules["churnsurv.clv.value_at_risk"]  # the package names the function so
+    monkeypatch.setattr(module, "_HALVES_FROM", halves_from)
 
     gen = np.random.default_rng(15)
     cases = [
@@ -241,6 +248,8 @@ def test_descending_order_is_the_stable_sort_of_the_negated_values():
         np.array([2.0, np.nan, 1.0, np.nan, 2.0]),
         np.array([3.0]),
         np.ones(100),
+        gen.integers(0, 7, 5001) * 1.0,  # an odd size: halves of 2,500 and 2,501
+        np.r_[np.ones(50), np.zeros(51)],  # each half all ties
     ]
     for value in cases:
         np.testing.assert_array_equal(_descending_order(value), np.argsort(-value, kind="stable"))
