@@ -37,6 +37,7 @@ from churnsurv.exceptions import AssumptionWarning, ConvergenceError, DataValida
 from churnsurv.regression.cox import diagnostics, engines, predict, statistics
 from churnsurv.regression.cox import likelihood as core
 from churnsurv.regression.cox.fitted import CoxFit, CoxTraining, RemovedTraining
+from churnsurv.regression.cox.risksets import strata_rows
 from churnsurv.regression.cox.strata import strata_labels
 from churnsurv.regression.design import Design, check_design, churn_probability
 
@@ -255,14 +256,18 @@ class CoxModel:
         base = core.baseline_hazard(train.risk_sets(), result.beta)
         train.release_design()  # the risk sets' sorted copy serves from here on
         labels, n = train.strata, len(train.time)
-        follow = pd.Series(train.time).groupby(labels if labels is not None else np.zeros(n)).max()
+        if labels is None:
+            max_time = {None: float(train.time.max())}
+        else:  # per stratum, from the groups the fit made (not a hash of every label again)
+            groups = strata_rows(labels, n)
+            max_time = {labels[rows[0]]: float(train.time[rows].max()) for rows in groups}
         self.fit_state_ = CoxFit(
             design=design,
             params=params,
             center=center,
             strata_columns=strata,
             baseline={k: (t, np.cumsum(h)) for k, (t, h) in base.items()},
-            max_time={(None if labels is None else k): float(v) for k, v in follow.items()},
+            max_time=max_time,
             time_unit=data.time_unit,
             train=train,
         )

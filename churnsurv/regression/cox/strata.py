@@ -18,7 +18,8 @@ __all__ = ["strata_labels"]
 
 
 def strata_labels(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
-    """Each row's stratum label: ``frame[columns].astype(str).agg(" / ".join, axis=1)``.
+    """Each row's stratum label: ``frame[columns].astype(str).agg(" / ".join, axis=1)``, as a
+    read-only array (:func:`~churnsurv.regression.cox.risksets.strata_rows` groups it once).
 
     Examples
     --------
@@ -42,7 +43,9 @@ def strata_labels(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
     labels = np.empty(size, dtype=object)
     for j, i in enumerate(_first(key, size)):
         labels[j] = " / ".join(str(t[c[i]]) for t, c in zip(texts, codes_of, strict=True))
-    return labels[key]
+    out = labels[key]
+    out.flags.writeable = False  # a model's labels: grouped once (see strata_rows)
+    return out
 
 
 def _text_is_value(column: pd.Series) -> bool:

@@ -1,0 +1,52 @@
+"""A stratified model's labels are grouped once (``risksets.strata_rows``).
+
+The groups of the last read-only label array are kept while it lives, so a model's fit, its
+statistics and its checks share them; a writable array is grouped every call, since it could
+have changed in between. The reference is grouping from ``np.unique(labels,
+return_inverse=True)`` (R's stratum order: sorted labels), each group's rows in data order.
+"""
+
+from __future__ import annotations
+
+import gc
+
+import numpy as np
+import pytest
+
+from churnsurv.regression.cox import risksets
+from churnsurv.regression.cox.strata import strata_labels
+
+
+def _reference(labels):
+    _, codes = np.unique(labels, return_inverse=True)
+    return [np.flatnonzero(codes == k) for k in range(codes.max() + 1)]
+
+
+def test_read_only_labels_are_grouped_once():
+    import pandas as pd
+
+    frame = pd.DataFrame({"plan": np.random.default_rng(2).choice(["b", "a", "c"], 1000)})
+    labels = strata_labels(frame, ["plan"])
+    assert not labels.flags.writeable
+    first = risksets.strata_rows(labels, labels.size)
+    assert risksets.strata_rows(labels, labels.size) is first  # kept
+    for got, ref in zip(first, _reference(labels), strict=True):
+        np.testing.assert_array_equal(got, ref)
+        assert not got.flags.writeable
+        with pytest.raises(ValueError):
+            got[0] = 0  # shared: nobody may change them
+    copy = labels.copy()  # the same labels in another (writable) array: grouped again
+    assert risksets.strata_rows(copy, copy.size) is not first
+    del labels, first
+    gc.collect()
+    assert risksets._LAST_GROUPS is None  # the labels gone, their groups let go
+
+
+def test_writable_labels_are_grouped_each_time():
+    labels = np.array(["a", "b", "a", "b"] * 50, dtype=object)
+    before = risksets.strata_rows(labels, labels.size)
+    labels[:10] = "c"  # changed in place between two calls
+    after = risksets.strata_rows(labels, labels.size)
+    assert len(before) == 2 and len(after) == 3
+    for got, ref in zip(after, _reference(labels), strict=True):
+        np.testing.assert_array_equal(got, ref)
