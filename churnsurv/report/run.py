@@ -290,8 +290,10 @@ del _churnsurv_warm_up
 class _EarlyKernel:
     """The notebook's kernel, started before the input is read.
 
-    Its start-up and the setup cell's imports (about 2.7 s, on the other core) then overlap
-    with reading and checking the input instead of following them. :meth:`adopt` moves it to
+    Its start-up and the setup cell's imports (about 2.7 s of one core) then overlap with
+    reading and checking the input instead of following them: the whole 2.7 s on a machine
+    with a core to spare; on 2 cores, where pyarrow's parser already uses both, 0.3-0.7 s at
+    10,000,000 rows and about 1 s on Telco (``benchmarks/RESULTS.md``). :meth:`adopt` moves it to
     the folder the notebook runs in and hands it to papermill; :meth:`stop` kills it if it was
     not handed over (bad input, an interrupt). If it cannot be started or does not answer, the
     notebook starts its own kernel as before (:func:`_execute` with ``kernel=None``).
