@@ -284,10 +284,11 @@ def _tenure_rates_by(data: ChurnData, by: Columns, period: str, w) -> pd.DataFra
     weights = None if w is None else w.astype(float)
     ent = data.entries if data.has_entry else None
     tables = count_tables(dur, ev, codes, n_g, weights=weights, entries=ent)
+    longest = pd.Series(dur).groupby(codes).max().to_numpy()  # every row, whatever its weight
     frames = []
     for g, key in enumerate(values.itertuples(index=False, name=None)):
         ct = tables[g]
-        last = int(np.floor(ct.times.max() / width)) + 1  # this segment's periods
+        last = int(np.floor(longest[g] / width)) + 1  # this segment's periods
         churned, censored, total = (
             _fold(a[g], last) for a in (churned_all, censored_all, total_all)
         )

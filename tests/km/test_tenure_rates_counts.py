@@ -89,7 +89,9 @@ def _per_segment(data, by, period, w):
 
 
 @pytest.mark.parametrize("period", ["month", "quarter", "week"])
-@pytest.mark.parametrize("case", ["one column", "two columns", "entry", "weights", "fractional"])
+@pytest.mark.parametrize(
+    "case", ["one column", "two columns", "entry", "weights", "zero weights", "fractional"]
+)
 def test_segments_in_one_pass_equal_the_per_segment_path(telco, truncated, period, case):
     """The one-pass table of every segment (one count of (segment, period, churned), one
     count table per segment) equals the per-segment path exactly: each segment's periods end
@@ -103,6 +105,10 @@ def test_segments_in_one_pass_equal_the_per_segment_path(telco, truncated, perio
         frame = frame.assign(duration=frame["duration"] * gen.uniform(0.5, 1.5, len(frame)))
         data = cs.prepare(frame, duration="duration", event="event")
     w = np.random.default_rng(1).integers(1, 4, data.n) if case == "weights" else None
+    if case == "zero weights":  # rows that count for nothing still end their segment's table
+        w = np.random.default_rng(1).integers(0, 3, data.n)
+        two = (data.frame["Contract"] == "Two year").to_numpy()
+        w[two & (data.durations >= data.durations[two].max() - 2)] = 0  # its last 3 months
     got = tables._tenure_rates_by(data, by, period, w)
     got = tables._with_rates(got, "tenure", period, data.time_unit, 0.95)
     ref = _per_segment(data, by, period, w)
