@@ -385,19 +385,55 @@ class _Terminated(KeyboardInterrupt):
 
 
 def _on_sigterm(signum, frame) -> None:
-    raise _Terminated()
+    from churnsurv.report.run import interrupt_received
+
+    raise interrupt_received(_Terminated())
+
+
+def _on_sigint(signum, frame) -> None:
+    from churnsurv.report.run import interrupt_received
+
+    raise interrupt_received(KeyboardInterrupt())
+
+
+def _quiet_lost_interrupts(hook):
+    """``hook`` (``sys.unraisablehook``), silent on an interrupt the run will raise again.
+
+    A signal handler's exception raised inside a weak reference's callback is "unraisable":
+    Python prints it with a traceback and goes on. The run raises the recorded interrupt
+    again (:func:`churnsurv.report.run.interrupt_received`), so the command says one line.
+    """
+
+    from churnsurv.report.run import _RECEIVED
+
+    def quiet(unraisable) -> None:
+        if not any(unraisable.exc_value is exc for exc in _RECEIVED):
+            hook(unraisable)
+
+    return quiet
 
 
 def _report(args: argparse.Namespace, command: str) -> int:
     import signal
 
     from churnsurv.exceptions import DataValidationError
-    from churnsurv.report.run import ReportExecutionError, run_report
+    from churnsurv.report.run import ReportExecutionError, forget_interrupts, run_report
 
+    # Both handlers raise as Python's own Ctrl-C handler does, and record what they raised:
+    # an exception raised while Python runs a weak reference's callback is lost, and the run
+    # then raises the recorded one (churnsurv.report.run._RECEIVED).
+    forget_interrupts()
     try:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
-    except ValueError:  # not the main thread: SIGTERM keeps its handler
+    except ValueError:  # not the main thread: the signals keep their handlers
         previous = None
+    # Ctrl-C only where Python's own handler is set (not where the command was started with
+    # SIGINT ignored, e.g. in the background by nohup)
+    previous_int = signal.getsignal(signal.SIGINT) if previous is not None else None
+    if previous_int is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _on_sigint)
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = _quiet_lost_interrupts(previous_hook)
     try:
         return _run(args, command, run_report)
     except DataValidationError as exc:
@@ -417,6 +453,9 @@ def _report(args: argparse.Namespace, command: str) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+        if previous_int is signal.default_int_handler:
+            signal.signal(signal.SIGINT, previous_int)
+        sys.unraisablehook = previous_hook
 
 
 def _run(args: argparse.Namespace, command: str, run_report) -> int:

@@ -80,6 +80,42 @@ __all__ = [
 #: ``progress(cells_done, cells_total, seconds_elapsed, section)``, called after each code cell.
 Progress = Callable[[int, int, float, str], None]
 
+#: The interrupts (Ctrl-C, or SIGTERM as the command raises it) the command's signal handlers
+#: raised. Python can lose such an exception: raised while it runs a weak reference's callback
+#: or an object's finaliser, it is printed as "Exception ignored in ..." and the code goes on.
+#: A run raises a recorded interrupt again after each cell and before it publishes the report,
+#: so a signal the command received always stops it and leaves the previous report as it was.
+_RECEIVED: list[KeyboardInterrupt] = []
+
+
+def interrupt_received(exc: KeyboardInterrupt) -> KeyboardInterrupt:
+    """Record ``exc`` for the run to raise again if it is lost (see :data:`_RECEIVED`) and
+    return it, for the signal handler to raise.
+
+    Examples
+    --------
+    >>> exc = interrupt_received(KeyboardInterrupt())
+    >>> try:
+    ...     _raise_received()
+    ... except KeyboardInterrupt:
+    ...     print("stopped")
+    stopped
+    >>> forget_interrupts()
+    """
+    _RECEIVED.append(exc)
+    return exc
+
+
+def forget_interrupts() -> None:
+    """Forget the interrupts recorded so far (the command does, before it starts a run)."""
+    _RECEIVED.clear()
+
+
+def _raise_received() -> None:
+    """Raise the first interrupt recorded, again (a new exception of its type)."""
+    if _RECEIVED:
+        raise type(_RECEIVED[0])()
+
 
 class ReportExecutionError(RuntimeError):
     """The report notebook failed while running (a bug, not bad input).
@@ -187,6 +223,7 @@ def _engine(progress: Progress | None):
 
             def cell_complete(cell, cell_index=None, **kw):
                 complete(cell, cell_index=cell_index, **kw)
+                _raise_received()  # a signal whose exception was lost stops the run here
                 if progress is not None and cell.cell_type == "code":
                     done[0] += 1
                     progress(done[0], total, time.perf_counter() - start, sections[cell_index])
@@ -821,8 +858,10 @@ def _report(
         except ReportExecutionError as exc:
             exc.notebook = keep_failed_notebook(stage, out)
             raise
+        _raise_received()
         export_html(stage / "report.ipynb", stage / "report.html")
         notes, failed = _skipped_notes(stage / "report.ipynb")
+        _raise_received()  # the last moment a signal can still leave the old report in place
         files = publish(stage, out)
     return ReportResult(
         out=out,
