@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from churnsurv._categories import distinct_count
 from churnsurv._typing import ArrayLike, Columns
 from churnsurv.exceptions import DataValidationError, NotFittedError
 
@@ -284,7 +285,7 @@ def check_segment_levels(
     cols = list(columns)
     for col in cols:
         values = frame[col]
-        levels = int(values.nunique(dropna=True))
+        levels = distinct_count(values)  # a categorical's levels from its codes
         if levels <= max_levels:
             continue
         numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)

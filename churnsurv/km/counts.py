@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from churnsurv._categories import factorize_sorted
 from churnsurv._typing import ArrayLike
 
 __all__ = [
@@ -486,9 +487,9 @@ def group_codes(
     """
     if not cols:
         return None, pd.DataFrame(index=range(1)), ["all"], []
-    if len(cols) == 1:
-        codes, uniques = pd.factorize(frame[cols[0]], sort=True)
-        values = pd.DataFrame({cols[0]: np.asarray(uniques)})
+    if len(cols) == 1:  # a categorical column's groups from its codes (the same result)
+        codes, uniques = factorize_sorted(frame[cols[0]])
+        values = pd.DataFrame({cols[0]: uniques})
     else:
         grouped = frame.groupby(cols, sort=True, observed=True)
         codes = grouped.ngroup().to_numpy()

@@ -18,6 +18,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from churnsurv._categories import category_counts, present_values
 from churnsurv._validation import check_horizon
 from churnsurv.exceptions import DataValidationError
 from churnsurv.regression import fast_design
@@ -101,11 +102,9 @@ def without_unused_categories(frame: pd.DataFrame, variables: list[str]) -> pd.D
     changed = {}
     for v in variables:
         column = frame[v]
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            codes = column.cat.codes.to_numpy()
-            k = len(column.cat.categories)
-            if k and np.count_nonzero(np.bincount(codes[codes >= 0], minlength=k)) < k:
-                changed[v] = column.cat.remove_unused_categories()
+        found = category_counts(column)
+        if found is not None and np.count_nonzero(found[0]) < found[0].size:
+            changed[v] = column.cat.remove_unused_categories()
     if not changed:
         return frame
     out = frame.copy(deep=False)
@@ -116,10 +115,11 @@ def without_unused_categories(frame: pd.DataFrame, variables: list[str]) -> pd.D
 
 def _observed_levels(values: pd.Series) -> list:
     """The distinct values of a column as Python objects (categoricals: the observed ones)."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        codes = np.unique(values.cat.codes.to_numpy())
+    found = category_counts(values)
+    if found is not None:  # missing first, then the categories in order (np.unique's codes)
+        counts, missing = found
         cats = values.cat.categories.astype(object)
-        return [np.nan if c < 0 else cats[c] for c in codes]
+        return [np.nan] * (missing > 0) + [cats[c] for c in np.flatnonzero(counts)]
     return list(pd.unique(values.astype(object)))
 
 
@@ -382,7 +382,7 @@ class Design:
                 rule="missing column",
             )
         for v, seen in self.levels.items():
-            distinct = pd.Series(pd.unique(frame[v]), dtype=object)
+            distinct = pd.Series(present_values(frame[v]), dtype=object)
             if (distinct.isin(seen) | distinct.isna()).all():  # one pass over distinct values
                 continue
             values = frame[v].astype(object)

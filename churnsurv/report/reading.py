@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from churnsurv._categories import distinct_count
 from churnsurv._validation import check_choice
 from churnsurv.data._text import count_distinct_text
 from churnsurv.exceptions import DataValidationError
@@ -589,7 +590,7 @@ def column_facts(frame: pd.DataFrame) -> pd.DataFrame:
     for position in range(frame.shape[1]):
         column = frame.iloc[:, position]
         fast = count_distinct_text(column)
-        distinct.append(int(column.nunique()) if fast is None else fast)
+        distinct.append(distinct_count(column) if fast is None else fast)
     return pd.DataFrame(
         {
             "dtype": column_dtypes(frame),

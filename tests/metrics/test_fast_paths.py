@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from churnsurv.metrics import brier_score, censoring_survival, time_dependent_auc
+from churnsurv.metrics import brier_score, censoring_survival, ipcw, time_dependent_auc
 from churnsurv.metrics import concordance as conc_mod
 from churnsurv.metrics.ipcw import distinct_times, few_distinct
 from tests.metrics import _slow_reference as ref
@@ -178,6 +178,19 @@ def test_few_distinct_equals_np_unique(kind):
     np.testing.assert_array_equal(ut, u_ref)
     np.testing.assert_array_equal(np.signbit(ut), np.signbit(u_ref))  # the same zero
     np.testing.assert_array_equal(inv, inv_ref.ravel())
+
+
+@pytest.mark.parametrize("kind", ["repeating floats", "int64 wide", "halves"])
+@pytest.mark.parametrize("size", [20_001, 20_000])
+def test_few_distinct_on_two_threads_equals_np_unique(kind, size, monkeypatch):
+    monkeypatch.setattr(ipcw, "_THREADED_FROM", 1)  # the halves looked up on two threads
+    x = _values(kind, np.random.default_rng(5), size)
+    u_ref, inv_ref = np.unique(x, return_inverse=True)
+    found = few_distinct(x)
+    assert found is not None
+    np.testing.assert_array_equal(found[0], u_ref)
+    np.testing.assert_array_equal(found[1], inv_ref.ravel())
+    assert found[1].dtype == np.intp
 
 
 @pytest.mark.parametrize("seed", range(4))
