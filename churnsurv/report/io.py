@@ -29,7 +29,7 @@ from churnsurv._validation import as_float_array, check_choice, check_count, che
 from churnsurv.clv.btyd.sbg import ConstantChurnError
 from churnsurv.data import ChurnData
 from churnsurv.exceptions import DataValidationError
-from churnsurv.report.handover import read_checked_input
+from churnsurv.report.handover import read_checked_input, recorded_sha256
 from churnsurv.report.reading import (
     DELIMITERS,
     EXCEL_SUFFIXES,
@@ -206,7 +206,8 @@ def read_input_parsed(
     """
     path = Path(input_path)
     if checked is not None and Path(checked).is_file():
-        sha256 = file_sha256(path)
+        # the file unchanged since the command hashed it: its sha256 as recorded then
+        sha256 = recorded_sha256(checked, path) or file_sha256(path)
         frame = read_checked_input(checked, sha256, id_col=id_col, sep=sep, arrow_ids=arrow_ids)
         if frame is not None:
             return frame, f"file {path.name}, {frame.attrs['format']}", sha256, None

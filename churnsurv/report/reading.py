@@ -33,11 +33,13 @@ __all__ = [
     "column_dtypes",
     "column_facts",
     "described",
+    "file_key",
     "frame_from_arrow",
     "read_table",
     "read_table_parsed",
     "release_memory",
     "scan_file",
+    "scanned_key",
     "sniff_delimiter",
 ]
 
@@ -306,6 +308,44 @@ _COMPRESSED = (".gz", ".bz2", ".xz", ".zip", ".zst", ".tar")
 _SCANNED: dict[tuple, tuple[str, bool]] = {}
 
 
+def file_key(path: str | os.PathLike) -> tuple[int, int, int, int]:
+    """A file's identity and state: device, inode, size and modification time in ns.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     p = Path(tmp, "x.csv")
+    ...     _ = p.write_bytes(b"abc")
+    ...     file_key(p)[2]
+    3
+    """
+    stat = os.stat(path)
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+def scanned_key(path: str | os.PathLike, sha256: str) -> tuple[int, int, int, int] | None:
+    """The :func:`file_key` under which :func:`scan_file` found ``sha256`` for the file at
+    ``path``, if the file is still in that state; else None.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     p = Path(tmp, "x.csv")
+    ...     _ = p.write_bytes(b"abc")
+    ...     sha = scan_file(p)[0]
+    ...     same = scanned_key(p, sha) == file_key(p)
+    ...     _ = p.write_bytes(b"abcd")
+    ...     changed = scanned_key(p, sha)
+    >>> same, changed
+    (True, None)
+    """
+    key = file_key(path)
+    found = _SCANNED.get(key)
+    return key if found is not None and found[0] == sha256 else None
+
+
 def scan_file(path: str | os.PathLike) -> tuple[str, bool]:
     """SHA-256 of a file's bytes (64 hex digits) and whether it holds an odd number of ``"``.
 
@@ -324,8 +364,7 @@ def scan_file(path: str | os.PathLike) -> tuple[str, bool]:
     >>> len(sha), odd
     (64, True)
     """
-    stat = os.stat(path)
-    key = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    key = file_key(path)
     if key in _SCANNED:
         return _SCANNED[key]
     digest, quotes = hashlib.sha256(), 0

@@ -846,7 +846,7 @@ def _report(
             # the notebook takes the table read here (the file is parsed once)
             parsed_with = {"id_col": params["id_col"], "sep": params["sep"]}
             params["checked_input"] = write_checked_input(
-                raw, stage, sha256, table=parsed, parsed_with=parsed_with
+                raw, stage, sha256, table=parsed, parsed_with=parsed_with, source=input_path
             )
         del raw, parsed  # a large table is not held twice
         release_memory()  # nor kept by this process while the notebook runs

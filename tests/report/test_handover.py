@@ -12,7 +12,12 @@ import pandas as pd
 import pytest
 
 import churnsurv.report.run as report_run
-from churnsurv.report.handover import CHECKED_INPUT, read_checked_input, write_checked_input
+from churnsurv.report.handover import (
+    CHECKED_INPUT,
+    read_checked_input,
+    recorded_sha256,
+    write_checked_input,
+)
 from churnsurv.report.io import file_sha256, read_input, read_table
 
 AWKWARD = (
@@ -76,6 +81,8 @@ def test_the_command_hands_its_table_to_the_notebook(tmp_path, monkeypatch):
     def record(params, stage, progress, timeout, kernel=None):  # instead of the notebook
         seen.update(params)
         seen["frame"] = read_input(path, id_col="id", checked=stage / params["checked_input"])
+        # the file's state as the command hashed it: the notebook does not hash it again
+        seen["recorded"] = recorded_sha256(stage / params["checked_input"], path)
         raise KeyboardInterrupt
 
     monkeypatch.setattr(report_run, "_execute", record)
@@ -90,7 +97,35 @@ def test_the_command_hands_its_table_to_the_notebook(tmp_path, monkeypatch):
             max_excluded=1.0,
         )
     assert seen["checked_input"] == CHECKED_INPUT
+    assert seen["recorded"] == file_sha256(path)
     # the table the notebook reads alone (the event column as a categorical: label_columns)
     reference = read_table(path, id_col="id", categorical=["churned"])
     _strictly_equal(seen["frame"][0], reference)
     assert isinstance(reference["churned"].dtype, pd.CategoricalDtype)
+
+
+@pytest.mark.parametrize("change", [None, "content", "modification time"])
+def test_the_notebook_hashes_the_file_again_only_when_it_changed(tmp_path, monkeypatch, change):
+    import os
+
+    from churnsurv.report import io as report_io
+    from churnsurv.report import reading
+
+    path = tmp_path / "customers.csv"
+    path.write_text(AWKWARD)
+    sha = file_sha256(path)  # the command's hash, as it read the file
+    name = write_checked_input(read_table(path, id_col="id"), tmp_path, sha, source=path)
+    if change == "content":
+        path.write_text(AWKWARD.replace("0045,7", "0045,8"))
+    elif change == "modification time":
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    reading._SCANNED.clear()  # the notebook's kernel is another process
+    hashed = []
+    real = report_io.file_sha256
+    monkeypatch.setattr(report_io, "file_sha256", lambda p: hashed.append(p) or real(p))
+    frame, _, sha_read = read_input(path, id_col="id", checked=tmp_path / name)
+    # a changed file is hashed to compare, and hashed (from its cache) as it is parsed again
+    assert len(hashed) == {None: 0, "modification time": 1, "content": 2}[change]
+    assert recorded_sha256(tmp_path / name, path) == (sha if change is None else None)
+    assert frame["tenure"].tolist() == [3, 12, 1, 8 if change == "content" else 7]
+    assert sha_read == file_sha256(path)
