@@ -19,6 +19,7 @@ from churnsurv.report.handover import (
     write_checked_input,
 )
 from churnsurv.report.io import file_sha256, read_input, read_table
+from churnsurv.report.reading import read_table_parsed
 
 AWKWARD = (
     "id,tenure,churned,plan,active,empty,signup,charge\n"
@@ -129,3 +130,26 @@ def test_the_notebook_hashes_the_file_again_only_when_it_changed(tmp_path, monke
     assert recorded_sha256(tmp_path / name, path) == (sha if change is None else None)
     assert frame["tenure"].tolist() == [3, 12, 1, 8 if change == "content" else 7]
     assert sha_read == file_sha256(path)
+
+
+def test_the_ids_kept_in_arrow_memory_are_copied_out_of_the_mapped_file(tmp_path):
+    # the notebook keeps them for the whole run: as views they would keep the file mapped
+    import pyarrow as pa
+
+    from churnsurv.report.handover import _open, _own_ids
+
+    path = tmp_path / "customers.csv"
+    path.write_text(AWKWARD)
+    frame, table = read_table_parsed(path, id_col="id", keep_arrow=True)
+    name = write_checked_input(frame, tmp_path, file_sha256(path), table=table,
+                               parsed_with={"id_col": "id", "sep": None})  # fmt: skip
+    mapped = _open(tmp_path / name).read_all()
+    owned = _own_ids(mapped, "id")
+    assert owned.equals(mapped) and owned.schema == mapped.schema
+    for before, after in zip(mapped["id"].chunks, owned["id"].chunks, strict=True):
+        assert all(
+            b is None or a.address != b.address
+            for b, a in zip(before.buffers(), after.buffers(), strict=True)
+        )
+    assert _own_ids(mapped, None) is mapped
+    assert isinstance(owned["id"], pa.ChunkedArray)
