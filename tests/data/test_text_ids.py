@@ -105,3 +105,26 @@ def test_python_strings_and_long_values_take_pandas_path():
     long = pd.Series(["x" * 300, "x" * 300, "y"], dtype=pd.ArrowDtype(pa.string()))
     assert duplicated_text(long) is None and count_distinct_text(long) is None
     assert id_problems(long)[1].tolist() == [True, True, False]  # pandas' factorize
+
+
+def test_the_second_check_of_the_same_ids_reuses_their_fingerprints(monkeypatch):
+    # the notebook checks its ids in prepare and again in the column facts
+    values = _ids(500, 9)
+    series = _series(values, "chunked")
+    truth_missing, truth_duplicate, truth_distinct = _truth(values)
+    honest, calls = text_fingerprints, []
+    monkeypatch.setattr(_text, "text_fingerprints", lambda data: calls.append(1) or honest(data))
+    missing, duplicate = duplicated_text(series)
+    missing[:] = True  # the caller's own arrays: the kept result is not changed
+    duplicate[:] = True
+    n_calls = len(calls)
+    assert count_distinct_text(series) == truth_distinct
+    again = duplicated_text(series)
+    assert len(calls) - n_calls == int(truth_duplicate.any())  # only the shared rows' prints
+    np.testing.assert_array_equal(again[0], truth_missing)
+    np.testing.assert_array_equal(again[1], truth_duplicate)
+    # the same values in another array: fingerprinted again
+    other = _series(values, "chunked")
+    n_calls = len(calls)
+    assert count_distinct_text(other) == truth_distinct
+    assert len(calls) > n_calls
