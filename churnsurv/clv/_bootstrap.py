@@ -18,11 +18,11 @@ import pandas as pd
 
 from churnsurv.clv._valuation import (
     _customer_values,
+    _discounted,
     _is_km,
     _resolve_margin,
     _segment_values,
     _splice,
-    _weighted,
 )
 from churnsurv.data import ChurnData
 from churnsurv.km.counts import CountTable, _factorize_sorted, product_limit
@@ -239,7 +239,7 @@ class _KMResampler:
             members = partial(self._members, int(g), idx)
             s = _splice(times, surv, how.grid, how.tail, members, f"segment {labels[i]!r}")
             f = factor[g] if np.ndim(factor) else factor
-            values[i] = _weighted(s[None, :], how.disc, f, self.schedule)[0][0]
+            values[i] = _discounted(s[None, :], how.disc, f, self.schedule)[0]
         return pd.Series(values, index=pd.Index(labels, dtype=object))
 
     def _labels(self, present: np.ndarray) -> list[str]:

@@ -152,7 +152,12 @@ _CUSTOMER_BLOCK = 100_000
 
 def _weighted(surv: np.ndarray, disc: np.ndarray, factor, schedule):
     """CLV and expected periods from a survival matrix (rows × periods)."""
-    return (surv @ (disc * schedule)) * factor, surv.sum(axis=1)
+    return _discounted(surv, disc, factor, schedule), surv.sum(axis=1)
+
+
+def _discounted(surv: np.ndarray, disc: np.ndarray, factor, schedule) -> np.ndarray:
+    """CLV alone from a survival matrix (rows × periods): :func:`_weighted`'s first value."""
+    return (surv @ (disc * schedule)) * factor
 
 
 def _curve_values(curve, grid, margin, disc, allow_negative) -> pd.DataFrame:

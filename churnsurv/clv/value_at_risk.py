@@ -12,11 +12,11 @@ from churnsurv._typing import ArrayLike, Axes
 from churnsurv._validation import check_count
 from churnsurv.clv import _valuation
 from churnsurv.clv._valuation import (
+    _discounted,
     _grid,
     _not_identified,
     _resolve_margin,
     _tail_name,
-    _weighted,
 )
 from churnsurv.clv.customer_blocks import survival_blocks
 from churnsurv.clv.discount import discount_factors
@@ -277,7 +277,7 @@ def value_at_risk(
                 continue
         f = factor[rows] if np.ndim(factor) else factor
         on_grid = surv if cols.size == times.size else surv[:, cols]
-        per[rows] = _weighted(on_grid, disc, f, schedule)[0]
+        per[rows] = _discounted(on_grid, disc, f, schedule)  # CLV only, not the periods
         p_churn[rows] = 1.0 - surv[:, at]
     if n_missing:
         _not_identified(model, n_missing, grid)
