@@ -537,7 +537,17 @@ class KaplanMeier(FittedModel):
         (2, True)
         """
         self._check_fitted()
-        return _logrank(self.data_, self._freq, self.by_, strata, weighting, p, q, self.weights_)
+        return _logrank(
+            self.data_,
+            self._freq,
+            self.by_,
+            strata,
+            weighting,
+            p,
+            q,
+            self.weights_,
+            self._fitted_groups(),
+        )
 
     def pairwise(
         self,
@@ -561,8 +571,23 @@ class KaplanMeier(FittedModel):
         """
         self._check_fitted()
         return _pairwise(
-            self.data_, self._freq, self.by_, adjust, strata, weighting, p, q, self.weights_
+            self.data_,
+            self._freq,
+            self.by_,
+            adjust,
+            strata,
+            weighting,
+            p,
+            q,
+            self.weights_,
+            self._fitted_groups(),
         )
+
+    def _fitted_groups(self) -> tuple[list[str], list, list]:
+        """The fitted segments' labels, count tables and customers: what a test between them
+        without strata would count from ``data_`` again (the same rows, codes and weights)."""
+        labels = list(self._tables)
+        return labels, [self._tables[s] for s in labels], [self._sizes[s] for s in labels]
 
     # -- plot ------------------------------------------------------------------------------
     def plot(

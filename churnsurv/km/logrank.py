@@ -100,21 +100,25 @@ class PairwiseLogrankResult(Result):
         return f"p-value adjustment: {'none' if self.adjust is None else self.adjust}"
 
 
-def _grouped_tables(data, freq, by, strata, case_weights):
-    """Labels, per-stratum count tables and customers per group (``freq``: row counts)."""
+def _grouped_tables(data, freq, by, strata, case_weights, fitted=None):
+    """Labels, per-stratum count tables and customers per group (``freq``: row counts).
+
+    ``fitted``: the ``(labels, count tables, customers)`` of a Kaplan-Meier fit of ``data`` by
+    ``by`` with the same weights -- what this function makes without strata -- taken as they
+    are when there are no strata (a test of a fitted estimator's segments does not count its
+    rows again).
+    """
     by_cols, strata_cols = as_list(by), as_list(strata)
     if not by_cols:
         raise ValueError("by: name the column(s) whose groups are compared, e.g. by='Contract'.")
+    if fitted is not None and not strata_cols:
+        labels, tables, sizes = fitted
+        _require_two_groups(labels, by_cols)
+        return labels, [list(tables)], ["all"], np.asarray(sizes)
     data.require_columns(by_cols + strata_cols, purpose="a log-rank test")
     check_segment_levels(data.frame, by_cols)
     codes, _, labels, _ = group_codes(data.frame, by_cols)
-    if len(labels) < 2:
-        raise DataValidationError(
-            f"column {by_cols[0]!r}: a log-rank test compares groups, but {by_cols} has "
-            f"{len(labels)} value(s) {labels}; choose a column with at least two.",
-            column=str(by_cols[0]),
-            rule="fewer than two groups",
-        )
+    _require_two_groups(labels, by_cols)
     s_codes, _, s_labels, _ = group_codes(data.frame, strata_cols)
     k = len(labels)
     combined = codes if s_codes is None else s_codes * k + codes
@@ -130,6 +134,16 @@ def _grouped_tables(data, freq, by, strata, case_weights):
     # customers per group (not panel intervals, not rows of an aggregated table)
     sizes = data.group_sizes(codes, k) if freq is None else frequency_totals(codes, k, freq)
     return labels, [tables[s * k : (s + 1) * k] for s in range(len(s_labels))], s_labels, sizes
+
+
+def _require_two_groups(labels: list[str], by_cols: list) -> None:
+    if len(labels) < 2:
+        raise DataValidationError(
+            f"column {by_cols[0]!r}: a log-rank test compares groups, but {by_cols} has "
+            f"{len(labels)} value(s) {labels}; choose a column with at least two.",
+            column=str(by_cols[0]),
+            rule="fewer than two groups",
+        )
 
 
 def _weight_label(weighting: str, p: float, q: float) -> str:
@@ -197,10 +211,13 @@ def logrank(
     return _logrank(data, freq, by, strata, weighting, p, q, weights)
 
 
-def _logrank(data, freq, by, strata, weighting, p, q, weights) -> LogrankResult:
-    """:func:`logrank` of ``data`` whose rows stand for ``freq`` customers (None: one each)."""
+def _logrank(data, freq, by, strata, weighting, p, q, weights, fitted=None) -> LogrankResult:
+    """:func:`logrank` of ``data`` whose rows stand for ``freq`` customers (None: one each);
+    ``fitted`` as in :func:`_grouped_tables`."""
     _check_weighting(data, weighting, weights)
-    labels, strata_tables, s_labels, sizes = _grouped_tables(data, freq, by, strata, weights)
+    labels, strata_tables, s_labels, sizes = _grouped_tables(
+        data, freq, by, strata, weights, fitted
+    )
     res = weighted_logrank(strata_tables, weighting, p, q)
     o, e, v = res["observed"], res["expected"], res["variance"]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -288,12 +305,15 @@ def _holm(pvals: np.ndarray) -> np.ndarray:
     return adjusted
 
 
-def _pairwise(data, freq, by, adjust, strata, weighting, p, q, weights) -> PairwiseLogrankResult:
-    """:func:`pairwise_logrank` of ``data`` whose rows stand for ``freq`` customers."""
+def _pairwise(
+    data, freq, by, adjust, strata, weighting, p, q, weights, fitted=None
+) -> PairwiseLogrankResult:
+    """:func:`pairwise_logrank` of ``data`` whose rows stand for ``freq`` customers;
+    ``fitted`` as in :func:`_grouped_tables`."""
     from statsmodels.stats.multitest import multipletests
 
     _check_weighting(data, weighting, weights)
-    labels, strata_tables, _, _ = _grouped_tables(data, freq, by, strata, weights)
+    labels, strata_tables, _, _ = _grouped_tables(data, freq, by, strata, weights, fitted)
     rows = []
     for a, b in combinations(range(len(labels)), 2):
         res = weighted_logrank([[st[a], st[b]] for st in strata_tables], weighting, p, q)

@@ -6,6 +6,7 @@ Expected numbers are read from ``survdiff.json`` (written by ``tests/reference/s
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import churnsurv as cs
@@ -48,3 +49,49 @@ def test_holm_is_statsmodels_multipletests_bit_for_bit(m):
     rng = np.random.default_rng(m)
     p = rng.choice([0.0, 1e-300, 0.01, 0.2, 0.9, *rng.random(6)], size=m)
     np.testing.assert_array_equal(_holm(p), multipletests(p, method="holm")[1])
+
+
+def _with_entry_and_weights(telco):
+    frame = telco.frame.reset_index()
+    frame = frame[frame["duration"] > 0]  # entry before exit
+    rng = np.random.default_rng(11)
+    frame["entry"] = np.floor(frame["duration"] * rng.uniform(0, 0.5, len(frame)))
+    frame["w"] = rng.integers(1, 4, len(frame)).astype(float)
+    return cs.prepare(frame, id="customerID", duration="duration", entry="entry", event="event")
+
+
+@pytest.mark.parametrize(
+    "case", ["plain", "two columns", "weights and entries", "strata", "aggregated counts"]
+)
+def test_a_fitted_estimators_tests_equal_the_functions(telco, case, monkeypatch):
+    # KaplanMeier.logrank() / .pairwise() take the fit's own count tables (no strata); the
+    # functions count the rows: the same tables, so the same numbers, bit for bit
+    import sys
+
+    logrank_module = sys.modules["churnsurv.km.logrank"]  # churnsurv.km.logrank: the function
+
+    data, by, fit_kw, test_kw = telco, "Contract", {}, {}
+    if case == "two columns":
+        by = ["Contract", "InternetService"]
+    elif case == "weights and entries":
+        data, fit_kw = _with_entry_and_weights(telco), {"weights": "w"}
+    elif case == "strata":
+        test_kw = {"strata": "InternetService"}
+    elif case == "aggregated counts":  # an EventChurn-like table: rows standing for customers
+        frame = telco.frame.groupby(["duration", "event", "Contract"], observed=True).size()
+        frame = frame.rename("n").reset_index()
+        data, fit_kw = cs.prepare(frame, duration="duration", event="event"), {"weights": "n"}
+    km = cs.KaplanMeier().fit(data, by=by, **fit_kw)
+    counted = []
+    real = logrank_module.count_tables
+    monkeypatch.setattr(
+        logrank_module, "count_tables", lambda *a, **k: counted.append(1) or real(*a, **k)
+    )
+    weights = fit_kw.get("weights")
+    for method, function in ((km.logrank, cs.logrank), (km.pairwise, cs.pairwise_logrank)):
+        counted.clear()
+        got = method(**test_kw)
+        assert len(counted) == (case == "strata")  # counted again only with strata
+        want = function(data, by, weights=weights, **test_kw)
+        for a, b in ((got.summary, want.summary), (got.table, want.table)):
+            pd.testing.assert_frame_equal(a, b, check_exact=True)
