@@ -50,3 +50,36 @@ def test_writable_labels_are_grouped_each_time():
     assert len(before) == 2 and len(after) == 3
     for got, ref in zip(after, _reference(labels), strict=True):
         np.testing.assert_array_equal(got, ref)
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [
+        {"plan": ["b", "a", "c", "a"] * 300},
+        {"plan": ["b", "a"] * 600, "senior": [0, 1, 1] * 400},
+        # two different pairs with the same label text "x / y / z": one stratum, as the text
+        {"a": ["x / y", "x", "q"] * 400, "b": ["z", "y / z", "r"] * 400},
+    ],
+)
+def test_the_groups_strata_labels_keeps_are_those_of_its_text(columns):
+    import pandas as pd
+
+    labels = strata_labels(pd.DataFrame(columns), list(columns))
+    kept = risksets.strata_rows(labels, labels.size)  # made by strata_labels from its codes
+    assert risksets.strata_rows(labels, labels.size) is kept
+    reference = _reference(labels)
+    assert len(kept) == len(reference)
+    for got, ref in zip(kept, reference, strict=True):
+        np.testing.assert_array_equal(got, ref)
+        assert not got.flags.writeable
+
+
+@pytest.mark.parametrize("n_codes", [3, 2**15 - 1, 2**15, 40_000])  # 16-bit radix or not
+def test_groups_of_gives_each_codes_rows_in_data_order(n_codes):
+    rng = np.random.default_rng(3)
+    codes = np.r_[np.arange(n_codes), rng.integers(0, n_codes, 100_000)]  # every code present
+    groups = risksets.groups_of(codes)
+    assert len(groups) == n_codes
+    for k in [0, 1, n_codes // 2, n_codes - 1]:
+        np.testing.assert_array_equal(groups[k], np.flatnonzero(codes == k))
+    np.testing.assert_array_equal(np.concatenate(groups), np.argsort(codes, kind="mergesort"))

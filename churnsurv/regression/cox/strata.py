@@ -14,12 +14,18 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from churnsurv.regression.cox.risksets import groups_of, remember_groups
+
 __all__ = ["strata_labels"]
 
 
 def strata_labels(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
     """Each row's stratum label: ``frame[columns].astype(str).agg(" / ".join, axis=1)``, as a
     read-only array (:func:`~churnsurv.regression.cox.risksets.strata_rows` groups it once).
+
+    Its groups are kept with it, made here from the integer codes of the labels' text (rows
+    with the same text together, the texts sorted, as ``strata_rows`` groups them): the 10
+    million text labels of a stratified report model are not hashed to group them.
 
     Examples
     --------
@@ -45,6 +51,9 @@ def strata_labels(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
         labels[j] = " / ".join(str(t[c[i]]) for t, c in zip(texts, codes_of, strict=True))
     out = labels[key]
     out.flags.writeable = False  # a model's labels: grouped once (see strata_rows)
+    if n:  # their groups, from the codes here: the labels' text is not hashed again
+        _, by_text = np.unique(labels, return_inverse=True)  # sorted text, as strata_rows
+        remember_groups(out, groups_of(by_text.ravel()[key]))
     return out
 
 
