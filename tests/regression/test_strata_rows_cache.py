@@ -83,3 +83,24 @@ def test_groups_of_gives_each_codes_rows_in_data_order(n_codes):
     for k in [0, 1, n_codes // 2, n_codes - 1]:
         np.testing.assert_array_equal(groups[k], np.flatnonzero(codes == k))
     np.testing.assert_array_equal(np.concatenate(groups), np.argsort(codes, kind="mergesort"))
+
+
+@pytest.mark.parametrize("kind", ["from strata_labels", "writable", "empty"])
+def test_a_fits_stratum_groups_are_those_of_comparing_the_labels(kind):
+    # CoxFit.groups: (label, rows) in the labels' first-appearance order, from strata_rows
+    import pandas as pd
+
+    from churnsurv.regression.cox.fitted import CoxFit
+
+    plan = np.random.default_rng(5).choice(["b", "a", "c"], 900)
+    labels = strata_labels(pd.DataFrame({"plan": plan, "x": [1, 2, 3] * 300}), ["plan", "x"])
+    if kind == "writable":
+        labels = labels.copy()
+    elif kind == "empty":
+        labels = labels[:0]
+    got = CoxFit.groups(labels, labels.size)
+    want = [(k, np.flatnonzero(labels == k)) for k in pd.unique(labels)]  # the former way
+    assert [k for k, _ in got] == [k for k, _ in want]
+    for (_, rows), (_, ref) in zip(got, want, strict=True):
+        np.testing.assert_array_equal(rows, ref)
+    assert CoxFit.groups(None, 4)[0][1].tolist() == [0, 1, 2, 3]

@@ -272,10 +272,19 @@ class CoxFit:
 
     @staticmethod
     def groups(labels: np.ndarray | None, n: int) -> list[tuple[object, np.ndarray]]:
-        """(stratum label, row positions) for each stratum present in ``labels``."""
+        """(stratum label, row positions) for each stratum present in ``labels``, in the order
+        the labels first occur (``pd.unique``), each stratum's rows in data order.
+
+        The rows are :func:`~churnsurv.regression.cox.risksets.strata_rows`' groups (read-only):
+        those ``strata_labels`` keeps with its labels, not a comparison of every label with
+        each stratum's.
+        """
+        from churnsurv.regression.cox.risksets import strata_rows
+
         if labels is None:
             return [(None, np.arange(n))]
-        return [(k, np.flatnonzero(labels == k)) for k in pd.unique(labels)]
+        groups = [rows for rows in strata_rows(labels, n) if rows.size]
+        return [(labels[rows[0]], rows) for rows in sorted(groups, key=lambda rows: rows[0])]
 
     def cumulative_hazard(self, label, t: np.ndarray) -> np.ndarray:
         """Baseline cumulative hazard of a stratum at times ``t`` (NaN after its follow-up)."""
