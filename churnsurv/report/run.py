@@ -254,6 +254,39 @@ def _engine(progress: Progress | None):
     return _ChurnsurvEngine
 
 
+#: How long, in CPU cycles as a power of two, OpenBLAS's idle worker threads keep polling for
+#: work before they sleep (OpenBLAS's own default is 2**28, about 0.1 s). Its smallest value,
+#: 2**4: the notebook's value-at-risk section fills each block of customers' curves on two
+#: threads of its own right after a matrix-vector product on OpenBLAS's threads, and on two
+#: cores the workers' polling took the cores those threads need (4.3 s of that section at
+#: 10,000,000 customers, ``benchmarks/RESULTS.md``). It changes no number: only when an idle
+#: worker goes to sleep.
+OPENBLAS_THREAD_TIMEOUT = "4"
+
+
+def kernel_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The variables the notebook's kernel gets on top of the command's environment.
+
+    Figures are saved to files (``MPLBACKEND=Agg``, no GUI), the debugger's start-up check is
+    off, and OpenBLAS's idle threads sleep at once (:data:`OPENBLAS_THREAD_TIMEOUT`) unless
+    ``environ`` (default: this process's) sets ``OPENBLAS_THREAD_TIMEOUT`` itself.
+
+    Examples
+    --------
+    >>> from churnsurv.report.run import kernel_environment
+    >>> kernel_environment({})["OPENBLAS_THREAD_TIMEOUT"]
+    '4'
+    >>> kernel_environment({"OPENBLAS_THREAD_TIMEOUT": "28"})["OPENBLAS_THREAD_TIMEOUT"]
+    '28'
+    """
+    environ = os.environ if environ is None else environ
+    return {
+        "MPLBACKEND": "Agg",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        "OPENBLAS_THREAD_TIMEOUT": environ.get("OPENBLAS_THREAD_TIMEOUT", OPENBLAS_THREAD_TIMEOUT),
+    }
+
+
 def _kernel_manager_class():
     """Run the notebook's kernel with this Python, whatever kernelspecs are installed."""
     from jupyter_client.kernelspec import KernelSpec
@@ -291,8 +324,7 @@ def _kernel_manager_class():
                 argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
                 display_name="Python 3 (churnsurv)",
                 language="python",
-                # Figures are saved to files by the notebook; no GUI backend, no debugger noise.
-                env={"MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"},
+                env=kernel_environment(),
             )
 
     return _ThisPythonKernelManager

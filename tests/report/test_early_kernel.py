@@ -107,6 +107,14 @@ def test_the_report_runs_on_the_early_kernel_as_on_its_own(
     gc.collect()
 
 
+def test_kernel_environment_keeps_a_users_openblas_setting():
+    assert report_run.kernel_environment({})["OPENBLAS_THREAD_TIMEOUT"] == "4"
+    mine = {"OPENBLAS_THREAD_TIMEOUT": "20", "MPLBACKEND": "TkAgg"}
+    env = report_run.kernel_environment(mine)
+    assert env["OPENBLAS_THREAD_TIMEOUT"] == "20"  # the user's choice stays
+    assert env["MPLBACKEND"] == "Agg"  # figures go to files whatever the user's backend
+
+
 def test_the_warm_up_adds_nothing_to_the_namespace(tmp_path):
     from jupyter_client.blocking import BlockingKernelClient
 
@@ -121,7 +129,8 @@ def test_the_warm_up_adds_nothing_to_the_namespace(tmp_path):
         try:
             reply = client.execute_interactive(
                 "import json, os, sys\n"
-                "print(json.dumps([sorted(dir()), os.getcwd(), 'churnsurv' in sys.modules]))",
+                "print(json.dumps([sorted(dir()), os.getcwd(), 'churnsurv' in sys.modules,\n"
+                "  [os.environ.get(k) for k in ('MPLBACKEND', 'OPENBLAS_THREAD_TIMEOUT')]]))",
                 timeout=30,
                 output_hook=lambda msg: said.append(msg["content"].get("text", "")),
             )
@@ -132,8 +141,10 @@ def test_the_warm_up_adds_nothing_to_the_namespace(tmp_path):
         kernel.stop()
     assert reply["content"]["status"] == "ok"
     assert reply["content"]["execution_count"] == 1  # the warm-up and the move were not counted
-    names, cwd, warmed = json.loads("".join(said))
+    names, cwd, warmed, env = json.loads("".join(said))
     assert Path(cwd) == tmp_path and warmed  # run in the notebook's folder, imports done
+    # the kernel's own variables (OpenBLAS reads its variable when numpy loads it, at start-up)
+    assert env == ["Agg", report_run.kernel_environment()["OPENBLAS_THREAD_TIMEOUT"]]
     assert not {"importlib", "matplotlib", "pandas", "churnsurv"} & set(names)
     assert not [n for n in names if "warm" in n]
     assert _gone(kernel)
