@@ -46,7 +46,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -264,7 +264,7 @@ def _engine(progress: Progress | None):
 OPENBLAS_THREAD_TIMEOUT = "4"
 
 
-def kernel_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
+def kernel_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """The variables the notebook's kernel gets on top of the command's environment.
 
     Figures are saved to files (``MPLBACKEND=Agg``, no GUI), the debugger's start-up check is
@@ -279,11 +279,11 @@ def kernel_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
     >>> kernel_environment({"OPENBLAS_THREAD_TIMEOUT": "28"})["OPENBLAS_THREAD_TIMEOUT"]
     '28'
     """
-    environ = os.environ if environ is None else environ
+    given: Mapping[str, str] = os.environ if environ is None else environ
     return {
         "MPLBACKEND": "Agg",
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-        "OPENBLAS_THREAD_TIMEOUT": environ.get("OPENBLAS_THREAD_TIMEOUT", OPENBLAS_THREAD_TIMEOUT),
+        "OPENBLAS_THREAD_TIMEOUT": given.get("OPENBLAS_THREAD_TIMEOUT", OPENBLAS_THREAD_TIMEOUT),
     }
 
 
