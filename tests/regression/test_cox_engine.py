@@ -89,10 +89,12 @@ def test_collapsed_counts_match_the_direct_definition():
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
 
 
-def test_gram_chunks_and_a_stratum_without_events():
-    # more rows than one Gram chunk, and a stratum with no event (it adds nothing)
+def test_gram_chunks_and_a_stratum_without_events(monkeypatch):
+    # more rows than one Gram chunk, and a stratum with no event (it adds nothing); the chunks
+    # made small (256 rows, the smallest) so that the direct reference stays quick
+    monkeypatch.setattr(RiskSets, "_GRAM_CELLS", 256 * 4)
     rng = np.random.default_rng(5)
-    n = 3 * 16384 + 17  # Gram chunks of 16384 rows at p = 2
+    n = 3 * 256 + 17  # Gram chunks of 256 rows at p = 2: three whole ones and a part
     X = rng.normal(size=(n, 2))
     time = rng.integers(1, 40, n).astype(float)
     strata = np.where(np.arange(n) < 50, "quiet", "busy")
