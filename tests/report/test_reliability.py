@@ -396,8 +396,23 @@ def test_a_failing_early_warning_section_is_skipped_and_the_experiment_still_run
 # --------------------------------------------------------------------------------------------
 # a kill, a complete run, Ctrl-C and SIGTERM on one folder
 # --------------------------------------------------------------------------------------------
+def _signal_state(pid: int) -> str:
+    """The process's state and its pending, blocked, ignored and caught signals (bit masks from
+    Linux's /proc), for a failure's message: the SIGINT test failed, rarely, with the run
+    going on to exit 0 as if the signal had never reached the command's handler."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return "(not readable)"
+    kept = ("State", "SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt")
+    return " ".join(line.replace("\t", " ") for line in lines if line.startswith(kept))
+
+
 def start_and_stop(customers: Path, out: Path, sig: int, *, group: bool) -> tuple[int, str]:
-    """Start a run, wait until the notebook is running section 2, then send ``sig``."""
+    """Start a run, wait until the notebook is running section 2, then send ``sig``.
+
+    Returns the exit status and what the command printed, followed by its signal state just
+    before and 0.2 s after the signal (see :func:`_signal_state`)."""
     command = [
         sys.executable, "-m", "churnsurv", "report", str(customers), *ARGS,
         "--formula", "plan", "--margin", "spend", "--horizon", "12", "--out", str(out),
@@ -414,12 +429,16 @@ def start_and_stop(customers: Path, out: Path, sig: int, *, group: bool) -> tupl
                 break
         else:
             pytest.fail("the run ended before section 2: " + "".join(seen))
+        state = [_signal_state(proc.pid)]
         if group:  # a terminal's Ctrl-C reaches the whole foreground job
             os.killpg(proc.pid, sig)
         else:
             os.kill(proc.pid, sig)
+        time.sleep(0.2)
+        state.append(_signal_state(proc.pid))
         _, rest = proc.communicate(timeout=120)
-    return proc.returncode, "".join(seen) + rest
+    said = "".join(seen) + rest
+    return proc.returncode, f"{said}\nsignal state before: {state[0]}\n0.2 s after: {state[1]}"
 
 
 def report_files(out: Path) -> dict[str, bytes]:
