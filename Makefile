@@ -43,7 +43,8 @@ java:
 
 # OPENBLAS_THREAD_TIMEOUT=4: OpenBLAS's idle threads sleep at once instead of polling for about
 # 0.1 s after each call, taking the core the other test worker needs (466 s -> 440 s for the
-# pytest run on 2 cores); numbers do not change (see churnsurv.report.run.kernel_environment).
+# pytest run on 2 cores, one pair of runs); numbers do not change (see
+# churnsurv.report.run.kernel_environment).
 test: lint browser java
 	OPENBLAS_THREAD_TIMEOUT=4 MPLBACKEND=Agg $(BIN)/python -m pytest -q -n 2 tests churnsurv
 	OPENBLAS_THREAD_TIMEOUT=4 MPLBACKEND=Agg $(BIN)/python -m pytest -q --nbmake --nbmake-timeout=300 notebooks/

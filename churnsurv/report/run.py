@@ -259,7 +259,8 @@ def _engine(progress: Progress | None):
 #: 2**4: the notebook's value-at-risk section fills each block of customers' curves on two
 #: threads of its own right after a matrix-vector product on OpenBLAS's threads, and on two
 #: cores the workers' polling took the cores those threads need (4.3 s of that section at
-#: 10,000,000 customers, ``benchmarks/RESULTS.md``). It changes no number: only when an idle
+#: 10,000,000 customers when the notebook's cells run alone; in whole reports the gain is within
+#: their run-to-run spread, ``benchmarks/RESULTS.md``). It changes no number: only when an idle
 #: worker goes to sleep.
 OPENBLAS_THREAD_TIMEOUT = "4"
 
