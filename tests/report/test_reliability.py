@@ -412,11 +412,24 @@ def start_and_stop(customers: Path, out: Path, sig: int, *, group: bool) -> tupl
     """Start a run, wait until the notebook is running section 2, then send ``sig``.
 
     Returns the exit status and what the command printed, followed by its signal state just
-    before and 0.2 s after the signal (see :func:`_signal_state`)."""
-    command = [
+    before and 0.2 s after the signal and this process's when it started the command (see
+    :func:`_signal_state`)."""
+    report = [
         sys.executable, "-m", "churnsurv", "report", str(customers), *ARGS,
         "--formula", "plan", "--margin", "spend", "--horizon", "12", "--out", str(out),
     ]  # fmt: skip
+    # Started as a terminal starts a foreground job: Ctrl-C and Ctrl-\ at their defaults. This
+    # test's process may be ignoring them when it starts the command (a shell without job
+    # control ignores them in background jobs; glibc's system() ignores them while it waits),
+    # and a command started with SIGINT ignored keeps ignoring it, as under nohup: the rare
+    # failure of this test (exit 0 after Ctrl-C; /proc showed SIGINT and SIGQUIT ignored).
+    command = [
+        sys.executable, "-c",
+        "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+        "signal.signal(signal.SIGQUIT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])",
+        *report,
+    ]  # fmt: skip
+    mine = _signal_state(os.getpid())
     # its own process group, as a job started from a terminal
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
@@ -438,7 +451,10 @@ def start_and_stop(customers: Path, out: Path, sig: int, *, group: bool) -> tupl
         state.append(_signal_state(proc.pid))
         _, rest = proc.communicate(timeout=120)
     said = "".join(seen) + rest
-    return proc.returncode, f"{said}\nsignal state before: {state[0]}\n0.2 s after: {state[1]}"
+    return proc.returncode, (
+        f"{said}\nsignal state before: {state[0]}\n0.2 s after: {state[1]}\n"
+        f"this test's process when it started the command: {mine}"
+    )
 
 
 def report_files(out: Path) -> dict[str, bytes]:
