@@ -41,12 +41,21 @@ CASES = [
     (["Yes", "No", None, "No", "Maybe"], "Yes", "No"),
     (["churned", "active", "active", "churned"], "churned", None),
     ([1, 0, 2, 0, None], 1, 0),
+    # more labels than rules._FEW_CODES: counts by bincount, look-ups by indexing
+    ([f"L{i % 12}" for i in range(30)] + [None, "L3", "L0"], "L3", None),
+    ([f"L{i % 12}" for i in range(30)] + [None], "L3", "L5"),
 ]
 
 
 @pytest.mark.parametrize(("values", "event_value", "censor_value"), CASES)
 @pytest.mark.parametrize("categorical", [False, True])
-def test_labelled_events_match_the_reference(values, event_value, censor_value, categorical):
+@pytest.mark.parametrize("few_codes", [None, 0, 100])
+def test_labelled_events_match_the_reference(
+    values, event_value, censor_value, categorical, few_codes, monkeypatch
+):
+    # few_codes: the comparison path for few labels (100), indexing and bincount (0), the default
+    if few_codes is not None:
+        monkeypatch.setattr("churnsurv.data.rules._FEW_CODES", few_codes)
     series = pd.Series(values, dtype=object)
     if categorical:
         series = series.astype("category").cat.add_categories(["unused"])
