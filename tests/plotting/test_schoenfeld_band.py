@@ -97,3 +97,28 @@ def test_many_residuals_draw_a_seeded_sample_and_say_so():
     (few,) = plot_schoenfeld([_panel(3_000)])
     assert _points_and_notes(few)[0].shape == (3_000, 2) and not few.texts
     plt.close("all")
+
+
+def _drawn(ax):
+    points = np.concatenate([c.get_offsets() for c in ax.collections])
+    lines = [(line.get_label(), line.get_xydata().tolist()) for line in ax.get_lines()]
+    ticks = [(t.get_position()[0], t.get_text()) for t in ax.get_xticklabels()]
+    return points, lines, ticks, ax.get_ylim(), ax.get_title()
+
+
+def test_several_terms_in_one_call_draw_the_panels_of_one_call_each(telco):
+    # the report draws its violating terms in one call (shared residuals, basis and axis)
+    m = cs.CoxModel("Contract + MonthlyCharges + SeniorCitizen").fit(telco)
+    terms = ["MonthlyCharges", "Contract[T.Two year]", "SeniorCitizen"]
+    fig, grid = plt.subplots(1, 3)
+    together = m.plot_schoenfeld(terms, axes=list(grid), max_points=500)
+    assert list(together) == list(grid)
+    for ax, term in zip(together, terms, strict=True):
+        alone = m.plot_schoenfeld(term, max_points=500)[0]
+        got, want = _drawn(ax), _drawn(alone)
+        np.testing.assert_array_equal(got[0], want[0])
+        assert got[1:] == want[1:]
+        plt.close(alone.figure)
+    # one legend, in the first panel
+    assert [ax.get_legend() is not None for ax in together] == [True, False, False]
+    plt.close(fig)
