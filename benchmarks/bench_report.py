@@ -104,9 +104,16 @@ def write_csv(n: int, path: Path, *, non_ph: bool = False) -> Path:
 
 
 def run_report(csv: Path, out: Path) -> tuple[float, float, int]:
-    """Run ``churnsurv report`` on ``csv``; wall seconds, peak RSS (GiB) of the tree, status."""
+    """Run ``churnsurv report`` on ``csv``; wall seconds, peak RSS (GiB) of the tree, status.
+
+    ``-P``: the current folder is not put first on the command's ``sys.path``, so that
+    ``PYTHONPATH`` chooses the code of the command as it does the notebook kernel's (run from a
+    checkout, ``python -m churnsurv`` would otherwise import that checkout's command whatever
+    ``PYTHONPATH`` says, while the kernel, started elsewhere, imports ``PYTHONPATH``'s).
+    """
     command = [
         sys.executable,
+        "-P",
         "-m",
         "churnsurv",
         "report",
