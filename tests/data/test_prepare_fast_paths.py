@@ -13,7 +13,7 @@ import pytest
 
 import churnsurv as cs
 from churnsurv._validation import Violations
-from churnsurv.data.rules import id_problems, numeric_column, parse_events
+from churnsurv.data.rules import _lookup, id_problems, numeric_column, parse_events
 
 
 def _rules(v: Violations) -> dict[str, list[int]]:
@@ -68,6 +68,18 @@ def test_labelled_events_match_the_reference(
     assert rules.get("missing event", []) == missing
     outside_rule = [r for r in rules if r.startswith("event value outside")]
     assert (rules[outside_rule[0]] if outside_rule else []) == outside
+
+
+@pytest.mark.parametrize("hits", [0, 1, 2, 3, 5])
+@pytest.mark.parametrize("dtype", [np.int8, np.intp])
+def test_lookup_by_comparison_is_indexing(hits, dtype):
+    # one or two labels looked for are compared, more are indexed; code -1 (missing) is False
+    rng = np.random.default_rng(hits)
+    table = np.zeros(5, dtype=bool)
+    table[rng.choice(5, hits, replace=False)] = True
+    codes = rng.integers(-1, 5, 200).astype(dtype)
+    want = [bool(table[c]) if c >= 0 else False for c in codes]
+    assert _lookup(table, codes).tolist() == want
 
 
 @pytest.mark.parametrize(
