@@ -768,9 +768,8 @@ class CoxModel:
         ----------
         term : str or sequence of str, optional
             One design column, or several (one panel each; default: all). Several terms in one
-            call share the residuals, the spline's basis and the tenure axis, which at 1,000,000
-            churns saves about 0.6 s per panel against one call per term; the panels are the
-            same.
+            call share the residuals, the spline's basis and the tenure axis: the same panels
+            as one call per term, about 0.5 s less per panel at 1,600,000 churns.
         transform : {"km", "rank", "identity", "log"}, default "km"
         axes : sequence of matplotlib Axes, optional
             One per term drawn.
