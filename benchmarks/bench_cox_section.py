@@ -13,7 +13,8 @@ peak against the size of its design matrix): at 10,000,000 rows it stays well un
 this session allows per process, where the whole section does not.
 
 ``--trace`` adds the traced peak (``tracemalloc``) of each step (slower: every allocation is
-recorded). Run: ``.venv/bin/python benchmarks/bench_cox_section.py CSV [--trace]``; with
+recorded). Run: ``.venv/bin/python benchmarks/bench_cox_section.py [CSV] [--trace]`` (without
+a CSV: ``bench_report.py``'s 1,000,000 customers); with
 ``PYTHONPATH`` of a checkout from before issue 18's H12 work it measures the old path (a second
 ``prepare``, formulaic's design).
 """
@@ -152,8 +153,22 @@ def main(csv: str, trace: bool) -> None:
         print(f"| {name.strip()} | {cpu:.2f} | {wall:.2f} | {rss:.2f} | {peak:.2f} | {traced} |")
 
 
+def default_csv(n: int = 1_000_000) -> str:
+    """``bench_report.py``'s CSV of ``n`` customers in the temporary folder (made if missing):
+    the input when none is given (``make bench`` runs every script without arguments)."""
+    import tempfile
+
+    from bench_report import write_csv
+
+    folder = Path(tempfile.gettempdir()) / "churnsurv-bench-report"
+    folder.mkdir(exist_ok=True)
+    return str(write_csv(n, folder / f"customers_{n}.csv"))
+
+
 if __name__ == "__main__":
-    if "--fit-only" in sys.argv[2:]:
-        fit_only(sys.argv[1])
+    paths = [a for a in sys.argv[1:] if not a.startswith("--")]
+    csv = paths[0] if paths else default_csv()
+    if "--fit-only" in sys.argv[1:]:
+        fit_only(csv)
     else:
-        main(sys.argv[1], "--trace" in sys.argv[2:])
+        main(csv, "--trace" in sys.argv[1:])
