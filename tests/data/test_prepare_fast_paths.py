@@ -41,7 +41,7 @@ CASES = [
     (["Yes", "No", None, "No", "Maybe"], "Yes", "No"),
     (["churned", "active", "active", "churned"], "churned", None),
     ([1, 0, 2, 0, None], 1, 0),
-    # more labels than rules._FEW_CODES: counts by bincount, look-ups by indexing
+    # more labels than rules._FEW_CODES: counted by bincount
     ([f"L{i % 12}" for i in range(30)] + [None, "L3", "L0"], "L3", None),
     ([f"L{i % 12}" for i in range(30)] + [None], "L3", "L5"),
 ]
@@ -53,7 +53,7 @@ CASES = [
 def test_labelled_events_match_the_reference(
     values, event_value, censor_value, categorical, few_codes, monkeypatch
 ):
-    # few_codes: the comparison path for few labels (100), indexing and bincount (0), the default
+    # few_codes: labels counted by comparison (100), by bincount (0), the default's choice
     if few_codes is not None:
         monkeypatch.setattr("churnsurv.data.rules._FEW_CODES", few_codes)
     series = pd.Series(values, dtype=object)
